@@ -1,0 +1,671 @@
+"""The command-line interface: a typer app. Each command parses, calls the library, renders.
+
+Exit codes: 0 ok; 1 a DiscourseError (bad input, missing file, corrupt model);
+2 usage error; 3 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from discourse import __version__
+from discourse.errors import DiscourseError, InputError
+
+app = typer.Typer(
+    name="discourse",
+    help=(
+        "How do different outlets frame the same story? Ingest articles, score framing with "
+        "transparent lexicons, compare outlets with honest statistics.\n\n"
+        "Example: discourse compare corpora/demo"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+corpus_app = typer.Typer(
+    help="What is stored: list, stats, show, export.\n\n"
+    "Example: discourse corpus stats --db discourse.db",
+    no_args_is_help=True,
+)
+lexicon_app = typer.Typer(
+    help="Lexicon files: show, check, test, convert.\n\nExample: discourse lexicon test",
+    no_args_is_help=True,
+)
+app.add_typer(corpus_app, name="corpus")
+app.add_typer(lexicon_app, name="lexicon")
+
+# ------------------------------------------------------------------ options
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="DISCOURSE_DB",
+        show_envvar=True,
+        help="Article store (SQLite file). Default: ./discourse.db.",
+    ),
+]
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Files or folders to analyse directly (in memory). "
+        "Without PATHs, the store (--db) is used.",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="Output: table, csv, json, jsonl or md.")
+]
+LexiconOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--lexicon",
+        "-l",
+        help="Lexicon YAML file. Default: the shipped china-russia-frames lexicon.",
+    ),
+]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="From this date (YYYY-MM-DD) or span (7d, 4w, 3m).")
+]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Up to this date, inclusive.")]
+SourceOpt = Annotated[
+    list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or summaries.")]
+
+
+def _warn(quiet: bool):
+    def warn(msg: str) -> None:
+        if not quiet:
+            print(f"warning: {msg}", file=sys.stderr)
+
+    return warn
+
+
+def _info(msg: str, quiet: bool = False) -> None:
+    if not quiet:
+        print(msg, file=sys.stderr)
+
+
+def _check_format(fmt: str, allowed=("table", "csv", "json", "jsonl", "md")) -> str:
+    if fmt not in allowed:
+        raise InputError(f"--format {fmt!r} is not supported here; use one of {', '.join(allowed)}")
+    return fmt
+
+
+def _out(text: str) -> None:
+    from discourse.report import write
+
+    write(text)
+
+
+def _version_cb(value: bool) -> None:
+    if value:
+        print(f"discourse {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_cb, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """How do different outlets frame the same story?"""
+
+
+# ------------------------------------------------------------------- ingest
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursively).")],
+    db: DbOpt = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Source name for every article (overrides folder and front matter)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto, txt, md, jsonl, csv or html.")
+    ] = "auto",
+    text_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the text.")] = "text",
+    source_col: Annotated[
+        str, typer.Option(help="JSONL/CSV: field holding the source.")
+    ] = "source",
+    title_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the title.")] = "title",
+    date_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the date.")] = "date",
+    url_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the URL.")] = "url",
+    max_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = 20_000_000,
+    quiet: QuietOpt = False,
+) -> None:
+    """Store articles from files and folders (txt, md, jsonl, csv, html).
+
+    A folder's subfolders name the sources (corpus/<source>/...), unless --source or
+    the front matter says otherwise. Re-running adds nothing twice.
+
+    Example: discourse ingest corpora/demo --db discourse.db
+    """
+    from discourse.ingest import IngestOptions
+    from discourse.ingest import ingest as do_ingest
+    from discourse.report import Progress
+    from discourse.store import FileLock, default_db_path, open_store
+
+    opts = IngestOptions(
+        source=source,
+        fmt=fmt,
+        text_col=text_col,
+        source_col=source_col,
+        title_col=title_col,
+        date_col=date_col,
+        url_col=url_col,
+        max_bytes=max_bytes,
+    )
+    path = db or default_db_path()
+    with open_store(path) as store, FileLock(path):
+        prog = Progress("ingesting", enabled=None if not quiet else False)
+        report = do_ingest(store, paths, opts, warn=_warn(quiet), progress=prog)
+        prog.close()
+    _info(f"{report.summary()} -> {path}", quiet)
+    if report.skipped and report.added == 0 and report.duplicates == 0:
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------- corpus
+
+
+@corpus_app.command("list")
+def corpus_list(
+    db: DbOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List stored articles: id, source, date, title.
+
+    Example: discourse corpus list --source "Harmony Daily" --limit 10
+    """
+    from discourse.api import check_sources, selection
+    from discourse.report import render_records
+    from discourse.store import open_store
+
+    _check_format(fmt)
+    with open_store(db, create=False) as store:
+        sel = selection(source, since, until)
+        check_sources(store, sel)
+        rows = store.list_articles(sel, limit)
+    _out(render_records(rows, fmt, table_columns=["id", "source", "date", "title"]))
+
+
+@corpus_app.command("stats")
+def corpus_stats(db: DbOpt = None, fmt: FormatOpt = "table") -> None:
+    """Articles, date range and size per source.
+
+    Example: discourse corpus stats
+    """
+    from discourse.report import render_records
+    from discourse.store import open_store
+
+    _check_format(fmt)
+    with open_store(db, create=False) as store:
+        rows = store.source_stats()
+    if fmt == "table" and rows:
+        total = {
+            "source": "TOTAL",
+            "articles": sum(r["articles"] for r in rows),
+            "first": min((r["first"] for r in rows if r["first"]), default=None),
+            "last": max((r["last"] for r in rows if r["last"]), default=None),
+            "characters": sum(r["characters"] or 0 for r in rows),
+            "undated": sum(r["undated"] for r in rows),
+        }
+        rows = [*rows, total]
+    _out(render_records(rows, fmt))
+
+
+@corpus_app.command("show")
+def corpus_show(
+    article_id: Annotated[int, typer.Argument(metavar="ID", help="Article id (see corpus list).")],
+    db: DbOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Show one stored article with its metadata.
+
+    Example: discourse corpus show 12
+    """
+    from dataclasses import asdict
+
+    from discourse.report import to_json
+    from discourse.store import open_store
+
+    _check_format(fmt, ("text", "json"))
+    with open_store(db, create=False) as store:
+        art = store.get(article_id)
+    if art is None:
+        raise InputError(f"no article with id {article_id}; see 'discourse corpus list'")
+    if fmt == "json":
+        _out(to_json(asdict(art)) + "\n")
+        return
+    head = [
+        f"id:     {art.id}",
+        f"source: {art.source}",
+        f"title:  {art.title}",
+        f"date:   {art.date or ''}",
+        f"url:    {art.url}",
+        f"origin: {art.origin}",
+    ]
+    _out("\n".join(head) + "\n\n" + art.text + "\n")
+
+
+@corpus_app.command("export")
+def corpus_export(
+    db: DbOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
+) -> None:
+    """Export stored articles with their text, as CSV or JSON Lines.
+
+    Example: discourse corpus export --format csv -o articles.csv
+    """
+    from dataclasses import asdict
+
+    from discourse.api import check_sources, selection
+    from discourse.report import csv_text, to_json
+    from discourse.store import open_store
+
+    _check_format(fmt, ("csv", "jsonl"))
+    cols = ["id", "source", "title", "date", "url", "lang", "author", "text"]
+    with open_store(db, create=False) as store:
+        sel = selection(source, since, until)
+        check_sources(store, sel)
+        sink = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+        try:
+            first = True
+            for art in store.iter_articles(sel):
+                rec = {c: asdict(art)[c] for c in cols}
+                if fmt == "jsonl":
+                    sink.write(to_json(rec, indent=None) + "\n")
+                else:
+                    text = csv_text([rec], cols, raw=raw_csv)
+                    sink.write(text if first else text.split("\n", 1)[1])
+                first = False
+            if first and fmt == "csv":
+                sink.write(",".join(cols) + "\n")
+        finally:
+            if output:
+                sink.close()
+
+
+# ------------------------------------------------------------------- tokens
+
+
+@app.command()
+def tokens(
+    target: Annotated[
+        str, typer.Argument(metavar="FILE|ID", help="A text file, or the id of a stored article.")
+    ],
+    db: DbOpt = None,
+    engine: Annotated[str, typer.Option(help="Sentence splitter: fast or punkt (NLTK).")] = "fast",
+    words: Annotated[str, typer.Option(help="Word tokenizer: fast or treebank (NLTK).")] = "fast",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Show the sentences and tokens of a file or stored article (teaching, debugging).
+
+    Example: discourse tokens corpora/demo/meridian-wire/2026-08-04-wang-lavrov-moscow-talks.md
+    """
+    from discourse.api import read_one_text
+    from discourse.report import to_json
+    from discourse.tokenize import Tokenizer
+
+    _check_format(fmt, ("text", "json"))
+    if engine not in ("fast", "punkt"):
+        raise InputError(f"--engine {engine!r} is not known; use fast or punkt")
+    if words not in ("fast", "treebank"):
+        raise InputError(f"--words {words!r} is not known; use fast or treebank")
+    text = read_one_text(target, db)
+    tok = Tokenizer(engine, words)
+    out = []
+    for s in tok.sentences(text):
+        spans = tok.token_spans(s.text)
+        toks = [s.text[a:b] for a, b in spans]
+        out.append(
+            {
+                "index": s.index,
+                "start": s.start,
+                "end": s.end,
+                "text": s.text,
+                "tokens": toks,
+                "spans": [[s.start + a, s.start + b] for a, b in spans],
+            }
+        )
+    if fmt == "json":
+        _out(to_json(out) + "\n")
+        return
+    lines = []
+    for s in out:
+        lines.append(f"[{s['index']}] {s['start']}-{s['end']}: {s['text']}")
+        lines.append("    " + " | ".join(s["tokens"]))
+    lines.append(f"{len(out)} sentences, {sum(len(s['tokens']) for s in out)} tokens")
+    _out("\n".join(lines) + "\n")
+
+
+# ------------------------------------------------------------------ lexicon
+
+LexArg = Annotated[
+    Path | None,
+    typer.Argument(help="Lexicon YAML file (default: the shipped lexicon).", show_default=False),
+]
+
+
+@lexicon_app.command("show")
+def lexicon_show(
+    lexicon: LexArg = None,
+    frame: Annotated[str | None, typer.Option(help="Only this frame, with all its terms.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Show a lexicon: frames, term counts, descriptions (and terms with --frame).
+
+    Example: discourse lexicon show --frame partnership
+    """
+    from dataclasses import asdict
+
+    from discourse.api import get_lexicon
+    from discourse.report import table_text, to_json
+
+    _check_format(fmt, ("text", "json"))
+    lex = get_lexicon(lexicon)
+    if frame and frame not in lex.frames:
+        raise InputError(f"no frame {frame!r} in {lex.name}; frames: {', '.join(lex.frames)}")
+    frames = {frame: lex.frames[frame]} if frame else lex.frames
+    if fmt == "json":
+        _out(
+            to_json(
+                {
+                    "name": lex.name,
+                    "version": lex.version,
+                    "hash": lex.hash,
+                    "path": lex.path,
+                    "frames": {k: asdict(v) for k, v in frames.items()},
+                }
+            )
+            + "\n"
+        )
+        return
+    lines = [f"{lex.name} {lex.version} ({lex.hash}) — {lex.path}"]
+    if lex.description:
+        lines.append(lex.description)
+    lines.append("")
+    rows = [
+        {
+            "frame": f.name,
+            "label": f.label,
+            "terms": len(f.terms),
+            "exclude": len(f.exclude),
+            "examples": len(f.match_examples) + len(f.no_match_examples),
+        }
+        for f in frames.values()
+    ]
+    lines.append(table_text(rows))
+    for f in frames.values():
+        if frame:
+            lines += ["", f"{f.name}: {f.description}", "", "terms: " + ", ".join(f.terms)]
+            if f.exclude:
+                lines.append("exclude: " + ", ".join(f.exclude))
+    _out("\n".join(lines) + "\n")
+
+
+@lexicon_app.command("check")
+def lexicon_check(lexicon: LexArg = None) -> None:
+    """Validate a lexicon file (YAML, terms, duplicates); exit 1 with the line if invalid.
+
+    Example: discourse lexicon check my-lexicon.yaml
+    """
+    from discourse.api import get_lexicon
+
+    lex = get_lexicon(lexicon)
+    n_terms = sum(len(f.terms) for f in lex.frames.values())
+    print(f"ok: {lex.name} {lex.version} ({lex.hash}): {len(lex.frames)} frames, {n_terms} terms")
+
+
+@lexicon_app.command("test")
+def lexicon_test(
+    lexicon: LexArg = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List passing examples too.")
+    ] = False,
+) -> None:
+    """Run the lexicon's example sentences: 'match' must fire its frame, 'no_match' must not.
+
+    Example: discourse lexicon test lexicons/china-russia-frames.yaml
+    """
+    from discourse.api import get_lexicon
+    from discourse.lexicon import run_examples
+
+    lex = get_lexicon(lexicon)
+    results = run_examples(lex)
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        if not r.ok or verbose:
+            mark = "ok  " if r.ok else "FAIL"
+            why = f" (fired: {', '.join(r.terms)})" if r.terms else " (nothing fired)"
+            print(
+                f"{mark} {r.frame:<16} {r.kind:<8} {r.sentence}{why if not r.ok or r.terms else ''}"
+            )
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)
+    if not results:
+        print("warning: the lexicon has no examples to test", file=sys.stderr)
+
+
+@lexicon_app.command("convert")
+def lexicon_convert(
+    source_file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="LIWC .dic or quanteda-style YAML dictionary.")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the lexicon here (default: stdout)."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Lexicon name (default: from the file name).")
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Convert a LIWC .dic (or quanteda YAML) dictionary to a discourse lexicon.
+
+    Example: discourse lexicon convert frames.dic -o lexicons/frames.yaml
+    """
+    from discourse.lexicon import convert
+
+    text, warnings = convert(source_file, name=name)
+    for w in warnings:
+        _warn(quiet)(w)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        _info(f"wrote {output}", quiet)
+    else:
+        _out(text)
+
+
+# -------------------------------------------------------------------- score
+
+
+@app.command()
+def score(
+    paths: PathsArg = None,
+    db: DbOpt = None,
+    lexicon: LexiconOpt = None,
+    by: Annotated[str, typer.Option(help="article or sentence.")] = "article",
+    explain: Annotated[
+        bool, typer.Option(help="Show every match highlighted in its sentence.")
+    ] = False,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    fmt: FormatOpt = "table",
+    raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score articles per frame: hits, hits per 1,000 tokens, presence, sentence share.
+
+    Example: discourse score corpora/demo/harmony-daily --explain
+    """
+    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.report import render_records, to_json, use_color
+    from discourse.scoring import Scorer, article_row, sentence_rows
+
+    _check_format(fmt)
+    if by not in ("article", "sentence"):
+        raise InputError(f"--by {by!r} is not known; use article or sentence")
+    lex = get_lexicon(lexicon)
+    scorer = Scorer(lex)
+    frames = scorer.frames
+    with open_inputs(paths, db, warn=_warn(quiet)) as inp:
+        sel = selection(source, since, until)
+        check_sources(inp.store, sel)
+        keep = by == "sentence" or explain
+        if explain and fmt in ("table", "md"):
+            color = use_color()
+            from discourse.api import explain_lines
+
+            for art in inp.store.iter_articles(sel):
+                _out("\n".join(explain_lines(scorer.score(art, keep=True), scorer, color)) + "\n")
+            return
+        rows = []
+        for art in inp.store.iter_articles(sel):
+            sc = scorer.score(art, keep=keep)
+            if by == "sentence":
+                rows += sentence_rows(sc, frames)
+            else:
+                row = article_row(sc, frames)
+                if explain:
+                    row["hits"] = [
+                        {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
+                    ]
+                rows.append(row)
+    meta = {"tool_version": _version(), **lex.provenance()}
+    if fmt in ("table", "md"):
+        if by == "sentence":
+            cols = ["id", "sent_idx", *[f"{f}_hits" for f in frames], "terms"]
+        else:
+            cols = ["id", "source", "date", "tokens", *[f"{f}_hits" for f in frames], "dominant"]
+        _out(render_records(rows, fmt, table_columns=cols))
+    elif fmt == "json":
+        _out(to_json({"meta": meta, "records": rows}) + "\n")
+    else:
+        _out(render_records(rows, fmt, raw_csv=raw_csv))
+
+
+def _version() -> str:
+    return __version__
+
+
+# ------------------------------------------------------------------ compare
+
+
+@app.command()
+def compare(
+    paths: PathsArg = None,
+    db: DbOpt = None,
+    lexicon: LexiconOpt = None,
+    by: Annotated[str, typer.Option(help="source, source,week or source,month.")] = "source",
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    boot: Annotated[int, typer.Option(help="Bootstrap resamples for intensity intervals.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = 20260804,
+    fmt: FormatOpt = "table",
+    chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
+    raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Compare sources per frame: prevalence with Wilson intervals, intensity with
+    bootstrap intervals, chi-square tests with Cramér's V.
+
+    Example: discourse compare corpora/demo --by source,month
+    """
+    from discourse.api import compare_sources, get_lexicon, open_inputs, parse_by, selection
+    from discourse.report import Progress, render_compare
+
+    _check_format(fmt)
+    if boot < 100:
+        raise InputError(f"--boot {boot} is too few resamples; use at least 100 (default 2000)")
+    by_t = parse_by(by)
+    lex = get_lexicon(lexicon)
+    with open_inputs(paths, db, warn=_warn(quiet)) as inp:
+        sel = selection(source, since, until)
+        total = inp.store.count(sel)
+        prog = Progress("scoring", total=total, enabled=None if not quiet else False)
+        cmp, meta = compare_sources(inp, lex, sel, by_t, n_boot=boot, seed=seed, progress=prog)
+        prog.close()
+    if cmp.n_articles == 0:
+        _info("no articles in the selection; nothing to compare", quiet)
+    show_chart = chart and fmt == "table" and sys.stdout.isatty()
+    labels = {f: lex.frames[f].label for f in lex.frames}
+    _out(
+        render_compare(
+            cmp.records,
+            cmp.tests,
+            cmp.frames,
+            by_t,
+            meta,
+            fmt,
+            raw_csv=raw_csv,
+            chart=show_chart,
+            labels=labels,
+        )
+    )
+
+
+# --------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (errors become one line on stderr)."""
+    try:
+        app(args=argv, prog_name="discourse", standalone_mode=True)
+    except SystemExit as e:
+        code = e.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        print(code, file=sys.stderr)
+        return 1
+    except DiscourseError as e:
+        print(f"discourse: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("discourse: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug: say so in one line; the traceback on request
+        import os
+
+        if os.environ.get("DISCOURSE_DEBUG"):
+            raise
+        print(
+            f"discourse: internal error: {type(e).__name__}: {e} (this is a bug; please "
+            "report it; set DISCOURSE_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 70
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Dates: parse article dates leniently, parse --since/--until, name periods."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from discourse.errors import InputError
+
+_REL_RE = re.compile(r"^(\d+)\s*([dwmy])$")
+_UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def parse_article_date(value) -> str | None:
+    """An article date as ISO 8601 text, or None when it cannot be read.
+
+    Accepts ``date``/``datetime`` objects, ISO 8601 (``2026-08-04``,
+    ``2026-08-04T09:30:00Z``) and RFC 2822 (feeds: ``Tue, 04 Aug 2026 09:30:00 GMT``).
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    if not text:
+        return None
+    iso = text[:-1] + "+00:00" if text.endswith("Z") else text
+    try:
+        if len(iso) == 10:
+            return date.fromisoformat(iso).isoformat()
+        return datetime.fromisoformat(iso).isoformat()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def parse_when(value: str | None, today: date | None = None, what: str = "--since") -> str | None:
+    """A --since/--until value: YYYY-MM-DD, YYYY-MM, ``today`` or a span: 7d, 4w, 3m, 1y."""
+    if value is None or value == "":
+        return None
+    today = today or date.today()
+    v = value.strip().lower()
+    if v == "today":
+        return today.isoformat()
+    m = _REL_RE.match(v)
+    if m:
+        days = int(m.group(1)) * _UNIT_DAYS[m.group(2)]
+        return (today - timedelta(days=days)).isoformat()
+    try:
+        if len(v) == 7:
+            return date.fromisoformat(v + "-01").isoformat()
+        return date.fromisoformat(v[:10]).isoformat()
+    except ValueError:
+        raise InputError(
+            f"{what} {value!r} is not a date; use YYYY-MM-DD, YYYY-MM or a span such as 7d, 4w, 3m"
+        ) from None
+
+
+def period_of(day: str | None, by: str) -> str | None:
+    """The period label of a ``YYYY-MM-DD`` day: ``2026-W48`` (ISO week) or ``2026-11``."""
+    if not day:
+        return None
+    d = date.fromisoformat(day[:10])
+    if by == "week":
+        y, w, _ = d.isocalendar()
+        return f"{y}-W{w:02d}"
+    if by == "month":
+        return f"{d.year}-{d.month:02d}"
+    raise ValueError(by)
+
+
+def week_bounds(week: str) -> tuple[str, str]:
+    """First and last day of an ISO week given as ``2026-W48``."""
+    m = re.match(r"^(\d{4})-?W(\d{1,2})$", week.strip(), re.I)
+    if not m:
+        raise InputError(f"--week {week!r} is not an ISO week; use e.g. 2026-W48")
+    try:
+        start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+    except ValueError:
+        raise InputError(f"--week {week!r} does not exist; weeks run from W01 to W52/53") from None
+    return start.isoformat(), (start + timedelta(days=6)).isoformat()

@@ -1,0 +1,35 @@
+"""Errors the user can act on.
+
+Every message is one line: what went wrong, with which value, and how to fix it.
+The CLI prints ``discourse: error: <message>`` and exits with ``exit_code``.
+"""
+
+from __future__ import annotations
+
+
+class DiscourseError(Exception):
+    """Base class: a problem with the user's input or environment (exit code 1)."""
+
+    exit_code = 1
+
+
+class InputError(DiscourseError):
+    """A file or value given by the user cannot be used."""
+
+
+class LexiconError(DiscourseError):
+    """A lexicon file is invalid."""
+
+
+class StoreError(DiscourseError):
+    """The article store cannot be opened or written."""
+
+
+class ModelError(DiscourseError):
+    """A model file is missing, corrupt, tampered with or incompatible."""
+
+
+class LockError(DiscourseError):
+    """Another run holds the lock (exit code 3)."""
+
+    exit_code = 3

@@ -1,0 +1,604 @@
+"""Lexicon files: load, validate, compile to a matcher, match tokens -> hits.
+
+A lexicon is one YAML file with several frames (see DESIGN.md §4 and the
+README). Terms are literal words and phrases, matched case-insensitively on
+the tokens produced by :mod:`discourse.tokenize`; ``*`` at the end of a word
+matches any continuation. Longest match wins within a frame; one span may count
+for several frames; a match that overlaps an ``exclude`` span of its frame
+does not count. No regular expressions: matching is a dictionary look-up per
+token, so its cost does not grow with the number of terms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from discourse.errors import LexiconError
+from discourse.tokenize import tokenize_terms
+
+FRAME_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_LEXICON_BYTES = 5_000_000
+_TOP_KEYS = {"name", "version", "language", "description", "frames", "author", "license", "notes"}
+_FRAME_KEYS = {"label", "description", "terms", "exclude", "examples", "notes"}
+_EXAMPLE_KEYS = {"match", "no_match"}
+
+
+@dataclass
+class Frame:
+    name: str
+    label: str
+    description: str
+    terms: list[str]
+    exclude: list[str] = field(default_factory=list)
+    match_examples: list[str] = field(default_factory=list)
+    no_match_examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Lexicon:
+    name: str
+    version: str
+    language: str
+    description: str
+    frames: dict[str, Frame]
+    path: str = ""
+
+    @property
+    def frame_names(self) -> list[str]:
+        return list(self.frames)
+
+    @property
+    def sha256(self) -> str:
+        """Hash of what matching depends on (name, version, terms, excludes), not of comments."""
+        canon = {
+            "name": self.name,
+            "version": self.version,
+            "frames": {n: {"terms": f.terms, "exclude": f.exclude} for n, f in self.frames.items()},
+        }
+        blob = json.dumps(canon, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()
+
+    @property
+    def hash(self) -> str:
+        """Short form of :attr:`sha256` (12 hex digits), shown in headers."""
+        return self.sha256[:12]
+
+    def provenance(self) -> dict[str, str]:
+        return {"lexicon": self.name, "lexicon_version": self.version, "lexicon_hash": self.hash}
+
+
+# ----------------------------------------------------------------------- loading
+
+
+def _where(path: str, node: yaml.Node | None) -> str:
+    if node is None:
+        return path
+    return f"{path}, line {node.start_mark.line + 1}"
+
+
+def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
+
+
+def _item(node: yaml.Node | None, i: int) -> yaml.Node | None:
+    if isinstance(node, yaml.SequenceNode) and i < len(node.value):
+        return node.value[i]
+    return None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if value is None:
+        return "empty (null)"
+    return f"a {type(value).__name__} ({value!r})"
+
+
+def load_lexicon(path: str | Path) -> Lexicon:
+    """Load and validate a lexicon file; raise :class:`LexiconError` with a line number."""
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_LEXICON_BYTES:
+            raise LexiconError(f"{p}: lexicon is larger than {MAX_LEXICON_BYTES} bytes")
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise LexiconError(
+            f"lexicon not found: {p}; check the path or run "
+            "'discourse lexicon show' for the default"
+        ) from None
+    except IsADirectoryError:
+        raise LexiconError(f"{p} is a folder; give the path of a .yaml lexicon file") from None
+    except OSError as e:
+        raise LexiconError(f"cannot read lexicon {p}: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LexiconError(f"{p}: lexicon is not UTF-8 text; save it as UTF-8") from None
+    return parse_lexicon(text, str(p))
+
+
+def parse_lexicon(text: str, path: str = "<lexicon>") -> Lexicon:
+    """Parse lexicon YAML text (``yaml.SafeLoader`` only) and validate it."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = f", line {mark.line + 1}" if mark else ""
+        problem = (e.problem or e.context or "invalid YAML").strip()
+        if "constructor for the tag" in problem:
+            problem = problem.replace(
+                "could not determine a constructor for the tag", "unsupported YAML tag"
+            )
+            problem += " (lexicons are plain data; remove the tag)"
+        raise LexiconError(f"{path}{line}: YAML error: {problem}") from None
+    except yaml.YAMLError as e:
+        raise LexiconError(f"{path}: YAML error: {e}") from None
+    finally:
+        loader.dispose()
+    return _validate(data, root, path)
+
+
+def _str_field(data: dict, node, key: str, path: str, required: bool, default: str = "") -> str:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise LexiconError(f"{path}: missing '{key}:' at the top of the lexicon")
+        return default
+    if not isinstance(value, str):
+        raise LexiconError(
+            f"{_where(path, _get(node, key))}: '{key}' must be text, got {_describe(value)}; "
+            f'quote it, e.g. {key}: "{value}"'
+        )
+    return value.strip()
+
+
+def _str_list(value: Any, node, what: str, path: str, allow_empty: bool = True) -> list[str]:
+    if value is None:
+        if allow_empty:
+            return []
+        raise LexiconError(f"{_where(path, node)}: {what} is empty; add at least one entry")
+    if not isinstance(value, list):
+        raise LexiconError(f"{_where(path, node)}: {what} must be a list, got {_describe(value)}")
+    out = []
+    for i, v in enumerate(value):
+        where = _where(path, _item(node, i))
+        if not isinstance(v, str):
+            hint = ""
+            if isinstance(v, bool) or v is None:
+                hint = (
+                    "; YAML reads unquoted yes/no/on/off/true/false/null as non-text, "
+                    "so quote it: 'no'"
+                )
+            elif isinstance(v, (int, float)):
+                hint = "; quote numbers: '2030'"
+            raise LexiconError(f"{where}: {what} entry {i + 1} is {_describe(v)}, not text{hint}")
+        v = v.strip()
+        if not v:
+            raise LexiconError(f"{where}: {what} entry {i + 1} is empty")
+        out.append(v)
+    if not out and not allow_empty:
+        raise LexiconError(f"{_where(path, node)}: {what} is empty; add at least one entry")
+    return out
+
+
+def _check_term(term: str, where: str, what: str) -> None:
+    toks = tokenize_terms(term)
+    if not toks:
+        raise LexiconError(f"{where}: {what} {term!r} has no words")
+    for tok in toks:
+        if "*" in tok[:-1] or tok == "*":
+            raise LexiconError(
+                f"{where}: {what} {term!r}: '*' is allowed only at the end of a word, "
+                "e.g. 'hegemon*'"
+            )
+    if "*" in term and any(t.startswith("*") for t in term.split()):
+        raise LexiconError(f"{where}: {what} {term!r}: a word cannot start with '*'")
+
+
+def _validate(data: Any, root, path: str) -> Lexicon:
+    if not isinstance(data, dict):
+        raise LexiconError(
+            f"{path}: a lexicon is a YAML mapping with 'name', 'version' and "
+            "'frames'; see 'discourse lexicon show' for an example"
+        )
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        key = sorted(map(str, unknown))[0]
+        raise LexiconError(
+            f"{_where(path, _get(root, key))}: unknown key '{key}' "
+            f"(allowed: {', '.join(sorted(_TOP_KEYS))})"
+        )
+    name = _str_field(data, root, "name", path, required=True)
+    version = _str_field(data, root, "version", path, required=True)
+    language = _str_field(data, root, "language", path, required=False, default="en")
+    description = _str_field(data, root, "description", path, required=False)
+    frames_data = data.get("frames")
+    fnode = _get(root, "frames")
+    if not isinstance(frames_data, dict) or not frames_data:
+        raise LexiconError(
+            f"{_where(path, fnode)}: 'frames' must be a mapping of frame names to "
+            "frames, with at least one frame"
+        )
+    frames: dict[str, Frame] = {}
+    for fname, fdata in frames_data.items():
+        node = _get(fnode, str(fname))
+        where = _where(path, node)
+        if not isinstance(fname, str) or not FRAME_NAME_RE.match(fname):
+            raise LexiconError(
+                f"{where}: frame name {fname!r} must be lower-case letters, "
+                "digits and '_', starting with a letter"
+            )
+        if fdata is None:
+            raise LexiconError(f"{where}: frame '{fname}' is empty; give it 'terms:'")
+        if not isinstance(fdata, dict):
+            raise LexiconError(f"{where}: frame '{fname}' must be a mapping with 'terms:'")
+        unknown = set(fdata) - _FRAME_KEYS
+        if unknown:
+            key = sorted(map(str, unknown))[0]
+            raise LexiconError(
+                f"{_where(path, _get(node, key))}: unknown key '{key}' in frame "
+                f"'{fname}' (allowed: {', '.join(sorted(_FRAME_KEYS))})"
+            )
+        tnode = _get(node, "terms")
+        terms = _str_list(
+            fdata.get("terms"), tnode or node, f"frame '{fname}' terms", path, allow_empty=False
+        )
+        exnode = _get(node, "exclude")
+        exclude = _str_list(fdata.get("exclude"), exnode, f"frame '{fname}' exclude", path)
+        for kind, items, lnode in (("term", terms, tnode), ("exclude", exclude, exnode)):
+            seen: dict[tuple[str, ...], str] = {}
+            for i, term in enumerate(items):
+                w = _where(path, _item(lnode, i))
+                _check_term(term, w, kind)
+                key = tuple(tokenize_terms(term))
+                if key in seen:
+                    raise LexiconError(
+                        f"{w}: duplicate {kind} {term!r} in frame '{fname}' "
+                        f"(same as {seen[key]!r}); remove one"
+                    )
+                seen[key] = term
+        ex = fdata.get("examples") or {}
+        exn = _get(node, "examples")
+        if not isinstance(ex, dict):
+            raise LexiconError(
+                f"{_where(path, exn)}: 'examples' of frame '{fname}' must be a "
+                "mapping with 'match' and 'no_match' lists"
+            )
+        unknown = set(ex) - _EXAMPLE_KEYS
+        if unknown:
+            key = sorted(map(str, unknown))[0]
+            raise LexiconError(
+                f"{_where(path, _get(exn, key))}: unknown key '{key}' in examples "
+                "(allowed: match, no_match)"
+            )
+        label = fdata.get("label") or fname.replace("_", " ").capitalize()
+        desc = fdata.get("description") or ""
+        frames[fname] = Frame(
+            name=fname,
+            label=str(label).strip(),
+            description=" ".join(str(desc).split()),
+            terms=terms,
+            exclude=exclude,
+            match_examples=_str_list(
+                ex.get("match"), _get(exn, "match"), f"frame '{fname}' examples.match", path
+            ),
+            no_match_examples=_str_list(
+                ex.get("no_match"),
+                _get(exn, "no_match"),
+                f"frame '{fname}' examples.no_match",
+                path,
+            ),
+        )
+    return Lexicon(
+        name=name,
+        version=version,
+        language=language,
+        description=description,
+        frames=frames,
+        path=path,
+    )
+
+
+# ---------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    frame: int
+    term: str
+    exclude: bool
+    first: tuple[str, bool]  # (text, is_prefix)
+    rest: tuple[tuple[str, bool], ...]
+
+    @property
+    def length(self) -> int:
+        return 1 + len(self.rest)
+
+
+def _element(tok: str) -> tuple[str, bool]:
+    return (tok[:-1], True) if tok.endswith("*") and len(tok) > 1 else (tok, False)
+
+
+class Matcher:
+    """A compiled lexicon: finds frame hits in a sentence's normalized tokens."""
+
+    CACHE_LIMIT = 500_000
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.frames = list(lexicon.frames)
+        self._exact: dict[str, list[_Pattern]] = {}
+        self._prefix: list[_Pattern] = []
+        for fi, fname in enumerate(self.frames):
+            frame = lexicon.frames[fname]
+            for is_ex, items in ((False, frame.terms), (True, frame.exclude)):
+                for term in items:
+                    els = [_element(t) for t in tokenize_terms(term)]
+                    pat = _Pattern(fi, term, is_ex, els[0], tuple(els[1:]))
+                    if els[0][1]:
+                        self._prefix.append(pat)
+                    else:
+                        self._exact.setdefault(els[0][0], []).append(pat)
+        self._has_exclude = any(lexicon.frames[f].exclude for f in self.frames)
+        self._cache: dict[str, tuple[_Pattern, ...]] = {}
+
+    def _candidates(self, tok: str) -> tuple[_Pattern, ...]:
+        cands = list(self._exact.get(tok, ()))
+        for pat in self._prefix:
+            if tok.startswith(pat.first[0]):
+                cands.append(pat)
+        result = tuple(cands)
+        if len(self._cache) >= self.CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[tok] = result
+        return result
+
+    def raw_matches(self, tokens: list[str]) -> list[tuple[int, int, int, str, bool]]:
+        """Every pattern occurrence: (frame index, start, end, term, is_exclude)."""
+        found = []
+        cache = self._cache
+        n = len(tokens)
+        for i, tok in enumerate(tokens):
+            cands = cache.get(tok)
+            if cands is None:
+                cands = self._candidates(tok)
+            if not cands:
+                continue
+            for pat in cands:
+                j = i + 1
+                ok = True
+                for text, prefix in pat.rest:
+                    if j >= n:
+                        ok = False
+                        break
+                    t = tokens[j]
+                    if (prefix and not t.startswith(text)) or (not prefix and t != text):
+                        ok = False
+                        break
+                    j += 1
+                if ok:
+                    found.append((pat.frame, i, j, pat.term, pat.exclude))
+        return found
+
+    def match(self, tokens: list[str]) -> list[tuple[int, str, int, int]]:
+        """Counted hits in one sentence: (frame index, term, start, end), sorted by start.
+
+        Within a frame the longest match wins and counted matches do not overlap;
+        matches overlapping an exclude span of their frame are dropped.
+        """
+        raw = self.raw_matches(tokens)
+        if not raw:
+            return []
+        by_frame: dict[int, list[tuple[int, int, str]]] = {}
+        excl: dict[int, list[tuple[int, int]]] = {}
+        for fi, a, b, term, is_ex in raw:
+            if is_ex:
+                excl.setdefault(fi, []).append((a, b))
+            else:
+                by_frame.setdefault(fi, []).append((a, b, term))
+        out = []
+        for fi, ms in by_frame.items():
+            ex = excl.get(fi, ())
+            taken: list[tuple[int, int]] = []
+            ms.sort(key=lambda m: (m[0] - m[1], m[0]))  # longest first, then leftmost
+            for a, b, term in ms:
+                if any(a < eb and ea < b for ea, eb in ex):
+                    continue
+                if any(a < tb and ta < b for ta, tb in taken):
+                    continue
+                taken.append((a, b))
+                out.append((fi, term, a, b))
+        out.sort(key=lambda h: (h[2], h[0]))
+        return out
+
+
+# ------------------------------------------------------------------ example tests
+
+
+@dataclass
+class ExampleResult:
+    frame: str
+    kind: str  # "match" or "no_match"
+    sentence: str
+    ok: bool
+    terms: list[str]
+
+
+def run_examples(lexicon: Lexicon, tokenizer=None) -> list[ExampleResult]:
+    """Run every frame's examples: ``match`` must fire the frame, ``no_match`` must not."""
+    from discourse.tokenize import Tokenizer
+
+    tokenizer = tokenizer or Tokenizer()
+    matcher = Matcher(lexicon)
+    results = []
+    for fi, (fname, frame) in enumerate(lexicon.frames.items()):
+        for kind, sentences in (
+            ("match", frame.match_examples),
+            ("no_match", frame.no_match_examples),
+        ):
+            for text in sentences:
+                terms = []
+                for sent in tokenizer.sentences(text):
+                    terms += [t for f, t, _, _ in matcher.match(sent.tokens) if f == fi]
+                ok = bool(terms) if kind == "match" else not terms
+                results.append(ExampleResult(fname, kind, text, ok, terms))
+    return results
+
+
+# ------------------------------------------------------------------- conversion
+
+
+def _frame_name(raw: str, taken: set[str]) -> str:
+    name = re.sub(r"[^a-z0-9_]+", "_", raw.strip().lower()).strip("_") or "frame"
+    if not name[0].isalpha():
+        name = "f_" + name
+    base, i = name, 2
+    while name in taken:
+        name, i = f"{base}_{i}", i + 1
+    taken.add(name)
+    return name
+
+
+def convert_liwc(text: str, path: str = "<dic>") -> tuple[dict, list[str]]:
+    """Convert a LIWC ``.dic`` dictionary to lexicon data. Returns (data, warnings)."""
+    lines = text.splitlines()
+    marks = [i for i, line in enumerate(lines) if line.strip() == "%"]
+    if len(marks) < 2:
+        raise LexiconError(
+            f"{path}: not a LIWC .dic file: expected a category block between "
+            "two lines holding only '%'"
+        )
+    categories: dict[str, str] = {}
+    taken: set[str] = set()
+    for i in range(marks[0] + 1, marks[1]):
+        line = lines[i].strip()
+        if not line:
+            continue
+        parts = line.split(None, 1)
+        if len(parts) != 2:
+            raise LexiconError(
+                f"{path}, line {i + 1}: expected '<number> <category>', got {line!r}"
+            )
+        categories[parts[0]] = _frame_name(parts[1], taken)
+    terms: dict[str, list[str]] = {name: [] for name in categories.values()}
+    seen: dict[str, set] = {name: set() for name in categories.values()}
+    warnings = []
+    for i in range(marks[1] + 1, len(lines)):
+        line = lines[i].strip()
+        if not line:
+            continue
+        parts = line.split("\t") if "\t" in line else line.split()
+        word, codes = parts[0].strip(), [c for p in parts[1:] for c in p.split()]
+        if "(" in line or "/" in line or not word:
+            warnings.append(
+                f"{path}, line {i + 1}: skipped {line!r} (conditional LIWC "
+                "entries are not supported)"
+            )
+            continue
+        if "*" in word[:-1]:
+            warnings.append(f"{path}, line {i + 1}: skipped {word!r} ('*' only at the end)")
+            continue
+        for code in codes:
+            cat = categories.get(code)
+            if cat is None:
+                warnings.append(f"{path}, line {i + 1}: unknown category {code!r} for {word!r}")
+                continue
+            key = tuple(tokenize_terms(word))
+            if key and key not in seen[cat]:
+                seen[cat].add(key)
+                terms[cat].append(word)
+    frames = {}
+    for name, ts in terms.items():
+        if ts:
+            frames[name] = {"label": name.replace("_", " ").capitalize(), "terms": ts}
+        else:
+            warnings.append(f"{path}: category '{name}' has no words; left out")
+    return frames, warnings
+
+
+def convert_quanteda(text: str, path: str = "<yaml>") -> tuple[dict, list[str]]:
+    """Convert a quanteda-style YAML dictionary (``key: [terms]``, nested keys joined by '_')."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark else ""
+        raise LexiconError(f"{path}{line}: YAML error: {getattr(e, 'problem', e)}") from None
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path}: a quanteda dictionary is a mapping of keys to term lists")
+    frames: dict[str, dict] = {}
+    warnings: list[str] = []
+    taken: set[str] = set()
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(f"{prefix}_{k}" if prefix else str(k), v)
+        elif isinstance(node, list):
+            ts, seen = [], set()
+            for v in node:
+                if not isinstance(v, str):
+                    warnings.append(f"{path}: key '{prefix}': skipped non-text entry {v!r}")
+                    continue
+                key = tuple(tokenize_terms(v.replace("*", "")))
+                if key and key not in seen:
+                    seen.add(key)
+                    ts.append(v.strip())
+            if ts:
+                frames[_frame_name(prefix, taken)] = {"label": prefix, "terms": ts}
+        else:
+            warnings.append(f"{path}: key '{prefix}' holds {_describe(node)}; skipped")
+
+    walk("", data)
+    return frames, warnings
+
+
+def convert(
+    path: str | Path, name: str | None = None, version: str = "0.1.0"
+) -> tuple[str, list[str]]:
+    """Convert a LIWC ``.dic`` or quanteda YAML file to lexicon YAML text."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise LexiconError(f"cannot read {p}: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    if p.suffix.lower() == ".dic" or text.lstrip().startswith("%"):
+        frames, warnings = convert_liwc(text, str(p))
+    else:
+        frames, warnings = convert_quanteda(text, str(p))
+    if not frames:
+        raise LexiconError(f"{p}: no category with usable terms was found")
+    data = {
+        "name": name or _frame_name(p.stem, set()).replace("_", "-"),
+        "version": version,
+        "language": "en",
+        "description": f"Converted from {p.name} by discourse lexicon convert.",
+        "frames": frames,
+    }
+    out = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    parse_lexicon(out, str(p))  # what we write must load
+    return out, warnings
+
+
+def iter_terms(lexicon: Lexicon) -> Iterable[tuple[str, str]]:
+    for fname, frame in lexicon.frames.items():
+        for term in frame.terms:
+            yield fname, term
