@@ -77,6 +77,17 @@ SourceOpt = Annotated[
     list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or summaries.")]
+DemoOpt = Annotated[
+    bool, typer.Option("--demo", help="Use the bundled demo corpus (fictional outlets) as PATH.")
+]
+
+
+def _paths(paths: list[Path] | None, demo: bool) -> list[Path] | None:
+    if demo:
+        from discourse.resources import demo_corpus_path
+
+        return [demo_corpus_path(), *(paths or [])]
+    return paths
 
 
 def _warn(quiet: bool):
@@ -508,6 +519,7 @@ def lexicon_convert(
 @app.command()
 def score(
     paths: PathsArg = None,
+    demo: DemoOpt = False,
     db: DbOpt = None,
     lexicon: LexiconOpt = None,
     by: Annotated[str, typer.Option(help="article or sentence.")] = "article",
@@ -535,7 +547,7 @@ def score(
     lex = get_lexicon(lexicon)
     scorer = Scorer(lex)
     frames = scorer.frames
-    with open_inputs(paths, db, warn=_warn(quiet)) as inp:
+    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
         sel = selection(source, since, until)
         check_sources(inp.store, sel)
         keep = by == "sentence" or explain
@@ -581,6 +593,7 @@ def _version() -> str:
 @app.command()
 def compare(
     paths: PathsArg = None,
+    demo: DemoOpt = False,
     db: DbOpt = None,
     lexicon: LexiconOpt = None,
     by: Annotated[str, typer.Option(help="source, source,week or source,month.")] = "source",
@@ -607,7 +620,7 @@ def compare(
         raise InputError(f"--boot {boot} is too few resamples; use at least 100 (default 2000)")
     by_t = parse_by(by)
     lex = get_lexicon(lexicon)
-    with open_inputs(paths, db, warn=_warn(quiet)) as inp:
+    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
         sel = selection(source, since, until)
         total = inp.store.count(sel)
         prog = Progress("scoring", total=total, enabled=None if not quiet else False)

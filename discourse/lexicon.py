@@ -179,9 +179,10 @@ def _str_list(value: Any, node, what: str, path: str, allow_empty: bool = True) 
         if not isinstance(v, str):
             hint = ""
             if isinstance(v, bool) or v is None:
+                raw = getattr(_item(node, i), "value", "") or "no"
                 hint = (
                     "; YAML reads unquoted yes/no/on/off/true/false/null as non-text, "
-                    "so quote it: 'no'"
+                    f"so quote it: '{raw}'"
                 )
             elif isinstance(v, (int, float)):
                 hint = "; quote numbers: '2030'"
@@ -196,17 +197,12 @@ def _str_list(value: Any, node, what: str, path: str, allow_empty: bool = True) 
 
 
 def _check_term(term: str, where: str, what: str) -> None:
-    toks = tokenize_terms(term)
-    if not toks:
+    if re.search(r"\*(?=[\w*])|(?:^|[\s\W])\*", term):
+        raise LexiconError(
+            f"{where}: {what} {term!r}: '*' is allowed only at the end of a word, e.g. 'hegemon*'"
+        )
+    if not tokenize_terms(term):
         raise LexiconError(f"{where}: {what} {term!r} has no words")
-    for tok in toks:
-        if "*" in tok[:-1] or tok == "*":
-            raise LexiconError(
-                f"{where}: {what} {term!r}: '*' is allowed only at the end of a word, "
-                "e.g. 'hegemon*'"
-            )
-    if "*" in term and any(t.startswith("*") for t in term.split()):
-        raise LexiconError(f"{where}: {what} {term!r}: a word cannot start with '*'")
 
 
 def _validate(data: Any, root, path: str) -> Lexicon:
@@ -361,23 +357,36 @@ class Matcher:
         for pat in self._prefix:
             if tok.startswith(pat.first[0]):
                 cands.append(pat)
-        result = tuple(cands)
+        if tok[0].isalnum():
+            result: tuple[_Pattern, ...] = tuple(cands)
+        else:  # punctuation (or "'s"): marked so that scan() can count word tokens
+            result = _PunctCands(cands) if cands else _PUNCT
         if len(self._cache) >= self.CACHE_LIMIT:
             self._cache.clear()
         self._cache[tok] = result
         return result
 
-    def raw_matches(self, tokens: list[str]) -> list[tuple[int, int, int, str, bool]]:
-        """Every pattern occurrence: (frame index, start, end, term, is_exclude)."""
+    def scan(self, tokens: list[str]) -> tuple[int, list[tuple[int, int, int, str, bool]]]:
+        """One pass over a sentence: (number of word tokens, every pattern occurrence).
+
+        Occurrences are (frame index, start, end, term, is_exclude). Word tokens are
+        the tokens that start with a letter or digit (the denominator of per-1,000 rates).
+        """
         found = []
         cache = self._cache
         n = len(tokens)
+        npunct = 0
         for i, tok in enumerate(tokens):
             cands = cache.get(tok)
             if cands is None:
                 cands = self._candidates(tok)
             if not cands:
                 continue
+            if cands is _PUNCT:
+                npunct += 1
+                continue
+            if type(cands) is _PunctCands:
+                npunct += 1
             for pat in cands:
                 j = i + 1
                 ok = True
@@ -392,7 +401,11 @@ class Matcher:
                     j += 1
                 if ok:
                     found.append((pat.frame, i, j, pat.term, pat.exclude))
-        return found
+        return n - npunct, found
+
+    def raw_matches(self, tokens: list[str]) -> list[tuple[int, int, int, str, bool]]:
+        """Every pattern occurrence: (frame index, start, end, term, is_exclude)."""
+        return self.scan(tokens)[1]
 
     def match(self, tokens: list[str]) -> list[tuple[int, str, int, int]]:
         """Counted hits in one sentence: (frame index, term, start, end), sorted by start.
@@ -400,7 +413,16 @@ class Matcher:
         Within a frame the longest match wins and counted matches do not overlap;
         matches overlapping an exclude span of their frame are dropped.
         """
-        raw = self.raw_matches(tokens)
+        return self.select(self.scan(tokens)[1])
+
+    def count_and_match(self, tokens: list[str]) -> tuple[int, list[tuple[int, str, int, int]]]:
+        """(word tokens, counted hits) in one pass: the scoring hot path."""
+        n_words, raw = self.scan(tokens)
+        return n_words, (self.select(raw) if raw else [])
+
+    @staticmethod
+    def select(raw: list[tuple[int, int, int, str, bool]]) -> list[tuple[int, str, int, int]]:
+        """Apply longest-match-wins and excludes to raw occurrences (see :meth:`match`)."""
         if not raw:
             return []
         by_frame: dict[int, list[tuple[int, int, str]]] = {}
@@ -413,6 +435,10 @@ class Matcher:
         out = []
         for fi, ms in by_frame.items():
             ex = excl.get(fi, ())
+            if len(ms) == 1 and not ex:
+                a, b, term = ms[0]
+                out.append((fi, term, a, b))
+                continue
             taken: list[tuple[int, int]] = []
             ms.sort(key=lambda m: (m[0] - m[1], m[0]))  # longest first, then leftmost
             for a, b, term in ms:
@@ -424,6 +450,13 @@ class Matcher:
                 out.append((fi, term, a, b))
         out.sort(key=lambda h: (h[2], h[0]))
         return out
+
+
+class _PunctCands(tuple):
+    """Candidates of a punctuation token (rare: a term that starts with punctuation)."""
+
+
+_PUNCT = _PunctCands((None,))  # truthy sentinel: a punctuation token with no candidates
 
 
 # ------------------------------------------------------------------ example tests

@@ -17,10 +17,6 @@ from discourse.tokenize import Tokenizer
 TOKENIZER_VERSION = "fast-1"
 
 
-def _is_word(tok: str) -> bool:
-    return tok[0].isalnum()
-
-
 class Scorer:
     """Scores articles with a lexicon. ``key`` identifies its results for caching."""
 
@@ -41,12 +37,11 @@ class Scorer:
         hits_per = [0] * nf
         sents_with = [0] * nf
         n_words = 0
-        match = self.matcher.match
+        count_and_match = self.matcher.count_and_match
         all_hits: list[Hit] = []
         for sent in sentences:
-            toks = sent.tokens
-            n_words += sum(1 for t in toks if t[0].isalnum())
-            found = match(toks)
+            words, found = count_and_match(sent.tokens)
+            n_words += words
             if not found:
                 continue
             seen = set()

@@ -101,6 +101,7 @@ class TreebankWordTokenizer(TokenizerI):
 
 # ----------------------------------------------------------------------- sentences
 
+
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -124,7 +125,7 @@ OPENERS = _wordset(
 )
 
 _END_RE = re.compile(r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s)|\n[ \t]*\n\s*")
-_LAST_WORD_RE = re.compile(r"([^\W\d_](?:[\w.\-]*[\w.])?)\.$")
+_LAST_WORD_RE = re.compile(r"[^\W\d_](?:[\w.\-]*\w)?$")
 _NEXT_WORD_RE = re.compile(r"[\s\"'\u2018\u201c(\[]*(\S)(\w*)")
 
 
@@ -138,12 +139,13 @@ def _is_boundary(text: str, end: int, punct: str) -> bool:
         return False
     if not punct.startswith(".") or punct.startswith(".."):
         return True
-    # the word before the period
-    start = max(0, end - len(punct) - 40)
-    m = _LAST_WORD_RE.search(text, start, end - len(punct) + 1)
+    # the word before the period (without it): find its start cheaply, then check its shape
+    pos = end - len(punct)
+    ws = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos), text.rfind("\t", 0, pos))
+    m = _LAST_WORD_RE.search(text[ws + 1 : pos])
     if m is None:
         return True
-    word = m.group(1)
+    word = m.group()
     low = word.lower()
     if low in TITLES:
         return False
@@ -252,9 +254,13 @@ class Tokenizer:
         out = []
         if self._fast_words:
             findall = _WORD_RE.findall
+            norm = normalize(text)
+            if len(norm) != len(text):  # rare: lower-casing changed a length (e.g. "İ")
+                norm = None
             for i, (a, b) in enumerate(self.sentence_tokenizer.span_tokenize(text)):
                 chunk = text[a:b]
-                out.append(Sentence(i, a, b, chunk, findall(normalize(chunk))))
+                toks = findall(norm[a:b] if norm is not None else normalize(chunk))
+                out.append(Sentence(i, a, b, chunk, toks))
         else:
             for i, (a, b) in enumerate(self.sentence_tokenizer.span_tokenize(text)):
                 chunk = text[a:b]

@@ -1,0 +1,51 @@
+"""Shared fixtures: run the CLI in-process and capture its output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from discourse.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "corpora" / "demo"
+LEXICON = ROOT / "lexicons" / "china-russia-frames.yaml"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys, monkeypatch):
+    """Run ``discourse ARGS...`` in-process; returns exit code, stdout and stderr."""
+    monkeypatch.delenv("DISCOURSE_DB", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    def _run(*args: str) -> Result:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        cap = capsys.readouterr()
+        return Result(code, cap.out, cap.err)
+
+    return _run
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    return str(tmp_path / "test.db")
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
