@@ -648,10 +648,26 @@ def compare(
 # --------------------------------------------------------------------- main
 
 
+def _usage_error(e: Exception) -> int | None:
+    """One line for a usage error raised by the argument parser (typer's vendored click).
+
+    Recognised by shape, not by class, so that this module never imports click.
+    """
+    fmt = getattr(e, "format_message", None)
+    code = getattr(e, "exit_code", None)
+    if not callable(fmt) or not isinstance(code, int):
+        return None
+    ctx = getattr(e, "ctx", None)
+    where = getattr(ctx, "command_path", "discourse") if ctx is not None else "discourse"
+    print(f"{where}: usage error: {fmt()} (see '{where} --help')", file=sys.stderr)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (errors become one line on stderr)."""
     try:
-        app(args=argv, prog_name="discourse", standalone_mode=True)
+        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
     except SystemExit as e:
         code = e.code
         if code is None:
@@ -663,10 +679,16 @@ def main(argv: list[str] | None = None) -> int:
     except DiscourseError as e:
         print(f"discourse: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, EOFError):
         print("discourse: interrupted", file=sys.stderr)
         return 130
-    except Exception as e:  # a bug: say so in one line; the traceback on request
+    except Exception as e:  # a usage error, or a bug: one line; the traceback on request
+        code = _usage_error(e)
+        if code is not None:
+            return code
+        if type(e).__name__ == "Abort":
+            print("discourse: aborted", file=sys.stderr)
+            return 1
         import os
 
         if os.environ.get("DISCOURSE_DEBUG"):
@@ -677,7 +699,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
-    return 0
 
 
 def run() -> None:
