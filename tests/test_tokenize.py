@@ -120,3 +120,11 @@ def test_treebank_engine_selectable():
     t = Tokenizer(words="treebank")
     (s,) = t.sentences("The talks ended.")
     assert s.tokens == ["the", "talks", "ended", "."]
+
+
+def test_length_changing_lowercase_keeps_tokens_aligned():
+    # "İ".lower() is two characters; the tokens must still come from the right sentence
+    text = "İstanbul hosted talks. Ankara said win-win."
+    sents = Tokenizer().sentences(text)
+    assert [s.text for s in sents] == ["İstanbul hosted talks.", "Ankara said win-win."]
+    assert sents[1].tokens == ["ankara", "said", "win-win", "."]
