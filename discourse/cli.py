@@ -189,6 +189,60 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command()
+def fetch(
+    feeds: Annotated[
+        Path, typer.Option("--feeds", help="TOML file listing [[feed]] source and url.")
+    ] = Path("feeds.toml"),
+    db: DbOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="List what would be fetched; store nothing.")
+    ] = False,
+    allow_private: Annotated[
+        bool, typer.Option(help="Allow loopback and private addresses (testing only).")
+    ] = False,
+    delay: Annotated[float, typer.Option(help="Seconds between requests to one host.")] = 1.0,
+    timeout: Annotated[
+        float, typer.Option(help="Connect/read timeout per request, seconds.")
+    ] = 20.0,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    quiet: QuietOpt = False,
+) -> None:
+    """Fetch RSS/Atom feeds and their new articles into the store (the only network command).
+
+    Each feed's new entries are downloaded, reduced to their main text and stored;
+    URLs already stored are not fetched again. Exits 1 only if every feed failed.
+
+    Example: discourse fetch --feeds feeds.toml --db news.db --dry-run
+    """
+    from discourse.fetch import fetch_feeds
+    from discourse.report import to_json
+    from discourse.store import FileLock, default_db_path, open_store
+
+    _check_format(fmt, ("text", "json"))
+    if delay < 0 or timeout <= 0:
+        raise InputError("--delay must be >= 0 and --timeout > 0 seconds")
+    path = db or default_db_path()
+    progress = None if quiet or not sys.stderr.isatty() else (lambda m: _info(m))
+    with open_store(path) as store, FileLock(path):
+        report = fetch_feeds(
+            store,
+            feeds,
+            dry_run=dry_run,
+            allow_private=allow_private,
+            delay=delay,
+            timeout=timeout,
+            warn=_warn(quiet),
+            progress=progress,
+        )
+    if fmt == "json":
+        _out(to_json(report.as_dict()) + "\n")
+    elif not quiet:
+        _out("\n".join(report.summary_lines()) + "\n")
+    if report.all_failed:
+        raise typer.Exit(1)
+
+
 # ------------------------------------------------------------------- corpus
 
 

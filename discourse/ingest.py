@@ -379,7 +379,8 @@ def read_file(
     elif fmt == "csv":
         yield from read_csv(path, source, opts, warn)
     elif fmt == "html":
-        yield from read_html(path, source, opts, warn)
+        # a page named on its own: the site's name beats the name of the folder it was saved in
+        yield from read_html(path, None if explicit else source, opts, warn)
     else:
         raw = _read_capped(path, opts)
         if isinstance(raw, Skip):

@@ -16,6 +16,7 @@ from .conftest import DATA, DEMO, write
 
 COMMANDS = [
     ["ingest"],
+    ["fetch"],
     ["score"],
     ["compare"],
     ["tokens"],
