@@ -33,7 +33,8 @@ corpus_app = typer.Typer(
     no_args_is_help=True,
 )
 lexicon_app = typer.Typer(
-    help="Lexicon files: show, check, test, convert.\n\nExample: discourse lexicon test",
+    help="Lexicon files: show, check, test, convert, stats, suggest.\n\n"
+    "Example: discourse lexicon test",
     no_args_is_help=True,
 )
 app.add_typer(corpus_app, name="corpus")
@@ -88,6 +89,26 @@ def _paths(paths: list[Path] | None, demo: bool) -> list[Path] | None:
 
         return [demo_corpus_path(), *(paths or [])]
     return paths
+
+
+# ---------------------------------------------------------- EVIDENCE OPTIONS
+
+RawCsvOpt = Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")]
+NgramOpt = Annotated[str, typer.Option("--ngram", help="Unigrams (1), bigrams (2) or both (1,2).")]
+MinCountOpt = Annotated[
+    int, typer.Option("--min-count", help="Leave out terms seen fewer times than this.")
+]
+
+
+def _progress(label: str, quiet: bool):
+    from discourse.report import Progress
+
+    return Progress(label, enabled=None if not quiet else False)
+
+
+def _notes(result, quiet: bool) -> None:
+    for note in result.notes:
+        _info(note, quiet)
 
 
 def _warn(quiet: bool):
@@ -567,6 +588,88 @@ def lexicon_convert(
         _out(text)
 
 
+# --------------------------------------------------------- lexicon stats/suggest
+
+
+@lexicon_app.command("stats")
+def lexicon_stats(
+    paths: PathsArg = None,
+    demo: DemoOpt = False,
+    db: DbOpt = None,
+    lexicon: LexiconOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    generic: Annotated[
+        float,
+        typer.Option(help="Call a term generic when it fires in at least this share of articles."),
+    ] = 0.8,
+    fmt: FormatOpt = "table",
+    raw_csv: RawCsvOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """How each lexicon term fires on a corpus: hits, articles, sources; terms that
+    never fire, generic terms, and spans counted for two frames.
+
+    Example: discourse lexicon stats corpora/demo
+    """
+    from discourse import evidence
+    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.report import render_lexicon_stats
+
+    _check_format(fmt)
+    lex = get_lexicon(lexicon)
+    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
+        sel = selection(source, since, until)
+        check_sources(inp.store, sel)
+        prog = _progress("matching", quiet)
+        res = evidence.lexicon_stats(inp.store, lex, sel, generic_share=generic, progress=prog)
+        prog.close()
+    _notes(res, quiet)
+    _out(render_lexicon_stats(res.records, res.tables["overlap"], res.meta, fmt, raw_csv=raw_csv))
+
+
+@lexicon_app.command("suggest")
+def lexicon_suggest(
+    frame: Annotated[str, typer.Option(help="The frame to find new terms for.")],
+    paths: PathsArg = None,
+    demo: DemoOpt = False,
+    db: DbOpt = None,
+    lexicon: LexiconOpt = None,
+    ngram: NgramOpt = "1,2",
+    min_count: MinCountOpt = 3,
+    top: Annotated[int, typer.Option(help="Candidates per n-gram size (0 = all).")] = 20,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    fmt: FormatOpt = "table",
+    raw_csv: RawCsvOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Candidate new terms for a frame: words over-used in the sentences where it
+    fires (keyness against all other sentences), for you to review.
+
+    Example: discourse lexicon suggest corpora/demo --frame partnership
+    """
+    from discourse import evidence
+    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.report import render_suggest
+
+    _check_format(fmt)
+    sizes = evidence.parse_ngram(ngram)
+    lex = get_lexicon(lexicon)
+    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
+        sel = selection(source, since, until)
+        check_sources(inp.store, sel)
+        prog = _progress("matching", quiet)
+        res = evidence.suggest(
+            inp.store, lex, frame, sel, ngram=sizes, min_count=min_count, top=top, progress=prog
+        )
+        prog.close()
+    _notes(res, quiet)
+    _out(render_suggest(res.records, res.meta, fmt, raw_csv=raw_csv))
+
+
 # -------------------------------------------------------------------- score
 
 
@@ -656,22 +759,38 @@ def compare(
     until: UntilOpt = None,
     boot: Annotated[int, typer.Option(help="Bootstrap resamples for intensity intervals.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = 20260804,
+    pairwise: Annotated[
+        bool,
+        typer.Option(
+            help="Add every pair of sources per frame: difference in prevalence with a 95% "
+            "interval and corrected p-values (csv/jsonl then hold the pairs only)."
+        ),
+    ] = False,
+    correction: Annotated[
+        str,
+        typer.Option(help="Multiple-comparison correction for --pairwise: holm, bh or none."),
+    ] = "holm",
     fmt: FormatOpt = "table",
     chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
-    raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
+    raw_csv: RawCsvOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare sources per frame: prevalence with Wilson intervals, intensity with
-    bootstrap intervals, chi-square tests with Cramér's V.
+    bootstrap intervals, chi-square tests with Cramér's V; --pairwise adds every pair.
 
     Example: discourse compare corpora/demo --by source,month
     """
     from discourse.api import compare_sources, get_lexicon, open_inputs, parse_by, selection
-    from discourse.report import Progress, render_compare
+    from discourse.report import Progress, render_compare, render_compare_pairwise
+    from discourse.stats import CORRECTIONS, pairwise_from_records
 
     _check_format(fmt)
     if boot < 100:
         raise InputError(f"--boot {boot} is too few resamples; use at least 100 (default 2000)")
+    if correction not in CORRECTIONS:
+        raise InputError(
+            f"--correction {correction!r} is not known; use one of {', '.join(CORRECTIONS)}"
+        )
     by_t = parse_by(by)
     lex = get_lexicon(lexicon)
     with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
@@ -684,19 +803,252 @@ def compare(
         _info("no articles in the selection; nothing to compare", quiet)
     show_chart = chart and fmt == "table" and sys.stdout.isatty()
     labels = {f: lex.frames[f].label for f in lex.frames}
+    if not pairwise:
+        _out(
+            render_compare(
+                cmp.records,
+                cmp.tests,
+                cmp.frames,
+                by_t,
+                meta,
+                fmt,
+                raw_csv=raw_csv,
+                chart=show_chart,
+                labels=labels,
+            )
+        )
+        return
+    from discourse.evidence import pairwise_method
+
+    pairs = pairwise_from_records(cmp.records, by_t, correction)
+    meta = {**meta, "correction": correction, "pairwise": pairwise_method(correction, by_t)}
     _out(
-        render_compare(
+        render_compare_pairwise(
             cmp.records,
             cmp.tests,
             cmp.frames,
             by_t,
             meta,
             fmt,
+            pairs,
             raw_csv=raw_csv,
             chart=show_chart,
             labels=labels,
         )
     )
+
+
+# ------------------------------------------------------------------ keyness
+
+
+@app.command()
+def keyness(
+    paths: PathsArg = None,
+    demo: DemoOpt = False,
+    db: DbOpt = None,
+    lexicon: LexiconOpt = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source", "-s", help="Source to describe (repeatable). Default: every source."
+        ),
+    ] = None,
+    vs: Annotated[
+        str, typer.Option("--vs", help="Compare with 'rest' (all other sources) or one source.")
+    ] = "rest",
+    frame: Annotated[
+        str | None, typer.Option(help="Only the sentences in which this frame fires.")
+    ] = None,
+    ngram: NgramOpt = "1,2",
+    min_count: MinCountOpt = 5,
+    top: Annotated[int, typer.Option(help="Terms per source and n-gram size (0 = all).")] = 15,
+    stop: Annotated[
+        list[str] | None, typer.Option("--stop", help="An extra stop word (repeatable).")
+    ] = None,
+    stopwords: Annotated[
+        bool, typer.Option(help="Leave out the shipped English stop words (function words).")
+    ] = True,
+    prior_size: Annotated[
+        float | None,
+        typer.Option(
+            "--prior-size",
+            help="Rescale the Dirichlet prior to this many pseudo-counts "
+            "(default: the selection's own counts).",
+        ),
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    fmt: FormatOpt = "table",
+    raw_csv: RawCsvOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Which words does each source use more than the others? Log-odds ratio with
+    informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores.
+
+    Example: discourse keyness corpora/demo --source "Harmony Daily" --frame partnership
+    """
+    from discourse import evidence
+    from discourse.api import get_lexicon, open_inputs, selection
+    from discourse.report import render_keyness
+
+    _check_format(fmt)
+    sizes = evidence.parse_ngram(ngram)
+    lex = get_lexicon(lexicon) if frame else None
+    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
+        sel = selection(None, since, until)
+        prog = _progress("counting", quiet)
+        res = evidence.keyness(
+            inp.store,
+            sel,
+            sources=source,
+            vs=vs,
+            frame=frame,
+            lexicon=lex,
+            ngram=sizes,
+            min_count=min_count,
+            top=top,
+            use_stopwords=stopwords,
+            extra_stopwords=stop or (),
+            prior_size=prior_size,
+            progress=prog,
+        )
+        prog.close()
+    _notes(res, quiet)
+    _out(render_keyness(res.records, res.meta, fmt, raw_csv=raw_csv))
+
+
+# --------------------------------------------------------------------- kwic
+
+
+@app.command()
+def kwic(
+    pattern: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATTERN",
+            help="A term, a phrase with * at the end of words (hegemon*), or frame:NAME.",
+        ),
+    ],
+    paths: PathsArg = None,
+    demo: DemoOpt = False,
+    db: DbOpt = None,
+    lexicon: LexiconOpt = None,
+    window: Annotated[
+        int | None,
+        typer.Option(help="Tokens of context on each side (default: the rest of the sentence)."),
+    ] = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many lines.")] = None,
+    sample: Annotated[
+        int | None, typer.Option(help="A random sample of this many hits (see --seed).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed for --sample.")] = 20260804,
+    width: Annotated[
+        int | None, typer.Option(help="Line width of the table (default: the terminal's).")
+    ] = None,
+    fmt: FormatOpt = "table",
+    raw_csv: RawCsvOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Keyword in context: every occurrence of a term, phrase or frame, with source and date.
+
+    Example: discourse kwic "frame:anti_hegemonism" corpora/demo --source "Meridian Wire"
+    """
+    from discourse import evidence
+    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.report import render_kwic, use_color
+
+    _check_format(fmt)
+    lex = get_lexicon(lexicon) if pattern.strip().lower().startswith("frame:") else None
+    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
+        sel = selection(source, since, until)
+        check_sources(inp.store, sel)
+        prog = _progress("searching", quiet)
+        res = evidence.kwic(
+            inp.store,
+            pattern,
+            sel,
+            lexicon=lex,
+            window=window,
+            limit=limit,
+            sample=sample,
+            seed=seed,
+            progress=prog,
+        )
+        prog.close()
+    _notes(res, quiet)
+    shown, total = res.meta["shown"], res.meta["matches"]
+    if total is not None and shown < total:
+        _info(f"{shown} of {total} hits shown", quiet)
+    elif res.meta["truncated"]:
+        _info(f"first {shown} hits shown (--limit)", quiet)
+    color = fmt == "table" and use_color()
+    _out(render_kwic(res.records, res.meta, fmt, color=color, width=width, raw_csv=raw_csv))
+
+
+# -------------------------------------------------------------------- trend
+
+
+@app.command()
+def trend(
+    paths: PathsArg = None,
+    demo: DemoOpt = False,
+    db: DbOpt = None,
+    lexicon: LexiconOpt = None,
+    by: Annotated[str, typer.Option(help="Period: week (ISO) or month.")] = "week",
+    frame: Annotated[
+        list[str] | None, typer.Option("--frame", help="Only this frame (repeatable).")
+    ] = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    window: Annotated[int, typer.Option(help="Trailing baseline: this many previous periods.")] = 4,
+    alpha: Annotated[
+        float, typer.Option(help="Flag a period when the binomial test gives p below this.")
+    ] = 0.05,
+    min_baseline: Annotated[
+        int, typer.Option(help="Test a period only when its baseline has this many articles.")
+    ] = 3,
+    all_sources: Annotated[
+        bool, typer.Option("--all-sources", help="One series for all sources together.")
+    ] = False,
+    chart: Annotated[bool, typer.Option(help="Sparklines per source (table output).")] = True,
+    fmt: FormatOpt = "table",
+    raw_csv: RawCsvOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Prevalence and intensity per week or month and source; periods that depart
+    from the trailing baseline (exact binomial test) are flagged.
+
+    Example: discourse trend corpora/demo --by month --frame threat
+    """
+    from discourse import evidence
+    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.report import render_trend
+
+    _check_format(fmt)
+    lex = get_lexicon(lexicon)
+    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
+        sel = selection(source, since, until)
+        check_sources(inp.store, sel)
+        prog = _progress("scoring", quiet)
+        res = evidence.trend(
+            inp.store,
+            lex,
+            sel,
+            by=by,
+            frames=frame,
+            window=window,
+            alpha=alpha,
+            min_baseline=min_baseline,
+            combine=all_sources,
+            progress=prog,
+        )
+        prog.close()
+    _notes(res, quiet)
+    _out(render_trend(res.records, res.meta, fmt, chart=chart, raw_csv=raw_csv))
 
 
 # --------------------------------------------------------------------- main

@@ -39,17 +39,34 @@ NO_TEXT = "no article text found in HTML"
 MIN_WORDS = 8
 
 # WHATWG: these labels mean windows-1252 in HTML, which is a superset of them.
-_LATIN1_LABELS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii",
-                  "iso_8859-1", "cp819", "ibm819", "iso-ir-100", "windows-1252", "cp1252"}
+_LATIN1_LABELS = {
+    "iso-8859-1",
+    "iso8859-1",
+    "latin-1",
+    "latin1",
+    "l1",
+    "ascii",
+    "us-ascii",
+    "iso_8859-1",
+    "cp819",
+    "ibm819",
+    "iso-ir-100",
+    "windows-1252",
+    "cp1252",
+}
 _CHARSET_RE = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _XML_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.I)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _LINK_TAG_RE = re.compile(r"<link\b[^>]*>", re.I)
 _ATTR_RE = re.compile(r"""\b(rel|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _HTML_LANG_RE = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?\s*([A-Za-z]{2,3})\b""", re.I)
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
-         (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # Dates only from the page's markup (meta tags, JSON-LD, <time>, the URL): an
 # "extensive" search guesses from any date-like string in the text.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
@@ -116,8 +133,10 @@ def _field(data: dict, key: str) -> str:
 def _link_canonical(html: str) -> str:
     """The href of ``<link rel="canonical">`` as written (possibly relative), or ""."""
     for tag in _LINK_TAG_RE.findall(html[:200_000]):
-        attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None)
-                 for m in _ATTR_RE.finditer(tag)}
+        attrs = {
+            m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None)
+            for m in _ATTR_RE.finditer(tag)
+        }
         if "canonical" in attrs.get("rel", "").lower().split() and attrs.get("href", "").strip():
             return attrs["href"].strip()
     return ""
@@ -145,8 +164,14 @@ def _strip_title_line(text: str, title: str) -> str:
     return text
 
 
-def article_from_html(raw: bytes, origin: str, source: str | None, fallback_source: str | None,
-                      warn: Warn, url: str | None = None) -> Article | Skip:
+def article_from_html(
+    raw: bytes,
+    origin: str,
+    source: str | None,
+    fallback_source: str | None,
+    warn: Warn,
+    url: str | None = None,
+) -> Article | Skip:
     """Extract the article of one HTML page.
 
     ``source`` (from ``--source``, or a feed's configured source) wins; then
@@ -168,9 +193,16 @@ def article_from_html(raw: bytes, origin: str, source: str | None, fallback_sour
     html = _XML_DECL_RE.sub("", html, count=1)
     try:
         doc = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=True,
-            include_images=False, include_links=False, include_formatting=False,
-            date_extraction_params=dict(_DATE_PARAMS))
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            include_formatting=False,
+            date_extraction_params=dict(_DATE_PARAMS),
+        )
     except Exception as e:  # one bad page must never stop a batch, whatever lxml raises
         return Skip(origin, f"unreadable HTML ({type(e).__name__}: {e})")
     if doc is None:
@@ -193,8 +225,10 @@ def article_from_html(raw: bytes, origin: str, source: str | None, fallback_sour
     lang_match = _HTML_LANG_RE.search(html[:8192])
     chosen_source = source or fallback_source or _field(data, "sitename")
     if not chosen_source:
-        warn(f"{origin}: no source (no folder, no site name in the page); stored as 'unknown' "
-             "- give --source")
+        warn(
+            f"{origin}: no source (no folder, no site name in the page); stored as 'unknown' "
+            "- give --source"
+        )
         chosen_source = "unknown"
     return Article(
         text=text,

@@ -76,15 +76,17 @@ FEED_KEYS = ("source", "url")
 _REDIRECTS = {301, 302, 303, 307, 308}
 _RETRY_STATUSES = {429, 503}
 _SCHEMES = ("http", "https")
-_FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, "
-                "text/xml;q=0.9, */*;q=0.5")
+_FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
 _PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 _CHUNK = 65536
 
 #: Cloud instance-metadata endpoints (AWS, GCP, Azure, OpenStack; AWS IPv6).
-METADATA_ADDRESSES = frozenset({ipaddress.ip_address("169.254.169.254"),
-                                ipaddress.ip_address("fd00:ec2::254")})
+METADATA_ADDRESSES = frozenset(
+    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 Warn = Callable[[str], None]
@@ -116,8 +118,9 @@ def load_feeds(path: str | Path) -> list[FeedSpec]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(f"no feeds file at {path}; create it with [[feed]] tables giving "
-                         "source and url") from None
+        raise InputError(
+            f"no feeds file at {path}; create it with [[feed]] tables giving source and url"
+        ) from None
     except OSError as e:
         raise InputError(f"cannot read the feeds file {path}: {e.strerror}") from None
     try:
@@ -131,15 +134,18 @@ def load_feeds(path: str | Path) -> list[FeedSpec]:
 
     for key in doc:
         if key != "feed":
-            raise InputError(f"{path}: unknown top-level key {key!r}; list feeds as [[feed]] "
-                             "tables with source and url")
+            raise InputError(
+                f"{path}: unknown top-level key {key!r}; list feeds as [[feed]] "
+                "tables with source and url"
+            )
     tables = doc.get("feed")
     if tables is None or tables == []:
         raise InputError(f"{path} lists no feeds; add [[feed]] tables with source and url")
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise InputError(f"{path}: 'feed' must be an array of tables; write [[feed]], not [feed]")
-    header_lines = [n for n, line in enumerate(text.splitlines(), 1)
-                    if re.match(r"\s*\[\[\s*feed\s*\]\]", line)]
+    header_lines = [
+        n for n, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*feed\s*\]\]", line)
+    ]
 
     feeds: list[FeedSpec] = []
     seen: dict[str, int] = {}
@@ -149,20 +155,24 @@ def load_feeds(path: str | Path) -> list[FeedSpec]:
             where += f" (line {header_lines[i - 1]})"
         for key in table:
             if key not in FEED_KEYS:
-                raise InputError(f"{path}: {where} has unknown key {key!r}; allowed keys: "
-                                 f"{', '.join(FEED_KEYS)}")
+                raise InputError(
+                    f"{path}: {where} has unknown key {key!r}; allowed keys: {', '.join(FEED_KEYS)}"
+                )
         for key in FEED_KEYS:
             value = table.get(key)
             if value is None:
-                raise InputError(f"{path}: {where} has no {key!r}; every [[feed]] needs "
-                                 "source and url")
+                raise InputError(
+                    f"{path}: {where} has no {key!r}; every [[feed]] needs source and url"
+                )
             if not isinstance(value, str) or not value.strip():
                 raise InputError(f"{path}: {where} {key!r} must be a non-empty string")
         url = table["url"].strip()
         parts = urlsplit(url)
         if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
-            raise InputError(f"{path}: {where} url {url!r} is not an http(s) URL; only http:// "
-                             "and https:// feeds are fetched")
+            raise InputError(
+                f"{path}: {where} url {url!r} is not an http(s) URL; only http:// "
+                "and https:// feeds are fetched"
+            )
         if url in seen:
             raise InputError(f"{path}: {where} repeats the url of feed {seen[url]}: {url}")
         seen[url] = i
@@ -195,10 +205,15 @@ def forbidden_reason(address: str) -> str | None:
     for a in candidates:
         if a in METADATA_ADDRESSES:
             return "a cloud metadata address"
-        for test, what in ((a.is_loopback, "a loopback"), (a.is_unspecified, "an unspecified"),
-                           (a.is_link_local, "a link-local"), (a.is_multicast, "a multicast"),
-                           (a.is_reserved, "a reserved"), (a.is_private, "a private"),
-                           (not a.is_global, "a non-public")):
+        for test, what in (
+            (a.is_loopback, "a loopback"),
+            (a.is_unspecified, "an unspecified"),
+            (a.is_link_local, "a link-local"),
+            (a.is_multicast, "a multicast"),
+            (a.is_reserved, "a reserved"),
+            (a.is_private, "a private"),
+            (not a.is_global, "a non-public"),
+        ):
             if test:
                 return f"{what} address"
     return None
@@ -291,8 +306,11 @@ class _Decompressor:
     """Incremental gzip/deflate decoding that stops as soon as the output passes ``cap``."""
 
     def __init__(self, encoding: str | None, cap: int) -> None:
-        codings = [c.strip() for c in (encoding or "").lower().split(",")
-                   if c.strip() and c.strip() != "identity"]
+        codings = [
+            c.strip()
+            for c in (encoding or "").lower().split(",")
+            if c.strip() and c.strip() != "identity"
+        ]
         if len(codings) > 1:
             raise FetchError(f"unsupported Content-Encoding {encoding!r} (stacked encodings)")
         self.coding = codings[0] if codings else None
@@ -307,16 +325,19 @@ class _Decompressor:
     def _new(self, first: bytes):
         if self.coding == "deflate":
             # RFC 9110 says zlib-wrapped; some servers send raw deflate.
-            is_zlib = (len(first) >= 2 and first[0] & 0x0F == 8
-                       and (first[0] << 8 | first[1]) % 31 == 0)
+            is_zlib = (
+                len(first) >= 2 and first[0] & 0x0F == 8 and (first[0] << 8 | first[1]) % 31 == 0
+            )
             return zlib.decompressobj(zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS)
         return zlib.decompressobj(16 + zlib.MAX_WBITS)
 
     def _grow(self, data: bytes) -> None:
         self.out += data
         if len(self.out) > self.cap:
-            raise FetchError(f"decompressed body over the {self.cap}-byte cap "
-                             "(refused as a possible compression bomb)")
+            raise FetchError(
+                f"decompressed body over the {self.cap}-byte cap "
+                "(refused as a possible compression bomb)"
+            )
 
     def feed(self, data: bytes) -> None:
         if self.coding is None:
@@ -415,12 +436,20 @@ class Fetcher:
     ``ssl_context`` replaces the default (system CAs, host name checked).
     """
 
-    def __init__(self, *, allow_private: bool = False, delay: float = DEFAULT_DELAY,
-                 timeout: float = DEFAULT_TIMEOUT, deadline: float | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES, max_redirects: int = MAX_REDIRECTS,
-                 retries: int = DEFAULT_RETRIES, max_retry_wait: float = MAX_RETRY_WAIT,
-                 user_agent: str = USER_AGENT, ssl_context: ssl.SSLContext | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        delay: float = DEFAULT_DELAY,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_redirects: int = MAX_REDIRECTS,
+        retries: int = DEFAULT_RETRIES,
+        max_retry_wait: float = MAX_RETRY_WAIT,
+        user_agent: str = USER_AGENT,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.allow_private = allow_private
         self.delay = max(0.0, delay)
         self.timeout = timeout
@@ -441,8 +470,9 @@ class Fetcher:
             time.sleep(pause)
 
     def _done_with(self, host: str, extra: float = 0.0) -> None:
-        self._next_allowed[host] = max(self._next_allowed.get(host, 0.0),
-                                       time.monotonic() + max(self.delay, extra))
+        self._next_allowed[host] = max(
+            self._next_allowed.get(host, 0.0), time.monotonic() + max(self.delay, extra)
+        )
 
     # -- public
     def get(self, url: str, accept: str = "*/*") -> Response:
@@ -456,11 +486,14 @@ class Fetcher:
                 if r.wait is None:
                     raise FetchError(f"{what} (no Retry-After)") from None
                 if r.wait > self.max_retry_wait:
-                    raise FetchError(f"{what}: Retry-After {r.wait:.0f} s is longer than the "
-                                     f"{self.max_retry_wait:g} s this tool waits") from None
+                    raise FetchError(
+                        f"{what}: Retry-After {r.wait:.0f} s is longer than the "
+                        f"{self.max_retry_wait:g} s this tool waits"
+                    ) from None
                 if attempt >= self.retries:
-                    raise FetchError(f"{what}, still after {attempt} "
-                                     f"retr{'y' if attempt == 1 else 'ies'}") from None
+                    raise FetchError(
+                        f"{what}, still after {attempt} retr{'y' if attempt == 1 else 'ies'}"
+                    ) from None
                 attempt += 1
                 # _follow has pushed the host's next turn past Retry-After.
 
@@ -474,8 +507,9 @@ class Fetcher:
                     raise FetchError(f"HTTP {status} redirect without a Location")
                 nxt = urljoin(current, location.strip())
                 if urlsplit(nxt).scheme.lower() not in _SCHEMES:
-                    raise FetchError(f"redirect to {nxt[:200]!r} refused: only http and https "
-                                     "URLs are fetched")
+                    raise FetchError(
+                        f"redirect to {nxt[:200]!r} refused: only http and https URLs are fetched"
+                    )
                 if hop == self.max_redirects:
                     break
                 current = nxt
@@ -489,8 +523,13 @@ class Fetcher:
             if not 200 <= status < 300:
                 raise FetchError(f"HTTP {status} {reason}".strip())
             ctype = headers.get_content_type() if headers.get("Content-Type") else ""
-            return Response(url=current, status=status, content_type=ctype,
-                            charset=headers.get_content_charset(), body=body or b"")
+            return Response(
+                url=current,
+                status=status,
+                content_type=ctype,
+                charset=headers.get_content_charset(),
+                body=body or b"",
+            )
         raise FetchError(f"too many redirects (more than {self.max_redirects})")
 
     def _once(self, url: str, accept: str):
@@ -509,8 +548,10 @@ class Fetcher:
                 for addr in addresses:
                     why = forbidden_reason(addr)
                     if why:
-                        raise FetchError(f"refused: {host} is {addr}, {why} (only public "
-                                         "addresses are fetched unless --allow-private)")
+                        raise FetchError(
+                            f"refused: {host} is {addr}, {why} (only public "
+                            "addresses are fetched unless --allow-private)"
+                        )
             return self._exchange(scheme, host, port, addresses, parts, accept, end)
         finally:
             self._done_with(host)
@@ -546,8 +587,9 @@ class Fetcher:
         resp: http.client.HTTPResponse | None = None
         try:
             if scheme == "https":
-                conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
-                                                   context=self._ssl)
+                conn = http.client.HTTPSConnection(
+                    host, port, timeout=self.timeout, context=self._ssl
+                )
                 conn.sock = self._ssl.wrap_socket(sock, server_hostname=host)
             else:
                 conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
@@ -567,8 +609,9 @@ class Fetcher:
             raise
         except Exception as e:
             if watchdog.fired:
-                raise FetchError(f"no complete answer within the {self.deadline:g} s "
-                                 "deadline") from None
+                raise FetchError(
+                    f"no complete answer within the {self.deadline:g} s deadline"
+                ) from None
             raise FetchError(_describe(e, self.timeout)) from None
         finally:
             watchdog.cancel()
@@ -583,8 +626,9 @@ class Fetcher:
         cap = self.max_bytes
         length = resp.getheader("Content-Length")
         if length and length.strip().isdigit() and int(length) > cap:
-            raise FetchError(f"too large: Content-Length {int(length)} bytes is over the "
-                             f"{cap}-byte cap")
+            raise FetchError(
+                f"too large: Content-Length {int(length)} bytes is over the {cap}-byte cap"
+            )
         decoder = _Decompressor(resp.getheader("Content-Encoding"), cap)
         received = 0
         while True:
@@ -627,15 +671,23 @@ _CDATA_RE = re.compile(r"<!\[CDATA\[.*?\]\]>", re.S)
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _ENTITY_DECL_RE = re.compile(r"<!ENTITY", re.I)
 _INTERNAL_SUBSET_RE = re.compile(r"<!DOCTYPE[^>\[]*\[", re.I)
-_XML_PREFIXES = ((b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
-                 (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le"),
-                 (b"\x4c\x6f\xa7\x94", "cp500"))  # '<?xm' in EBCDIC
+_XML_PREFIXES = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x4c\x6f\xa7\x94", "cp500"),
+)  # '<?xm' in EBCDIC
 
 
 def _markup_for_scan(raw: bytes) -> str:
     """The document as text good enough to look for declarations, whatever its encoding."""
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if raw.startswith(bom):
             return raw.decode(codec, errors="replace")
     for prefix, codec in _XML_PREFIXES:
@@ -652,8 +704,10 @@ def refuse_entity_declarations(raw: bytes) -> None:
     """
     markup = _COMMENT_RE.sub("", _CDATA_RE.sub("", _markup_for_scan(raw)))
     if _ENTITY_DECL_RE.search(markup) or _INTERNAL_SUBSET_RE.search(markup):
-        raise FetchError("feed refused: it declares XML entities (a DOCTYPE internal subset "
-                         "or <!ENTITY>), which can expand without limit or read local files")
+        raise FetchError(
+            "feed refused: it declares XML entities (a DOCTYPE internal subset "
+            "or <!ENTITY>), which can expand without limit or read local files"
+        )
 
 
 def parse_feed(raw: bytes, url: str, content_type: str = "", warn: Warn = _stderr_warn):
@@ -718,10 +772,19 @@ def _entries(parsed, feed_url: str, result: FeedResult) -> list[_Entry]:
         if link in seen:
             continue
         seen.add(link)
-        date = (_struct_date(e.get("published_parsed")) or parse_article_date(e.get("published"))
-                or _struct_date(e.get("updated_parsed")))
-        out.append(_Entry(url=link, title=title, date=date,
-                          author=" ".join(str(e.get("author") or "").split())))
+        date = (
+            _struct_date(e.get("published_parsed"))
+            or parse_article_date(e.get("published"))
+            or _struct_date(e.get("updated_parsed"))
+        )
+        out.append(
+            _Entry(
+                url=link,
+                title=title,
+                date=date,
+                author=" ".join(str(e.get("author") or "").split()),
+            )
+        )
     return out
 
 
@@ -762,11 +825,18 @@ class FeedResult:
         return head + ", ".join(parts)
 
     def as_dict(self) -> dict:
-        return {"source": self.source, "url": self.url, "ok": self.ok, "entries": self.entries,
-                "new": self.new, "already_stored": self.already_stored,
-                "duplicates": self.duplicates,
-                "failed": [{"url": u, "reason": r} for u, r in self.failed],
-                "error": self.error, "would_fetch": list(self.would_fetch)}
+        return {
+            "source": self.source,
+            "url": self.url,
+            "ok": self.ok,
+            "entries": self.entries,
+            "new": self.new,
+            "already_stored": self.already_stored,
+            "duplicates": self.duplicates,
+            "failed": [{"url": u, "reason": r} for u, r in self.failed],
+            "error": self.error,
+            "would_fetch": list(self.would_fetch),
+        }
 
 
 @dataclass
@@ -796,21 +866,29 @@ class FetchReport:
         n_bad = sum(not r.ok for r in self.feeds)
         failed = sum(len(r.failed) for r in self.feeds)
         stored = sum(r.already_stored for r in self.feeds)
-        first = (f"would fetch {sum(len(r.would_fetch) for r in self.feeds)}" if self.dry_run
-                 else f"{self.new} new")
-        lines.append(f"total: {first}, {stored} already stored, {failed} failed; "
-                     f"{n_bad} of {len(self.feeds)} feed{'s' if len(self.feeds) != 1 else ''} "
-                     "failed" + (" (dry run: nothing stored)" if self.dry_run else ""))
+        first = (
+            f"would fetch {sum(len(r.would_fetch) for r in self.feeds)}"
+            if self.dry_run
+            else f"{self.new} new"
+        )
+        lines.append(
+            f"total: {first}, {stored} already stored, {failed} failed; "
+            f"{n_bad} of {len(self.feeds)} feed{'s' if len(self.feeds) != 1 else ''} "
+            "failed" + (" (dry run: nothing stored)" if self.dry_run else "")
+        )
         return lines
 
     def as_dict(self) -> dict:
-        return {"dry_run": self.dry_run, "all_failed": self.all_failed,
-                "requests": self.requests,
-                "new": self.new,
-                "already_stored": sum(r.already_stored for r in self.feeds),
-                "failed": sum(len(r.failed) for r in self.feeds),
-                "feeds_failed": sum(not r.ok for r in self.feeds),
-                "feeds": [r.as_dict() for r in self.feeds]}
+        return {
+            "dry_run": self.dry_run,
+            "all_failed": self.all_failed,
+            "requests": self.requests,
+            "new": self.new,
+            "already_stored": sum(r.already_stored for r in self.feeds),
+            "failed": sum(len(r.failed) for r in self.feeds),
+            "feeds_failed": sum(not r.ok for r in self.feeds),
+            "feeds": [r.as_dict() for r in self.feeds],
+        }
 
 
 # ------------------------------------------------------------------ the run
@@ -843,8 +921,14 @@ def fetch_page(fetcher: Fetcher, entry: _Entry, source: str, warn: Warn) -> Arti
         raise FetchError(f"not an HTML page ({resp.content_type})")
     if not resp.body.strip():
         raise FetchError("empty page")
-    art = article_from_html(_page_bytes(resp), origin=entry.url, source=source,
-                            fallback_source=None, warn=warn, url=resp.url)
+    art = article_from_html(
+        _page_bytes(resp),
+        origin=entry.url,
+        source=source,
+        fallback_source=None,
+        warn=warn,
+        url=resp.url,
+    )
     if isinstance(art, Skip):
         raise FetchError(art.reason)
     # The feed's link is the key that tells the next run the page is stored, so it
@@ -857,8 +941,9 @@ def fetch_page(fetcher: Fetcher, entry: _Entry, source: str, warn: Warn) -> Arti
     return art
 
 
-def _run_feed(store, spec: FeedSpec, fetcher: Fetcher, dry_run: bool, warn: Warn,
-              progress: Progress | None) -> FeedResult:
+def _run_feed(
+    store, spec: FeedSpec, fetcher: Fetcher, dry_run: bool, warn: Warn, progress: Progress | None
+) -> FeedResult:
     result = FeedResult(source=spec.source, url=spec.url)
     if progress:
         progress(f"{spec.source}: fetching feed {spec.url}")
@@ -893,11 +978,19 @@ def _run_feed(store, spec: FeedSpec, fetcher: Fetcher, dry_run: bool, warn: Warn
     return result
 
 
-def fetch_feeds(store, feeds_path: str | Path, *, dry_run: bool = False,
-                allow_private: bool = False, delay: float = DEFAULT_DELAY,
-                timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
-                warn: Warn = _stderr_warn, progress: Progress | None = None,
-                deadline: float | None = None) -> FetchReport:
+def fetch_feeds(
+    store,
+    feeds_path: str | Path,
+    *,
+    dry_run: bool = False,
+    allow_private: bool = False,
+    delay: float = DEFAULT_DELAY,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    warn: Warn = _stderr_warn,
+    progress: Progress | None = None,
+    deadline: float | None = None,
+) -> FetchReport:
     """Fetch every feed of ``feeds_path`` into ``store``; one transaction per feed.
 
     Raises :class:`InputError` for a bad feeds file (before any request). Feed
@@ -906,8 +999,13 @@ def fetch_feeds(store, feeds_path: str | Path, *, dry_run: bool = False,
     documents only and stores nothing. ``progress`` receives one-line messages.
     """
     specs = load_feeds(feeds_path)
-    fetcher = Fetcher(allow_private=allow_private, delay=delay, timeout=timeout,
-                      deadline=deadline, max_bytes=max_bytes)
+    fetcher = Fetcher(
+        allow_private=allow_private,
+        delay=delay,
+        timeout=timeout,
+        deadline=deadline,
+        max_bytes=max_bytes,
+    )
     report = FetchReport(dry_run=dry_run)
     for spec in specs:
         report.feeds.append(_run_feed(store, spec, fetcher, dry_run, warn, progress))

@@ -12,7 +12,10 @@ import io
 import json
 import math
 import os
+import re
+import shutil
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
@@ -362,3 +365,499 @@ def prevalence_chart(records: list[dict], frames: list[str], width: int = 30) ->
                 cells[b] = "├"
             lines.append(f"    {r['source']:<{sw}} {''.join(cells)} {pct(r['prevalence'])}")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- evidence: shared
+
+
+def _heading(text: str, fmt: str, level: int = 2) -> str:
+    return ("#" * level + " " if fmt == "md" else "") + text
+
+
+def _evidence_machine(
+    records: Sequence[dict], meta: dict, fmt: str, raw_csv: bool, **tables: list[dict]
+) -> str | None:
+    """csv/jsonl: the records; json: meta, records and extra tables. None for table/md."""
+    if fmt == "json":
+        return to_json({"meta": meta, "records": list(records), **tables}) + "\n"
+    if fmt in ("csv", "jsonl"):
+        return render_records(records, fmt, raw_csv=raw_csv)
+    return None
+
+
+def _num(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _signed_pp(x: float | None) -> str:
+    return "–" if x is None else f"{x:+.0f}"
+
+
+def _clip_left(text: str, width: int) -> str:
+    """The last ``width`` characters, with '…' when cut; right-aligned."""
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        text = "…" + text[len(text) - width + 1 :]
+    return text.rjust(width)
+
+
+def _clip_right(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ------------------------------------------------------------------------ keyness
+
+
+def render_keyness(records: list[dict], meta: dict, fmt: str, raw_csv: bool = False) -> str:
+    """Keyness: one block per source and n-gram size (terms by z, largest first)."""
+    machine = _evidence_machine(records, meta, fmt, raw_csv)
+    if machine is not None:
+        return machine
+    tf = "github" if fmt == "md" else "simple"
+    out = [_heading(provenance_line(meta), fmt, 1), meta.get("statistic", ""), ""]
+    within = f" — within sentences carrying {meta['frame']}" if meta.get("frame") else ""
+    blocks: dict[tuple, list[dict]] = {}
+    for r in records:
+        blocks.setdefault((r["source"], r["vs"], r["ngram"]), []).append(r)
+    if not blocks:
+        out.append("(no key terms: nothing passed --min-count with z > 0)")
+    for (source, vs, n), rows in blocks.items():
+        vs_text = "the other sources" if vs == "rest" else vs
+        kind = "words" if n == 1 else "bigrams"
+        out.append(_heading(f"{source} vs {vs_text}: key {kind}{within}", fmt))
+        out.append("")
+        table = [
+            [
+                r["rank"],
+                r["term"],
+                r["count"],
+                r["count_vs"],
+                _num(r["per_1k"], 2),
+                _num(r["per_1k_vs"], 2),
+                _num(r["log_odds"], 2),
+                _num(r["z"], 2),
+            ]
+            for r in rows
+        ]
+        headers = ["#", "term", "count", "count vs", "per 1k", "per 1k vs", "log-odds", "z"]
+        out += [tabulate(table, headers=headers, tablefmt=tf, disable_numparse=True), ""]
+    out.append("z > 1.96: the difference would be unusual by chance (about p < 0.05 each).")
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- kwic
+
+
+def render_kwic(
+    records: list[dict],
+    meta: dict,
+    fmt: str,
+    color: bool = False,
+    width: int | None = None,
+    raw_csv: bool = False,
+) -> str:
+    """Keyword in context: aligned columns, the keyword highlighted on a terminal.
+
+    ``table``: one line per hit — source, date, id, left context right-aligned,
+    the keyword (bold reverse when ``color``; plain otherwise, the column shows
+    it), the right context — fitted to ``width`` (default: the terminal's).
+    ``md``: a table with the keyword in bold. csv/json/jsonl: the records.
+    """
+    machine = _evidence_machine(records, meta, fmt, raw_csv)
+    if machine is not None:
+        return machine
+    if fmt == "md":
+        rows = [
+            [
+                r["source"],
+                r["date"] or "",
+                r["id"],
+                _md_cell(r["left"]),
+                f"**{_md_cell(r['keyword'])}**",
+                _md_cell(r["right"]),
+            ]
+            for r in records
+        ]
+        head = [_heading(provenance_line(meta), fmt, 1), "", ""]
+        table = tabulate(
+            rows,
+            headers=["source", "date", "id", "left", "keyword", "right"],
+            tablefmt="github",
+            disable_numparse=True,
+        )
+        return "\n".join(head) + (table if rows else "(no matches)") + "\n"
+    if not records:
+        return "(no matches)\n"
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    sw = min(max(len(r["source"]) for r in records), 20)
+    iw = max(len(str(r["id"])) for r in records)
+    kw = min(max(len(r["keyword"]) for r in records), 30)
+    prefix = sw + 1 + 10 + 1 + iw + 2
+    ctx = max(20, width - prefix - kw - 4)
+    lw = ctx // 2
+    rw = ctx - lw
+    lines = []
+    for r in records:
+        word = _clip_right(r["keyword"], kw)
+        shown = highlight(word, [(0, len(word))], True) if color else word
+        lines.append(
+            f"{_clip_right(r['source'], sw):<{sw}} {r['date'] or '':<10} {r['id']:>{iw}}  "
+            f"{_clip_left(r['left'].strip(), lw)}  {shown}{' ' * (kw - len(word))}  "
+            f"{_clip_right(r['right'].strip(), rw)}".rstrip()
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("*", "\\*")
+
+
+# -------------------------------------------------------------------------- trend
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float | None], top: float = 1.0) -> str:
+    """One character per value: ▁ (0) to █ (``top``); '·' for a missing value."""
+    out = []
+    for v in values:
+        if v is None:
+            out.append("·")
+        else:
+            share = 0.0 if top <= 0 else max(0.0, min(1.0, v / top))
+            out.append(_SPARK[min(len(_SPARK) - 1, int(share * len(_SPARK)))])
+    return "".join(out)
+
+
+def render_trend(
+    records: list[dict], meta: dict, fmt: str, chart: bool = True, raw_csv: bool = False
+) -> str:
+    """Trend: per frame, a sparkline per source (prevalence, intensity), flags, flagged periods.
+
+    ``table``: the chart (unless ``chart`` is False) and a table of the flagged
+    periods; ``md``: a full table of every period; csv/json/jsonl: the records.
+    """
+    machine = _evidence_machine(records, meta, fmt, raw_csv)
+    if machine is not None:
+        return machine
+    tf = "github" if fmt == "md" else "simple"
+    periods = meta.get("periods", [])
+    out = [_heading(provenance_line(meta), fmt, 1), f"Departures: {meta.get('rule', '')}.", ""]
+    if not records:
+        return "\n".join([*out, "(no dated articles in the selection)"]) + "\n"
+    cols = [
+        "source",
+        "period",
+        "frame",
+        "n_articles",
+        "n_present",
+        "prevalence",
+        "per_1k",
+        "baseline_rate",
+        "p_value",
+        "flag",
+    ]
+    if fmt == "md":
+        rows = [_trend_row(r) for r in records]
+        return "\n".join(out) + "\n" + tabulate(rows, headers=cols, tablefmt=tf) + "\n"
+    frames = list(dict.fromkeys(r["frame"] for r in records))
+    if chart:
+        by = meta.get("by", "period")
+        out.append(
+            f"One character per {by}, {periods[0] if periods else ''} to "
+            f"{periods[-1] if periods else ''}: ▁…█ = 0–100% of articles (prevalence) or 0 to "
+            "the frame's highest rate (hits per 1,000 tokens); · = no articles; "
+            "▲ ▼ = departure."
+        )
+        out.append("")
+        for f in frames:
+            rows = [r for r in records if r["frame"] == f]
+            sources = list(dict.fromkeys(r["source"] for r in rows))
+            sw = max(len(s) for s in sources)
+            top_rate = max((r["per_1k"] or 0.0 for r in rows), default=0.0)
+            n = len(periods)
+            out.append(_heading(f, fmt, 3))
+            out.append(
+                f"  {'':<{sw}}  {'prevalence':<{max(n, 10)}}  {'all':>4}   "
+                f"{'per 1k':<{max(n, 6)}}  {'all':>5}"
+            )
+            for s in sources:
+                series = [r for r in rows if r["source"] == s]
+                prev = sparkline([r["prevalence"] for r in series])
+                rate = sparkline(
+                    [r["per_1k"] if r["n_articles"] else None for r in series], top_rate
+                )
+                k = sum(r["n_present"] for r in series)
+                m = sum(r["n_articles"] for r in series)
+                h = sum(r["hits"] for r in series)
+                t = sum(r["tokens"] for r in series)
+                all_prev = pct(k / m if m else None)
+                all_rate = _num(1000.0 * h / t if t else None)
+                out.append(
+                    f"  {s:<{sw}}  {prev:<{max(n, 10)}}  {all_prev:>4}   "
+                    f"{rate:<{max(n, 6)}}  {all_rate:>5}"
+                )
+                marks = "".join(
+                    "▲" if r["flag"] == "up" else "▼" if r["flag"] == "down" else " "
+                    for r in series
+                )
+                if marks.strip():
+                    out.append(f"  {'':<{sw}}  {marks.rstrip()}")
+            out.append("")
+    flagged = [r for r in records if r["flag"]]
+    if flagged:
+        out.append(_heading("Periods that depart from their trailing baseline", fmt))
+        out.append("")
+        out.append(tabulate([_trend_row(r) for r in flagged], headers=cols, tablefmt=tf))
+    else:
+        out.append("No period departs from its trailing baseline.")
+    return "\n".join(out) + "\n"
+
+
+def _trend_row(r: dict) -> list:
+    return [
+        r["source"],
+        r["period"],
+        r["frame"],
+        r["n_articles"],
+        r["n_present"],
+        pct(r["prevalence"]),
+        _num(r["per_1k"]),
+        pct(r["baseline_rate"]),
+        p_text(r["p_value"]),
+        {"up": "▲ up", "down": "▼ down"}.get(r["flag"], r["note"]),
+    ]
+
+
+# ----------------------------------------------------------------------- pairwise
+
+
+def render_pairwise(records: list[dict], meta: dict, fmt: str, raw_csv: bool = False) -> str:
+    """Pairwise prevalence differences: one row per frame and pair of sources."""
+    machine = _evidence_machine(records, meta, fmt, raw_csv)
+    if machine is not None:
+        return machine
+    return (
+        "\n".join(
+            [_heading(provenance_line(meta), fmt, 1), "", pairwise_section(records, meta, fmt)]
+        )
+        + "\n"
+    )
+
+
+def pairwise_section(records: list[dict], meta: dict, fmt: str) -> str:
+    """The pairwise table with its title (also appended to the compare output)."""
+    tf = "github" if fmt == "md" else "simple"
+    correction = meta.get("correction", "holm")
+    title = "Pairwise differences in prevalence (A − B, percentage points)"
+    lines = [_heading(title, fmt), "", meta.get("statistic") or meta.get("pairwise", ""), ""]
+    if not records:
+        return "\n".join([*lines, "(no pairs: fewer than two sources)"])
+    period = [k for k in ("week", "month") if k in records[0]]
+    p_adj = {"holm": "p (Holm)", "bh": "p (BH)", "none": "p (uncorr.)"}.get(correction, "p adj")
+    rows = [
+        [
+            *[r[k] for k in period],
+            r["frame"],
+            r["source_a"],
+            r["source_b"],
+            pct(r["prevalence_a"]),
+            pct(r["prevalence_b"]),
+            f"{_signed_pp(r['diff_pp'])} [{_signed_pp(r['diff_lo_pp'])}, "
+            f"{_signed_pp(r['diff_hi_pp'])}]"
+            if r["diff_pp"] is not None
+            else "–",
+            r["test"],
+            p_text(r["p_value"]),
+            p_text(r["p_adjusted"]),
+            r["note"],
+        ]
+        for r in records
+    ]
+    headers = [*period, "frame", "A", "B", "A %", "B %", "diff pp [95% CI]", "test", "p", p_adj]
+    lines.append(tabulate(rows, headers=[*headers, "note"], tablefmt=tf, disable_numparse=True))
+    return "\n".join(lines)
+
+
+def render_compare_pairwise(
+    cmp_records: list[dict],
+    tests: list[dict],
+    frames: list[str],
+    by: Sequence[str],
+    meta: dict,
+    fmt: str,
+    pairwise: list[dict],
+    raw_csv: bool = False,
+    chart: bool = False,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """``compare --pairwise``: the compare output with the pairwise table added.
+
+    table/md: the usual output, then the pairwise section; json: the usual
+    object plus ``"pairwise"``; csv/jsonl (one table only): the pairwise rows.
+    """
+    if fmt == "json":
+        return (
+            to_json({"meta": meta, "records": cmp_records, "tests": tests, "pairwise": pairwise})
+            + "\n"
+        )
+    if fmt in ("csv", "jsonl"):
+        prov = {k: meta.get(k) for k in ("lexicon", "lexicon_version", "lexicon_hash")}
+        return render_records([{**r, **prov} for r in pairwise], fmt, raw_csv=raw_csv)
+    main = render_compare(
+        cmp_records, tests, frames, by, meta, fmt, raw_csv=raw_csv, chart=False, labels=labels
+    )
+    out = main.rstrip("\n") + "\n\n" + pairwise_section(pairwise, meta, fmt) + "\n"
+    if chart and list(by) == ["source"]:
+        out += "\n" + prevalence_chart(cmp_records, frames) + "\n"
+    return out
+
+
+# ------------------------------------------------------------------ lexicon stats
+
+
+def render_lexicon_stats(
+    records: list[dict],
+    overlap: list[dict],
+    meta: dict,
+    fmt: str,
+    raw_csv: bool = False,
+) -> str:
+    """Lexicon diagnostics: firing terms, generic terms, never-firing terms, overlaps.
+
+    csv/jsonl: one row per term; json: meta, records and ``overlap``.
+    """
+    machine = _evidence_machine(records, meta, fmt, raw_csv, overlap=overlap)
+    if machine is not None:
+        return machine
+    tf = "github" if fmt == "md" else "simple"
+    terms = [r for r in records if r["kind"] == "term"]
+    share = meta.get("generic_share", 0.8)
+    out = [
+        _heading(provenance_line(meta), fmt, 1),
+        f"{len(terms)} terms: {meta.get('never_fire', 0)} never fire, {meta.get('generic', 0)} "
+        f"fire in at least {share:.0%} of articles (generic), {meta.get('overlap_spans', 0)} "
+        "spans counted for two frames.",
+        "",
+    ]
+    firing = sorted((r for r in records if r["hits"]), key=lambda r: (r["frame"], -r["hits"]))
+    out += [_heading("Terms that fire", fmt), ""]
+    rows = [
+        [
+            r["frame"],
+            r["term"] + (" (exclude)" if r["kind"] == "exclude" else ""),
+            r["hits"],
+            r["articles"],
+            pct(r["article_share"]),
+            r["sources"],
+            f"{r['top_source']} ({pct(r['top_source_share'])})" if r["top_source"] else "",
+            r["status"],
+        ]
+        for r in firing
+    ]
+    headers = ["frame", "term", "hits", "articles", "% articles", "sources", "most in", "status"]
+    out += [
+        tabulate(rows, headers=headers, tablefmt=tf, disable_numparse=True)
+        if rows
+        else "(no term fires)",
+        "",
+    ]
+    generic = [r for r in records if r["status"] == "generic"]
+    if generic:
+        out += [_heading(f"Generic: fire in at least {share:.0%} of articles", fmt), ""]
+        out += [f"  {r['frame']}: {r['term']} ({pct(r['article_share'])})" for r in generic]
+        out.append("")
+    never: dict[str, list[str]] = {}
+    for r in records:
+        if r["status"] == "never fires":
+            label = r["term"] + (" (exclude)" if r["kind"] == "exclude" else "")
+            never.setdefault(r["frame"], []).append(label)
+    if never:
+        out += [_heading("Never fire", fmt), ""]
+        wrap = max(40, shutil.get_terminal_size((100, 24)).columns - 2) if fmt != "md" else 10**6
+        for f, ts in never.items():
+            out.append(
+                textwrap.fill(
+                    f"{f} ({len(ts)}): {', '.join(ts)}",
+                    width=wrap,
+                    initial_indent="  ",
+                    subsequent_indent="      ",
+                    break_on_hyphens=False,
+                )
+            )
+        out.append("")
+    out.append(_heading("Spans counted for two frames", fmt))
+    out.append("")
+    if overlap:
+        rows = [
+            [o["frame_a"], o["term_a"], o["frame_b"], o["term_b"], o["spans"], o["articles"]]
+            for o in overlap
+        ]
+        out.append(
+            tabulate(
+                rows,
+                headers=["frame A", "term A", "frame B", "term B", "spans", "articles"],
+                tablefmt=tf,
+                disable_numparse=True,
+            )
+        )
+    else:
+        out.append("(none)")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- lexicon suggest
+
+
+def excerpt(text: str, phrase: str, width: int) -> str:
+    """About ``width`` characters of ``text`` around the first occurrence of ``phrase``."""
+    if len(text) <= width:
+        return text
+    words = [re.escape(w) for w in phrase.split()]
+    m = re.search(r"(?<!\w)" + r"\W+".join(words) + r"(?!\w)", text, re.IGNORECASE)
+    if m is None:
+        return _clip_right(text, width)
+    start = max(0, min(m.start() - (width - (m.end() - m.start())) // 2, len(text) - width))
+    piece = text[start : start + width]
+    if start > 0:
+        piece = "…" + piece[1:]
+    if start + width < len(text):
+        piece = piece[:-1] + "…"
+    return piece
+
+
+def render_suggest(records: list[dict], meta: dict, fmt: str, raw_csv: bool = False) -> str:
+    """Candidate terms for a frame, best first, with an example sentence each."""
+    machine = _evidence_machine(records, meta, fmt, raw_csv)
+    if machine is not None:
+        return machine
+    tf = "github" if fmt == "md" else "simple"
+    out = [
+        _heading(provenance_line(meta), fmt, 1),
+        f"Candidates for {meta.get('frame')}: {meta.get('sentences_in_frame', 0)} sentences "
+        f"with the frame vs {meta.get('sentences_other', 0)} without; {meta.get('statistic', '')}.",
+        "Review each one against the codebook before adding it to the lexicon.",
+        "",
+    ]
+    if not records:
+        return "\n".join([*out, "(no candidates)"]) + "\n"
+    ex_width = 70 if fmt != "md" else 200
+    rows = [
+        [
+            r["candidate"],
+            r["count"],
+            r["count_other"],
+            _num(r["z"], 2),
+            r["articles"],
+            r["sources"],
+            r["in_lexicon"],
+            excerpt(r["example"], r["candidate"], ex_width),
+        ]
+        for r in records
+    ]
+    headers = ["candidate", "in frame", "elsewhere", "z", "articles", "sources", "in lexicon as"]
+    out.append(tabulate(rows, headers=[*headers, "example"], tablefmt=tf, disable_numparse=True))
+    return "\n".join(out) + "\n"

@@ -250,3 +250,351 @@ def _sub_seed(seed: int, key: tuple, frame_index: int) -> int:
     return (
         seed * 1_000_003 + zlib.crc32("\x1f".join(map(str, key)).encode()) * 31 + frame_index
     ) % (2**63)
+
+
+# ---------------------------------------------------------------------------- evidence
+#
+# Pairwise prevalence differences, keyness and trend departures (issue 4). Pure
+# functions over counts: no I/O, no rendering. Undefined values are ``None``,
+# never NaN, so every result serializes to strict JSON.
+
+CORRECTIONS = ("holm", "bh", "none")
+_FISHER_BELOW = 5.0  # smallest expected cell count for the z test; below it, Fisher's exact test
+
+
+def newcombe_diff(
+    k1: int, n1: int, k2: int, n2: int, conf: float = CONF
+) -> tuple[float, float, float] | tuple[None, None, None]:
+    """Difference of proportions ``k1/n1 - k2/n2`` with Newcombe's hybrid score interval.
+
+    Newcombe (1998), method 10: the interval is built from the two Wilson score
+    intervals (l1, u1) and (l2, u2)::
+
+        lower = d - sqrt((p1 - l1)^2 + (u2 - p2)^2)
+        upper = d + sqrt((u1 - p1)^2 + (p2 - l2)^2)
+
+    It stays inside [-1, 1] and behaves with small counts and proportions of 0
+    or 1 (where the Wald interval collapses). Matches statsmodels'
+    ``confint_proportions_2indep(..., method="newcomb")``. Returns Nones when a
+    group is empty.
+    """
+    if n1 <= 0 or n2 <= 0:
+        return None, None, None
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson(k1, n1, conf)
+    l2, u2 = wilson(k2, n2, conf)
+    d = p1 - p2
+    lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return d, max(-1.0, lo), min(1.0, hi)
+
+
+def two_proportion_test(k1: int, n1: int, k2: int, n2: int) -> tuple[float | None, str]:
+    """Two-sided p-value for equal proportions, and the test used (``"z"`` or ``"fisher"``).
+
+    The pooled two-proportion z test (the same as Pearson's chi-square on the
+    2x2 table without continuity correction) when every expected cell count is
+    at least 5; otherwise Fisher's exact test (``scipy.stats.fisher_exact``,
+    two-sided). A frame present in no article (or in every article) of both
+    groups gives Fisher's p = 1. ``(None, "")`` when a group is empty.
+    """
+    if n1 <= 0 or n2 <= 0:
+        return None, ""
+    n = n1 + n2
+    k = k1 + k2
+    min_expected = min(n1, n2) * min(k, n - k) / n
+    if min_expected >= _FISHER_BELOW:
+        p = k / n
+        se = math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
+        z = (k1 / n1 - k2 / n2) / se
+        return float(2 * sps.norm.sf(abs(z))), "z"
+    res = sps.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]], alternative="two-sided")
+    return float(min(1.0, res.pvalue)), "fisher"
+
+
+def adjust_pvalues(pvalues: Sequence[float | None], method: str = "holm") -> list[float | None]:
+    """Correct a family of p-values for multiple comparisons; ``None`` entries stay ``None``.
+
+    ``holm``: Holm's step-down method (controls the family-wise error rate);
+    ``bh``: Benjamini-Hochberg (controls the false discovery rate);
+    ``none``: unchanged. The family is the non-None entries. The results equal
+    ``statsmodels.stats.multitest.multipletests(p, method="holm"|"fdr_bh")``.
+    """
+    if method not in CORRECTIONS:
+        raise ValueError(f"unknown correction {method!r}; use one of {', '.join(CORRECTIONS)}")
+    idx = [i for i, p in enumerate(pvalues) if p is not None]
+    out: list[float | None] = list(pvalues)
+    m = len(idx)
+    if method == "none" or m == 0:
+        return out
+    order = sorted(idx, key=lambda i: pvalues[i])  # type: ignore[arg-type, return-value]
+    if method == "holm":
+        running = 0.0
+        for rank, i in enumerate(order):  # rank 0 = smallest p
+            running = max(running, min(1.0, (m - rank) * pvalues[i]))  # type: ignore[operator]
+            out[i] = running
+    else:  # Benjamini-Hochberg: step-up, cumulative minimum from the largest p down
+        running = 1.0
+        for rank in range(m - 1, -1, -1):
+            i = order[rank]
+            running = min(running, m * pvalues[i] / (rank + 1))  # type: ignore[operator]
+            out[i] = running
+    return out
+
+
+def pairwise_prevalence(
+    counts: Sequence[tuple[str, int, int]],
+    correction: str = "holm",
+    conf: float = CONF,
+) -> list[dict]:
+    """Every pair of groups: difference in prevalence (percentage points), interval, p-values.
+
+    ``counts`` holds ``(group, present, n)`` in the order pairs should be formed
+    (A vs B for A listed before B; the difference is A - B). One call is one
+    correction family (all pairs within one frame). Interval: Newcombe's hybrid
+    score interval (:func:`newcombe_diff`); test: :func:`two_proportion_test`;
+    correction: :func:`adjust_pvalues`. Pairs with an empty group have Nones and
+    a note and are left out of the family.
+    """
+    if correction not in CORRECTIONS:
+        raise ValueError(f"unknown correction {correction!r}; use one of {', '.join(CORRECTIONS)}")
+    rows = []
+    for i in range(len(counts)):
+        for j in range(i + 1, len(counts)):
+            (ga, ka, na), (gb, kb, nb) = counts[i], counts[j]
+            d, lo, hi = newcombe_diff(ka, na, kb, nb, conf)
+            p, test = two_proportion_test(ka, na, kb, nb)
+            empty = [g for g, n in ((ga, na), (gb, nb)) if n <= 0]
+            rows.append(
+                {
+                    "group_a": ga,
+                    "group_b": gb,
+                    "n_a": na,
+                    "present_a": ka,
+                    "prevalence_a": ka / na if na > 0 else None,
+                    "n_b": nb,
+                    "present_b": kb,
+                    "prevalence_b": kb / nb if nb > 0 else None,
+                    "diff_pp": None if d is None else 100.0 * d,
+                    "diff_lo_pp": None if lo is None else 100.0 * lo,
+                    "diff_hi_pp": None if hi is None else 100.0 * hi,
+                    "test": test,
+                    "p_value": p,
+                    "p_adjusted": None,
+                    "correction": correction,
+                    "note": ("no articles from " + " or ".join(empty)) if empty else "",
+                }
+            )
+    adjusted = adjust_pvalues([r["p_value"] for r in rows], correction)
+    for r, p in zip(rows, adjusted):
+        r["p_adjusted"] = p
+    return rows
+
+
+def pairwise_from_records(
+    records: Sequence[dict],
+    by: Sequence[str] = ("source",),
+    correction: str = "holm",
+    conf: float = CONF,
+) -> list[dict]:
+    """Pairwise source differences from :func:`compare` records (``Comparison.records``).
+
+    One correction family per frame (and per period when ``by`` has one). Every
+    source seen in the records takes part in every period, so a source with no
+    articles in a period gives rows with Nones and a note rather than no rows.
+    Output keys: the period key (if any), ``frame``, ``source_a``, ``source_b``
+    and the fields of :func:`pairwise_prevalence`.
+    """
+    period_keys = [b for b in by if b != "source"]
+    sources = sorted({r["source"] for r in records})
+    strata: dict[tuple, dict[str, tuple[int, int]]] = {}
+    frames: list[str] = []
+    for r in records:
+        if r["frame"] not in frames:
+            frames.append(r["frame"])
+        key = (tuple(r[p] for p in period_keys), r["frame"])
+        strata.setdefault(key, {})[r["source"]] = (r["n_present"], r["n_articles"])
+    out = []
+    for stratum, frame in sorted(strata, key=lambda k: (k[0], frames.index(k[1]))):
+        have = strata[(stratum, frame)]
+        counts = [(s, *have.get(s, (0, 0))) for s in sources]
+        for row in pairwise_prevalence(counts, correction, conf):
+            rec = dict(zip(period_keys, stratum))
+            rec["frame"] = frame
+            rec["source_a"] = row.pop("group_a")
+            rec["source_b"] = row.pop("group_b")
+            rec.update(row)
+            out.append(rec)
+    return out
+
+
+# ------------------------------------------------------------------------ keyness
+
+
+def log_odds_dirichlet(
+    counts_a: dict[str, int],
+    counts_b: dict[str, int],
+    prior: dict[str, float] | None = None,
+    prior_size: float | None = None,
+    min_count: int = 1,
+    floor: float = 0.01,
+) -> list[dict]:
+    """Log-odds ratio with informative Dirichlet prior (Monroe, Colaresi & Quinn 2008).
+
+    For each term ``w`` with counts ``y_a``, ``y_b`` in corpora of ``n_a``,
+    ``n_b`` tokens, and prior pseudo-counts ``α_w`` summing to ``α0``::
+
+        δ_w = log((y_a + α_w) / (n_a + α0 - y_a - α_w))
+            - log((y_b + α_w) / (n_b + α0 - y_b - α_w))
+        σ²_w ≈ 1 / (y_a + α_w) + 1 / (y_b + α_w)          (the paper's eq. 20)
+        z_w = δ_w / σ_w
+
+    ``prior`` is the background count of each term (default: ``counts_a +
+    counts_b``, i.e. the corpus being compared); with ``prior_size`` the prior is
+    rescaled so that ``α0 = prior_size`` (smaller = weaker prior). A term absent
+    from the prior gets ``floor``. Terms whose ``y_a + y_b`` is below
+    ``min_count`` are left out. Rows are sorted by ``z``, largest first
+    (positive: used more in A). Empty corpora give ``[]``.
+    """
+    n_a = sum(counts_a.values())
+    n_b = sum(counts_b.values())
+    if n_a <= 0 or n_b <= 0:
+        return []
+    if prior is None:
+        prior = {}
+        for c in (counts_a, counts_b):
+            for w, y in c.items():
+                prior[w] = prior.get(w, 0) + y  # type: ignore[index]
+    total = float(sum(prior.values()))
+    scale = prior_size / total if prior_size and total > 0 else 1.0
+    vocab = set(counts_a) | set(counts_b)
+    alpha = {w: v * scale for w, v in prior.items() if v > 0}
+    for w in vocab:
+        if alpha.get(w, 0.0) <= 0:
+            alpha[w] = floor
+    a0 = sum(alpha.values())
+    rows = []
+    for w in vocab:
+        ya, yb = counts_a.get(w, 0), counts_b.get(w, 0)
+        if ya + yb < min_count:
+            continue
+        aw = alpha[w]
+        rest_a = n_a + a0 - ya - aw
+        rest_b = n_b + a0 - yb - aw
+        if rest_a <= 0 or rest_b <= 0:  # a one-word vocabulary: nothing to compare
+            continue
+        delta = math.log((ya + aw) / rest_a) - math.log((yb + aw) / rest_b)
+        se = math.sqrt(1.0 / (ya + aw) + 1.0 / (yb + aw))
+        rows.append(
+            {
+                "term": w,
+                "count_a": ya,
+                "count_b": yb,
+                "per_1k_a": 1000.0 * ya / n_a,
+                "per_1k_b": 1000.0 * yb / n_b,
+                "log_odds": delta,
+                "se": se,
+                "z": delta / se,
+            }
+        )
+    rows.sort(key=lambda r: (-r["z"], r["term"]))
+    return rows
+
+
+def keyness_groups(
+    counts: dict[str, dict[str, int]],
+    focus: Sequence[str] | None = None,
+    vs: str | None = None,
+    prior_size: float | None = None,
+    min_count: int = 1,
+) -> dict[str, list[dict]]:
+    """Keyness of each focus group against the rest of the groups (or against group ``vs``).
+
+    The prior is the combined counts of *all* groups in ``counts`` (the whole
+    selection), the same for every comparison. Returns ``{group: rows}`` with
+    rows as in :func:`log_odds_dirichlet` (``_a`` = the group, ``_b`` = the
+    comparison); a group with no tokens, or with nothing to compare against,
+    maps to ``[]``.
+    """
+    background: dict[str, int] = {}
+    for c in counts.values():
+        for w, y in c.items():
+            background[w] = background.get(w, 0) + y
+    out: dict[str, list[dict]] = {}
+    for g in focus if focus is not None else list(counts):
+        mine = counts.get(g, {})
+        if vs is not None and vs != "rest":
+            other: dict[str, int] = counts.get(vs, {})
+        else:
+            other = {w: y - mine.get(w, 0) for w, y in background.items()}
+            other = {w: y for w, y in other.items() if y > 0}
+        out[g] = log_odds_dirichlet(mine, other, background, prior_size, min_count)
+    return out
+
+
+# -------------------------------------------------------------------------- trend
+
+TREND_RULE = (
+    "a period is flagged when the exact two-sided binomial test of its count of articles "
+    "with the frame, against the trailing baseline rate of the previous {window} periods "
+    "((K + 0.5) / (N + 1) from K of N baseline articles), gives p < {alpha}; periods "
+    "without articles or with fewer than {min_baseline} baseline articles are not tested"
+)
+
+
+def trend_departures(
+    series: Sequence[tuple[int, int]],
+    window: int = 4,
+    alpha: float = 0.05,
+    min_baseline: int = 3,
+) -> list[dict]:
+    """Flag periods whose prevalence departs from the trailing baseline (binomial test).
+
+    ``series`` is ``(present, n_articles)`` per period, in time order, with empty
+    periods included as ``(0, 0)``. For period ``t`` the baseline is the
+    previous ``window`` periods pooled: ``K`` articles with the frame out of
+    ``N``. If ``n_t > 0`` and ``N >= min_baseline``, the period's count ``k_t``
+    is tested with an exact two-sided binomial test
+    (``scipy.stats.binomtest(k_t, n_t, p0)``) against
+    ``p0 = (K + 0.5) / (N + 1)`` — the baseline rate shrunk slightly toward
+    one half so that a baseline of all-absent or all-present does not make any
+    single different article "impossible". ``flag`` is ``"up"`` or ``"down"``
+    when ``p < alpha``, else ``""``. The test is exact, so one or two articles
+    in a period can never produce a flag on their own unless the baseline is
+    large and extreme. Each period is tested separately (no multiplicity
+    correction): at ``alpha = 0.05`` about one stable period in twenty is
+    flagged by chance.
+
+    Returns one dict per period: ``baseline_periods`` (periods with articles
+    in the window), ``baseline_articles`` (N), ``baseline_rate`` (K/N, or
+    None), ``expected`` (n_t · p0), ``p_value``, ``flag`` and ``note``.
+    """
+    out = []
+    for t, (k, n) in enumerate(series):
+        base = series[max(0, t - window) : t]
+        big_k = sum(b[0] for b in base)
+        big_n = sum(b[1] for b in base)
+        rec: dict = {
+            "baseline_periods": sum(1 for b in base if b[1] > 0),
+            "baseline_articles": big_n,
+            "baseline_rate": big_k / big_n if big_n else None,
+            "expected": None,
+            "p_value": None,
+            "flag": "",
+            "note": "",
+        }
+        if n <= 0:
+            rec["note"] = "no articles"
+        elif t == 0 or big_n == 0:
+            rec["note"] = "no baseline"
+        elif big_n < min_baseline:
+            rec["note"] = f"baseline of {big_n} article{'s' if big_n != 1 else ''} is too small"
+        else:
+            p0 = (big_k + 0.5) / (big_n + 1)
+            p = float(sps.binomtest(k, n, p0).pvalue)
+            rec["expected"] = n * p0
+            rec["p_value"] = min(1.0, p)
+            if p < alpha:
+                rec["flag"] = "up" if k / n > p0 else "down"
+        out.append(rec)
+    return out

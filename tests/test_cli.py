@@ -28,6 +28,11 @@ COMMANDS = [
     ["lexicon", "check"],
     ["lexicon", "test"],
     ["lexicon", "convert"],
+    ["lexicon", "stats"],
+    ["lexicon", "suggest"],
+    ["keyness"],
+    ["kwic"],
+    ["trend"],
 ]
 FRAMES = ["partnership", "multilateralism", "anti_hegemonism", "threat", "economic", "history"]
 OUTLETS = {

@@ -1,0 +1,991 @@
+"""Evidence behind the numbers: keyness, keyword in context, trends, pairwise tests, lexicon checks.
+
+The store-facing side of issue 4: each function reads articles from a
+:class:`~discourse.store.Store` (through a :class:`~discourse.store.Selection`),
+tokenizes and matches them with the project's tokenizer and lexicon matcher,
+gathers counts, and hands them to the pure functions in :mod:`discourse.stats`.
+Each returns an :class:`Evidence`: flat records (one dict per row, JSON-safe:
+missing values are ``None``), a ``meta`` dict (provenance, the rule that was
+applied, notes for the user) and, where one table is not enough, named extra
+``tables``. Rendering is left to :mod:`discourse.report`.
+
+* :func:`keyness` — log-odds ratio with informative Dirichlet prior per source
+  (each against the rest, or against one other), unigrams and bigrams, optionally
+  within the sentences that carry a frame;
+* :func:`kwic` — keyword in context for a term, a phrase with ``*`` wildcards or
+  ``frame:NAME``; sentence-bounded or a fixed token window; sampling;
+* :func:`trend` — prevalence and intensity per period and source, with periods
+  that depart from the trailing baseline flagged (binomial test);
+* :func:`pairwise` — every pair of sources per frame: difference in prevalence
+  with Newcombe interval and corrected p-values;
+* :func:`lexicon_stats` — per term firings, articles and sources; dead and
+  generic terms; spans counted for several frames;
+* :func:`suggest` — candidate new terms for a frame from keyness of its
+  sentences against the rest.
+
+Streaming: articles are read one at a time and only counts are kept, so memory
+grows with the vocabulary, not with the corpus.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from importlib import resources
+
+from discourse import __version__
+from discourse import stats as st
+from discourse.dates import period_of
+from discourse.errors import InputError
+from discourse.lexicon import Frame, Lexicon, Matcher
+from discourse.models import Article, Sentence
+from discourse.scoring import Scorer, iter_scores
+from discourse.store import Selection, Store
+from discourse.tokenize import Tokenizer, normalize, tokenize_terms
+
+DEFAULT_SEED = st.DEFAULT_SEED
+ALL_SOURCES = "all sources"
+KEYNESS_METHOD = (
+    "log-odds ratio with informative Dirichlet prior (Monroe, Colaresi & Quinn 2008); "
+    "prior = counts of the whole selection{scaled}; z = delta / sqrt(1/(y_a+a_w) + 1/(y_b+a_w))"
+)
+PAIRWISE_METHOD = (
+    "difference in prevalence (A - B, percentage points) with Newcombe's hybrid score 95% "
+    "interval; p from the pooled two-proportion z test, or Fisher's exact test when an "
+    "expected count is below 5; {correction} within each frame{per_period}"
+)
+_CORRECTION_NAMES = {
+    "holm": "Holm-corrected",
+    "bh": "Benjamini-Hochberg (FDR) corrected",
+    "none": "uncorrected",
+}
+
+
+@dataclass
+class Evidence:
+    """The result of an evidence function: flat records, provenance and extra tables."""
+
+    records: list[dict]
+    meta: dict
+    tables: dict[str, list[dict]] = field(default_factory=dict)
+
+    @property
+    def notes(self) -> list[str]:
+        """Messages for the user (empty selections, groups without data); print to stderr."""
+        return self.meta.get("notes", [])
+
+    def to_dict(self) -> dict:
+        """``{"meta": ..., "records": ..., <table>: ...}`` for JSON output."""
+        return {"meta": self.meta, "records": self.records, **self.tables}
+
+
+# ------------------------------------------------------------------ stop words
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """The shipped English stop-word list (``discourse/stopwords.txt``), normalized."""
+    text = resources.files("discourse").joinpath("stopwords.txt").read_text(encoding="utf-8")
+    words: set[str] = set()
+    for line in text.splitlines():
+        words.update(line.split("#", 1)[0].lower().split())
+    return frozenset(words)
+
+
+def _stop(use_shipped: bool, extra: Sequence[str] = ()) -> frozenset[str]:
+    base = stopwords() if use_shipped else frozenset()
+    return base | frozenset(normalize(w.strip()) for w in extra if w.strip())
+
+
+def _is_content(tok: str, stop: frozenset[str]) -> bool:
+    """A word with at least one letter that is not a stop word (numbers and punctuation are not)."""
+    return tok[0].isalnum() and tok not in stop and any(c.isalpha() for c in tok)
+
+
+def ngrams(
+    tokens: Sequence[str],
+    sizes: Sequence[int] = (1, 2),
+    stop: frozenset[str] = frozenset(),
+    masked: set[int] | frozenset[int] = frozenset(),
+) -> Iterator[tuple[int, str]]:
+    """``(n, gram)`` for the unigrams and bigrams of a sentence's normalized tokens.
+
+    Only content words count (:func:`_is_content`); a stop word, punctuation, a
+    number or a masked token index breaks a bigram, so bigrams are adjacent
+    content words (``mutual trust``, ``cold war``). Bigrams are joined by a space.
+    """
+    prev: str | None = None
+    want1, want2 = 1 in sizes, 2 in sizes
+    for i, tok in enumerate(tokens):
+        if i in masked or not _is_content(tok, stop):
+            prev = None
+            continue
+        if want1:
+            yield 1, tok
+        if want2 and prev is not None:
+            yield 2, f"{prev} {tok}"
+        prev = tok
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _meta(store: Store, sel: Selection, lexicon: Lexicon | None = None, **extra) -> dict:
+    meta: dict = {"tool_version": __version__}
+    if lexicon is not None:
+        meta.update(lexicon.provenance())
+    first, last = store.date_range(sel)
+    meta.update(
+        {
+            "n_articles": store.count(sel),
+            "n_sources": len(store.sources(sel)),
+            "date_from": first,
+            "date_to": last,
+            "since": sel.since,
+            "until": sel.until,
+        }
+    )
+    meta.update(extra)
+    meta.setdefault("notes", [])
+    return meta
+
+
+def _check_frame(lexicon: Lexicon | None, frame: str, option: str = "--frame") -> int:
+    if lexicon is None:
+        raise InputError(f"{option} {frame!r} needs a lexicon")
+    if frame not in lexicon.frames:
+        raise InputError(
+            f"no frame {frame!r} in {lexicon.name}; frames: {', '.join(lexicon.frames)}"
+        )
+    return lexicon.frame_names.index(frame)
+
+
+def _check_known(names: Sequence[str], known: Sequence[str], option: str) -> None:
+    for name in names:
+        if name not in known:
+            listing = ", ".join(known) or "none"
+            raise InputError(f"unknown source {name!r} for {option}; sources: {listing}")
+
+
+def _check_ngrams(sizes: Sequence[int] | str) -> tuple[int, ...]:
+    if isinstance(sizes, str):
+        return parse_ngram(sizes)
+    return parse_ngram(",".join(map(str, sizes)))
+
+
+Progress = Callable[[int], None]
+
+
+def parse_ngram(text: str) -> tuple[int, ...]:
+    """``"1"``, ``"2"`` or ``"1,2"`` (the ``--ngram`` option) -> n-gram sizes."""
+    try:
+        sizes = tuple(int(p) for p in str(text).split(",") if p.strip())
+    except ValueError:
+        sizes = ()
+    if not sizes or any(n not in (1, 2) for n in sizes):
+        raise InputError(f"--ngram {text!r} is not supported; use 1, 2 or 1,2")
+    return tuple(sorted(set(sizes)))
+
+
+def _articles(store: Store, sel: Selection, progress: Progress | None) -> Iterator[Article]:
+    """Stream the selection's articles, reporting the count done every 200 articles."""
+    done = 0
+    for art in store.iter_articles(sel):
+        yield art
+        done += 1
+        if progress is not None and done % 200 == 0:
+            progress(done)
+    if progress is not None and done % 200:
+        progress(done)
+
+
+def _scored(store: Store, sel: Selection, scorer: Scorer, progress: Progress | None) -> Iterable:
+    """Scores of the selection's articles, through the store's score cache (as ``compare``)."""
+    return iter_scores(
+        store.iter_articles(sel),
+        scorer,
+        store=store,
+        use_cache=not store.in_memory,
+        progress=progress,
+    )
+
+
+def _space(text: str) -> str:
+    """Collapse runs of whitespace (newlines included) to one space, keeping edge spaces."""
+    return re.sub(r"\s+", " ", text)
+
+
+def periods_between(first: str, last: str, by: str) -> list[str]:
+    """Every period label (``2026-W32`` or ``2026-08``) from day ``first`` to ``last``, in order."""
+    if by not in ("week", "month"):
+        raise InputError(f"--by {by!r} is not supported; use week or month")
+    d0, d1 = date.fromisoformat(first[:10]), date.fromisoformat(last[:10])
+    out: list[str] = []
+    if by == "week":
+        d = d0 - timedelta(days=d0.weekday())
+        while d <= d1:
+            out.append(period_of(d.isoformat(), "week"))  # type: ignore[arg-type]
+            d += timedelta(days=7)
+    else:
+        y, m = d0.year, d0.month
+        while (y, m) <= (d1.year, d1.month):
+            out.append(f"{y}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+# ---------------------------------------------------------------------- keyness
+
+
+def keyness(
+    store: Store,
+    sel: Selection | None = None,
+    *,
+    sources: Sequence[str] | None = None,
+    vs: str | None = None,
+    frame: str | None = None,
+    lexicon: Lexicon | None = None,
+    ngram: Sequence[int] = (1, 2),
+    min_count: int = 5,
+    top: int = 20,
+    use_stopwords: bool = True,
+    extra_stopwords: Sequence[str] = (),
+    prior_size: float | None = None,
+    tokenizer: Tokenizer | None = None,
+    progress: Progress | None = None,
+) -> Evidence:
+    """Which words does each source use more than the others? (Monroe et al. 2008 keyness.)
+
+    Counts unigrams and bigrams (:func:`ngrams`) per source over the articles
+    of ``sel`` — or, with ``frame``, only over the sentences in which the
+    lexicon's ``frame`` fires — and ranks, for each source in ``sources``
+    (default: every source in the selection), the terms it over-uses against
+    the rest of the selection (``vs`` None or ``"rest"``) or against the source
+    ``vs``. The prior is the combined counts of the whole selection
+    (:func:`discourse.stats.keyness_groups`). Terms counted fewer than
+    ``min_count`` times in the two groups together are left out; ``top`` (0 =
+    all) terms with ``z > 0`` are kept per source and n-gram size. Stop words:
+    the shipped list (``use_stopwords``) plus ``extra_stopwords``.
+
+    Records: ``source, vs, frame, ngram, rank, term, count, count_vs, per_1k,
+    per_1k_vs, log_odds, z``.
+    """
+    sel = sel or Selection()
+    tokenizer = tokenizer or Tokenizer()
+    sizes = _check_ngrams(ngram)
+    if min_count < 1:
+        raise InputError(f"--min-count {min_count} must be at least 1")
+    if top < 0:
+        raise InputError(f"--top {top} must be 0 (all) or more")
+    known = store.sources(sel)
+    if vs == "rest":
+        vs = None
+    if vs is not None:
+        _check_known([vs], known, "--vs")
+    focus = list(sources) if sources else [s for s in known if s != vs]
+    _check_known(focus, known, "--source")
+    if vs is not None and vs in focus:
+        raise InputError(f"--vs {vs!r} is also a --source; compare a source with another one")
+    matcher = fi = None
+    if frame:
+        fi = _check_frame(lexicon, frame)
+        matcher = Matcher(lexicon)  # type: ignore[arg-type]
+    stop = _stop(use_stopwords, extra_stopwords)
+    counts: dict[int, dict[str, Counter]] = {n: {s: Counter() for s in known} for n in sizes}
+    n_sent: Counter = Counter()
+    for art in _articles(store, sel, progress):
+        per = {n: counts[n][art.source] for n in sizes}
+        for sent in tokenizer.sentences(art.text):
+            if matcher is not None and not any(h[0] == fi for h in matcher.match(sent.tokens)):
+                continue
+            n_sent[art.source] += 1
+            for n, gram in ngrams(sent.tokens, sizes, stop):
+                per[n][gram] += 1
+    records: list[dict] = []
+    notes: list[str] = []
+    where = f"sentences carrying {frame}" if frame else "articles"
+    if not known:
+        notes.append("no articles in the selection; nothing to compare")
+    for s in focus:
+        if not n_sent[s]:
+            notes.append(f"{s}: no {where} in the selection; no keyness terms")
+    if vs is not None and not n_sent[vs]:
+        notes.append(f"{vs}: no {where} in the selection to compare with")
+    for n in sizes:
+        res = st.keyness_groups(
+            {s: dict(c) for s, c in counts[n].items()}, focus, vs, prior_size, min_count
+        )
+        for s in focus:
+            rows = [r for r in res.get(s, []) if r["z"] > 0]
+            for rank, r in enumerate(rows[:top] if top else rows, 1):
+                records.append(
+                    {
+                        "source": s,
+                        "vs": vs or "rest",
+                        "frame": frame or "",
+                        "ngram": n,
+                        "rank": rank,
+                        "term": r["term"],
+                        "count": r["count_a"],
+                        "count_vs": r["count_b"],
+                        "per_1k": r["per_1k_a"],
+                        "per_1k_vs": r["per_1k_b"],
+                        "log_odds": r["log_odds"],
+                        "z": r["z"],
+                    }
+                )
+    tokens = {s: sum(counts[1][s].values()) if 1 in counts else None for s in known}
+    meta = _meta(
+        store,
+        sel,
+        lexicon if frame else None,
+        statistic=KEYNESS_METHOD.format(
+            scaled=f", rescaled to a0 = {prior_size:g}" if prior_size else ""
+        ),
+        frame=frame,
+        vs=vs or "rest",
+        ngram=list(sizes),
+        min_count=min_count,
+        top=top,
+        stopwords=use_stopwords,
+        sentences=dict(n_sent),
+        content_tokens=tokens,
+        notes=notes,
+    )
+    return Evidence(records, meta)
+
+
+# ------------------------------------------------------------------------- kwic
+
+
+def _pattern_matcher(pattern: str, lexicon: Lexicon | None) -> tuple[Matcher, int, str]:
+    """A matcher for a KWIC pattern: ``frame:NAME`` or a term/phrase with ``*`` at word ends."""
+    p = pattern.strip()
+    if p.lower().startswith("frame:"):
+        name = p[6:].strip()
+        fi = _check_frame(lexicon, name, "PATTERN frame:")
+        return Matcher(lexicon), fi, name  # type: ignore[arg-type]
+    toks = tokenize_terms(p)
+    if not toks:
+        raise InputError(f"PATTERN {pattern!r} has no words; give a term, a phrase or frame:NAME")
+    if any(tok == "*" for tok in toks) or any("*" in w[:-1] for w in p.split()):
+        raise InputError(
+            f"PATTERN {pattern!r}: '*' is allowed only at the end of a word, e.g. 'hegemon*'"
+        )
+    lex = Lexicon(
+        name="kwic",
+        version="0",
+        language="en",
+        description="",
+        frames={"pattern": Frame(name="pattern", label="pattern", description="", terms=[p])},
+    )
+    return Matcher(lex), 0, ""
+
+
+def _doc_spans(sentences: list[Sentence], tokenizer: Tokenizer) -> tuple[list, list[int]]:
+    """Article-level token spans, and the index of each sentence's first token in them."""
+    spans: list[tuple[int, int]] = []
+    offsets: list[int] = []
+    for s in sentences:
+        offsets.append(len(spans))
+        spans += [(s.start + a, s.start + b) for a, b in tokenizer.token_spans(s.text)]
+    return spans, offsets
+
+
+def kwic(
+    store: Store,
+    pattern: str,
+    sel: Selection | None = None,
+    *,
+    lexicon: Lexicon | None = None,
+    window: int | None = None,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = DEFAULT_SEED,
+    tokenizer: Tokenizer | None = None,
+    progress: Progress | None = None,
+) -> Evidence:
+    """Keyword in context: every occurrence of ``pattern`` with its left and right context.
+
+    ``pattern`` is a term or phrase matched like a lexicon term (case-insensitive,
+    on tokens; ``*`` at the end of a word matches any continuation: ``hegemon*``,
+    ``win-win coop*``), or ``frame:NAME`` for every counted hit of a frame of
+    ``lexicon``. Context is the rest of the sentence (``window`` None) or
+    ``window`` tokens on each side, across sentence boundaries (punctuation
+    tokens count). ``sample`` draws a uniform random sample of that many hits
+    (reservoir sampling, reproducible with ``seed``) and keeps corpus order;
+    ``limit`` caps the rows (after sampling).
+
+    Records: ``id, source, date, title, sentence, start, end, left, keyword,
+    right, term, frame``; ``start``/``end`` are character offsets of the keyword
+    in the article text; the context has whitespace runs collapsed to one space.
+    """
+    sel = sel or Selection()
+    tokenizer = tokenizer or Tokenizer()
+    if window is not None and window < 0:
+        raise InputError(f"--window {window} must be 0 or more tokens")
+    if sample is not None and sample < 1:
+        raise InputError(f"--sample {sample} must be at least 1")
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit {limit} must be at least 1")
+    matcher, fi, frame = _pattern_matcher(pattern, lexicon)
+    rng = random.Random(seed)
+    rows: list[tuple[int, dict]] = []
+    seen = 0
+    truncated = False
+    for art in _articles(store, sel, progress):
+        sentences = tokenizer.sentences(art.text)
+        doc = None
+        for s in sentences:
+            found = [h for h in matcher.match(s.tokens) if h[0] == fi]
+            if not found:
+                continue
+            spans = tokenizer.token_spans(s.text)
+            for _, term, a, b in found:
+                if b - 1 >= len(spans):  # tokenization mismatch (exotic case folding)
+                    continue
+                cs, ce = spans[a][0], spans[b - 1][1]
+                start, end = s.start + cs, s.start + ce
+                if window is None:
+                    left, right = s.text[:cs], s.text[ce:]
+                elif window == 0:
+                    left = right = ""
+                else:
+                    if doc is None:
+                        doc = _doc_spans(sentences, tokenizer)
+                    dspans, offsets = doc
+                    ga, gb = offsets[s.index] + a, offsets[s.index] + b - 1
+                    left = art.text[dspans[max(0, ga - window)][0] : start]
+                    right = art.text[end : dspans[min(len(dspans) - 1, gb + window)][1]]
+                row = {
+                    "id": art.id,
+                    "source": art.source,
+                    "date": art.day,
+                    "title": art.title,
+                    "sentence": s.index,
+                    "start": start,
+                    "end": end,
+                    "left": _space(left),
+                    "keyword": _space(art.text[start:end]),
+                    "right": _space(right),
+                    "term": term,
+                    "frame": frame,
+                }
+                if sample is not None:  # reservoir sampling (Algorithm R)
+                    if len(rows) < sample:
+                        rows.append((seen, row))
+                    else:
+                        j = rng.randrange(seen + 1)
+                        if j < sample:
+                            rows[j] = (seen, row)
+                else:
+                    rows.append((seen, row))
+                seen += 1
+                if sample is None and limit is not None and len(rows) >= limit:
+                    truncated = True
+                    break
+            if truncated:
+                break
+        if truncated:
+            break
+    rows.sort(key=lambda r: r[0])
+    records = [r for _, r in rows]
+    if limit is not None and len(records) > limit:
+        records, truncated = records[:limit], True
+    notes = []
+    if not seen:
+        notes.append(f"no match for {pattern!r} in the selection")
+    meta = _meta(
+        store,
+        sel,
+        lexicon if frame else None,
+        pattern=pattern,
+        frame=frame or None,
+        window=window,
+        context="sentence" if window is None else f"{window} tokens each side",
+        matches=seen if not truncated or sample is not None else None,
+        shown=len(records),
+        sample=sample,
+        seed=seed if sample is not None else None,
+        limit=limit,
+        truncated=truncated,
+        notes=notes,
+    )
+    return Evidence(records, meta)
+
+
+# ------------------------------------------------------------------------ trend
+
+
+def trend(
+    store: Store,
+    lexicon: Lexicon,
+    sel: Selection | None = None,
+    *,
+    by: str = "week",
+    frames: Sequence[str] | None = None,
+    window: int = 4,
+    alpha: float = 0.05,
+    min_baseline: int = 3,
+    combine: bool = False,
+    scorer: Scorer | None = None,
+    progress: Progress | None = None,
+) -> Evidence:
+    """Prevalence and intensity per period (``week``/``month``) and source, departures flagged.
+
+    Every calendar period from the first to the last dated article of the
+    selection appears for every source (an empty period has ``n_articles`` 0
+    and Nones). Prevalence has a Wilson 95% interval; intensity is pooled hits
+    per 1,000 tokens. Departures: :func:`discourse.stats.trend_departures`
+    (exact binomial test of the period's count of articles with the frame
+    against the trailing ``window`` periods; rule text in ``meta["rule"]``).
+    ``combine`` pools all sources into one series (source ``"all sources"``).
+    Undated articles are left out and counted in ``meta["undated_left_out"]``.
+    Uses the store's score cache like ``compare``.
+    """
+    sel = sel or Selection()
+    if by not in ("week", "month"):
+        raise InputError(f"--by {by!r} is not supported; use week or month")
+    if window < 1:
+        raise InputError(f"--window {window} must be at least 1 period")
+    if not 0 < alpha < 1:
+        raise InputError(f"--alpha {alpha} must be between 0 and 1")
+    scorer = scorer or Scorer(lexicon)
+    names = list(frames) if frames else list(scorer.frames)
+    for f in names:
+        _check_frame(lexicon, f)
+    # (source, period) -> frame -> [articles, present, hits, tokens]
+    agg: dict[tuple[str, str], dict[str, list[int]]] = {}
+    first = last = None
+    undated = 0
+    for sc in _scored(store, sel, scorer, progress):
+        day = sc.article.day
+        if not day:
+            undated += 1
+            continue
+        first = day if first is None or day < first else first
+        last = day if last is None or day > last else last
+        src = ALL_SOURCES if combine else sc.article.source
+        cell = agg.setdefault((src, period_of(day, by)), {f: [0, 0, 0, 0] for f in names})  # type: ignore[arg-type]
+        for f in names:
+            fs = sc.frames[f]
+            c = cell[f]
+            c[0] += 1
+            c[1] += int(fs.present)
+            c[2] += fs.hits
+            c[3] += sc.n_tokens
+    periods = periods_between(first, last, by) if first and last else []
+    sources = [ALL_SOURCES] if combine else store.sources(sel)
+    records = []
+    for src in sources:
+        for f in names:
+            cells = [agg.get((src, p), {}).get(f, [0, 0, 0, 0]) for p in periods]
+            deps = st.trend_departures(
+                [(c[1], c[0]) for c in cells], window=window, alpha=alpha, min_baseline=min_baseline
+            )
+            for p, c, d in zip(periods, cells, deps):
+                lo, hi = st.wilson(c[1], c[0])
+                records.append(
+                    {
+                        "source": src,
+                        "period": p,
+                        "frame": f,
+                        "n_articles": c[0],
+                        "n_present": c[1],
+                        "prevalence": c[1] / c[0] if c[0] else None,
+                        "prevalence_lo": lo,
+                        "prevalence_hi": hi,
+                        "hits": c[2],
+                        "tokens": c[3],
+                        "per_1k": 1000.0 * c[2] / c[3] if c[3] else None,
+                        **d,
+                    }
+                )
+    notes = []
+    if not periods:
+        notes.append("no dated articles in the selection; no trend to show")
+    if undated:
+        notes.append(f"{undated} undated article{'s' if undated != 1 else ''} left out")
+    meta = _meta(
+        store,
+        sel,
+        lexicon,
+        by=by,
+        frames=names,
+        periods=periods,
+        window=window,
+        alpha=alpha,
+        min_baseline=min_baseline,
+        combined=combine,
+        rule=st.TREND_RULE.format(window=window, alpha=alpha, min_baseline=min_baseline),
+        undated_left_out=undated,
+        notes=notes,
+    )
+    return Evidence(records, meta)
+
+
+# --------------------------------------------------------------------- pairwise
+
+
+def pairwise(
+    store: Store,
+    lexicon: Lexicon,
+    sel: Selection | None = None,
+    *,
+    by: tuple[str, ...] = ("source",),
+    correction: str = "holm",
+    frames: Sequence[str] | None = None,
+    scorer: Scorer | None = None,
+    progress: Progress | None = None,
+) -> Evidence:
+    """Every pair of sources per frame: prevalence difference, Newcombe interval, corrected p.
+
+    A stand-alone version of ``compare --pairwise`` (which can call
+    :func:`discourse.stats.pairwise_from_records` on its ``Comparison.records``
+    instead of scoring twice). ``by`` is ``("source",)`` or ``("source",
+    "week"|"month")``; the correction family is all pairs within one frame (and
+    period). Records as :func:`discourse.stats.pairwise_from_records`.
+    """
+    sel = sel or Selection()
+    if correction not in st.CORRECTIONS:
+        raise InputError(
+            f"--correction {correction!r} is not known; use {', '.join(st.CORRECTIONS)}"
+        )
+    if tuple(by) not in (("source",), ("source", "week"), ("source", "month")):
+        raise InputError(
+            f"--by {','.join(by)!r} is not supported; use source, source,week or source,month"
+        )
+    scorer = scorer or Scorer(lexicon)
+    names = list(frames) if frames else list(scorer.frames)
+    for f in names:
+        _check_frame(lexicon, f)
+    groups: dict[tuple, dict[str, list[int]]] = {}
+    undated = 0
+    for sc in _scored(store, sel, scorer, progress):
+        key = st.group_key(sc, tuple(by))
+        if key is None:
+            undated += 1
+            continue
+        g = groups.setdefault(key, {f: [0, 0] for f in names})
+        for f in names:
+            g[f][0] += 1
+            g[f][1] += int(sc.frames[f].present)
+    counts = []
+    for key in sorted(groups):
+        for f in names:
+            rec = dict(zip(by, key))
+            rec.update(
+                {"frame": f, "n_articles": groups[key][f][0], "n_present": groups[key][f][1]}
+            )
+            counts.append(rec)
+    records = st.pairwise_from_records(counts, by, correction)
+    notes = []
+    if not groups:
+        notes.append("no articles in the selection; nothing to compare")
+    elif len({k[0] for k in groups}) < 2:
+        notes.append("fewer than two sources in the selection; no pairs to compare")
+    meta = _meta(
+        store,
+        sel,
+        lexicon,
+        by=",".join(by),
+        correction=correction,
+        statistic=pairwise_method(correction, by),
+        undated_left_out=undated,
+        notes=notes,
+    )
+    return Evidence(records, meta)
+
+
+def pairwise_method(correction: str, by: Sequence[str] = ("source",)) -> str:
+    """One line saying how the pairwise comparisons were made (for output headers)."""
+    per = " and period" if any(b != "source" for b in by) else ""
+    return PAIRWISE_METHOD.format(
+        correction=_CORRECTION_NAMES.get(correction, correction) + " p-values",
+        per_period=per,
+    )
+
+
+# ------------------------------------------------------------ lexicon diagnostics
+
+
+def lexicon_stats(
+    store: Store,
+    lexicon: Lexicon,
+    sel: Selection | None = None,
+    *,
+    generic_share: float = 0.8,
+    tokenizer: Tokenizer | None = None,
+    progress: Progress | None = None,
+) -> Evidence:
+    """How each lexicon term behaves on the store: firings, articles, sources, overlaps.
+
+    A *firing* is a counted hit (after longest-match and excludes, as in
+    scoring); for ``exclude`` entries it is an occurrence of the exclude span.
+    ``status`` is ``"never fires"`` for an entry without a firing, and
+    ``"generic"`` for a term that fires in at least ``generic_share`` of the
+    articles. Records (lexicon order): ``frame, kind, term, hits, articles,
+    article_share, sources, top_source, top_source_share, status``.
+
+    ``tables["overlap"]``: spans counted for several frames — pairs of counted
+    hits of different frames whose tokens overlap in a sentence, per term pair:
+    ``frame_a, term_a, frame_b, term_b, spans, articles`` (most frequent first).
+    """
+    sel = sel or Selection()
+    if not 0 < generic_share <= 1:
+        raise InputError(f"--generic {generic_share} must be a share between 0 and 1")
+    tokenizer = tokenizer or Tokenizer()
+    matcher = Matcher(lexicon)
+    fnames = lexicon.frame_names
+    hits: Counter = Counter()
+    arts: Counter = Counter()
+    by_source: dict[tuple, Counter] = {}
+    sources_seen: dict[tuple, set] = {}
+    overlap: Counter = Counter()
+    overlap_arts: Counter = Counter()
+    n_articles = 0
+    for art in _articles(store, sel, progress):
+        n_articles += 1
+        in_art: set[tuple] = set()
+        ov_art: set[tuple] = set()
+        for sent in tokenizer.sentences(art.text):
+            found = matcher.match(sent.tokens)
+            for fi, term, _, _ in found:
+                key = (fnames[fi], "term", term)
+                hits[key] += 1
+                in_art.add(key)
+                by_source.setdefault(key, Counter())[art.source] += 1
+            if lexicon_has_exclude(lexicon):
+                for fi, _, _, term, is_ex in matcher.raw_matches(sent.tokens):
+                    if is_ex:
+                        key = (fnames[fi], "exclude", term)
+                        hits[key] += 1
+                        in_art.add(key)
+                        by_source.setdefault(key, Counter())[art.source] += 1
+            for i in range(len(found)):
+                fa, ta, a1, b1 = found[i]
+                for j in range(i + 1, len(found)):
+                    fb, tb, a2, b2 = found[j]
+                    if fa != fb and a1 < b2 and a2 < b1:
+                        pair = (
+                            (fnames[fa], ta, fnames[fb], tb)
+                            if fa < fb
+                            else (fnames[fb], tb, fnames[fa], ta)
+                        )
+                        overlap[pair] += 1
+                        ov_art.add(pair)
+        for key in in_art:
+            arts[key] += 1
+            sources_seen.setdefault(key, set()).add(art.source)
+        for pair in ov_art:
+            overlap_arts[pair] += 1
+    records = []
+    for fname, frame in lexicon.frames.items():
+        for kind, items in (("term", frame.terms), ("exclude", frame.exclude)):
+            for term in items:
+                key = (fname, kind, term)
+                h = hits[key]
+                src = by_source.get(key)
+                top_src, top_n = src.most_common(1)[0] if src else (None, 0)
+                share = arts[key] / n_articles if n_articles else None
+                status = ""
+                if n_articles and h == 0:
+                    status = "never fires"
+                elif kind == "term" and share is not None and share >= generic_share:
+                    status = "generic"
+                records.append(
+                    {
+                        "frame": fname,
+                        "kind": kind,
+                        "term": term,
+                        "hits": h,
+                        "articles": arts[key],
+                        "article_share": share,
+                        "sources": len(sources_seen.get(key, ())),
+                        "top_source": top_src,
+                        "top_source_share": top_n / h if h else None,
+                        "status": status,
+                    }
+                )
+    overlaps = [
+        {
+            "frame_a": fa,
+            "term_a": ta,
+            "frame_b": fb,
+            "term_b": tb,
+            "spans": n,
+            "articles": overlap_arts[(fa, ta, fb, tb)],
+        }
+        for (fa, ta, fb, tb), n in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    terms = [r for r in records if r["kind"] == "term"]
+    notes = []
+    if not n_articles:
+        notes.append("no articles in the selection; every count is 0")
+    meta = _meta(
+        store,
+        sel,
+        lexicon,
+        generic_share=generic_share,
+        n_terms=len(terms),
+        never_fire=sum(1 for r in terms if r["status"] == "never fires"),
+        generic=sum(1 for r in terms if r["status"] == "generic"),
+        overlap_spans=sum(overlap.values()),
+        notes=notes,
+    )
+    return Evidence(records, meta, {"overlap": overlaps})
+
+
+def lexicon_has_exclude(lexicon: Lexicon) -> bool:
+    return any(f.exclude for f in lexicon.frames.values())
+
+
+# ---------------------------------------------------------------------- suggest
+
+
+def suggest(
+    store: Store,
+    lexicon: Lexicon,
+    frame: str,
+    sel: Selection | None = None,
+    *,
+    ngram: Sequence[int] = (1, 2),
+    min_count: int = 3,
+    top: int = 30,
+    prior_size: float | None = None,
+    use_stopwords: bool = True,
+    extra_stopwords: Sequence[str] = (),
+    tokenizer: Tokenizer | None = None,
+    progress: Progress | None = None,
+) -> Evidence:
+    """Candidate new terms for ``frame``: words over-used in its sentences, for a human to review.
+
+    Sentences in which the frame fires are compared with all other sentences
+    of the selection by :func:`discourse.stats.log_odds_dirichlet`. Inside the
+    frame's sentences, the tokens of the frame's own hits are masked, so a
+    candidate is context that the lexicon does not already capture. Left out:
+    stop words, candidates the frame's terms already match, candidates seen
+    fewer than ``min_count`` times in the frame's sentences. ``in_lexicon``
+    names another frame whose terms already match the candidate.
+
+    Records: ``rank, candidate, ngram, count, count_other, per_1k,
+    per_1k_other, log_odds, z, articles, sources, in_lexicon, example_id,
+    example``.
+    """
+    sel = sel or Selection()
+    tokenizer = tokenizer or Tokenizer()
+    sizes = _check_ngrams(ngram)
+    fi = _check_frame(lexicon, frame)
+    if min_count < 1:
+        raise InputError(f"--min-count {min_count} must be at least 1")
+    if top < 0:
+        raise InputError(f"--top {top} must be 0 (all) or more")
+    matcher = Matcher(lexicon)
+    stop = _stop(use_stopwords, extra_stopwords)
+    inside: dict[int, Counter] = {n: Counter() for n in sizes}
+    outside: dict[int, Counter] = {n: Counter() for n in sizes}
+    n_arts: Counter = Counter()
+    last_art: dict[tuple[int, str], int | None] = {}
+    srcs: dict[tuple[int, str], set] = {}
+    first_seen: dict[tuple[int, str], tuple[int | None, int]] = {}
+    n_in = n_out = 0
+    for art in _articles(store, sel, progress):
+        for sent in tokenizer.sentences(art.text):
+            mine = [h for h in matcher.match(sent.tokens) if h[0] == fi]
+            if not mine:
+                n_out += 1
+                for n, gram in ngrams(sent.tokens, sizes, stop):
+                    outside[n][gram] += 1
+                continue
+            n_in += 1
+            masked = {i for _, _, a, b in mine for i in range(a, b)}
+            for n, gram in ngrams(sent.tokens, sizes, stop, masked):
+                inside[n][gram] += 1
+                key = (n, gram)
+                if key not in first_seen:
+                    first_seen[key] = (art.id, sent.index)
+                if last_art.get(key, -1) != art.id:
+                    last_art[key] = art.id
+                    n_arts[key] += 1
+                srcs.setdefault(key, set()).add(art.source)
+    records: list[dict] = []
+    for n in sizes:
+        rows = st.log_odds_dirichlet(dict(inside[n]), dict(outside[n]), prior_size=prior_size)
+        kept = []
+        for r in rows:
+            if r["z"] <= 0 or r["count_a"] < min_count:
+                continue
+            toks = r["term"].split(" ")
+            covering = {
+                lexicon.frame_names[h[0]]
+                for h in matcher.match(toks)
+                if h[2] == 0 and h[3] == len(toks)
+            }
+            if frame in covering:
+                continue
+            kept.append((r, sorted(covering)))
+            if top and len(kept) >= top:
+                break
+        for rank, (r, covering) in enumerate(kept, 1):
+            key = (n, r["term"])
+            records.append(
+                {
+                    "rank": rank,
+                    "candidate": r["term"],
+                    "ngram": n,
+                    "count": r["count_a"],
+                    "count_other": r["count_b"],
+                    "per_1k": r["per_1k_a"],
+                    "per_1k_other": r["per_1k_b"],
+                    "log_odds": r["log_odds"],
+                    "z": r["z"],
+                    "articles": n_arts[key],
+                    "sources": len(srcs.get(key, ())),
+                    "in_lexicon": ", ".join(covering),
+                    "example_id": first_seen[key][0],
+                    "example": "",
+                }
+            )
+    _add_examples(store, records, first_seen, tokenizer)
+    notes = []
+    if not n_in:
+        notes.append(f"frame {frame} fires in no sentence of the selection; nothing to suggest")
+    elif not n_out:
+        notes.append(f"frame {frame} fires in every sentence; nothing to compare with")
+    meta = _meta(
+        store,
+        sel,
+        lexicon,
+        frame=frame,
+        statistic=KEYNESS_METHOD.format(
+            scaled=f", rescaled to a0 = {prior_size:g}" if prior_size else ""
+        )
+        + "; frame sentences (own hits masked) vs all other sentences",
+        sentences_in_frame=n_in,
+        sentences_other=n_out,
+        ngram=list(sizes),
+        min_count=min_count,
+        top=top,
+        notes=notes,
+    )
+    return Evidence(records, meta)
+
+
+def _add_examples(
+    store: Store, records: list[dict], first_seen: dict, tokenizer: Tokenizer
+) -> None:
+    """Fill ``example``: the first frame sentence holding each candidate (one read per article)."""
+    texts: dict[int | None, list[Sentence]] = {}
+    for r in records:
+        aid, idx = first_seen[(r["ngram"], r["candidate"])]
+        if aid not in texts:
+            art = store.get(aid) if aid is not None else None
+            texts[aid] = tokenizer.sentences(art.text) if art else []
+        sents = texts[aid]
+        if idx < len(sents):
+            r["example"] = " ".join(sents[idx].text.split())
