@@ -1051,6 +1051,84 @@ def trend(
     _out(render_trend(res.records, res.meta, fmt, chart=chart, raw_csv=raw_csv))
 
 
+# --------------------------------------------------------------------- report
+#
+# Paste into discourse/cli.py after the `compare` command (before "# ---- main").
+# Uses only names cli.py already defines: app, PathsArg, DemoOpt, DbOpt, LexiconOpt,
+# SinceOpt, UntilOpt, SourceOpt, QuietOpt, RawCsvOpt, _paths, _progress, _warn, _info,
+# InputError, Path, Annotated, typer. Nothing else in cli.py changes (the library side
+# is discourse.weekly.run_report).
+
+
+@app.command()
+def report(
+    paths: PathsArg = None,
+    demo: DemoOpt = False,
+    db: DbOpt = None,
+    lexicon: LexiconOpt = None,
+    week: Annotated[
+        str | None,
+        typer.Option(
+            "--week", help="An ISO week: 2026-W48, or 'last' (the previous week) or 'this'."
+        ),
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Folder that receives one folder per period."),
+    ] = Path("reports"),
+    source: SourceOpt = None,
+    trailing: Annotated[
+        int, typer.Option(help="Weeks in the trailing baseline for 'what changed'.")
+    ] = 4,
+    boot: Annotated[int, typer.Option(help="Bootstrap resamples for intensity intervals.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = 20260804,
+    raw_csv: RawCsvOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write a period's report: Markdown for mail, HTML with charts, CSV and JSON.
+
+    One folder per period (reports/2026-W47/), replaced atomically:
+    report.md, report.html, frames_by_source.csv, articles.csv, summary.json.
+    Scores are cached in the store, so a weekly run scores only new articles.
+    Exit codes: 0 ok, 1 error, 2 usage, 3 another run holds the store's lock.
+
+    Example: discourse report --demo --week 2026-W47 -o reports/
+    """
+    from discourse.weekly import run_report
+
+    if boot < 100:
+        raise InputError(f"--boot {boot} is too few resamples; use at least 100 (default 2000)")
+    prog = _progress("scoring", quiet)
+    try:
+        path, data = run_report(
+            _paths(paths, demo),
+            db,
+            output,
+            lexicon=lexicon,
+            week=week,
+            since=since,
+            until=until,
+            sources=source,
+            raw_csv=raw_csv,
+            progress=prog,
+            warn=_warn(quiet),
+            trailing=trailing,
+            n_boot=boot,
+            seed=seed,
+        )
+    finally:
+        prog.close()
+    st = data.score_stats
+    _info(
+        f"wrote {path}/ · {data.period.description} · {data.n_articles} articles from "
+        f"{len(data.sources)} outlets · scored {st.scored}, cached {st.cached}"
+        + (" · no articles in the period: the report says so" if data.empty else ""),
+        quiet,
+    )
+
+
 # --------------------------------------------------------------------- main
 
 

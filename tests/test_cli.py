@@ -33,6 +33,7 @@ COMMANDS = [
     ["keyness"],
     ["kwic"],
     ["trend"],
+    ["report"],
 ]
 FRAMES = ["partnership", "multilateralism", "anti_hegemonism", "threat", "economic", "history"]
 OUTLETS = {

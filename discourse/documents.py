@@ -1,0 +1,974 @@
+"""Report documents: Markdown for mail, one self-contained HTML file with charts.
+
+The only module that imports jinja2 and matplotlib, both lazily (inside
+functions) so the command line starts fast. Article titles, sentences, source
+names and URLs are data from the outside: in HTML they go through Jinja2 with
+autoescaping, URLs become links only for ``http``/``https``, and the page
+carries a Content-Security-Policy that forbids scripts and network loads; in
+Markdown they are backslash-escaped so they never become markup or links.
+Charts are SVG drawn by matplotlib's object API (no pyplot, no GUI backend,
+no global state), inlined in the page (text as SVG text, escaped by matplotlib).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import logging
+import math
+import re
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from discourse.report import num_ci, p_text, pct, pct_ci, table_text
+
+if TYPE_CHECKING:
+    from discourse.weekly import ReportData
+
+# colour-blind-safe colours for outlets (Okabe-Ito and Tol), in order; repeats after ten
+PALETTE = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#882255",
+    "#999933",
+    "#44AA99",
+    "#AA4499",
+)
+ALL_COLOR = "#111111"
+# no scripts, no network: the page can load nothing, run nothing, submit nothing
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "form-action 'none'; base-uri 'none'"
+)
+_SAFE_URL = re.compile(r"^https?://[^\s\"'<>\\`]+$", re.I)
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|])")
+_MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+# ------------------------------------------------------------------ helpers
+
+
+class Data(str):
+    """Text that comes from articles, sources or a lexicon file: escaped in Markdown.
+
+    (In HTML everything is escaped by Jinja2 anyway.)"""
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is a plain ``http``/``https`` URL, else None (never ``javascript:``)."""
+    if not url:
+        return None
+    u = url.strip()
+    return u if _SAFE_URL.match(u) else None
+
+
+def md_escape(text) -> str:
+    """Text from data, made inert in Markdown: one line; no emphasis, code span, link,
+    table-cell break or HTML tag can start in it (``*``, a backtick, ``[``, ``]``, ``|``,
+    a backslash, and a ``<`` that could open a tag are backslash-escaped)."""
+    s = re.sub(r"\s+", " ", str(text if text is not None else ""))
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return _MD_TAG.sub(r"\\<", s)
+
+
+def _md(text) -> str:
+    """Markdown for a piece of text: data escaped, our own text as is (one line)."""
+    if isinstance(text, Data):
+        return md_escape(text)
+    return re.sub(r"\s+", " ", str(text))
+
+
+def colors(sources: Sequence[str]) -> dict[str, str]:
+    return {s: c for s, c in zip(sources, itertools.cycle(PALETTE))}
+
+
+def frame_title(data: ReportData, f: str) -> Data:
+    label = data.frame_labels.get(f, f)
+    return Data(label if label == f else f"{label} ({f})")
+
+
+def _pp(x: float | None, unit: bool = True) -> str:
+    if x is None:
+        return "–"
+    return f"{x:+.0f}{' pp' if unit else ''}".replace("-", "−")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _stratum(d: dict, data: ReportData) -> str:
+    keys = [b for b in data.by if b != "source"]
+    return " · ".join(str(d[k]) for k in keys if d.get(k))
+
+
+def when(iso: str | None) -> str:
+    """``2026-11-28T07:32:56+00:00`` -> ``2026-11-28 07:32 UTC`` (as is when not ISO)."""
+    from datetime import datetime, timezone
+
+    try:
+        t = datetime.fromisoformat(str(iso))
+    except (TypeError, ValueError):
+        return str(iso or "")
+    if t.tzinfo is not None:
+        t = t.astimezone(timezone.utc)
+        return t.strftime("%Y-%m-%d %H:%M UTC")
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
+def _window(data: ReportData) -> tuple[int, str]:
+    return int(data.trend_meta.get("window") or 0), data.trend_meta.get("by") or "week"
+
+
+# ---------------------------------------------------------- headline findings
+#
+# Sentences as runs of (text, strong): the same words in Markdown and HTML.
+
+Runs = list[tuple[str, bool]]
+
+
+def leader_runs(data: ReportData, lead: dict) -> Runs:
+    """One headline sentence: which outlet leads a frame, by how much, and how sure."""
+    pre = _stratum(lead, data)
+    runs: Runs = []
+    if pre:
+        runs.append((pre + " · ", True))
+    runs += [(frame_title(data, lead["frame"]), True), (": ", False)]
+    if lead["none"]:
+        return [*runs, ("no outlet used this frame in the period.", False)]
+    ci = pct_ci(lead["prevalence"], lead["prevalence_lo"], lead["prevalence_hi"])
+    names = lead["leaders"]
+    if len(names) > 1:
+        for i, n in enumerate(names):
+            if i:
+                runs.append((" and " if i == len(names) - 1 else ", ", False))
+            runs.append((Data(n), True))
+        same_n = len({r["n_articles"] for r in data.records if r["source"] in names}) == 1
+        each = f", {lead['n_present']} of {_plural(lead['n_articles'], 'article')} each"
+        return [*runs, (f" lead together: {ci}{each if same_n else ''}.", False)]
+    frac = f"{lead['n_present']} of {_plural(lead['n_articles'], 'article')}"
+    runs += [(Data(names[0]), True), (f" leads with {ci} ({frac})", False)]
+    if lead["runner_up"] is None:
+        if lead["sources"] == 1:
+            return [*runs, ("; it is the only outlet in the period.", False)]
+        return [*runs, ("; no other outlet used the frame.", False)]
+    rci = pct_ci(lead["runner_up_prevalence"], lead["runner_up_lo"], lead["runner_up_hi"])
+    others = lead.get("runner_ups") or [lead["runner_up"]]
+    runs.append(("; next ", False))
+    if len(others) > 3:
+        runs.append((f"{len(others)} outlets", True))
+    else:
+        for i, n in enumerate(others):
+            if i:
+                runs.append((" and " if i == len(others) - 1 else ", ", False))
+            runs.append((Data(n), True))
+    runs.append((f" with {rci}" + (" each" if len(others) > 1 else "") + ".", False))
+    if lead["diff_pp"] is not None:
+        diff = (
+            f"{_pp(lead['diff_pp'])} "
+            f"[{_pp(lead['diff_lo_pp'], False)} to {_pp(lead['diff_hi_pp'], False)}]"
+        )
+        p = p_text(lead["p_adjusted"])
+        k = lead["sources"]
+        pairs = _plural(k * (k - 1) // 2, "pair")
+        runs.append(
+            (
+                f" Difference {diff}; p {'' if '<' in p else '= '}{p} after Holm correction "
+                f"over the {pairs} of outlets: ",
+                False,
+            )
+        )
+        runs.append(("a clear lead." if lead["clear"] else "not a clear lead.", lead["clear"]))
+    return runs
+
+
+def change_runs(data: ReportData, c: dict) -> Runs:
+    """One headline sentence: a frame that departed from its trailing baseline."""
+    who = "All outlets" if c["source"] == "all sources" else Data(c["source"])
+    window, unit = _window(data)
+    p = p_text(c["p_value"])
+    return [
+        (f"{c['period']} · ", False),
+        (who, True),
+        (" · ", False),
+        (frame_title(data, c["frame"]), False),
+        (": ", False),
+        ("▲ up" if c["flag"] == "up" else "▼ down", True),
+        (
+            f" — {c['n_present']} of {_plural(c['n_articles'], 'article')} "
+            f"({pct(c['prevalence'])}) against {pct(c['baseline_rate'])} in the previous "
+            f"{_plural(window, unit)} ({_plural(c['baseline_articles'], 'article')}); "
+            f"p {'' if '<' in p else '= '}{p}.",
+            False,
+        ),
+    ]
+
+
+def baseline_rows(data: ReportData) -> list[list]:
+    """All outlets pooled: each frame in the period against its trailing baseline."""
+    rows = []
+    for r in data.baseline:
+        change = {"up": "▲ up", "down": "▼ down"}.get(r["flag"], "")
+        rows.append(
+            [
+                frame_title(data, r["frame"]),
+                r["period"],
+                f"{r['n_present']}/{r['n_articles']} ({pct(r['prevalence'])})"
+                if r["n_articles"]
+                else "no articles",
+                f"{pct(r['baseline_rate'])} of {r['baseline_articles']}"
+                if r["baseline_articles"]
+                else "–",
+                p_text(r["p_value"]),
+                change or r.get("note") or "no departure",
+            ]
+        )
+    return rows
+
+
+def baseline_headers(data: ReportData) -> list[str]:
+    window, unit = _window(data)
+    return ["frame", "period", "this period", f"previous {_plural(window, unit)}", "p", "change"]
+
+
+def comparison_rows(data: ReportData) -> tuple[list[str], list[list], list[list], list[list]]:
+    """Headers, prevalence rows, intensity rows, test rows (display strings)."""
+    keys = list(data.by)
+    groups: dict[tuple, dict[str, dict]] = {}
+    for r in data.records:
+        groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
+    headers = [*keys, "articles", *data.frames]
+    prev, rate = [], []
+    for key, per in groups.items():
+        n = next(iter(per.values()))["n_articles"]
+        cells_p, cells_r = [], []
+        for f in data.frames:
+            r = per.get(f)
+            cells_p.append(
+                pct_ci(r["prevalence"], r["prevalence_lo"], r["prevalence_hi"]) if r else "–"
+            )
+            cells_r.append(num_ci(r["per_1k"], r["per_1k_lo"], r["per_1k_hi"]) if r else "–")
+        lead = [Data(v) if k == "source" else v for k, v in zip(keys, key)]
+        prev.append([*lead, n, *cells_p])
+        rate.append([*lead, n, *cells_r])
+    pkeys = [k for k in keys if k != "source"]
+    tests = []
+    for t in data.tests:
+        stat = f"χ²({t['df']}) = {t['chi2']:.2f}" if t["chi2"] is not None else "–"
+        v = f"{t['cramers_v']:.2f}" if t["cramers_v"] is not None else "–"
+        tests.append(
+            [*[t[k] for k in pkeys], t["frame"], t["groups"], stat, p_text(t["p_value"]), v]
+            + [t["test_note"]]
+        )
+    return headers, prev, rate, tests
+
+
+def test_headers(data: ReportData) -> list[str]:
+    return [*[k for k in data.by if k != "source"], "frame", "outlets", "chi-square", "p", "V"] + [
+        "note"
+    ]
+
+
+def provenance_items(data: ReportData) -> list[tuple[str, str]]:
+    p = data.provenance
+    in_period = f"{p['articles_in_period']} from {_plural(p['sources_in_period'], 'outlet')}"
+    if p.get("articles_from"):
+        in_period += f" ({p['articles_from']} to {p['articles_to']})"
+    corpus = f"{p['corpus_articles']} articles from {_plural(p['corpus_sources'], 'outlet')}"
+    if p.get("corpus_from"):
+        corpus += f", {p['corpus_from']} to {p['corpus_to']}"
+    items: list[tuple[str, str]] = [
+        ("Period", p["period_description"]),
+        ("Articles in the period", in_period),
+        ("Corpus", corpus),
+        ("Store", Data(p["store"])),
+        (
+            "Lexicon",
+            Data(f"{p['lexicon']} {p['lexicon_version']} (sha256 {p['lexicon_sha256']})"),
+        ),
+        ("Model", Data(p["model_hash"]) if p.get("model_hash") else "none (lexicon only)"),
+        (
+            "Statistics",
+            "Wilson 95% intervals for prevalence; bootstrap 95% intervals over articles for "
+            f"intensity ({p['n_boot']} resamples, seed {p['seed']}); chi-square test with "
+            "Cramér's V across outlets; leader against runner-up: Newcombe interval, "
+            "Holm-adjusted p",
+        ),
+        ("Trend rule", p.get("trend_rule") or "–"),
+        (
+            "Scoring work",
+            f"{data.score_stats.scored} articles scored, {data.score_stats.cached} read from "
+            "the score cache",
+        ),
+        ("Generated", f"{when(p['generated_at'])} by discourse {p['tool_version']}"),
+    ]
+    if p.get("undated_left_out"):
+        items.insert(2, ("Undated articles left out", str(p["undated_left_out"])))
+    return items
+
+
+def empty_text(data: ReportData) -> str:
+    p = data.provenance
+    text = f"There is nothing to compare. The store holds {p['corpus_articles']} articles"
+    if p.get("corpus_from"):
+        text += f" from {p['corpus_from']} to {p['corpus_to']}"
+    return text + "."
+
+
+# ------------------------------------------------------------------ Markdown
+
+
+def _md_runs(runs: Runs) -> str:
+    out = []
+    for strong, group in itertools.groupby(runs, key=lambda r: r[1]):
+        text = "".join(_md(t) for t, _ in group)
+        if strong:
+            core = text.strip()
+            text = text.replace(core, f"**{core}**", 1) if core else text
+        out.append(text)
+    return "".join(out)
+
+
+def _md_cell(c) -> str:
+    return _md(c).replace("|", "\\|") if not isinstance(c, Data) else md_escape(c)
+
+
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
+    cols = list(range(len(headers)))
+    recs = [dict(zip(cols, (_md_cell(c) for c in r))) for r in rows]
+    return table_text(recs, columns=cols, fmt="github", headers=[_md_cell(h) for h in headers])
+
+
+def render_markdown(data: ReportData) -> str:
+    """The report for a mail client: headline findings first, then the comparison table,
+    then the evidence (distinctive terms, example sentences with matches in **bold**),
+    the articles and the provenance."""
+    p = data.provenance
+    window, unit = _window(data)
+    out = [f"# {_md(data.title)}", ""]
+    out += [
+        f"{p['articles_in_period']} articles from {_plural(p['sources_in_period'], 'outlet')}"
+        f" · lexicon {md_escape(p['lexicon'])} {md_escape(p['lexicon_version'])}"
+        f" ({p['lexicon_hash']}) · generated {when(p['generated_at'])}",
+        "",
+    ]
+    if data.empty:
+        out += [f"**No articles in {_md(data.period.phrase)}.** {empty_text(data)}", ""]
+    else:
+        out += [f"> Note: {md_escape(n)}" for n in data.notes]
+        out += [""] if data.notes else []
+
+    out += ["## Headline findings", ""]
+    if data.leaders:
+        out += [
+            "**Which outlet leads each frame** (share of its articles with the frame, "
+            "Wilson 95% interval):",
+            "",
+        ]
+        out += [f"- {_md_runs(leader_runs(data, lead))}" for lead in data.leaders]
+        out.append("")
+    out += [f"**What changed against the previous {_plural(window, unit)}:**", ""]
+    if data.empty:
+        out.append("- Nothing to compare: no articles in this period.")
+    elif data.changes:
+        out += [f"- {_md_runs(change_runs(data, c))}" for c in data.changes]
+    else:
+        out.append(f"- No frame departed from its trailing {window}-{unit} baseline.")
+    out.append("")
+    if data.baseline and not data.empty:
+        out += ["All outlets together:", ""]
+        out += [_md_table(baseline_headers(data), baseline_rows(data)), ""]
+    out += [f"_Rule: {_md(data.trend_meta.get('rule') or '')}._", ""]
+
+    if not data.empty:
+        headers, prev, rate, tests = comparison_rows(data)
+        out += [
+            "## Comparison",
+            "",
+            "### Prevalence: % of articles with the frame [Wilson 95% CI]",
+            "",
+            _md_table(headers, prev),
+            "",
+            "### Intensity: hits per 1,000 tokens "
+            f"[bootstrap 95% CI over articles, {p['n_boot']} resamples]",
+            "",
+            _md_table(headers, rate),
+            "",
+            "### Across outlets: chi-square test of independence on presence, Cramér's V",
+            "",
+            _md_table(test_headers(data), tests),
+            "",
+            "## Evidence",
+            "",
+            "### Distinctive terms per outlet",
+            "",
+            "Log-odds ratio with informative Dirichlet prior, each outlet against the others; "
+            "**bold** terms reach z ≥ 1.96, the others are the strongest candidates.",
+            "",
+        ]
+        for src in data.sources:
+            terms = data.keyness.get(src, [])
+            shown = ", ".join(
+                (f"**{md_escape(t['term'])}**" if t["distinctive"] else md_escape(t["term"]))
+                + f" (z {t['z']:.1f})"
+                for t in terms
+            )
+            out.append(f"- **{md_escape(src)}**: {shown or 'no distinctive terms (too few words)'}")
+        out += [
+            "",
+            "### Example sentences",
+            "",
+            "Matches of the frame's terms are in **bold**.",
+            "",
+        ]
+        for f in data.frames:
+            exs = [e for e in data.examples if e["frame"] == f]
+            out += [f"#### {_md(frame_title(data, f))}", ""]
+            if not exs:
+                out += ["No sentence in the period carries this frame.", ""]
+            for src in data.sources:
+                mine = [e for e in exs if e["source"] == src]
+                if not mine:
+                    continue
+                out += [f"**{md_escape(src)}**", ""]
+                for i, e in enumerate(mine, 1):
+                    text = "".join(
+                        f"**{md_escape(seg['text'])}**" if seg["mark"] else md_escape(seg["text"])
+                        for seg in e["segments"]
+                    )
+                    url = safe_url(e["url"])
+                    meta = f"{md_escape(e['title'] or 'untitled')}, {e['date'] or 'undated'}"
+                    out.append(f"{i}. {text}  ")
+                    out.append(f"   — _{meta}_" + (f" <{url}>" if url else ""))
+                out.append("")
+        out += [f"## Articles ({len(data.articles)})", ""]
+        rows = [
+            [a["date"] or "", Data(a["source"]), Data(a["title"] or "untitled"), a["dominant"]]
+            for a in data.articles
+        ]
+        out += [_md_table(["date", "outlet", "title", "dominant frame"], rows), ""]
+    out += ["## Provenance", ""]
+    out += [f"- {k}: {_md(v)}" for k, v in provenance_items(data)]
+    out.append("")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------- charts
+
+
+@contextlib.contextmanager
+def _matplotlib() -> Iterator[None]:
+    """Quiet matplotlib's logger (cache-folder and font-cache notices would break ``-q``)
+    and set the chart style for the duration."""
+    log = logging.getLogger("matplotlib")
+    old = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        import matplotlib
+
+        style = {
+            "svg.fonttype": "none",  # text as <text> (escaped by matplotlib), not glyph paths
+            "svg.hashsalt": "discourse",
+            "text.parse_math": False,
+            "text.usetex": False,
+            "font.family": "sans-serif",
+            "font.size": 10,
+            "xtick.labelsize": 9.5,
+            "ytick.labelsize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.edgecolor": "#555555",
+            "xtick.color": "#333333",
+            "ytick.color": "#333333",
+        }
+        with matplotlib.rc_context({k: v for k, v in style.items() if k in matplotlib.rcParams}):
+            yield
+    finally:
+        log.setLevel(old)
+
+
+def _short(s: str, n: int = 26) -> str:
+    s = " ".join(str(s).split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+_ID_RE = re.compile(r'\bid="([^"]+)"')
+
+
+def _svg(fig, prefix: str, label: str) -> str:
+    """Figure -> inline ``<svg>`` text: no XML prolog, unique ids, scales with its container."""
+    from markupsafe import escape
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.05, metadata={"Date": None})
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    ids = set(_ID_RE.findall(svg))
+    for old in sorted(ids, key=len, reverse=True):
+        new = f"{prefix}-{old}"
+        svg = svg.replace(f'id="{old}"', f'id="{new}"')
+        svg = svg.replace(f'"#{old}"', f'"#{new}"').replace(f"url(#{old})", f"url(#{new})")
+    head_end = svg.index(">")
+    head = svg[:head_end]
+    head = re.sub(r'\s(width|height)="[^"]*"', "", head)
+    head += f' class="chart" role="img" aria-label="{escape(label)}"'
+    return head + svg[head_end:]
+
+
+def prevalence_chart(data: ReportData, frame: str, cmap: dict[str, str], prefix: str) -> str:
+    """Horizontal bars: share of each outlet's articles with the frame, Wilson interval bars."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    rows = [r for r in data.records if r["frame"] == frame and r["n_articles"]]
+    if "source" in data.by and len(data.by) > 1:
+        return ""
+    rows.sort(key=lambda r: data.sources.index(r["source"]))
+    n = len(rows)
+    fig = Figure(figsize=(4.0, 0.32 * n + 0.7))
+    ax = fig.subplots()
+    ys = list(range(n))[::-1]
+    vals = [100 * (r["prevalence"] or 0.0) for r in rows]
+    lo = [v - 100 * (r["prevalence_lo"] or 0.0) for v, r in zip(vals, rows)]
+    hi = [100 * (r["prevalence_hi"] or 0.0) - v for v, r in zip(vals, rows)]
+    ax.barh(ys, vals, height=0.62, color=[cmap[r["source"]] for r in rows], alpha=0.85)
+    ax.errorbar(vals, ys, xerr=[lo, hi], fmt="none", ecolor="#222222", elinewidth=1, capsize=3)
+    ax.set_yticks(ys, labels=[_short(r["source"]) for r in rows])
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.tick_params(axis="y", length=0)
+    for y, r in zip(ys, rows):
+        ax.text(
+            101.5,
+            y,
+            f"{r['n_present']}/{r['n_articles']}",
+            va="center",
+            fontsize=9,
+            color="#444444",
+            clip_on=False,
+        )
+    label = f"{frame_title(data, frame)}: share of articles by outlet, with 95% intervals"
+    return _svg(fig, prefix, label)
+
+
+def _tick_labels(periods: list[str]) -> list[str]:
+    """``W35`` or ``11`` per period; the year under the first label and where it changes."""
+    out, year = [], None
+    for p in periods:
+        y, rest = p[:4], p[5:]
+        out.append(rest if y == year else f"{rest}\n{y}")
+        year = y
+    return out
+
+
+def trend_chart(data: ReportData, frame: str, cmap: dict[str, str], prefix: str) -> str:
+    """Lines: prevalence per period for each outlet (thin) and all outlets (thick, black)."""
+    from matplotlib.figure import Figure
+
+    periods = data.trend_periods
+    if not periods:
+        return ""
+    idx = {p: i for i, p in enumerate(periods)}
+    series: dict[str, list[float]] = {}
+    flags: list[tuple[str, int, float, str]] = []
+    for r in data.trend:
+        if r["frame"] != frame or r["period"] not in idx:
+            continue
+        ys = series.setdefault(r["source"], [math.nan] * len(periods))
+        if r["prevalence"] is not None:
+            ys[idx[r["period"]]] = 100 * r["prevalence"]
+            if r.get("flag") in ("up", "down") and r["period"] in data.focus_periods:
+                flags.append((r["source"], idx[r["period"]], 100 * r["prevalence"], r["flag"]))
+    fig = Figure(figsize=(4.0, 2.3))
+    ax = fig.subplots()
+    focus = [idx[p] for p in data.focus_periods if p in idx]
+    if focus:
+        ax.axvspan(min(focus) - 0.5, max(focus) + 0.5, color="#fff1b8", zorder=0, lw=0)
+    x = list(range(len(periods)))
+    for src, ys in series.items():
+        if src == "all sources":
+            continue
+        ax.plot(x, ys, color=cmap.get(src, "#888888"), lw=1.0, marker="o", ms=2.6, alpha=0.5)
+    if "all sources" in series:
+        ax.plot(x, series["all sources"], color=ALL_COLOR, lw=2.4, marker="o", ms=3.5, zorder=5)
+    for src, i, y, flag in flags:
+        ax.scatter(
+            [i],
+            [y],
+            marker="^" if flag == "up" else "v",
+            s=70,
+            zorder=6,
+            color=ALL_COLOR if src == "all sources" else cmap.get(src, "#888888"),
+            edgecolors="#000000",
+            linewidths=0.8,
+        )
+    ax.set_ylim(-4, 104)
+    ax.set_yticks([0, 25, 50, 75, 100], labels=["0%", "25%", "50%", "75%", "100%"])
+    step = max(1, math.ceil(len(periods) / 8))
+    ticks = x[::-1][::step][::-1]
+    ax.set_xticks(ticks, labels=_tick_labels([periods[i] for i in ticks]))
+    ax.set_xlim(-0.6, len(periods) - 0.4)
+    ax.grid(axis="y", color="#e3e3e3", linewidth=0.6)
+    ax.set_axisbelow(True)
+    label = f"{frame_title(data, frame)}: share of articles per {_window(data)[1]} by outlet"
+    return _svg(fig, prefix, label)
+
+
+# --------------------------------------------------------------------- HTML
+
+_CSS = """
+:root { color-scheme: light; --ink: #1b1f23; --muted: #5a6470; --line: #d8dde3;
+  --panel: #f6f8fa; --accent: #0b5cad; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
+  font: 16px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue",
+  Arial, "Noto Sans", sans-serif; }
+main { max-width: 72rem; margin: 0 auto; padding: 1.25rem 1rem 3rem; }
+header.top { border-bottom: 3px solid var(--ink); padding-bottom: .75rem; margin-bottom: 1rem; }
+h1 { font-size: 1.6rem; line-height: 1.25; margin: 0 0 .35rem; }
+h2 { font-size: 1.3rem; margin: 2.2rem 0 .6rem; padding-bottom: .25rem;
+  border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.08rem; margin: 1.6rem 0 .5rem; }
+h4 { font-size: 1rem; margin: 1rem 0 .35rem; }
+p, li { max-width: 48rem; }
+.sub { color: var(--muted); margin: 0; }
+nav.toc { display: flex; flex-wrap: wrap; gap: .35rem .9rem; font-size: .93rem;
+  margin: .6rem 0 0; }
+a { color: var(--accent); overflow-wrap: anywhere; }
+.empty { background: #fff4e5; border: 1px solid #f0b35a; border-radius: 6px;
+  padding: .9rem 1rem; font-size: 1.05rem; }
+.note { color: var(--muted); font-size: .93rem; }
+.findings { list-style: none; padding: 0; margin: 0; }
+.findings li { background: var(--panel); border-left: 4px solid var(--accent);
+  border-radius: 4px; padding: .55rem .8rem; margin: .45rem 0; max-width: none; }
+.findings li.change { border-left-color: #b5521b; }
+.findings li.quiet { border-left-color: var(--line); }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 21rem), 1fr));
+  gap: 1rem 1.5rem; }
+figure { margin: 0; display: flex; flex-direction: column; }
+figure svg.chart { margin-top: auto; }
+figcaption { font-weight: 600; font-size: .95rem; margin-bottom: .2rem; }
+svg.chart { display: block; width: 100%; height: auto; }
+.legend { display: flex; flex-wrap: wrap; gap: .3rem 1rem; font-size: .9rem;
+  margin: .3rem 0 .8rem; }
+.swatch { display: inline-block; width: .85rem; height: .85rem; border-radius: 2px;
+  vertical-align: -.1rem; margin-right: .3rem; }
+.swatch.all { height: .3rem; vertical-align: .15rem; }
+.swatch.focus { background: #fff1b8; border: 1px solid #e5d48a; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: .4rem 0 1rem;
+  border: 1px solid var(--line); border-radius: 6px; }
+table { border-collapse: collapse; font-size: .9rem; width: 100%; }
+th, td { padding: .35rem .6rem; border-bottom: 1px solid var(--line); text-align: left;
+  vertical-align: top; }
+th { background: var(--panel); font-weight: 600; white-space: nowrap; }
+td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+tbody tr:last-child td { border-bottom: none; }
+th:first-child, td:first-child { position: sticky; left: 0; background: #fff; }
+thead th:first-child { background: var(--panel); }
+.terms { list-style: none; padding: 0; }
+.terms li { margin: .3rem 0; max-width: none; }
+.term { display: inline-block; background: var(--panel); border: 1px solid var(--line);
+  border-radius: 999px; padding: .05rem .55rem; margin: .12rem .15rem; font-size: .9rem; }
+.term.key { border-color: var(--accent); font-weight: 600; }
+.term small { color: var(--muted); font-weight: 400; }
+ol.examples { padding-left: 1.4rem; margin: .2rem 0 .8rem; }
+ol.examples li { margin: .45rem 0; }
+mark { background: #ffe066; color: inherit; padding: 0 .1rem; border-radius: 2px;
+  font-weight: 600; }
+.meta { display: block; color: var(--muted); font-size: .85rem; }
+details summary { cursor: pointer; font-weight: 600; margin: .4rem 0; }
+dl.prov { display: grid; grid-template-columns: minmax(9rem, max-content) 1fr;
+  gap: .3rem 1rem; font-size: .9rem; background: var(--panel); padding: .8rem 1rem;
+  border-radius: 6px; }
+dl.prov dt { font-weight: 600; }
+dl.prov dd { margin: 0; overflow-wrap: anywhere; }
+@media (max-width: 36rem) {
+  body { font-size: 15px; }
+  main { padding: .8rem .7rem 2rem; }
+  h1 { font-size: 1.3rem; }
+  dl.prov { grid-template-columns: 1fr; }
+  dl.prov dd { margin-bottom: .4rem; }
+}
+@media print { nav.toc { display: none; } .scroll { overflow: visible; border: none; } }
+"""
+
+_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
+<meta name="referrer" content="no-referrer">
+<meta name="generator" content="discourse {{ prov.tool_version }}">
+<title>{{ title }}</title>
+<style>{{ css }}</style>
+</head>
+<body>
+<main>
+<header class="top">
+<h1>{{ title }}</h1>
+<p class="sub">{{ prov.articles_in_period }} articles from {{ n_outlets }}
+ · lexicon {{ prov.lexicon }} {{ prov.lexicon_version }} ({{ prov.lexicon_hash }})
+ · generated {{ generated }}</p>
+<nav class="toc">
+<a href="#findings">Findings</a>
+{% if prevalence_charts %}<a href="#prevalence">Prevalence</a>{% endif %}
+{% if trend_charts %}<a href="#trends">Trends</a>{% endif %}
+{% if not empty %}<a href="#tables">Tables</a>
+<a href="#evidence">Evidence</a>
+<a href="#articles">Articles</a>{% endif %}
+<a href="#provenance">Provenance</a>
+</nav>
+</header>
+{% if empty %}
+<p class="empty"><strong>No articles in {{ period }}.</strong> {{ empty_text }}</p>
+{% endif %}
+{% for n in notes %}<p class="note">Note: {{ n }}</p>
+{% endfor %}
+{%- macro table(headers, rows, num) -%}
+<div class="scroll"><table>
+<thead><tr>{% for h in headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in rows %}<tr>
+  {%- for c in row -%}
+    <td{% if loop.index0 in num %} class="num"{% endif %}>{{ c }}</td>
+  {%- endfor -%}
+</tr>
+{% endfor %}
+</tbody></table></div>
+{%- endmacro %}
+{%- macro runs_html(runs) -%}
+  {%- for text, strong in runs -%}
+    {%- if strong %}<strong>{{ text }}</strong>{% else %}{{ text }}{% endif -%}
+  {%- endfor -%}
+{%- endmacro %}
+<section id="findings">
+<h2>Headline findings</h2>
+{% if leaders %}
+<h3>Which outlet leads each frame</h3>
+<p class="note">Share of each outlet's articles in which the frame is present, with a
+Wilson 95% interval; the lead over the runner-up is tested (Newcombe interval,
+Holm-adjusted p).</p>
+<ul class="findings">
+{% for runs in leaders %}<li>{{ runs_html(runs) }}</li>
+{% endfor %}
+</ul>
+{% endif %}
+<h3>What changed against the previous {{ window_text }}</h3>
+<ul class="findings">
+{% if empty %}<li class="quiet">Nothing to compare: no articles in this period.</li>
+{% else %}
+{% for runs in changes %}<li class="change">{{ runs_html(runs) }}</li>
+{% else %}<li class="quiet">No frame departed from its trailing {{ window_dash }} baseline.</li>
+{% endfor %}
+{% endif %}
+</ul>
+{% if baseline_rows and not empty %}
+<p class="note">All outlets together:</p>
+{{ table(baseline_headers, baseline_rows, baseline_num_cols) }}
+{% endif %}
+<p class="note">Rule: {{ rule }}.</p>
+</section>
+{% if prevalence_charts %}
+<section id="prevalence">
+<h2>Frame prevalence by outlet</h2>
+<p class="note">Bars: share of the outlet's articles with the frame; whiskers: Wilson 95%
+interval; numbers: articles with the frame / articles.</p>
+<div class="grid">
+{% for c in prevalence_charts %}<figure><figcaption>{{ c.caption }}</figcaption>
+{{ c.svg }}</figure>
+{% endfor %}
+</div>
+</section>
+{% endif %}
+{% if trend_charts %}
+<section id="trends">
+<h2>Trends per {{ unit }}</h2>
+<p class="note">Share of articles with the frame per {{ unit }}: one thin line per outlet,
+the thick black line for all outlets together; gaps are {{ unit }}s without articles.</p>
+<div class="legend">
+{% for s, c in legend %}<span><span class="swatch" style="background: {{ c }}"></span>
+{{- s }}</span>
+{% endfor %}
+<span><span class="swatch all" style="background: {{ all_color }}"></span>all outlets</span>
+<span><span class="swatch focus"></span>this report's period</span>
+<span>▲ ▼ departure from the trailing baseline</span>
+</div>
+<div class="grid">
+{% for c in trend_charts %}<figure><figcaption>{{ c.caption }}</figcaption>
+{{ c.svg }}</figure>
+{% endfor %}
+</div>
+</section>
+{% endif %}
+
+{% if not empty %}
+<section id="tables">
+<h2>Tables</h2>
+<h3>Prevalence: % of articles with the frame [Wilson 95% CI]</h3>
+{{ table(headers, prev_rows, num_cols) }}
+<h3>Intensity: hits per 1,000 tokens [bootstrap 95% CI over articles,
+{{ prov.n_boot }} resamples]</h3>
+{{ table(headers, rate_rows, num_cols) }}
+<h3>Across outlets: chi-square test of independence on presence</h3>
+{{ table(test_headers, test_rows, test_num_cols) }}
+</section>
+
+<section id="evidence">
+<h2>Evidence</h2>
+<h3>Distinctive terms per outlet</h3>
+<p class="note">Log-odds ratio with informative Dirichlet prior (Monroe, Colaresi &amp; Quinn
+2008), each outlet against the others. Outlined terms reach z ≥ 1.96; the others are the
+strongest candidates.</p>
+<ul class="terms">
+{% for src, terms in keyness %}<li><strong>{{ src }}</strong>:
+{% for t in terms %}<span class="term{% if t.distinctive %} key{% endif %}">{{ t.term }}
+<small>z {{ "%.1f"|format(t.z) }}</small></span>
+{% else %}<span class="note">no distinctive terms (too few words)</span>
+{% endfor %}</li>
+{% endfor %}
+</ul>
+<h3>Example sentences</h3>
+<p class="note">Up to three sentences per frame and outlet, from different articles where
+possible, most recent first; the frame's matches are highlighted.</p>
+{%- macro title_link(x) -%}
+  {%- if x.link -%}
+    <a href="{{ x.link }}" rel="noopener noreferrer nofollow">{{ x.title or "untitled" }}</a>
+  {%- else -%}{{ x.title or "untitled" }}{%- endif -%}
+{%- endmacro %}
+{% for f in example_frames %}
+<h4>{{ f.title }}</h4>
+{% if not f.outlets %}<p class="note">No sentence in the period carries this frame.</p>{% endif %}
+{% for src, exs in f.outlets %}
+<p><strong>{{ src }}</strong></p>
+<ol class="examples">
+{% for e in exs %}<li><span class="sent">
+  {%- for s in e.segments -%}
+    {%- if s.mark %}<mark>{{ s.text }}</mark>{% else %}{{ s.text }}{% endif -%}
+  {%- endfor -%}
+</span>
+<span class="meta">{{ title_link(e) }} · {{ e.date or "undated" }}
+ · terms: {{ e.terms|join(", ") }}</span></li>
+{% endfor %}
+</ol>
+{% endfor %}
+{% endfor %}
+</section>
+
+<section id="articles">
+<h2>Articles</h2>
+<details>
+<summary>All {{ articles|length }} articles of the period</summary>
+<div class="scroll"><table>
+<thead><tr><th>date</th><th>outlet</th><th>title</th><th>dominant frame</th>
+<th>tokens</th></tr></thead>
+<tbody>
+{% for a in articles %}<tr><td class="num">{{ a.date or "" }}</td><td>{{ a.source }}</td>
+<td>{{ title_link(a) }}</td><td>{{ a.dominant or "–" }}</td>
+<td class="num">{{ a.tokens }}</td></tr>
+{% endfor %}
+</tbody></table></div>
+</details>
+</section>
+{% endif %}
+
+<section id="provenance">
+<h2>Provenance</h2>
+<dl class="prov">
+{% for k, v in provenance %}<dt>{{ k }}</dt><dd>{{ v }}</dd>
+{% endfor %}
+</dl>
+</section>
+</main>
+</body>
+</html>
+"""
+
+
+@lru_cache(maxsize=1)
+def _template():
+    from jinja2 import Environment, StrictUndefined
+
+    env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    return env.from_string(_HTML)
+
+
+def render_html(data: ReportData) -> str:
+    """One self-contained HTML file: findings, charts (inline SVG), tables, evidence, provenance."""
+    from markupsafe import Markup
+
+    cmap = colors(data.sources + sorted({r["source"] for r in data.trend} - set(data.sources)))
+    cmap.pop("all sources", None)
+    prevalence_charts, trend_charts = [], []
+    with _matplotlib():
+        if not data.empty:
+            for i, f in enumerate(data.frames):
+                svg = prevalence_chart(data, f, cmap, f"p{i}")
+                if svg:
+                    prevalence_charts.append({"caption": frame_title(data, f), "svg": Markup(svg)})
+        if any(r["n_articles"] for r in data.trend):
+            for i, f in enumerate(data.frames):
+                svg = trend_chart(data, f, cmap, f"t{i}")
+                if svg:
+                    trend_charts.append({"caption": frame_title(data, f), "svg": Markup(svg)})
+    headers, prev, rate, tests = comparison_rows(data)
+    window, unit = _window(data)
+    example_frames = []
+    for f in data.frames:
+        outlets = []
+        for src in data.sources:
+            exs = [
+                {**e, "link": safe_url(e["url"])}
+                for e in data.examples
+                if e["frame"] == f and e["source"] == src
+            ]
+            if exs:
+                outlets.append((src, exs))
+        example_frames.append({"title": frame_title(data, f), "outlets": outlets})
+    legend_sources = [s for s in cmap if any(r["source"] == s for r in data.trend)]
+    return _template().render(
+        title=data.title,
+        generated=when(data.provenance.get("generated_at")),
+        css=Markup(_CSS),
+        prov=data.provenance,
+        period=data.period.phrase,
+        n_outlets=_plural(data.provenance["sources_in_period"], "outlet"),
+        empty=data.empty,
+        notes=[] if data.empty else data.notes,
+        leaders=[leader_runs(data, lead) for lead in data.leaders],
+        changes=[change_runs(data, c) for c in data.changes],
+        baseline_headers=baseline_headers(data),
+        baseline_rows=baseline_rows(data),
+        baseline_num_cols={1, 2, 3, 4},
+        window_text=_plural(window, unit),
+        window_dash=f"{window}-{unit}",
+        empty_text=empty_text(data),
+        unit=unit,
+        rule=data.trend_meta.get("rule") or "",
+        prevalence_charts=prevalence_charts,
+        trend_charts=trend_charts,
+        legend=[(s, cmap[s]) for s in legend_sources],
+        all_color=ALL_COLOR,
+        headers=headers,
+        prev_rows=prev,
+        rate_rows=rate,
+        test_headers=test_headers(data),
+        test_rows=tests,
+        num_cols=set(range(len(data.by), len(headers))),
+        test_num_cols={len(data.by) + i for i in range(4)},
+        csp=CSP,
+        keyness=[(s, data.keyness.get(s, [])) for s in data.sources],
+        example_frames=example_frames,
+        articles=[{**a, "link": safe_url(a["url"])} for a in data.articles],
+        provenance=provenance_items(data),
+    )
