@@ -242,11 +242,7 @@ def read_jsonl(
 
 
 def read_csv(path: Path, source: str, opts: IngestOptions, warn: Warn) -> Iterator[Article | Skip]:
-    raw = _read_capped(path, opts)
-    if isinstance(raw, Skip):
-        yield raw
-        return
-    text = decode(raw, str(path), warn)
+    text = _read_text(path, opts, warn)
     if isinstance(text, Skip):
         yield text
         return
@@ -302,6 +298,11 @@ def _read_capped(path: Path, opts: IngestOptions) -> bytes | Skip:
         return path.read_bytes()
     except OSError as e:
         return Skip(str(path), f"unreadable file: {e.strerror}")
+
+
+def _read_text(path: Path, opts: IngestOptions, warn: Warn) -> str | Skip:
+    raw = _read_capped(path, opts)
+    return raw if isinstance(raw, Skip) else decode(raw, str(path), warn)
 
 
 # ---------------------------------------------------------------------- walking
@@ -382,11 +383,7 @@ def read_file(
         # a page named on its own: the site's name beats the name of the folder it was saved in
         yield from read_html(path, None if explicit else source, opts, warn)
     else:
-        raw = _read_capped(path, opts)
-        if isinstance(raw, Skip):
-            yield raw
-            return
-        text = decode(raw, str(path), warn)
+        text = _read_text(path, opts, warn)
         if isinstance(text, Skip):
             yield text
             return
