@@ -144,6 +144,7 @@ def compare_sources(
     )
     meta = provenance(
         lexicon,
+        **{k: v for k, v in scorer.provenance().items() if k in ("method", "model_hash")},
         n_articles=cmp.n_articles,
         n_sources=len({r["source"] for r in cmp.records}),
         date_from=cmp.date_range[0],

@@ -111,6 +111,38 @@ def _notes(result, quiet: bool) -> None:
         _info(note, quiet)
 
 
+FramesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--frames", help="Comma-separated frames to use (default: the lexicon's or the model's)."
+    ),
+]
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", "-m", help="Model written by 'discourse train' (MODEL or MODEL.json)."),
+]
+
+
+MethodOpt = Annotated[
+    str,
+    typer.Option(
+        "--method",
+        help="What decides that a frame is present: lexicon, classifier (needs --model) or both.",
+    ),
+]
+
+
+def _scorer(lex, model_path, method: str, quiet: bool):
+    from discourse.scoring import Scorer
+
+    model = None
+    if model_path is not None:
+        from discourse.classifier import load_model
+
+        model = load_model(model_path, warn=_warn(quiet))
+    return Scorer(lex, model=model, method=method)
+
+
 def _warn(quiet: bool):
     def warn(msg: str) -> None:
         if not quiet:
@@ -679,6 +711,8 @@ def score(
     demo: DemoOpt = False,
     db: DbOpt = None,
     lexicon: LexiconOpt = None,
+    model: ModelOpt = None,
+    method: MethodOpt = "lexicon",
     by: Annotated[str, typer.Option(help="article or sentence.")] = "article",
     explain: Annotated[
         bool, typer.Option(help="Show every match highlighted in its sentence.")
@@ -694,45 +728,55 @@ def score(
 
     Example: discourse score corpora/demo/harmony-daily --explain
     """
-    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.api import check_sources, explain_lines, get_lexicon, open_inputs, selection
     from discourse.report import render_records, to_json, use_color
-    from discourse.scoring import Scorer, article_row, sentence_rows
+    from discourse.scoring import article_row, sentence_rows
 
     _check_format(fmt)
     if by not in ("article", "sentence"):
         raise InputError(f"--by {by!r} is not known; use article or sentence")
     lex = get_lexicon(lexicon)
-    scorer = Scorer(lex)
+    scorer = _scorer(lex, model, method, quiet)
     frames = scorer.frames
+    color = use_color()
+    rows = []
     with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
         sel = selection(source, since, until)
         check_sources(inp.store, sel)
         keep = by == "sentence" or explain
-        if explain and fmt in ("table", "md"):
-            color = use_color()
-            from discourse.api import explain_lines
+        batch: list = []
 
-            for art in inp.store.iter_articles(sel):
-                _out("\n".join(explain_lines(scorer.score(art, keep=True), scorer, color)) + "\n")
-            return
-        rows = []
+        def flush() -> None:
+            for sc in scorer.score_batch(batch, keep=keep):
+                if explain and fmt in ("table", "md"):
+                    _out("\n".join(explain_lines(sc, scorer, color)) + "\n")
+                elif by == "sentence":
+                    rows.extend(sentence_rows(sc, frames, scorer))
+                else:
+                    row = article_row(sc, frames)
+                    if explain:
+                        row["hits"] = [
+                            {"frame": h.frame, "term": h.term, "sentence": h.sentence}
+                            for h in sc.hits
+                        ]
+                    rows.append(row)
+            batch.clear()
+
         for art in inp.store.iter_articles(sel):
-            sc = scorer.score(art, keep=keep)
-            if by == "sentence":
-                rows += sentence_rows(sc, frames)
-            else:
-                row = article_row(sc, frames)
-                if explain:
-                    row["hits"] = [
-                        {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
-                    ]
-                rows.append(row)
-    meta = {"tool_version": _version(), **lex.provenance()}
+            batch.append(art)
+            if len(batch) >= 100:
+                flush()
+        flush()
+    if explain and fmt in ("table", "md"):
+        return
+    meta = {"tool_version": _version(), **scorer.provenance()}
     if fmt in ("table", "md"):
+        per_frame = "_hits" if method == "lexicon" else "_present"
         if by == "sentence":
-            cols = ["id", "sent_idx", *[f"{f}_hits" for f in frames], "terms"]
+            cols = ["id", "sent_idx", *[f"{f}{per_frame}" for f in frames], "terms"]
         else:
-            cols = ["id", "source", "date", "tokens", *[f"{f}_hits" for f in frames], "dominant"]
+            cols = ["id", "source", "date", "tokens", *[f"{f}{per_frame}" for f in frames]]
+            cols.append("dominant")
         _out(render_records(rows, fmt, table_columns=cols))
     elif fmt == "json":
         _out(to_json({"meta": meta, "records": rows}) + "\n")
@@ -753,6 +797,8 @@ def compare(
     demo: DemoOpt = False,
     db: DbOpt = None,
     lexicon: LexiconOpt = None,
+    model: ModelOpt = None,
+    method: MethodOpt = "lexicon",
     by: Annotated[str, typer.Option(help="source, source,week or source,month.")] = "source",
     source: SourceOpt = None,
     since: SinceOpt = None,
@@ -797,7 +843,16 @@ def compare(
         sel = selection(source, since, until)
         total = inp.store.count(sel)
         prog = Progress("scoring", total=total, enabled=None if not quiet else False)
-        cmp, meta = compare_sources(inp, lex, sel, by_t, n_boot=boot, seed=seed, progress=prog)
+        cmp, meta = compare_sources(
+            inp,
+            lex,
+            sel,
+            by_t,
+            n_boot=boot,
+            seed=seed,
+            progress=prog,
+            scorer=_scorer(lex, model, method, quiet),
+        )
         prog.close()
     if cmp.n_articles == 0:
         _info("no articles in the selection; nothing to compare", quiet)
@@ -1127,6 +1182,329 @@ def report(
         + (" · no articles in the period: the report says so" if data.empty else ""),
         quiet,
     )
+
+
+# ---------------------------------------------------------------- classifier
+# Paste into discourse/cli.py after the `compare` command (before "# --- main").
+# Uses only names cli.py already has: app, typer, Annotated, Path, sys, InputError,
+# DbOpt, PathsArg, DemoOpt, FormatOpt, LexiconOpt, SourceOpt, SinceOpt, UntilOpt,
+# QuietOpt, _paths, _warn, _info, _check_format, _out.
+
+
+def _frame_list(frames: str | None) -> list[str] | None:
+    if frames is None:
+        return None
+    out = [f.strip() for f in frames.split(",") if f.strip()]
+    if not out:
+        raise InputError(f"--frames {frames!r} names no frame; e.g. --frames partnership,threat")
+    return out
+
+
+@app.command()
+def train(
+    labels: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="LABELS.csv",
+            help="Hand-coded labels: doc_id, text and one 0/1 column per frame.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write MODEL.json, MODEL.npz and MODEL.card.json here "
+            "(without -o: cross-validate only).",
+        ),
+    ] = None,
+    lexicon: LexiconOpt = None,
+    frames: FramesOpt = None,
+    cv: Annotated[
+        int, typer.Option("--cv", help="Cross-validation folds, grouped by doc_id (0: none).")
+    ] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed for folds and inner folds.")] = 20260804,
+    lexicon_features: Annotated[
+        bool,
+        typer.Option(help="Use the lexicon's hit counts per frame as extra features."),
+    ] = True,
+    from_lexicon: Annotated[
+        bool,
+        typer.Option(
+            "--from-lexicon",
+            help="Weak supervision: train on the store's sentences as labelled by the "
+            "lexicon. Its validation is circular.",
+        ),
+    ] = False,
+    db: DbOpt = None,
+    max_sentences: Annotated[
+        int, typer.Option(help="--from-lexicon: use at most this many sentences.")
+    ] = 50_000,
+    fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
+) -> None:
+    """Train a frame classifier on coded sentences; report grouped cross-validation.
+
+    Per frame, precision, recall and F1 (mean ± SD over folds that keep each article's
+    sentences together) for the classifier, the lexicon and a majority baseline. The
+    model files are plain data (JSON + .npz, no pickle) with a model card beside them.
+
+    Example: discourse train corpora/demo/labels.csv -o models/demo
+    """
+    from discourse.api import get_lexicon
+    from discourse.classifier import CIRCULAR_WARNING, cv_records
+    from discourse.classifier import train as do_train
+    from discourse.report import render_records, to_json
+
+    _check_format(fmt)
+    if from_lexicon and labels is not None:
+        raise InputError("give LABELS.csv or --from-lexicon, not both")
+    if not from_lexicon and labels is None:
+        raise InputError("give a labels file (LABELS.csv) or --from-lexicon to train on")
+    if max_sentences < 10:
+        raise InputError(f"--max-sentences {max_sentences} is too few; use at least 10")
+    lex = get_lexicon(lexicon)
+
+    def loud(msg: str) -> None:  # the circular-validation warning comes last, never silenced
+        if msg != CIRCULAR_WARNING and not quiet:
+            print(f"warning: {msg}", file=sys.stderr)
+
+    def progress(msg: str) -> None:
+        _info(msg, quiet)
+
+    store = None
+    if from_lexicon:
+        from discourse.store import open_store
+
+        store = open_store(db, create=False)
+    try:
+        result = do_train(
+            labels,
+            output,
+            lexicon=lex,
+            k=cv,
+            seed=seed,
+            from_lexicon=from_lexicon,
+            store=store,
+            frames=_frame_list(frames),
+            lexicon_features=lexicon_features,
+            max_sentences=max_sentences,
+            warn=loud,
+            progress=progress,
+        )
+    finally:
+        if store is not None:
+            store.close()
+    card = result.card
+    if fmt == "json":
+        _out(to_json(card) + "\n")
+    elif result.cv is None:
+        _info("no cross-validation (--cv 0): the model's accuracy is unknown", quiet)
+    elif fmt == "csv" or fmt == "jsonl":
+        _out(render_records(cv_records(result.cv, numeric=True), fmt))
+    else:
+        cvd = result.cv
+        head = [
+            ("# " if fmt == "md" else "")
+            + f"lexicon {lex.name} {lex.version} ({lex.hash}) · model {card['model_hash']}",
+            f"{cvd.k}-fold cross-validation grouped by doc_id ({cvd.n_docs} articles, "
+            f"{cvd.n_sentences} sentences; seed {cvd.seed}): mean ± SD over folds",
+            "",
+        ]
+        if from_lexicon:
+            head.insert(0, "!! " + CIRCULAR_WARNING + "\n")
+        _out("\n".join(head) + "\n" + render_records(cv_records(cvd), fmt))
+    if result.paths:
+        _info("wrote " + ", ".join(result.paths.values()), quiet)
+    elif not quiet:
+        _info("no model written (give -o MODEL to save it)")
+    if from_lexicon:
+        print(f"warning: {CIRCULAR_WARNING}", file=sys.stderr)
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[
+        Path,
+        typer.Argument(
+            metavar="GOLD.csv", help="Hand-coded gold labels (doc_id, text, 0/1 per frame)."
+        ),
+    ],
+    model: ModelOpt = None,
+    lexicon: LexiconOpt = None,
+    frames: FramesOpt = None,
+    errors: Annotated[
+        int,
+        typer.Option(
+            "--errors",
+            help="Also list the N worst false positives and false negatives per frame and "
+            "method (with --format csv: only these).",
+        ),
+    ] = 0,
+    fmt: FormatOpt = "table",
+    raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score the lexicon (and a model) against gold labels: precision, recall, F1,
+    Cohen's kappa and Krippendorff's alpha.
+
+    Example: discourse evaluate corpora/demo/labels.csv --model models/demo
+    """
+    from discourse.api import get_lexicon
+    from discourse.classifier import eval_records, load_model
+    from discourse.classifier import evaluate as do_evaluate
+    from discourse.report import provenance_line, render_records, table_text, to_json
+
+    _check_format(fmt)
+    if errors < 0:
+        raise InputError(f"--errors {errors}: give a number of sentences, 0 or more")
+    lex = get_lexicon(lexicon)
+    mdl = load_model(model, warn=_warn(False)) if model is not None else None
+    res = do_evaluate(
+        gold, model=mdl, lexicon=lex, frames=_frame_list(frames), errors=errors, warn=_warn(quiet)
+    )
+    if fmt == "json":
+        _out(to_json(res.to_dict()) + "\n")
+        return
+    if fmt in ("csv", "jsonl"):
+        recs = res.errors if errors and fmt == "csv" else eval_records(res, numeric=True)
+        if fmt == "jsonl" and errors:
+            recs = [*recs, *({"record": "error", **e} for e in res.errors)]
+        _out(render_records(recs, fmt, raw_csv=raw_csv))
+        return
+    md = fmt == "md"
+    tf = "github" if md else "simple"
+    meta = {**res.meta, "tool_version": res.meta.get("tool_version", "")}
+    out = [
+        ("# " if md else "") + provenance_line(meta),
+        f"{res.meta['n_sentences']} gold sentences from {res.meta['n_docs']} articles "
+        f"({res.meta['gold']})",
+    ]
+    if res.meta.get("in_sample"):
+        out.append("!! in-sample: the model was trained on these labels; see its card for CV")
+    elif res.meta.get("overlap_with_training") and not res.meta.get("overlap_note"):
+        out.append(
+            f"!! {res.meta['overlap_with_training']} of these sentences were in the model's "
+            "training data: its scores are optimistic"
+        )
+    out += ["", table_text(eval_records(res), fmt=tf, floatfmt=".2f")]
+    pairs = [
+        a for a in res.agreement if a["raters"] in ("lexicon-classifier", "lexicon-classifier-gold")
+    ]
+    if pairs:
+        out += ["", ("## " if md else "") + "Agreement between lexicon and classifier", ""]
+        out.append(
+            table_text(
+                [
+                    {
+                        "frame": a["frame"],
+                        "raters": a["raters"],
+                        "kappa": a["kappa"],
+                        "alpha": a["alpha"],
+                        "agree": a["agree"],
+                    }
+                    for a in pairs
+                ],
+                fmt=tf,
+                floatfmt=".2f",
+            )
+        )
+    if res.errors:
+        out += ["", ("## " if md else "") + f"Worst errors (up to {errors} per frame and kind)"]
+        for e in res.errors:
+            prob = f" p={e['prob']:.2f}" if e["prob"] is not None else ""
+            terms = f" [lexicon: {e['lexicon_terms']}]" if e["lexicon_terms"] else ""
+            out.append(
+                f"{e['frame']} · {e['method']} {e['error']}{prob}{terms} · "
+                f"{e['doc_id']}#{e['sent_idx']}\n    {e['text']}"
+            )
+    _out("\n".join(out) + "\n")
+
+
+@app.command()
+def label(
+    paths: PathsArg = None,
+    demo: DemoOpt = False,
+    db: DbOpt = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Labels CSV to append to (created if missing; resumable)."
+        ),
+    ] = Path("labels.csv"),
+    sample: Annotated[int, typer.Option("--sample", "-n", help="Sentences to offer.")] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed for the sample.")] = 20260804,
+    stratify: Annotated[
+        bool, typer.Option(help="The same number of sentences from each source.")
+    ] = False,
+    model: ModelOpt = None,
+    uncertain: Annotated[
+        float,
+        typer.Option(
+            help="With --model: this share (0-1) of the sample is sentences the model is "
+            "unsure about (probability near the threshold)."
+        ),
+    ] = 0.0,
+    lexicon: LexiconOpt = None,
+    frames: FramesOpt = None,
+    context: Annotated[int, typer.Option(help="Neighbouring sentences shown on each side.")] = 1,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Code sentences at the terminal, one keystroke per frame; appends to a labels CSV.
+
+    Keys: y/1 = present, n/0/Enter = absent, b = back, s = skip, q = save and quit.
+    Every coded sentence is saved at once; run again to resume (coded sentences are not
+    offered again). doc_id is <folder>/<file stem> for articles read from files, else
+    the URL, else article:<id>.
+
+    Example: discourse label corpora/demo -o my-labels.csv --sample 20 --stratify
+    """
+    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.classifier import load_model
+    from discourse.labeling import label_session
+
+    if sample < 1:
+        raise InputError(f"--sample {sample}: give at least 1")
+    if context < 0:
+        raise InputError(f"--context {context}: give 0 or more")
+    lex = get_lexicon(lexicon)
+    mdl = load_model(model, warn=_warn(quiet)) if model is not None else None
+    if sys.stdin.isatty():
+
+        def read_key() -> str:
+            return typer.getchar(echo=False)
+    else:  # scripted input: one character per key; end of input quits
+
+        def read_key() -> str:
+            return sys.stdin.read(1)
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
+        sel = selection(source, since, until)
+        check_sources(inp.store, sel)
+        report = label_session(
+            inp.store,
+            output,
+            lex,
+            read_key,
+            write,
+            n=sample,
+            seed=seed,
+            sel=sel,
+            stratify=stratify,
+            model=mdl,
+            uncertain=uncertain,
+            frames=_frame_list(frames),
+            context=context,
+        )
+    _info(report.summary(), quiet)
 
 
 # --------------------------------------------------------------------- main

@@ -62,8 +62,11 @@ class FrameScore:
     hits: int
     per_1k: float
     present: bool
-    sentences_with: int
+    sentences_with: int  # sentences carrying the frame (by the scoring method)
     sentence_share: float
+    lex_present: bool | None = None  # the lexicon fired
+    clf_share: float | None = None  # share of sentences at/above the classifier's threshold
+    clf_present: bool | None = None  # some sentence at/above the threshold
 
 
 @dataclass
@@ -77,3 +80,5 @@ class ArticleScore:
     dominant: str | None
     sentences: list[Sentence] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
+    sentence_probs: list[dict[str, float]] | None = None  # per sentence: frame -> probability
+    raw: dict = field(default_factory=dict)  # raw counts, the cached form

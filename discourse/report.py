@@ -237,7 +237,7 @@ def provenance_line(meta: dict) -> str:
     first, last = meta.get("date_from"), meta.get("date_to")
     if first or last:
         parts.append(f"{first or '?'} to {last or '?'}")
-    if meta.get("method"):
+    if meta.get("method") and (meta["method"] != "lexicon" or meta.get("model_hash")):
         parts.append(f"method {meta['method']}")
     parts.append(f"discourse {meta.get('tool_version', '')}")
     return " · ".join(parts)

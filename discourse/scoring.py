@@ -10,32 +10,101 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
 from discourse.models import Article, ArticleScore, FrameScore, Hit
 from discourse.tokenize import Tokenizer
 
 TOKENIZER_VERSION = "fast-1"
+METHODS = ("lexicon", "classifier", "both")
 
 
 class Scorer:
-    """Scores articles with a lexicon. ``key`` identifies its results for caching."""
+    """Scores articles with a lexicon, and with a trained classifier when given one.
 
-    def __init__(self, lexicon: Lexicon, tokenizer: Tokenizer | None = None) -> None:
+    ``method`` decides what fills each frame's ``present`` and ``sentence_share``
+    (and so every statistic computed from them): the lexicon (a sentence carries
+    the frame when a term fires), the classifier (its probability is at or above
+    the frame's threshold) or ``both`` (either). Hits and hits per 1,000 tokens
+    always count lexicon matches. ``key`` identifies the cached raw counts.
+    """
+
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        tokenizer: Tokenizer | None = None,
+        model=None,
+        method: str = "lexicon",
+    ) -> None:
+        if method not in METHODS:
+            raise InputError(f"--method {method!r} is not known; use one of {', '.join(METHODS)}")
+        if method != "lexicon" and model is None:
+            raise InputError(f"--method {method} needs a trained model: add --model MODEL")
         self.lexicon = lexicon
         self.matcher = Matcher(lexicon)
         self.tokenizer = tokenizer or Tokenizer()
         self.frames = lexicon.frame_names
+        self.model = model
+        self.method = method
+        self._cols: list[int | None] = []
+        if model is not None:
+            mframes = list(model.frames_)
+            self._cols = [mframes.index(f) if f in mframes else None for f in self.frames]
+            missing = [f for f, c in zip(self.frames, self._cols) if c is None]
+            if missing and method != "lexicon":
+                raise InputError(
+                    f"the model has no frame {missing[0]!r} of lexicon {lexicon.name}; use a "
+                    f"lexicon with the model's frames ({', '.join(mframes)}) or --method lexicon"
+                )
+            self._thr = [float(model.thresholds_[c]) if c is not None else None for c in self._cols]
 
     @property
     def key(self) -> str:
-        return f"lexicon:{self.lexicon.sha256[:20]}:tok:{TOKENIZER_VERSION}"
+        key = f"lexicon:{self.lexicon.sha256[:20]}:tok:{TOKENIZER_VERSION}"
+        if self.model is not None:
+            key += ":" + self.model.cache_key
+        return key
+
+    def provenance(self) -> dict:
+        meta = {**self.lexicon.provenance(), "method": self.method}
+        if self.model is not None:
+            meta["model_hash"] = self.model.model_hash
+        return meta
 
     def score(self, article: Article, keep: bool = False) -> ArticleScore:
         """Score one article. With ``keep``, the sentences and hits are kept for evidence."""
+        return self.score_batch([article], keep)[0]
+
+    def score_batch(self, articles: list[Article], keep: bool = False) -> list[ArticleScore]:
+        """Score several articles; the classifier (if any) runs once over all their sentences."""
+        lex = [self._lexicon_pass(a, keep) for a in articles]
+        probs = None
+        if self.model is not None:
+            from discourse.classifier import classify_articles
+
+            probs = classify_articles(self.model, [[s.text for s in r[0]] for r in lex])
+        out = []
+        for i, (art, (sentences, n_words, hits, lex_with, hit_sents, all_hits)) in enumerate(
+            zip(articles, lex)
+        ):
+            clf_with = both_with = sent_probs = None
+            if probs is not None:
+                clf_with, both_with, sent_probs = self._classifier_counts(probs[i], hit_sents, keep)
+            out.append(
+                build_score(
+                    art, self.frames, n_words, len(sentences), hits, lex_with,
+                    sentences if keep else [], all_hits, clf_with, both_with, self.method,
+                    sent_probs,
+                )
+            )  # fmt: skip
+        return out
+
+    def _lexicon_pass(self, article: Article, keep: bool):
         sentences = self.tokenizer.sentences(article.text)
         nf = len(self.frames)
         hits_per = [0] * nf
         sents_with = [0] * nf
+        hit_sents: list[set[int]] = [set() for _ in range(nf)]
         n_words = 0
         count_and_match = self.matcher.count_and_match
         all_hits: list[Hit] = []
@@ -52,16 +121,25 @@ class Scorer:
                     all_hits.append(Hit(self.frames[fi], term, sent.index, a, b))
             for fi in seen:
                 sents_with[fi] += 1
-        return build_score(
-            article,
-            self.frames,
-            n_words,
-            len(sentences),
-            hits_per,
-            sents_with,
-            sentences if keep else [],
-            all_hits,
-        )
+                hit_sents[fi].add(sent.index)
+        return sentences, n_words, hits_per, sents_with, hit_sents, all_hits
+
+    def _classifier_counts(self, probs, hit_sents: list[set[int]], keep: bool):
+        n = probs.shape[0]
+        clf_with, both_with = [], []
+        sent_probs = [{} for _ in range(n)] if keep else None
+        for fi, col in enumerate(self._cols):
+            if col is None:
+                clf_with.append(0)
+                both_with.append(len(hit_sents[fi]))
+                continue
+            above = {i for i in range(n) if probs[i, col] >= self._thr[fi]}
+            clf_with.append(len(above))
+            both_with.append(len(above | hit_sents[fi]))
+            if keep:
+                for i in range(n):
+                    sent_probs[i][self.frames[fi]] = float(probs[i, col])
+        return clf_with, both_with, sent_probs
 
 
 def build_score(
@@ -73,35 +151,65 @@ def build_score(
     sents_with: list[int],
     sentences=None,
     all_hits=None,
+    clf_with: list[int] | None = None,
+    both_with: list[int] | None = None,
+    method: str = "lexicon",
+    sentence_probs: list[dict[str, float]] | None = None,
 ) -> ArticleScore:
+    """Per-frame scores from raw counts; ``method`` picks what fills ``present``."""
     fs = {}
+    basis = hits
+    if method == "classifier":
+        basis = clf_with
+    elif method == "both":
+        basis = both_with
     for i, f in enumerate(frames):
+        if method == "lexicon":
+            present, with_ = hits[i] > 0, sents_with[i]
+        elif method == "classifier":
+            present, with_ = clf_with[i] > 0, clf_with[i]
+        else:
+            present, with_ = hits[i] > 0 or clf_with[i] > 0, both_with[i]
         fs[f] = FrameScore(
             hits=hits[i],
             per_1k=1000.0 * hits[i] / n_tokens if n_tokens else 0.0,
-            present=hits[i] > 0,
-            sentences_with=sents_with[i],
-            sentence_share=sents_with[i] / n_sentences if n_sentences else 0.0,
+            present=present,
+            sentences_with=with_,
+            sentence_share=with_ / n_sentences if n_sentences else 0.0,
+            lex_present=hits[i] > 0,
+            clf_share=(clf_with[i] / n_sentences if n_sentences else 0.0)
+            if clf_with is not None
+            else None,
+            clf_present=(clf_with[i] > 0) if clf_with is not None else None,
         )
-    best = max(range(len(frames)), key=lambda i: (hits[i], -i)) if frames else None
-    dominant = frames[best] if best is not None and hits[best] > 0 else None
+    best = max(range(len(frames)), key=lambda i: (basis[i], hits[i], -i)) if frames else None
+    dominant = frames[best] if best is not None and basis[best] > 0 else None
+    raw = {"t": n_tokens, "s": n_sentences, "h": list(hits), "w": list(sents_with)}
+    if clf_with is not None:
+        raw["c"], raw["b"] = list(clf_with), list(both_with)
     return ArticleScore(
-        article, n_tokens, n_sentences, fs, dominant, list(sentences or []), list(all_hits or [])
+        article,
+        n_tokens,
+        n_sentences,
+        fs,
+        dominant,
+        list(sentences or []),
+        list(all_hits or []),
+        sentence_probs,
+        raw,
     )
 
 
 def to_payload(score: ArticleScore, frames: list[str]) -> dict:
-    """The compact cached form of a score."""
-    return {
-        "t": score.n_tokens,
-        "s": score.n_sentences,
-        "h": [score.frames[f].hits for f in frames],
-        "w": [score.frames[f].sentences_with for f in frames],
-    }
+    """The compact cached form of a score: its raw counts, whatever the method."""
+    return score.raw
 
 
-def from_payload(article: Article, frames: list[str], payload: dict) -> ArticleScore:
-    return build_score(article, frames, payload["t"], payload["s"], payload["h"], payload["w"])
+def from_payload(article: Article, frames: list[str], payload: dict, method: str = "lexicon"):
+    return build_score(
+        article, frames, payload["t"], payload["s"], payload["h"], payload["w"],
+        clf_with=payload.get("c"), both_with=payload.get("b"), method=method,
+    )  # fmt: skip
 
 
 @dataclass
@@ -134,20 +242,28 @@ def iter_scores(
         ids = [a.id for a in batch if a.id is not None]
         if store is not None and use_cache and ids:
             cached = store.cached_scores(key, ids)
-        new = []
+        results: list[ArticleScore | None] = []
+        todo: list[Article] = []
         for art in batch:
             payload = cached.get(art.id) if art.id is not None else None
-            if payload is not None and len(payload.get("h", ())) == len(frames):
+            if _usable(payload, len(frames), scorer.model is not None):
                 stats.cached += 1
-                yield from_payload(art, frames, payload)
+                results.append(from_payload(art, frames, payload, scorer.method))
             else:
-                sc = scorer.score(art)
+                results.append(None)
+                todo.append(art)
+        fresh = iter(scorer.score_batch(todo) if todo else [])
+        new = []
+        for i, sc in enumerate(results):
+            if sc is None:
+                sc = next(fresh)
                 stats.scored += 1
-                if art.id is not None:
-                    new.append((art.id, to_payload(sc, frames)))
-                yield sc
+                if sc.article.id is not None:
+                    new.append((sc.article.id, to_payload(sc, frames)))
+                results[i] = sc
         if store is not None and use_cache and new:
             store.put_scores(key, new)
+        yield from results
 
     for art in articles:
         batch.append(art)
@@ -162,6 +278,12 @@ def iter_scores(
         done += len(batch)
         if progress:
             progress(done)
+
+
+def _usable(payload: dict | None, n_frames: int, with_model: bool) -> bool:
+    if payload is None or len(payload.get("h", ())) != n_frames:
+        return False
+    return not with_model or len(payload.get("c", ())) == n_frames
 
 
 def _light(scores: Iterator[ArticleScore]) -> Iterator[ArticleScore]:
@@ -188,23 +310,41 @@ def article_row(score: ArticleScore, frames: list[str]) -> dict:
         row[f"{f}_per_1k"] = round(fs.per_1k, 3)
         row[f"{f}_present"] = int(fs.present)
         row[f"{f}_sentence_share"] = round(fs.sentence_share, 4)
+        if fs.clf_share is not None:
+            row[f"{f}_clf_share"] = round(fs.clf_share, 4)
+            row[f"{f}_clf_present"] = int(fs.clf_present)
     row["dominant"] = score.dominant or ""
     return row
 
 
-def sentence_rows(score: ArticleScore, frames: list[str]) -> list[dict]:
+def sentence_rows(
+    score: ArticleScore, frames: list[str], scorer: Scorer | None = None
+) -> list[dict]:
+    """One row per sentence: hits and presence per frame (and probabilities with a model).
+
+    ``<frame>_present`` follows the scorer's method: the lexicon fired, the
+    probability reached the threshold, or either.
+    """
     by_sent: dict[int, list[Hit]] = {}
     for h in score.hits:
         by_sent.setdefault(h.sentence, []).append(h)
+    method = scorer.method if scorer is not None else "lexicon"
+    thr = dict(zip(frames, scorer._thr)) if scorer is not None and scorer.model is not None else {}
     rows = []
     a = score.article
     for s in score.sentences:
         hs = by_sent.get(s.index, [])
+        probs = score.sentence_probs[s.index] if score.sentence_probs else {}
         row = {"id": a.id, "source": a.source, "date": a.day, "sent_idx": s.index, "text": s.text}
         for f in frames:
-            fh = [h for h in hs if h.frame == f]
-            row[f"{f}_hits"] = len(fh)
-            row[f"{f}_present"] = int(bool(fh))
+            n = sum(1 for h in hs if h.frame == f)
+            row[f"{f}_hits"] = n
+            p = probs.get(f)
+            clf = p is not None and thr.get(f) is not None and p >= thr[f]
+            present = {"lexicon": n > 0, "classifier": clf, "both": n > 0 or clf}[method]
+            row[f"{f}_present"] = int(present)
+            if p is not None:
+                row[f"{f}_prob"] = round(p, 4)
         row["terms"] = "; ".join(f"{h.frame}:{h.term}" for h in hs)
         rows.append(row)
     return rows

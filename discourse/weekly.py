@@ -261,9 +261,10 @@ class _CountingScorer(Scorer):
         super().__init__(lexicon)
         self.scored_ids: set = set()
 
-    def score(self, article: Article, keep: bool = False) -> ArticleScore:
-        self.scored_ids.add(article.id if article.id is not None else ("obj", id(article)))
-        return super().score(article, keep)
+    def score_batch(self, articles: list[Article], keep: bool = False) -> list[ArticleScore]:
+        for article in articles:
+            self.scored_ids.add(article.id if article.id is not None else ("obj", id(article)))
+        return super().score_batch(articles, keep)
 
 
 # ----------------------------------------------------------------------- build

@@ -34,6 +34,9 @@ COMMANDS = [
     ["kwic"],
     ["trend"],
     ["report"],
+    ["train"],
+    ["evaluate"],
+    ["label"],
 ]
 FRAMES = ["partnership", "multilateralism", "anti_hegemonism", "threat", "economic", "history"]
 OUTLETS = {

@@ -1,0 +1,440 @@
+"""Coding sentences at the terminal (``discourse label``): sampling, the keystroke loop, the CSV.
+
+The loop is pure logic with injectable input and output (``read_key`` returns one
+key, ``write`` prints text), so it is tested without a terminal.
+
+* **Sampling**: sentences of the store's articles, uniformly at random (reservoir
+  sampling, seeded), optionally stratified by source (round-robin over sources), or
+  enriched with sentences the model is unsure about (probability closest to the
+  frame's threshold, on the logit scale).
+* **doc_id** of a stored article: ``<folder>/<file stem>`` when it was ingested from a
+  file (the convention of ``corpora/demo/labels.csv``, so coding the demo store resumes
+  against that file), else its URL, else ``article:<id>``. See :func:`article_doc_id`.
+* **Resumable, never losing work**: each coded sentence is appended to the labels
+  CSV and flushed to disk at once; sentences already in the file (same ``doc_id`` and
+  ``sent_idx``) are never offered again. Quitting (``q``, Ctrl-C, end of input)
+  drops only the sentence being coded.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from discourse.errors import InputError
+from discourse.lexicon import Lexicon, Matcher
+from discourse.models import Article
+from discourse.tokenize import Tokenizer
+
+ReadKey = Callable[[], str]
+Write = Callable[[str], None]
+
+YES_KEYS = ("y", "1")
+NO_KEYS = ("n", "0", "\r", "\n", " ")
+BACK_KEY = "b"
+SKIP_KEY = "s"
+QUIT_KEYS = ("q", "\x03", "\x04", "")  # q, Ctrl-C, Ctrl-D, end of input
+HELP_KEY = "?"
+HELP = (
+    "keys: y or 1 = frame present · n, 0 or Enter = absent · b = back one frame · "
+    "s = skip this sentence · q = save and quit · ? = help\n"
+    "Code what the sentence does (see the codebook); the lexicon's suggestion is only a "
+    "hint and may be wrong."
+)
+_FILE_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
+
+
+def article_doc_id(article: Article) -> str:
+    """The ``doc_id`` of a stored article in a labels file.
+
+    ``<folder>/<file stem>`` for an article ingested from its own file (as in
+    ``corpora/demo/labels.csv``); otherwise its URL; otherwise ``article:<id>``.
+    """
+    origin = article.origin or ""
+    if origin and not re.search(r":\d+$", origin):
+        p = Path(origin)
+        if p.suffix.lower() in _FILE_SUFFIXES and p.parent.name:
+            return f"{p.parent.name}/{p.stem}"
+    if article.url:
+        return article.url
+    return f"article:{article.id}"
+
+
+@dataclass
+class Candidate:
+    """A sentence offered for coding, with its context and the machine suggestions."""
+
+    doc_id: str
+    source: str
+    sent_idx: int
+    text: str
+    before: list[str] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)
+    article_id: int | None = None
+    suggestion: dict[str, list[str]] = field(default_factory=dict)  # frame -> lexicon terms
+    probs: dict[str, float] | None = None  # frame -> classifier probability
+    reason: str = "random"  # "random" or "uncertain"
+    margin: float | None = None  # distance to the nearest threshold (logit scale)
+
+
+@dataclass
+class SessionReport:
+    path: str
+    coded: int = 0
+    skipped: int = 0
+    offered: int = 0
+    quit: bool = False
+    already: int = 0  # sentences in the file before the session
+    positives: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        total = self.already + self.coded
+        how = "stopped" if self.quit else "done"
+        s = "" if self.coded == 1 else "s"
+        return (
+            f"{how}: coded {self.coded} sentence{s} this session ({self.skipped} skipped); "
+            f"{total} in {self.path}"
+        )
+
+
+# ------------------------------------------------------------------- labels file
+
+
+def read_progress(
+    path: str | os.PathLike, frames: Sequence[str]
+) -> tuple[set[tuple[str, int]], list[str] | None]:
+    """(doc_id, sent_idx) pairs already coded in ``path``, and its header (None: no file).
+
+    The file must have ``doc_id``, ``sent_idx``, ``text`` and a column per frame.
+    """
+    p = Path(path)
+    if not p.exists() or p.stat().st_size == 0:
+        return set(), None
+    if p.is_dir():
+        raise InputError(f"{p} is a folder; give the labels CSV file to append to")
+    try:
+        with p.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader, [])]
+            need = ["doc_id", "sent_idx", "text", *frames]
+            missing = [c for c in need if c not in header]
+            if missing:
+                raise InputError(
+                    f"{p}: no column '{missing[0]}' (columns: {', '.join(header)}); code into "
+                    "a new file, or choose the file's frames with --frames"
+                )
+            di, si = header.index("doc_id"), header.index("sent_idx")
+            done = set()
+            for rec in reader:
+                if len(rec) > max(di, si) and rec[di].strip():
+                    try:
+                        done.add((rec[di].strip(), int(rec[si])))
+                    except ValueError:
+                        raise InputError(
+                            f"{p}, line {reader.line_num}: sent_idx is {rec[si]!r}, not a "
+                            "whole number"
+                        ) from None
+    except UnicodeDecodeError:
+        raise InputError(f"{p} is not UTF-8 text; give a labels CSV") from None
+    except csv.Error as e:
+        raise InputError(f"{p}: not valid CSV ({e})") from None
+    return done, header
+
+
+class LabelWriter:
+    """Appends coded sentences to a labels CSV, flushing each row to disk."""
+
+    def __init__(self, path: str | os.PathLike, frames: Sequence[str], header: list[str] | None):
+        self.path = Path(path)
+        self.frames = list(frames)
+        if self.path.parent and not self.path.parent.exists():
+            raise InputError(f"cannot write {self.path}: folder {self.path.parent} does not exist")
+        new = header is None
+        self.header = header or ["doc_id", "source", "sent_idx", "text", *self.frames]
+        needs_newline = False
+        if not new:
+            with self.path.open("rb") as fh:
+                fh.seek(-1, os.SEEK_END)
+                needs_newline = fh.read(1) not in (b"\n", b"\r")
+        self._fh = self.path.open("a", encoding="utf-8", newline="")
+        self._w = csv.writer(self._fh, lineterminator="\n")
+        if needs_newline:
+            self._fh.write("\n")
+        if new:
+            self._w.writerow(self.header)
+            self._sync()
+
+    def _sync(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def write(self, cand: Candidate, codes: dict[str, int]) -> None:
+        values = {
+            "doc_id": cand.doc_id,
+            "source": cand.source,
+            "sent_idx": cand.sent_idx,
+            "text": cand.text,
+            **codes,
+        }
+        self._w.writerow(["" if values.get(c) is None else values.get(c, "") for c in self.header])
+        self._sync()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+# ---------------------------------------------------------------------- sampling
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def sample_candidates(
+    store,
+    lexicon: Lexicon | None,
+    n: int,
+    seed: int = 20260804,
+    sel=None,
+    stratify: bool = False,
+    model=None,
+    uncertain: float = 0.0,
+    exclude: set[tuple[str, int]] | None = None,
+    context: int = 1,
+    pool_factor: int = 5,
+    min_words: int = 1,
+) -> list[Candidate]:
+    """Up to ``n`` sentences of the store to code, seeded and reproducible.
+
+    ``stratify``: the same number from each source (round-robin). ``model`` and
+    ``uncertain`` (0-1): that share of the sample is the sentences whose probability is
+    closest to the frame's threshold (in a random pool of ``pool_factor * n``).
+    ``exclude``: (doc_id, sent_idx) pairs already coded.
+    """
+    if n <= 0:
+        return []
+    if not 0.0 <= uncertain <= 1.0:
+        raise InputError(f"--uncertain {uncertain}: give a share between 0 and 1")
+    if uncertain > 0 and model is None:
+        raise InputError(
+            "--uncertain needs a model (--model MODEL) to know what it is unsure about"
+        )
+    rng = random.Random(seed)
+    exclude = exclude or set()
+    tok = Tokenizer()
+    matcher = Matcher(lexicon) if lexicon is not None else None
+    pool_size = n * (pool_factor if model is not None and uncertain > 0 else 1)
+    reservoirs: dict[str, list[Candidate]] = {}
+    seen: dict[str, int] = {}
+    for art in store.iter_articles(sel, order="id"):
+        doc = article_doc_id(art)
+        sents = tok.sentences(art.text)
+        key = art.source if stratify else ""
+        for s in sents:
+            if (doc, s.index) in exclude:
+                continue
+            if sum(1 for t in s.tokens if t[:1].isalnum()) < min_words:
+                continue
+            seen[key] = seen.get(key, 0) + 1
+            res = reservoirs.setdefault(key, [])
+            if len(res) < pool_size:
+                slot = len(res)
+                res.append(None)  # type: ignore[arg-type]
+            else:
+                slot = rng.randrange(seen[key])
+                if slot >= pool_size:
+                    continue
+            lo, hi = max(0, s.index - context), s.index + context + 1
+            cand = Candidate(
+                doc_id=doc,
+                source=art.source,
+                sent_idx=s.index,
+                text=" ".join(s.text.split()),
+                before=[" ".join(x.text.split()) for x in sents[lo : s.index]],
+                after=[" ".join(x.text.split()) for x in sents[s.index + 1 : hi]],
+                article_id=art.id,
+            )
+            if matcher is not None:
+                for fi, term, _, _ in matcher.match(s.tokens):
+                    cand.suggestion.setdefault(matcher.frames[fi], []).append(term)
+            res[slot] = cand
+    pools = {k: v for k, v in sorted(reservoirs.items())}
+    for v in pools.values():
+        rng.shuffle(v)
+    if model is not None:
+        allc = [c for v in pools.values() for c in v]
+        if allc:
+            probs = model.predict_proba([c.text for c in allc])
+            thr = model.thresholds_
+            for c, row in zip(allc, probs):
+                c.probs = {f: float(p) for f, p in zip(model.frames_, row)}
+                c.margin = min(abs(_logit(p) - _logit(t)) for p, t in zip(row, thr))
+    chosen: list[Candidate] = []
+    taken: set[int] = set()
+    n_unc = round(n * uncertain) if model is not None else 0
+    if n_unc:
+        allc = [c for v in pools.values() for c in v]
+        for c in sorted(allc, key=lambda c: c.margin)[:n_unc]:
+            c.reason = "uncertain"
+            chosen.append(c)
+            taken.add(id(c))
+    # the rest: random, round-robin over sources when stratified
+    queues = [[c for c in v if id(c) not in taken] for v in pools.values()]
+    while len(chosen) < n and any(queues):
+        for q in queues:
+            if q and len(chosen) < n:
+                chosen.append(q.pop())
+    if n_unc:
+        rng.shuffle(chosen)  # do not show all the hard cases first
+    return chosen
+
+
+# ---------------------------------------------------------------------- session
+
+
+def _render(cand: Candidate, pos: int, total: int, frames: Sequence[str], thresholds) -> str:
+    lines = [
+        "",
+        f"[{pos}/{total}] {cand.source} · {cand.doc_id} · sentence {cand.sent_idx}"
+        + (" · the model is unsure" if cand.reason == "uncertain" else ""),
+    ]
+    for b in cand.before:
+        lines.append(f"    {b}")
+    lines.append(f"  > {cand.text}")
+    for a in cand.after:
+        lines.append(f"    {a}")
+    sug = [f"{f} ({', '.join(cand.suggestion[f])})" for f in frames if f in cand.suggestion]
+    lines.append("  lexicon: " + ("; ".join(sug) if sug else "no frame"))
+    if cand.probs is not None:
+        parts = []
+        for f in frames:
+            if f in cand.probs:
+                t = thresholds.get(f) if thresholds else None
+                mark = "*" if t is not None and cand.probs[f] >= t else ""
+                parts.append(f"{f} {cand.probs[f]:.2f}{mark}")
+        lines.append("  model:   " + ", ".join(parts) + "   (* = at or above threshold)")
+    return "\n".join(lines) + "\n"
+
+
+def run_session(
+    candidates: Sequence[Candidate],
+    frames: Sequence[str],
+    writer: LabelWriter,
+    read_key: ReadKey,
+    write: Write,
+    labels: dict[str, str] | None = None,
+    thresholds: dict[str, float] | None = None,
+    report: SessionReport | None = None,
+) -> SessionReport:
+    """The coding loop: one keystroke per frame, one CSV row per coded sentence."""
+    report = report or SessionReport(str(writer.path))
+    labels = labels or {}
+    width = max((len(f) for f in frames), default=8)
+    total = len(candidates)
+    write(HELP + "\n")
+    try:
+        for pos, cand in enumerate(candidates, 1):
+            report.offered += 1
+            write(_render(cand, pos, total, frames, thresholds))
+            codes: dict[str, int] = {}
+            j = 0
+            skipped = False
+            while j < len(frames):
+                f = frames[j]
+                hint = "lexicon: yes" if f in cand.suggestion else "lexicon: no"
+                label = labels.get(f, "")
+                write(f"  {f:<{width}}  {label[:40]:<40} [y/n] ({hint}) ")
+                key = read_key()
+                key = key.lower() if key not in ("\r", "\n") else key
+                if key in QUIT_KEYS:
+                    write("quit\n")
+                    report.quit = True
+                    return report
+                if key in YES_KEYS or key in NO_KEYS:
+                    codes[f] = 1 if key in YES_KEYS else 0
+                    write(("yes" if codes[f] else "no") + "\n")
+                    j += 1
+                elif key == BACK_KEY:
+                    write("back\n")
+                    j = max(0, j - 1)
+                elif key == SKIP_KEY:
+                    write("skipped\n")
+                    skipped = True
+                    break
+                else:
+                    write(("" if key == HELP_KEY else f"key {key!r}? ") + HELP + "\n")
+            if skipped:
+                report.skipped += 1
+                continue
+            writer.write(cand, codes)
+            report.coded += 1
+            for f, v in codes.items():
+                report.positives[f] = report.positives.get(f, 0) + v
+            write(f"  saved ({report.already + report.coded} in {writer.path.name})\n")
+    except KeyboardInterrupt:
+        write("\ninterrupted\n")
+        report.quit = True
+    return report
+
+
+def label_session(
+    store,
+    labels_path: str | os.PathLike,
+    lexicon: Lexicon | None,
+    read_key: ReadKey,
+    write: Write,
+    n: int = 50,
+    seed: int = 20260804,
+    sel=None,
+    stratify: bool = False,
+    model=None,
+    uncertain: float = 0.0,
+    frames: Sequence[str] | None = None,
+    context: int = 1,
+) -> SessionReport:
+    """Sample sentences from the store, code them at the terminal, append to ``labels_path``.
+
+    Resumable: sentences already in the file are not offered again. Frames: ``frames``,
+    else the model's, else the lexicon's.
+    """
+    if frames is None:
+        if model is not None:
+            frames = list(model.frames_)
+        elif lexicon is not None:
+            frames = lexicon.frame_names
+        else:
+            raise InputError("give a lexicon, a model or --frames: which frames to code?")
+    frames = list(frames)
+    done, header = read_progress(labels_path, frames)
+    candidates = sample_candidates(
+        store,
+        lexicon,
+        n,
+        seed=seed,
+        sel=sel,
+        stratify=stratify,
+        model=model,
+        uncertain=uncertain,
+        exclude=done,
+        context=context,
+    )
+    report = SessionReport(str(labels_path), already=len(done))
+    if not candidates:
+        write("nothing left to code in this selection\n")
+        return report
+    writer = LabelWriter(labels_path, frames, header)
+    labels = {f: lexicon.frames[f].label for f in frames if lexicon and f in lexicon.frames}
+    thresholds = None
+    if model is not None:
+        thresholds = {f: float(t) for f, t in zip(model.frames_, model.thresholds_)}
+    try:
+        return run_session(candidates, frames, writer, read_key, write, labels, thresholds, report)
+    finally:
+        writer.close()
