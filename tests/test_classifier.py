@@ -394,7 +394,7 @@ def test_labels_from_records_and_dataframe():
     recs = list(csv.DictReader(io.StringIO(HEADER + "\n" + "\n".join(GOOD))))
     ls = load_labels(recs, FRAMES)
     assert ls.y.shape == (3, 6) and ls.n_docs == 2
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     df = pd.DataFrame(recs)
     df[FRAMES] = df[FRAMES].astype(int)
     assert (load_labels(df, FRAMES).y == ls.y).all()
@@ -574,21 +574,6 @@ def test_score_helpers(fitted):
 # ------------------------------------------------------------------------- CLI
 
 
-def _has_command(name: str) -> bool:
-    from discourse.cli import app
-
-    return any(
-        (c.name or (c.callback.__name__ if c.callback else "")) == name
-        for c in app.registered_commands
-    )
-
-
-needs_cli = pytest.mark.skipif(
-    not _has_command("train"), reason="train/evaluate/label not yet in cli.py"
-)
-
-
-@needs_cli
 def test_cli_train_and_evaluate(run, tmp_path, small):
     lab = tmp_path / "l.csv"
     with lab.open("w", encoding="utf-8", newline="") as fh:

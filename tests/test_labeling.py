@@ -187,16 +187,6 @@ def test_append_after_a_file_without_final_newline(tmp_path):
     assert [r["doc_id"] for r in rows(p)] == ["a", "b"]
 
 
-def _has_command(name: str) -> bool:
-    from discourse.cli import app
-
-    return any(
-        (c.name or (c.callback.__name__ if c.callback else "")) == name
-        for c in app.registered_commands
-    )
-
-
-@pytest.mark.skipif(not _has_command("label"), reason="label not yet in cli.py")
 def test_cli_label_with_piped_keys(run, tmp_path, monkeypatch):
     import io
 

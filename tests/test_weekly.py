@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from discourse import cli, weekly
+from discourse import weekly
 from discourse.api import get_lexicon
 from discourse.errors import InputError, LockError, StoreError
 from discourse.ingest import ingest
@@ -35,18 +35,6 @@ OUTLETS = ["Harmony Daily", "Meridian Wire", "Northern Courier", "Southern Voice
            "The Atlantic Ledger"]  # fmt: skip
 W47 = ("2026-11-16", "2026-11-22")
 BOOT = 300
-
-
-def _has_report_command() -> bool:
-    return any(
-        c.name == "report" or getattr(c.callback, "__name__", "") == "report"
-        for c in cli.app.registered_commands
-    )
-
-
-needs_cli = pytest.mark.skipif(
-    not _has_report_command(), reason="the `report` command is not in cli.py yet"
-)
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +171,6 @@ def test_concurrent_run_is_refused_with_exit_code_3(fresh_db, tmp_path):
     assert not out.exists()  # nothing was written
 
 
-@needs_cli
 def test_cli_report_quiet_summary_and_lock(fresh_db, run, tmp_path):
     out = tmp_path / "reports"
     r = run("report", "--db", fresh_db, "--week", "2026-W47", "-o", out, "--boot", BOOT, "-q")
@@ -199,7 +186,6 @@ def test_cli_report_quiet_summary_and_lock(fresh_db, run, tmp_path):
     assert r.code == 1 and "--week" in r.err
 
 
-@needs_cli
 def test_cli_report_demo_example_works(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = run("report", "--demo", "--week", "2026-W47", "-o", "reports/", "--boot", BOOT, "-q")
