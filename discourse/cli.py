@@ -1354,7 +1354,7 @@ def evaluate(
     from discourse.api import get_lexicon
     from discourse.classifier import eval_records, load_model
     from discourse.classifier import evaluate as do_evaluate
-    from discourse.report import provenance_line, render_records, table_text, to_json
+    from discourse.report import render_evaluation, render_records, to_json
 
     _check_format(fmt)
     if errors < 0:
@@ -1373,53 +1373,7 @@ def evaluate(
             recs = [*recs, *({"record": "error", **e} for e in res.errors)]
         _out(render_records(recs, fmt, raw_csv=raw_csv))
         return
-    md = fmt == "md"
-    tf = "github" if md else "simple"
-    meta = {**res.meta, "tool_version": res.meta.get("tool_version", "")}
-    out = [
-        ("# " if md else "") + provenance_line(meta),
-        f"{res.meta['n_sentences']} gold sentences from {res.meta['n_docs']} articles "
-        f"({res.meta['gold']})",
-    ]
-    if res.meta.get("in_sample"):
-        out.append("!! in-sample: the model was trained on these labels; see its card for CV")
-    elif res.meta.get("overlap_with_training") and not res.meta.get("overlap_note"):
-        out.append(
-            f"!! {res.meta['overlap_with_training']} of these sentences were in the model's "
-            "training data: its scores are optimistic"
-        )
-    out += ["", table_text(eval_records(res), fmt=tf, floatfmt=".2f")]
-    pairs = [
-        a for a in res.agreement if a["raters"] in ("lexicon-classifier", "lexicon-classifier-gold")
-    ]
-    if pairs:
-        out += ["", ("## " if md else "") + "Agreement between lexicon and classifier", ""]
-        out.append(
-            table_text(
-                [
-                    {
-                        "frame": a["frame"],
-                        "raters": a["raters"],
-                        "kappa": a["kappa"],
-                        "alpha": a["alpha"],
-                        "agree": a["agree"],
-                    }
-                    for a in pairs
-                ],
-                fmt=tf,
-                floatfmt=".2f",
-            )
-        )
-    if res.errors:
-        out += ["", ("## " if md else "") + f"Worst errors (up to {errors} per frame and kind)"]
-        for e in res.errors:
-            prob = f" p={e['prob']:.2f}" if e["prob"] is not None else ""
-            terms = f" [lexicon: {e['lexicon_terms']}]" if e["lexicon_terms"] else ""
-            out.append(
-                f"{e['frame']} · {e['method']} {e['error']}{prob}{terms} · "
-                f"{e['doc_id']}#{e['sent_idx']}\n    {e['text']}"
-            )
-    _out("\n".join(out) + "\n")
+    _out(render_evaluation(res.meta, eval_records(res), res.agreement, res.errors, errors, fmt))
 
 
 @app.command()

@@ -861,3 +861,65 @@ def render_suggest(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
     headers = ["candidate", "in frame", "elsewhere", "z", "articles", "sources", "in lexicon as"]
     out.append(tabulate(rows, headers=[*headers, "example"], tablefmt=tf, disable_numparse=True))
     return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------- classifier output
+
+
+def render_evaluation(
+    meta_in: dict,
+    records: list[dict],
+    agreement: list[dict],
+    error_rows: list[dict],
+    errors: int,
+    fmt: str,
+) -> str:
+    """``discourse evaluate`` for people: scores per frame, agreement, the worst errors."""
+    out: list[str] = []
+    md = fmt == "md"
+    tf = "github" if md else "simple"
+    meta = {**meta_in, "tool_version": meta_in.get("tool_version", "")}
+    out += [
+        ("# " if md else "") + provenance_line(meta),
+        f"{meta_in['n_sentences']} gold sentences from {meta_in['n_docs']} articles "
+        f"({meta_in['gold']})",
+    ]
+    if meta_in.get("in_sample"):
+        out.append("!! in-sample: the model was trained on these labels; see its card for CV")
+    elif meta_in.get("overlap_with_training") and not meta_in.get("overlap_note"):
+        out.append(
+            f"!! {meta_in['overlap_with_training']} of these sentences were in the model's "
+            "training data: its scores are optimistic"
+        )
+    out += ["", table_text(records, fmt=tf, floatfmt=".2f")]
+    pairs = [
+        a for a in agreement if a["raters"] in ("lexicon-classifier", "lexicon-classifier-gold")
+    ]
+    if pairs:
+        out += ["", ("## " if md else "") + "Agreement between lexicon and classifier", ""]
+        out.append(
+            table_text(
+                [
+                    {
+                        "frame": a["frame"],
+                        "raters": a["raters"],
+                        "kappa": a["kappa"],
+                        "alpha": a["alpha"],
+                        "agree": a["agree"],
+                    }
+                    for a in pairs
+                ],
+                fmt=tf,
+                floatfmt=".2f",
+            )
+        )
+    if error_rows:
+        out += ["", ("## " if md else "") + f"Worst errors (up to {errors} per frame and kind)"]
+        for e in error_rows:
+            prob = f" p={e['prob']:.2f}" if e["prob"] is not None else ""
+            terms = f" [lexicon: {e['lexicon_terms']}]" if e["lexicon_terms"] else ""
+            out.append(
+                f"{e['frame']} · {e['method']} {e['error']}{prob}{terms} · "
+                f"{e['doc_id']}#{e['sent_idx']}\n    {e['text']}"
+            )
+    return "\n".join(out) + "\n"
