@@ -212,7 +212,11 @@ def test_cross_validation_is_reproducible(small, lex):
 
 def test_real_five_fold_cv_on_the_demo(demo, lex):
     cv = cross_validate(demo, k=5, lexicon=lex)
-    assert cv.k == 5 and cv.n_docs == 90
+    import csv
+
+    with LABELS.open(encoding="utf-8") as fh:
+        n_docs = len({r["doc_id"] for r in csv.DictReader(fh)})
+    assert cv.k == 5 and cv.n_docs == n_docs >= 80
     clf, _ = cv.macro_f1("classifier", "core")
     lexf, _ = cv.macro_f1("lexicon", "core")
     assert clf > lexf > 0.3
@@ -395,6 +399,7 @@ def test_labels_from_records_and_dataframe():
     ls = load_labels(recs, FRAMES)
     assert ls.y.shape == (3, 6) and ls.n_docs == 2
     import pandas as pd
+
     df = pd.DataFrame(recs)
     df[FRAMES] = df[FRAMES].astype(int)
     assert (load_labels(df, FRAMES).y == ls.y).all()

@@ -135,11 +135,12 @@ def test_resumes_against_the_demo_gold(lex, tmp_path):
     gold = tmp_path / "labels.csv"
     shutil.copy(DEMO / "labels.csv", gold)
     done, header = read_progress(gold, lex.frame_names)
-    assert len(done) == 1643 and header[:4] == ["doc_id", "source", "sent_idx", "text"]
+    n_rows = sum(1 for _ in gold.open(encoding="utf-8")) - 1
+    assert len(done) == n_rows > 1000 and header[:4] == ["doc_id", "source", "sent_idx", "text"]
     shown: list[str] = []
     with open_inputs([DEMO], None) as inp:
         rep = label_session(inp.store, gold, lex, keys("q"), shown.append, n=10)
-    assert rep.coded == 0 and rep.already == 1643 and "nothing left" in shown[-1]
+    assert rep.coded == 0 and rep.already == n_rows and "nothing left" in shown[-1]
 
 
 def test_stratified_sample_alternates_sources(corpus, lex):
