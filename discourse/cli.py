@@ -143,6 +143,17 @@ def _scorer(lex, model_path, method: str, quiet: bool):
     return Scorer(lex, model=model, method=method)
 
 
+def _model_options(model_path, method: str, quiet: bool) -> dict:
+    """--model/--method for commands that build their own scorer (report)."""
+    if model_path is None:
+        if method != "lexicon":
+            raise InputError(f"--method {method} needs a trained model: add --model MODEL")
+        return {}
+    from discourse.classifier import load_model
+
+    return {"model": load_model(model_path, warn=_warn(quiet)), "method": method}
+
+
 def _warn(quiet: bool):
     def warn(msg: str) -> None:
         if not quiet:
@@ -1121,6 +1132,8 @@ def report(
     demo: DemoOpt = False,
     db: DbOpt = None,
     lexicon: LexiconOpt = None,
+    model: ModelOpt = None,
+    method: MethodOpt = "lexicon",
     week: Annotated[
         str | None,
         typer.Option(
@@ -1172,6 +1185,7 @@ def report(
             trailing=trailing,
             n_boot=boot,
             seed=seed,
+            **_model_options(model, method, quiet),
         )
     finally:
         prog.close()

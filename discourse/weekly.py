@@ -257,8 +257,8 @@ class ReportData:
 class _CountingScorer(Scorer):
     """A :class:`Scorer` that remembers which articles it actually had to score."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
-        super().__init__(lexicon)
+    def __init__(self, lexicon: Lexicon, model=None, method: str = "lexicon") -> None:
+        super().__init__(lexicon, model=model, method=method)
         self.scored_ids: set = set()
 
     def score_batch(self, articles: list[Article], keep: bool = False) -> list[ArticleScore]:
@@ -292,6 +292,8 @@ def build_report(
     model_hash: str | None = None,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    model=None,
+    method: str = "lexicon",
 ) -> ReportData:
     """Gather one report's data from ``store``.
 
@@ -319,7 +321,9 @@ def build_report(
     sel = Selection(sources=list(sources) if sources else None, since=per.since, until=per.until)
     inputs = api.Inputs(store)
     api.check_sources(store, sel)
-    scorer = _CountingScorer(lexicon)
+    scorer = _CountingScorer(lexicon, model=model, method=method)
+    if model is not None and model_hash is None:
+        model_hash = model.model_hash
     frames = list(scorer.frames)
     labels = {f: lexicon.frames[f].label for f in frames}
 

@@ -82,3 +82,15 @@ def test_method_without_model_is_one_line(run):
     )
     r = run("compare", DEMO, "--method", "vote")
     assert r.code == 1 and "--method 'vote' is not known" in r.err
+
+
+def test_report_with_model_equals_compare_with_model(run, model, tmp_path):
+    args = ["--demo", "--week", "2026-W41", "--model", model, "--method", "both"]
+    r = run("report", *args, "-o", tmp_path, "-q")
+    assert r.code == 0, r.err
+    summary = json.loads((tmp_path / "2026-W41" / "summary.json").read_text(encoding="utf-8"))
+    cmp = _records(run, "compare", *args[:1], "--since", "2026-10-05", "--until", "2026-10-11",
+                   *args[3:], "-q")  # fmt: skip
+    assert summary["comparison"]["records"] == cmp["records"]
+    assert summary["comparison"]["meta"]["method"] == "both"
+    assert summary["provenance"]["model_hash"] == cmp["meta"]["model_hash"]
