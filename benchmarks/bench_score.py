@@ -8,6 +8,7 @@ the full corpus and half of it (memory must not grow with the corpus).
 
     python benchmarks/bench_score.py            # 24 MB, 5 runs
     python benchmarks/bench_score.py --mb 60 --runs 3
+    python benchmarks/bench_score.py --workers 2   # also: 1 vs 2 scoring processes
 
 The text is synthetic: sentences assembled from a fixed vocabulary and stock
 phrases written for this benchmark, so that the lexicon fires at a realistic rate.
@@ -131,6 +132,25 @@ def generate(path: Path, mb: float, seed: int = 42) -> tuple[int, int]:
     return n, size
 
 
+def child_score_workers(db: str, workers: int) -> dict:
+    """The same work through the store-scoring pipeline (iter_scores) with N processes."""
+    from discourse.api import get_lexicon
+    from discourse.scoring import Scorer, iter_scores
+    from discourse.store import Selection, open_store
+
+    scorer = Scorer(get_lexicon(None))
+    store = open_store(db, create=False)
+    size = sum(r["characters"] or 0 for r in store.source_stats())
+    t0 = time.perf_counter()
+    n = hits = 0
+    arts = store.iter_articles(Selection(), order="id")
+    for sc in iter_scores(arts, scorer, store=None, use_cache=False, workers=workers):
+        hits += sum(f.hits for f in sc.frames.values())
+        n += 1
+    dt = time.perf_counter() - t0
+    return {"seconds": dt, "articles": n, "bytes": size, "hits": hits}
+
+
 def child_score(db: str, limit: int | None) -> dict:
     """Stream articles from the store, tokenize and score each; report time and peak RSS."""
     from discourse.api import get_lexicon
@@ -154,10 +174,12 @@ def child_score(db: str, limit: int | None) -> dict:
     return {"seconds": dt, "articles": n, "bytes": size, "hits": hits, "max_rss_mb": rss_kb / 1024}
 
 
-def run_child(db: str, limit: int | None = None) -> dict:
+def run_child(db: str, limit: int | None = None, workers: int = 0) -> dict:
     cmd = [sys.executable, __file__, "--child", db]
     if limit is not None:
         cmd += ["--limit", str(limit)]
+    if workers:
+        cmd += ["--workers", str(workers)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -168,9 +190,18 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5, help="scoring runs (median reported)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--limit", type=int, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="also time the pipeline with 1 and this many processes",
+    )
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child_score(args.child, args.limit)))
+        if args.workers:
+            print(json.dumps(child_score_workers(args.child, args.workers)))
+        else:
+            print(json.dumps(child_score(args.child, args.limit)))
         return
 
     from discourse.ingest import IngestOptions, ingest
@@ -210,6 +241,14 @@ def main() -> None:
             f"{half['max_rss_mb']:.0f} MB (ratio {full_rss / half['max_rss_mb']:.2f}; "
             "streaming keeps it flat)"
         )
+        if args.workers > 1:
+            for w in (1, args.workers):
+                rs = [run_child(db, workers=w) for _ in range(args.runs)]
+                mbs = statistics.median(r["bytes"] / 1e6 / r["seconds"] for r in rs)
+                label = f"{w} process{'es' if w > 1 else ''}"
+                print(
+                    f"pipeline (iter_scores) with {label}: median {mbs:.1f} MB/s, {args.runs} runs"
+                )
 
 
 if __name__ == "__main__":

@@ -111,6 +111,7 @@ def scores(
     sel: Selection,
     stats: ScoreStats | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Iterator[ArticleScore]:
     store = inputs.store
     return iter_scores(
@@ -120,6 +121,7 @@ def scores(
         use_cache=not store.in_memory,
         stats=stats,
         progress=progress,
+        workers=workers,
     )
 
 
@@ -132,11 +134,12 @@ def compare_sources(
     seed: int = DEFAULT_SEED,
     progress: Callable[[int], None] | None = None,
     scorer: Scorer | None = None,
+    workers: int = 1,
 ) -> tuple[Comparison, dict]:
     check_sources(inputs.store, sel)
     scorer = scorer or Scorer(lexicon)
     cmp = compare(
-        scores(inputs, scorer, sel, progress=progress),
+        scores(inputs, scorer, sel, progress=progress, workers=workers),
         scorer.frames,
         by=by,
         n_boot=n_boot,

@@ -815,6 +815,9 @@ def compare(
     since: SinceOpt = None,
     until: UntilOpt = None,
     boot: Annotated[int, typer.Option(help="Bootstrap resamples for intensity intervals.")] = 2000,
+    workers: Annotated[
+        int, typer.Option(help="Processes that score articles not yet in the cache.")
+    ] = 1,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = 20260804,
     pairwise: Annotated[
         bool,
@@ -848,6 +851,8 @@ def compare(
         raise InputError(
             f"--correction {correction!r} is not known; use one of {', '.join(CORRECTIONS)}"
         )
+    if workers < 1:
+        raise InputError(f"--workers {workers}: use 1 or more processes")
     by_t = parse_by(by)
     lex = get_lexicon(lexicon)
     with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
@@ -863,6 +868,7 @@ def compare(
             seed=seed,
             progress=prog,
             scorer=_scorer(lex, model, method, quiet),
+            workers=workers,
         )
         prog.close()
     if cmp.n_articles == 0:

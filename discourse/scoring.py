@@ -226,11 +226,24 @@ def iter_scores(
     stats: ScoreStats | None = None,
     chunk: int = 200,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Iterator[ArticleScore]:
     """Score a stream of articles; with a store, read and fill its score cache.
 
     Memory stays bounded by ``chunk`` articles; article texts are not kept.
+    With ``workers`` > 1, articles that need scoring are scored in that many
+    processes (the cache is still read and written here, in order).
     """
+    if workers > 1:
+        with _Pool(scorer, workers) as pool:
+            yield from _iter_scores(articles, scorer, store, use_cache, stats,
+                                    chunk * workers, progress, pool.score_batch)  # fmt: skip
+        return
+    yield from _iter_scores(articles, scorer, store, use_cache, stats, chunk, progress,
+                            scorer.score_batch)  # fmt: skip
+
+
+def _iter_scores(articles, scorer, store, use_cache, stats, chunk, progress, score_batch):
     stats = stats if stats is not None else ScoreStats()
     frames = scorer.frames
     key = scorer.key
@@ -252,7 +265,7 @@ def iter_scores(
             else:
                 results.append(None)
                 todo.append(art)
-        fresh = iter(scorer.score_batch(todo) if todo else [])
+        fresh = iter(score_batch(todo) if todo else [])
         new = []
         for i, sc in enumerate(results):
             if sc is None:
@@ -278,6 +291,50 @@ def iter_scores(
         done += len(batch)
         if progress:
             progress(done)
+
+
+_WORKER_SCORER: Scorer | None = None
+
+
+def _init_worker(scorer: Scorer) -> None:
+    global _WORKER_SCORER
+    _WORKER_SCORER = scorer
+
+
+def _score_in_worker(articles: list[Article]) -> list[ArticleScore]:
+    scores = _WORKER_SCORER.score_batch(articles)
+    for sc in scores:
+        sc.article.text = ""  # do not send the text back
+    return scores
+
+
+class _Pool:
+    """A process pool that scores batches of articles with copies of one scorer."""
+
+    def __init__(self, scorer: Scorer, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+        self.workers = workers
+        self.executor = ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_init_worker, initargs=(scorer,)
+        )
+
+    def score_batch(self, articles: list[Article]) -> list[ArticleScore]:
+        size = -(-len(articles) // self.workers)
+        parts = [articles[i : i + size] for i in range(0, len(articles), size)]
+        out: list[ArticleScore] = []
+        for part in self.executor.map(_score_in_worker, parts):
+            out.extend(part)
+        return out
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.executor.shutdown(cancel_futures=True)
 
 
 def _usable(payload: dict | None, n_frames: int, with_model: bool) -> bool:

@@ -307,3 +307,15 @@ def test_custom_lexicon_in_compare(run, tmp_path):
     data = json.loads(run("compare", DEMO, "-l", lx, "-f", "json", "-q").out)
     assert data["meta"]["lexicon"] == "mine"
     assert {r["frame"] for r in data["records"]} == {"energy"}
+
+
+def test_workers_give_the_same_numbers(run, db):
+    one = run("compare", DEMO, "-f", "json", "-q")
+    two = run("compare", DEMO, "-f", "json", "-q", "--workers", "2")
+    assert two.code == 0 and json.loads(one.out) == json.loads(two.out)
+    # on a store, parallel scoring fills the same cache
+    run("ingest", DEMO, "--db", db, "-q")
+    a = json.loads(run("compare", "--db", db, "-f", "json", "--workers", "2").out)
+    b = json.loads(run("compare", "--db", db, "-f", "json").out)
+    assert a["records"] == b["records"] == json.loads(one.out)["records"]
+    assert run("compare", DEMO, "--workers", "0").code == 1
