@@ -36,6 +36,7 @@ def get_lexicon(path: str | Path | None) -> Lexicon:
 class Inputs:
     store: Store
     ingest_report: IngestReport | None = None
+    sel: Selection | None = None  # set by open_selected
 
     def close(self) -> None:
         self.store.close()
@@ -83,6 +84,26 @@ def selection(
     return Selection(sources=list(sources) if sources else None, since=s, until=u)
 
 
+def open_selected(
+    paths: Sequence[str | Path] | None,
+    db: str | None,
+    sources: Sequence[str] | None,
+    since: str | None,
+    until: str | None,
+    warn: Warn | None = None,
+) -> Inputs:
+    """:func:`open_inputs` plus the selection of ``--source/--since/--until``, checked."""
+    sel = selection(sources, since, until)
+    inputs = open_inputs(paths, db, warn=warn)
+    try:
+        check_sources(inputs.store, sel)
+    except BaseException:
+        inputs.close()
+        raise
+    inputs.sel = sel
+    return inputs
+
+
 def check_sources(store: Store, sel: Selection) -> None:
     if sel.sources:
         known = set(store.sources())
@@ -101,7 +122,7 @@ def parse_by(by: str) -> tuple[str, ...]:
 
 def provenance(lexicon: Lexicon, **extra) -> dict:
     meta = {"tool_version": __version__, **lexicon.provenance()}
-    meta.update({k: v for k, v in extra.items()})
+    meta.update(extra)
     return meta
 
 

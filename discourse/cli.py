@@ -135,19 +135,15 @@ MethodOpt = Annotated[
 def _scorer(lex, model_path, method: str, quiet: bool):
     from discourse.scoring import Scorer
 
-    model = None
-    if model_path is not None:
-        from discourse.classifier import load_model
-
-        model = load_model(model_path, warn=_warn(quiet))
-    return Scorer(lex, model=model, method=method)
+    return Scorer(lex, **_model_options(model_path, method, quiet))
 
 
 def _model_options(model_path, method: str, quiet: bool) -> dict:
-    """--model/--method for commands that build their own scorer (report)."""
+    """--model/--method as Scorer arguments (the model loaded once, the method checked)."""
+    from discourse.scoring import check_method
+
+    check_method(method, model_path is not None)
     if model_path is None:
-        if method != "lexicon":
-            raise InputError(f"--method {method} needs a trained model: add --model MODEL")
         return {}
     from discourse.classifier import load_model
 
@@ -657,14 +653,13 @@ def lexicon_stats(
     Example: discourse lexicon stats corpora/demo
     """
     from discourse import evidence
-    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.api import get_lexicon, open_selected
     from discourse.report import render_lexicon_stats
 
     _check_format(fmt)
     lex = get_lexicon(lexicon)
-    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
-        sel = selection(source, since, until)
-        check_sources(inp.store, sel)
+    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
+        sel = inp.sel
         prog = _progress("matching", quiet)
         res = evidence.lexicon_stats(inp.store, lex, sel, generic_share=generic, progress=prog)
         prog.close()
@@ -695,15 +690,14 @@ def lexicon_suggest(
     Example: discourse lexicon suggest corpora/demo --frame partnership
     """
     from discourse import evidence
-    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.api import get_lexicon, open_selected
     from discourse.report import render_suggest
 
     _check_format(fmt)
     sizes = evidence.parse_ngram(ngram)
     lex = get_lexicon(lexicon)
-    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
-        sel = selection(source, since, until)
-        check_sources(inp.store, sel)
+    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
+        sel = inp.sel
         prog = _progress("matching", quiet)
         res = evidence.suggest(
             inp.store, lex, frame, sel, ngram=sizes, min_count=min_count, top=top, progress=prog
@@ -739,7 +733,7 @@ def score(
 
     Example: discourse score corpora/demo/harmony-daily --explain
     """
-    from discourse.api import check_sources, explain_lines, get_lexicon, open_inputs, selection
+    from discourse.api import explain_lines, get_lexicon, open_selected
     from discourse.report import render_records, to_json, use_color
     from discourse.scoring import article_row, sentence_rows
 
@@ -751,9 +745,8 @@ def score(
     frames = scorer.frames
     color = use_color()
     rows = []
-    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
-        sel = selection(source, since, until)
-        check_sources(inp.store, sel)
+    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
+        sel = inp.sel
         keep = by == "sentence" or explain
         batch: list = []
 
@@ -780,7 +773,7 @@ def score(
         flush()
     if explain and fmt in ("table", "md"):
         return
-    meta = {"tool_version": _version(), **scorer.provenance()}
+    meta = {"tool_version": __version__, **scorer.provenance()}
     if fmt in ("table", "md"):
         per_frame = "_hits" if method == "lexicon" else "_present"
         if by == "sentence":
@@ -793,10 +786,6 @@ def score(
         _out(to_json({"meta": meta, "records": rows}) + "\n")
     else:
         _out(render_records(rows, fmt, raw_csv=raw_csv))
-
-
-def _version() -> str:
-    return __version__
 
 
 # ------------------------------------------------------------------ compare
@@ -874,7 +863,6 @@ def compare(
     if cmp.n_articles == 0:
         _info("no articles in the selection; nothing to compare", quiet)
     show_chart = chart and fmt == "table" and sys.stdout.isatty()
-    labels = {f: lex.frames[f].label for f in lex.frames}
     if not pairwise:
         _out(
             render_compare(
@@ -886,7 +874,6 @@ def compare(
                 fmt,
                 raw_csv=raw_csv,
                 chart=show_chart,
-                labels=labels,
             )
         )
         return
@@ -905,7 +892,6 @@ def compare(
             pairs,
             raw_csv=raw_csv,
             chart=show_chart,
-            labels=labels,
         )
     )
 
@@ -1029,14 +1015,13 @@ def kwic(
     Example: discourse kwic "frame:anti_hegemonism" corpora/demo --source "Meridian Wire"
     """
     from discourse import evidence
-    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.api import get_lexicon, open_selected
     from discourse.report import render_kwic, use_color
 
     _check_format(fmt)
     lex = get_lexicon(lexicon) if pattern.strip().lower().startswith("frame:") else None
-    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
-        sel = selection(source, since, until)
-        check_sources(inp.store, sel)
+    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
+        sel = inp.sel
         prog = _progress("searching", quiet)
         res = evidence.kwic(
             inp.store,
@@ -1097,14 +1082,13 @@ def trend(
     Example: discourse trend corpora/demo --by month --frame threat
     """
     from discourse import evidence
-    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.api import get_lexicon, open_selected
     from discourse.report import render_trend
 
     _check_format(fmt)
     lex = get_lexicon(lexicon)
-    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
-        sel = selection(source, since, until)
-        check_sources(inp.store, sel)
+    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
+        sel = inp.sel
         prog = _progress("scoring", quiet)
         res = evidence.trend(
             inp.store,
@@ -1437,7 +1421,7 @@ def label(
 
     Example: discourse label corpora/demo -o my-labels.csv --sample 20 --stratify
     """
-    from discourse.api import check_sources, get_lexicon, open_inputs, selection
+    from discourse.api import get_lexicon, open_selected
     from discourse.classifier import load_model
     from discourse.labeling import label_session
 
@@ -1460,9 +1444,8 @@ def label(
         sys.stdout.write(text)
         sys.stdout.flush()
 
-    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
-        sel = selection(source, since, until)
-        check_sources(inp.store, sel)
+    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
+        sel = inp.sel
         report = label_session(
             inp.store,
             output,

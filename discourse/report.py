@@ -255,7 +255,6 @@ def render_compare(
     fmt: str,
     raw_csv: bool = False,
     chart: bool = False,
-    labels: dict[str, str] | None = None,
 ) -> str:
     """The compare output: flat records for machines, matrices and tests for people."""
     if fmt in ("csv", "json", "jsonl"):
@@ -692,7 +691,6 @@ def render_compare_pairwise(
     pairwise: list[dict],
     raw_csv: bool = False,
     chart: bool = False,
-    labels: dict[str, str] | None = None,
 ) -> str:
     """``compare --pairwise``: the compare output with the pairwise table added.
 
@@ -707,9 +705,7 @@ def render_compare_pairwise(
     if fmt in ("csv", "jsonl"):
         prov = {k: meta.get(k) for k in ("lexicon", "lexicon_version", "lexicon_hash")}
         return render_records([{**r, **prov} for r in pairwise], fmt, raw_csv=raw_csv)
-    main = render_compare(
-        cmp_records, tests, frames, by, meta, fmt, raw_csv=raw_csv, chart=False, labels=labels
-    )
+    main = render_compare(cmp_records, tests, frames, by, meta, fmt, raw_csv=raw_csv, chart=False)
     out = main.rstrip("\n") + "\n\n" + pairwise_section(pairwise, meta, fmt) + "\n"
     if chart and list(by) == ["source"]:
         out += "\n" + prevalence_chart(cmp_records, frames) + "\n"

@@ -19,6 +19,14 @@ TOKENIZER_VERSION = "fast-1"
 METHODS = ("lexicon", "classifier", "both")
 
 
+def check_method(method: str, has_model: bool) -> None:
+    """A --method value must be known, and anything but the lexicon needs a model."""
+    if method not in METHODS:
+        raise InputError(f"--method {method!r} is not known; use one of {', '.join(METHODS)}")
+    if method != "lexicon" and not has_model:
+        raise InputError(f"--method {method} needs a trained model: add --model MODEL")
+
+
 class Scorer:
     """Scores articles with a lexicon, and with a trained classifier when given one.
 
@@ -36,10 +44,7 @@ class Scorer:
         model=None,
         method: str = "lexicon",
     ) -> None:
-        if method not in METHODS:
-            raise InputError(f"--method {method!r} is not known; use one of {', '.join(METHODS)}")
-        if method != "lexicon" and model is None:
-            raise InputError(f"--method {method} needs a trained model: add --model MODEL")
+        check_method(method, model is not None)
         self.lexicon = lexicon
         self.matcher = Matcher(lexicon)
         self.tokenizer = tokenizer or Tokenizer()
@@ -104,7 +109,10 @@ class Scorer:
         nf = len(self.frames)
         hits_per = [0] * nf
         sents_with = [0] * nf
-        hit_sents: list[set[int]] = [set() for _ in range(nf)]
+        # which sentences fired, per frame: needed only to combine with a classifier
+        hit_sents: list[set[int]] | None = (
+            [set() for _ in range(nf)] if self.model is not None else None
+        )
         n_words = 0
         count_and_match = self.matcher.count_and_match
         all_hits: list[Hit] = []
@@ -121,7 +129,8 @@ class Scorer:
                     all_hits.append(Hit(self.frames[fi], term, sent.index, a, b))
             for fi in seen:
                 sents_with[fi] += 1
-                hit_sents[fi].add(sent.index)
+                if hit_sents is not None:
+                    hit_sents[fi].add(sent.index)
         return sentences, n_words, hits_per, sents_with, hit_sents, all_hits
 
     def _classifier_counts(self, probs, hit_sents: list[set[int]], keep: bool):
