@@ -80,7 +80,7 @@ _BOILERPLATE = re.compile(
     r"copyright|©|subscribe|sign up|newsletter|read more|related (news|articles|stories)|"
     r"click here|follow us|share this|^by [\w .'-]{0,40}$|^photo:|^file photo|"
     r"^\(?(reuters|ap|afp|xinhua|tass)\)?$|cookies?|advertisement|^posted (on|by)|"
-    r"^updated:?|^published:?|^\d{1,2}:\d{2}|^tags?:|^home\b|^menu\b|log ?in",
+    r"https?://|www\.|^updated:?|^published:?|^\d{1,2}:\d{2}|^tags?:|^home\b|^menu\b|log ?in",
     re.IGNORECASE,
 )
 _ENDS = (".", "!", "?", '"', "”", "’", ":")
