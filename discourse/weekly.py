@@ -29,13 +29,13 @@ import shutil
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from discourse import __version__, api
 from discourse import evidence as ev
 from discourse import stats as st
-from discourse.dates import period_of, week_bounds
+from discourse.dates import now_utc, period_of, week_bounds
 from discourse.errors import InputError, StoreError
 from discourse.lexicon import Lexicon
 from discourse.models import Article, ArticleScore
@@ -427,7 +427,7 @@ def build_report(
         "trend_by": trend_by,
         "trend_window": trailing,
         "trend_rule": tr.meta.get("rule"),
-        "generated_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "generated_at": (now or now_utc()).isoformat(timespec="seconds"),
     }
     notes = []
     if cmp.n_articles == 0:
