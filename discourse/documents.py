@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from discourse.report import num_ci, p_text, pct, pct_ci, table_text
+from discourse.formats import num_ci, p_text, pct, pct_ci, table_text
 
 if TYPE_CHECKING:
     from discourse.weekly import ReportData

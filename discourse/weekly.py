@@ -37,9 +37,9 @@ from discourse import evidence as ev
 from discourse import stats as st
 from discourse.dates import now_utc, period_of, week_bounds
 from discourse.errors import InputError, StoreError
+from discourse.formats import csv_text, to_json
 from discourse.lexicon import Lexicon
 from discourse.models import Article, ArticleScore
-from discourse.report import csv_text, to_json
 from discourse.scoring import Scorer, ScoreStats, article_row
 from discourse.store import FileLock, Selection, Store
 
@@ -305,7 +305,7 @@ def build_report(
     rule (periods of ``trend_by``); the charts show ``history`` periods before
     the report period. ``progress`` is called with the number of articles
     done; if it has a ``total`` attribute that is None (a
-    :class:`discourse.report.Progress`), it is set to the number of articles
+    :class:`discourse.terminal.Progress`), it is set to the number of articles
     to go through.
 
     On a file store, scores come from the store's score cache where present
