@@ -30,6 +30,7 @@ from pathlib import Path
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
 from discourse.models import Article
+from discourse.shared import DEFAULT_SEED
 from discourse.tokenize import Tokenizer
 
 ReadKey = Callable[[], str]
@@ -201,7 +202,7 @@ def sample_candidates(
     store,
     lexicon: Lexicon | None,
     n: int,
-    seed: int = 20260804,
+    seed: int = DEFAULT_SEED,
     sel=None,
     stratify: bool = False,
     model=None,
@@ -391,7 +392,7 @@ def label_session(
     read_key: ReadKey,
     write: Write,
     n: int = 50,
-    seed: int = 20260804,
+    seed: int = DEFAULT_SEED,
     sel=None,
     stratify: bool = False,
     model=None,
