@@ -16,6 +16,7 @@ import typer
 
 from discourse import __version__
 from discourse.errors import DiscourseError, InputError
+from discourse.formats import DATA_FORMATS
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
 app = typer.Typer(
@@ -220,7 +221,7 @@ def _info_cb(quiet: bool):
     return lambda msg: _info(msg, quiet)
 
 
-def _check_format(fmt: str, allowed=("table", "csv", "json", "jsonl", "md")) -> str:
+def _check_format(fmt: str, allowed=DATA_FORMATS) -> str:
     if fmt not in allowed:
         raise InputError(f"--format {fmt!r} is not supported here; use one of {', '.join(allowed)}")
     return fmt
@@ -862,12 +863,6 @@ def trend(
 
 
 # --------------------------------------------------------------------- report
-#
-# Paste into discourse/cli.py after the `compare` command (before "# ---- main").
-# Uses only names cli.py already defines: app, PathsArg, DemoOpt, DbOpt, LexiconOpt,
-# SinceOpt, UntilOpt, SourceOpt, QuietOpt, RawCsvOpt, _paths, _progress, _warn, _info,
-# InputError, Path, Annotated, typer. Nothing else in cli.py changes (the library side
-# is discourse.weekly.run_report).
 
 
 @app.command()
@@ -924,10 +919,6 @@ def report(
 
 
 # ---------------------------------------------------------------- classifier
-# Paste into discourse/cli.py after the `compare` command (before "# --- main").
-# Uses only names cli.py already has: app, typer, Annotated, Path, sys, InputError,
-# DbOpt, PathsArg, DemoOpt, FormatOpt, LexiconOpt, SourceOpt, SinceOpt, UntilOpt,
-# QuietOpt, _paths, _warn, _info, _check_format, _out.
 
 
 @app.command()

@@ -414,19 +414,6 @@ def _trend_row(r: dict) -> list:
 # ----------------------------------------------------------------------- pairwise
 
 
-def render_pairwise(records: list[dict], meta: dict, fmt: str, raw_csv: bool = False) -> str:
-    """Pairwise prevalence differences: one row per frame and pair of sources."""
-    machine = _evidence_machine(records, meta, fmt, raw_csv)
-    if machine is not None:
-        return machine
-    return (
-        "\n".join(
-            [_heading(provenance_line(meta), fmt, 1), "", pairwise_section(records, meta, fmt)]
-        )
-        + "\n"
-    )
-
-
 def pairwise_section(records: list[dict], meta: dict, fmt: str) -> str:
     """The pairwise table with its title (also appended to the compare output)."""
     tf = "github" if fmt == "md" else "simple"
