@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "discourse"
 
 #: Lowest first. A module is in the first layer whose prefixes match its name.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("discourse", "errors", "shared", "models", "resources", "formats")),
+    ("base", ("discourse", "errors", "shared", "models", "resources", "formats", "atomic")),
     ("dates", ("dates",)),
     ("acquire and store", ("extract", "ingest", "http", "store", "tokenize")),
     ("lexicon", ("lexicon",)),
