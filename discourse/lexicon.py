@@ -14,8 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate, compress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,17 @@ _EXAMPLE_KEYS = {"match", "no_match"}
 
 
 @dataclass
+class NearRule:
+    """A proximity rule: a term of ``terms_a`` and one of ``terms_b`` in one sentence,
+    at most ``window`` tokens apart (tokens between them, punctuation included)."""
+
+    name: str
+    terms_a: list[str]
+    terms_b: list[str]
+    window: int
+
+
+@dataclass
 class Frame:
     name: str
     label: str
@@ -40,6 +54,7 @@ class Frame:
     exclude: list[str] = field(default_factory=list)
     match_examples: list[str] = field(default_factory=list)
     no_match_examples: list[str] = field(default_factory=list)
+    near: list[NearRule] = field(default_factory=list)
 
 
 @dataclass
@@ -57,12 +72,17 @@ class Lexicon:
 
     @property
     def sha256(self) -> str:
-        """Hash of what matching depends on (name, version, terms, excludes), not of comments."""
-        canon = {
-            "name": self.name,
-            "version": self.version,
-            "frames": {n: {"terms": f.terms, "exclude": f.exclude} for n, f in self.frames.items()},
-        }
+        """Hash of what matching depends on (name, version, terms, excludes, proximity
+        rules), not of comments. A lexicon without proximity rules hashes as before they
+        existed, so score caches stay valid."""
+        frames = {}
+        for n, f in self.frames.items():
+            frames[n] = {"terms": f.terms, "exclude": f.exclude}
+            if f.near:
+                frames[n]["near"] = [
+                    [r.name, r.terms_a, r.terms_b, r.window] for r in f.near
+                ]  # fmt: skip
+        canon = {"name": self.name, "version": self.version, "frames": frames}
         blob = json.dumps(canon, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
 
@@ -311,6 +331,8 @@ def _validate(data: Any, root, path: str) -> Lexicon:
 
 # ---------------------------------------------------------------------- matching
 
+TERM, EXCLUDE, NEAR_A, NEAR_B = 0, 1, 2, 3
+
 
 @dataclass(frozen=True)
 class _Pattern:
@@ -319,6 +341,9 @@ class _Pattern:
     exclude: bool
     first: tuple[str, bool]  # (text, is_prefix)
     rest: tuple[tuple[str, bool], ...]
+    rank: int = 0  # order among the candidates of one token: as :meth:`Matcher.scan` tries them
+    kind: int = TERM  # TERM, EXCLUDE, or a side (NEAR_A, NEAR_B) of proximity rule ``rule``
+    rule: int = -1  # index into Matcher.rules
 
     @property
     def length(self) -> int:
@@ -329,51 +354,84 @@ def _element(tok: str) -> tuple[str, bool]:
     return (tok[:-1], True) if tok.endswith("*") and len(tok) > 1 else (tok, False)
 
 
+_PREFIX_RANK = 1 << 40  # prefix patterns come after exact ones among a token's candidates
+
+# an occurrence found in a sentence: (start token, end token, pattern)
+_Occ = tuple[int, int, _Pattern]
+
+
 class Matcher:
-    """A compiled lexicon: finds frame hits in a sentence's normalized tokens."""
+    """A compiled lexicon: finds frame hits in a sentence's normalized tokens.
+
+    Two engines give the same hits: :meth:`scan` (a dictionary look-up per
+    token, the reference) and :meth:`scan_sentences` (all the sentences of an
+    article at once, the scoring hot path); both feed :meth:`select`. A ``*``
+    prefix is looked up by the token's own prefixes (a dictionary per prefix),
+    so the cost per new token does not grow with the number of prefix terms.
+    """
 
     CACHE_LIMIT = 500_000
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self.frames = list(lexicon.frames)
+        self.rules: list[tuple[int, NearRule]] = []
+        self._patterns: list[_Pattern] = []
         self._exact: dict[str, list[_Pattern]] = {}
-        self._prefix: list[_Pattern] = []
+        self._prefix: dict[str, list[_Pattern]] = {}
         for fi, fname in enumerate(self.frames):
             frame = lexicon.frames[fname]
-            for is_ex, items in ((False, frame.terms), (True, frame.exclude)):
+            for kind, items in ((TERM, frame.terms), (EXCLUDE, frame.exclude)):
                 for term in items:
-                    els = [_element(t) for t in tokenize_terms(term)]
-                    pat = _Pattern(fi, term, is_ex, els[0], tuple(els[1:]))
-                    if els[0][1]:
-                        self._prefix.append(pat)
-                    else:
-                        self._exact.setdefault(els[0][0], []).append(pat)
+                    self._add(fi, term, kind, -1)
+            for rule in frame.near:
+                self.rules.append((fi, rule))
+                for kind, items in ((NEAR_A, rule.terms_a), (NEAR_B, rule.terms_b)):
+                    for term in items:
+                        self._add(fi, term, kind, len(self.rules) - 1)
+        self._max_prefix = max(map(len, self._prefix), default=0)
         self._has_exclude = any(lexicon.frames[f].exclude for f in self.frames)
         self._cache: dict[str, tuple[_Pattern, ...]] = {}
+        self._hot: set[str] = set()  # the cached tokens that have candidates
+
+    def _add(self, fi: int, term: str, kind: int, rule: int) -> None:
+        els = [_element(t) for t in tokenize_terms(term)]
+        n = len(self._patterns)
+        rank = n + (_PREFIX_RANK if els[0][1] else 0)
+        pat = _Pattern(fi, term, kind == EXCLUDE, els[0], tuple(els[1:]), rank, kind, rule)
+        self._patterns.append(pat)
+        index = self._prefix if els[0][1] else self._exact
+        index.setdefault(els[0][0], []).append(pat)
 
     def _candidates(self, tok: str) -> tuple[_Pattern, ...]:
         cands = list(self._exact.get(tok, ()))
-        for pat in self._prefix:
-            if tok.startswith(pat.first[0]):
-                cands.append(pat)
+        if self._prefix:
+            pre = []
+            for k in range(1, min(len(tok), self._max_prefix) + 1):
+                pre += self._prefix.get(tok[:k], ())
+            pre.sort(key=lambda p: p.rank)
+            cands += pre
         if tok[0].isalnum():
             result: tuple[_Pattern, ...] = tuple(cands)
         else:  # punctuation (or "'s"): marked so that scan() can count word tokens
             result = _PunctCands(cands) if cands else _PUNCT
-        if len(self._cache) >= self.CACHE_LIMIT:
-            self._cache.clear()
         self._cache[tok] = result
+        if cands:
+            self._hot.add(tok)
         return result
 
-    def scan(self, tokens: list[str]) -> tuple[int, list[tuple[int, int, int, str, bool]]]:
+    def scan(self, tokens: list[str]) -> tuple[int, list[_Occ]]:
         """One pass over a sentence: (number of word tokens, every pattern occurrence).
 
-        Occurrences are (frame index, start, end, term, is_exclude). Word tokens are
-        the tokens that start with a letter or digit (the denominator of per-1,000 rates).
+        Occurrences are (start, end, pattern), in token order and, at one token,
+        in candidate order. Word tokens are the tokens that start with a letter
+        or digit (the denominator of per-1,000 rates).
         """
-        found = []
+        found: list[_Occ] = []
         cache = self._cache
+        if len(cache) >= self.CACHE_LIMIT:
+            cache.clear()
+            self._hot.clear()
         n = len(tokens)
         npunct = 0
         for i, tok in enumerate(tokens):
@@ -388,68 +446,182 @@ class Matcher:
             if type(cands) is _PunctCands:
                 npunct += 1
             for pat in cands:
-                j = i + 1
-                ok = True
-                for text, prefix in pat.rest:
-                    if j >= n:
-                        ok = False
-                        break
-                    t = tokens[j]
-                    if (prefix and not t.startswith(text)) or (not prefix and t != text):
-                        ok = False
-                        break
-                    j += 1
-                if ok:
-                    found.append((pat.frame, i, j, pat.term, pat.exclude))
+                j = _extend(tokens, i + 1, pat.rest)
+                if j >= 0:
+                    found.append((i, j, pat))
         return n - npunct, found
 
+    def scan_sentences(self, lists: list[list[str]]) -> tuple[int, dict[int, list[_Occ]]]:
+        """The hits of many sentences in one pass: (word tokens, occurrences per sentence).
+
+        Gives what :meth:`scan` gives sentence by sentence (the occurrences of a
+        sentence in the same order), with the per-token work done in C: the
+        sentences' tokens are concatenated (a newline pseudo-token between
+        sentences stops a phrase from running across them), the positions of
+        tokens that can start a pattern are found by a set look-up mapped over
+        all tokens, and only those positions are tried.
+        """
+        flat: list[str] = []
+        for toks in lists:
+            flat += toks
+            flat.append("\n")
+        n_words = sum(map(str.isalnum, map(itemgetter(0), flat)))
+        cache, hot = self._cache, self._hot
+        if len(cache) >= self.CACHE_LIMIT:
+            cache.clear()
+            hot.clear()
+        for tok in set(flat).difference(cache):
+            self._candidates(tok)
+        positions = list(compress(range(len(flat)), map(hot.__contains__, flat)))
+        out: dict[int, list[_Occ]] = {}
+        if not positions:
+            return n_words, out
+        firsts = list(accumulate(map(len, lists), lambda acc, n: acc + n + 1, initial=0))
+        k, base, nxt, occ = -1, 0, 0, []
+        append = occ.append
+        for i in positions:
+            if i >= nxt:
+                k = bisect_right(firsts, i) - 1
+                base, nxt = firsts[k], firsts[k + 1]
+                occ = out[k] = []
+                append = occ.append
+            a = i - base
+            for pat in cache[flat[i]]:
+                rest = pat.rest
+                if not rest:
+                    append((a, a + 1, pat))
+                    continue
+                if len(rest) == 1:  # the common two-token term, inline
+                    text, prefix = rest[0]
+                    t = flat[i + 1]  # there is one: the list ends with a pseudo-token
+                    if t.startswith(text) if prefix else t == text:
+                        append((a, a + 2, pat))
+                    continue
+                j = _extend(flat, i + 1, rest)
+                if j >= 0:
+                    append((a, a + j - i, pat))
+        for k in [k for k, o in out.items() if not o]:
+            del out[k]
+        return n_words, out
+
     def raw_matches(self, tokens: list[str]) -> list[tuple[int, int, int, str, bool]]:
-        """Every pattern occurrence: (frame index, start, end, term, is_exclude)."""
-        return self.scan(tokens)[1]
+        """Every term or exclude occurrence: (frame index, start, end, term, is_exclude)."""
+        return [
+            (p.frame, a, b, p.term, p.exclude) for a, b, p in self.scan(tokens)[1] if p.kind < 2
+        ]
 
     def match(self, tokens: list[str]) -> list[tuple[int, str, int, int]]:
         """Counted hits in one sentence: (frame index, term, start, end), sorted by start.
 
         Within a frame the longest match wins and counted matches do not overlap;
-        matches overlapping an exclude span of their frame are dropped.
+        matches overlapping an exclude span of their frame are dropped; proximity
+        rules add their hits (see :meth:`select`).
         """
         return self.select(self.scan(tokens)[1])
 
     def count_and_match(self, tokens: list[str]) -> tuple[int, list[tuple[int, str, int, int]]]:
-        """(word tokens, counted hits) in one pass: the scoring hot path."""
+        """(word tokens, counted hits) in one pass."""
         n_words, raw = self.scan(tokens)
         return n_words, (self.select(raw) if raw else [])
 
-    @staticmethod
-    def select(raw: list[tuple[int, int, int, str, bool]]) -> list[tuple[int, str, int, int]]:
-        """Apply longest-match-wins and excludes to raw occurrences (see :meth:`match`)."""
+    def select(self, raw: list[_Occ]) -> list[tuple[int, str, int, int]]:
+        """Counted hits from the occurrences of one sentence (in :meth:`scan` order).
+
+        Per frame: occurrences overlapping an exclude occurrence are dropped; the
+        others are taken longest first, then leftmost, skipping any that overlaps
+        one already taken. Proximity rules pair their two lists (:func:`_pair`).
+        The cost is linear in the tokens covered (plus a sort), not quadratic.
+        """
         if not raw:
             return []
-        by_frame: dict[int, list[tuple[int, int, str]]] = {}
-        excl: dict[int, list[tuple[int, int]]] = {}
-        for fi, a, b, term, is_ex in raw:
-            if is_ex:
-                excl.setdefault(fi, []).append((a, b))
+        by_frame: dict[int, list[_Occ]] = {}
+        excl: dict[int, set[int]] = {}
+        parts: dict[tuple[int, int], list[_Occ]] = {}
+        for occ in raw:
+            pat = occ[2]
+            if pat.kind == TERM:
+                by_frame.setdefault(pat.frame, []).append(occ)
+            elif pat.kind == EXCLUDE:
+                excl.setdefault(pat.frame, set()).update(range(occ[0], occ[1]))
             else:
-                by_frame.setdefault(fi, []).append((a, b, term))
+                parts.setdefault((pat.rule, pat.kind), []).append(occ)
         out = []
         for fi, ms in by_frame.items():
-            ex = excl.get(fi, ())
+            ex = excl.get(fi)
             if len(ms) == 1 and not ex:
-                a, b, term = ms[0]
-                out.append((fi, term, a, b))
+                a, b, pat = ms[0]
+                out.append((fi, pat.term, a, b))
                 continue
-            taken: list[tuple[int, int]] = []
-            ms.sort(key=lambda m: (m[0] - m[1], m[0]))  # longest first, then leftmost
-            for a, b, term in ms:
-                if any(a < eb and ea < b for ea, eb in ex):
-                    continue
-                if any(a < tb and ta < b for ta, tb in taken):
-                    continue
-                taken.append((a, b))
-                out.append((fi, term, a, b))
+            for a, b, pat in _longest(ms, ex):
+                out.append((fi, pat.term, a, b))
+        for ri, (fi, rule) in enumerate(self.rules):
+            side_a, side_b = parts.get((ri, NEAR_A)), parts.get((ri, NEAR_B))
+            if side_a and side_b:
+                ex = excl.get(fi)
+                out += _pair(fi, rule, _longest(side_a, ex), _longest(side_b, ex))
         out.sort(key=lambda h: (h[2], h[0]))
         return out
+
+
+def _extend(tokens: list[str], j: int, rest) -> int:
+    """Where a pattern's remaining elements ``rest`` end if they match from ``j``, else -1."""
+    n = len(tokens)
+    for text, prefix in rest:
+        if j >= n:
+            return -1
+        t = tokens[j]
+        if (prefix and not t.startswith(text)) or (not prefix and t != text):
+            return -1
+        j += 1
+    return j
+
+
+def _occ_order(occ: _Occ) -> tuple[int, int]:
+    return occ[0], occ[2].rank
+
+
+def _span_order(occ: _Occ) -> tuple[int, int]:
+    return occ[0] - occ[1], occ[0]
+
+
+def _longest(ms: list[_Occ], excluded: set[int] | None) -> list[_Occ]:
+    """Longest first, then leftmost, non-overlapping, none touching ``excluded`` tokens."""
+    taken: set[int] = set()
+    out = []
+    for occ in sorted(ms, key=_span_order):  # stable: ties keep scan order
+        toks = range(occ[0], occ[1])
+        if excluded and not excluded.isdisjoint(toks):
+            continue
+        if not taken.isdisjoint(toks):
+            continue
+        taken.update(toks)
+        out.append(occ)
+    return out
+
+
+def _pair(fi: int, rule: NearRule, side_a: list[_Occ], side_b: list[_Occ]) -> list:
+    """Hits of a proximity rule in one sentence from its two lists' occurrences.
+
+    Reading left to right, each occurrence pairs with the earliest still
+    unpaired occurrence of the other list that ends before it starts, at most
+    ``rule.window`` tokens before it; otherwise it waits for a later partner.
+    Each occurrence counts in at most one hit, whose span covers both.
+    """
+    events = sorted([(a, b, 0, p) for a, b, p in side_a] + [(a, b, 1, p) for a, b, p in side_b])
+    waiting: tuple[list, list] = ([], [])
+    heads = [0, 0]
+    out = []
+    for a, b, side, pat in events:
+        other, o = waiting[1 - side], 1 - side
+        while heads[o] < len(other) and a - other[heads[o]][1] > rule.window:
+            heads[o] += 1  # too far behind to pair with this or any later occurrence
+        if heads[o] < len(other) and other[heads[o]][1] <= a:
+            pa, _, ppat = other[heads[o]]
+            heads[o] += 1
+            out.append((fi, f"near:{rule.name} ({ppat.term} ~ {pat.term})", pa, b))
+        else:
+            waiting[side].append((a, b, pat))
+    return out
 
 
 class _PunctCands(tuple):
@@ -457,7 +629,6 @@ class _PunctCands(tuple):
 
 
 _PUNCT = _PunctCands((None,))  # truthy sentinel: a punctuation token with no candidates
-
 
 # ------------------------------------------------------------------ example tests
 

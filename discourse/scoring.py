@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
-from discourse.models import Article, ArticleScore, FrameScore, Hit
+from discourse.models import Article, ArticleScore, FrameScore, Hit, Sentence
 from discourse.tokenize import Tokenizer
 
-TOKENIZER_VERSION = "fast-1"
+# "fast-2": matching normalizes with NFC and casefold() (was lower())
+TOKENIZER_VERSION = "fast-2"
+#: "fast": one automaton pass per article; "reference": sentence by sentence (same hits)
+ENGINES = ("fast", "reference")
 METHODS = ("lexicon", "classifier", "both")
 
 
@@ -43,8 +46,12 @@ class Scorer:
         tokenizer: Tokenizer | None = None,
         model=None,
         method: str = "lexicon",
+        engine: str = "fast",
     ) -> None:
         check_method(method, model is not None)
+        if engine not in ENGINES:
+            raise ValueError(f"unknown scoring engine {engine!r}")
+        self.engine = engine
         self.lexicon = lexicon
         self.matcher = Matcher(lexicon)
         self.tokenizer = tokenizer or Tokenizer()
@@ -89,15 +96,16 @@ class Scorer:
 
             probs = classify_articles(self.model, [[s.text for s in r[0]] for r in lex])
         out = []
-        for i, (art, (sentences, n_words, hits, lex_with, hit_sents, all_hits)) in enumerate(
-            zip(articles, lex)
-        ):
+        for i, (
+            art,
+            (sentences, n_sent, n_words, hits, lex_with, hit_sents, all_hits),
+        ) in enumerate(zip(articles, lex)):
             clf_with = both_with = sent_probs = None
             if probs is not None:
                 clf_with, both_with, sent_probs = self._classifier_counts(probs[i], hit_sents, keep)
             out.append(
                 build_score(
-                    art, self.frames, n_words, len(sentences), hits, lex_with,
+                    art, self.frames, n_words, n_sent, hits, lex_with,
                     sentences if keep else [], all_hits, clf_with, both_with, self.method,
                     sent_probs,
                 )
@@ -105,7 +113,35 @@ class Scorer:
         return out
 
     def _lexicon_pass(self, article: Article, keep: bool):
+        """Tokenize and match one article: the hot path (one automaton pass per article)."""
+        if self.engine == "reference":
+            return self._lexicon_pass_reference(article, keep)
+        text, spans, lists = self.tokenizer.token_lists(article.text)
+        n_words, occ = self.matcher.scan_sentences(lists)
+        select = self.matcher.select
+        found = {k: select(occ[k]) for k in sorted(occ)}
+        sentences = None
+        if keep or self.model is not None:
+            sentences = [
+                Sentence(i, a, b, text[a:b], toks)
+                for i, ((a, b), toks) in enumerate(zip(spans, lists))
+            ]
+        return (sentences, len(spans), n_words, *self._tally(found, keep))
+
+    def _lexicon_pass_reference(self, article: Article, keep: bool):
+        """The same counts sentence by sentence with :meth:`Matcher.scan` (the reference)."""
         sentences = self.tokenizer.sentences(article.text)
+        n_words = 0
+        found = {}
+        for sent in sentences:
+            words, hits = self.matcher.count_and_match(sent.tokens)
+            n_words += words
+            if hits:
+                found[sent.index] = hits
+        return (sentences, len(sentences), n_words, *self._tally(found, keep))
+
+    def _tally(self, found: dict[int, list], keep: bool):
+        """Per-frame hits and sentences from the counted hits of each sentence."""
         nf = len(self.frames)
         hits_per = [0] * nf
         sents_with = [0] * nf
@@ -113,25 +149,22 @@ class Scorer:
         hit_sents: list[set[int]] | None = (
             [set() for _ in range(nf)] if self.model is not None else None
         )
-        n_words = 0
-        count_and_match = self.matcher.count_and_match
         all_hits: list[Hit] = []
-        for sent in sentences:
-            words, found = count_and_match(sent.tokens)
-            n_words += words
-            if not found:
+        frames = self.frames
+        for k, hits in found.items():
+            if not hits:
                 continue
             seen = set()
-            for fi, term, a, b in found:
+            for fi, term, a, b in hits:
                 hits_per[fi] += 1
                 seen.add(fi)
                 if keep:
-                    all_hits.append(Hit(self.frames[fi], term, sent.index, a, b))
+                    all_hits.append(Hit(frames[fi], term, k, a, b))
             for fi in seen:
                 sents_with[fi] += 1
                 if hit_sents is not None:
-                    hit_sents[fi].add(sent.index)
-        return sentences, n_words, hits_per, sents_with, hit_sents, all_hits
+                    hit_sents[fi].add(k)
+        return hits_per, sents_with, hit_sents, all_hits
 
     def _classifier_counts(self, probs, hit_sents: list[set[int]], keep: bool):
         n = probs.shape[0]
