@@ -727,6 +727,10 @@ def score(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Scoring processes (default: the cores, at most 8); same output."),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Score articles per frame: hits, hits per 1,000 tokens, presence, sentence share.
@@ -735,11 +739,13 @@ def score(
     """
     from discourse.api import explain_lines, get_lexicon, open_selected
     from discourse.report import render_records, to_json, use_color
-    from discourse.scoring import article_row, sentence_rows
+    from discourse.scoring import article_row, default_workers, score_stream, sentence_rows
 
     _check_format(fmt)
     if by not in ("article", "sentence"):
         raise InputError(f"--by {by!r} is not known; use article or sentence")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers {workers}: use 1 or more processes")
     lex = get_lexicon(lexicon)
     scorer = _scorer(lex, model, method, quiet)
     frames = scorer.frames
@@ -748,29 +754,20 @@ def score(
     with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
         sel = inp.sel
         keep = by == "sentence" or explain
-        batch: list = []
-
-        def flush() -> None:
-            for sc in scorer.score_batch(batch, keep=keep):
-                if explain and fmt in ("table", "md"):
-                    _out("\n".join(explain_lines(sc, scorer, color)) + "\n")
-                elif by == "sentence":
-                    rows.extend(sentence_rows(sc, frames, scorer))
-                else:
-                    row = article_row(sc, frames)
-                    if explain:
-                        row["hits"] = [
-                            {"frame": h.frame, "term": h.term, "sentence": h.sentence}
-                            for h in sc.hits
-                        ]
-                    rows.append(row)
-            batch.clear()
-
-        for art in inp.store.iter_articles(sel):
-            batch.append(art)
-            if len(batch) >= 100:
-                flush()
-        flush()
+        n_workers = workers if workers is not None else default_workers()
+        arts = inp.store.iter_articles(sel)
+        for sc in score_stream(arts, scorer, keep=keep, workers=n_workers):
+            if explain and fmt in ("table", "md"):
+                _out("\n".join(explain_lines(sc, scorer, color)) + "\n")
+            elif by == "sentence":
+                rows.extend(sentence_rows(sc, frames, scorer))
+            else:
+                row = article_row(sc, frames)
+                if explain:
+                    row["hits"] = [
+                        {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
+                    ]
+                rows.append(row)
     if explain and fmt in ("table", "md"):
         return
     meta = {"tool_version": __version__, **scorer.provenance()}

@@ -17,7 +17,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import accumulate, compress
+from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from discourse.errors import LexiconError
-from discourse.tokenize import tokenize_terms
+from discourse.tokenize import SENTENCE_SEP, tokenize_terms
 
 FRAME_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_LEXICON_BYTES = 5_000_000
@@ -452,19 +452,27 @@ class Matcher:
         return n - npunct, found
 
     def scan_sentences(self, lists: list[list[str]]) -> tuple[int, dict[int, list[_Occ]]]:
+        """The hits of many sentences in one pass: (word tokens, occurrences per sentence)."""
+        flat: list[str] = []
+        firsts = [0]
+        for toks in lists:
+            flat += toks
+            flat.append(SENTENCE_SEP)
+            firsts.append(len(flat))
+        return self.scan_flat(flat, firsts)
+
+    def scan_flat(self, flat: list[str], firsts: list[int]) -> tuple[int, dict[int, list[_Occ]]]:
         """The hits of many sentences in one pass: (word tokens, occurrences per sentence).
 
-        Gives what :meth:`scan` gives sentence by sentence (the occurrences of a
-        sentence in the same order), with the per-token work done in C: the
-        sentences' tokens are concatenated (a newline pseudo-token between
-        sentences stops a phrase from running across them), the positions of
+        ``flat`` holds the tokens of all sentences, each sentence followed by a
+        separator pseudo-token (which stops a phrase from running across
+        sentences); ``firsts`` the index of each sentence's first token, plus
+        one past the end (see :meth:`Tokenizer.flat_tokens`). Gives what
+        :meth:`scan` gives sentence by sentence (the occurrences of a sentence
+        in the same order), with the per-token work done in C: the positions of
         tokens that can start a pattern are found by a set look-up mapped over
         all tokens, and only those positions are tried.
         """
-        flat: list[str] = []
-        for toks in lists:
-            flat += toks
-            flat.append("\n")
         n_words = sum(map(str.isalnum, map(itemgetter(0), flat)))
         cache, hot = self._cache, self._hot
         if len(cache) >= self.CACHE_LIMIT:
@@ -476,7 +484,6 @@ class Matcher:
         out: dict[int, list[_Occ]] = {}
         if not positions:
             return n_words, out
-        firsts = list(accumulate(map(len, lists), lambda acc, n: acc + n + 1, initial=0))
         k, base, nxt, occ = -1, 0, 0, []
         append = occ.append
         for i in positions:
@@ -524,7 +531,7 @@ class Matcher:
         n_words, raw = self.scan(tokens)
         return n_words, (self.select(raw) if raw else [])
 
-    def select(self, raw: list[_Occ]) -> list[tuple[int, str, int, int]]:
+    def select(self, raw: list[_Occ]) -> list[tuple[int, str, int, int]]:  # noqa: C901
         """Counted hits from the occurrences of one sentence (in :meth:`scan` order).
 
         Per frame: occurrences overlapping an exclude occurrence are dropped; the
@@ -532,6 +539,9 @@ class Matcher:
         one already taken. Proximity rules pair their two lists (:func:`_pair`).
         The cost is linear in the tokens covered (plus a sort), not quadratic.
         """
+        if len(raw) == 1:
+            a, b, pat = raw[0]
+            return [(pat.frame, pat.term, a, b)] if pat.kind == TERM else []
         if not raw:
             return []
         by_frame: dict[int, list[_Occ]] = {}

@@ -16,10 +16,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats as sps
 
 from discourse.dates import period_of
 from discourse.models import ArticleScore
+
+
+class _SciPyStats:
+    """``scipy.stats``, imported on first use: it takes about a second to import, and
+    commands that only score (``discourse score``) never need it."""
+
+    def __getattr__(self, name: str):
+        from scipy import stats
+
+        return getattr(stats, name)
+
+
+sps = _SciPyStats()
 
 DEFAULT_BOOT = 2000
 DEFAULT_SEED = 20260804

@@ -43,6 +43,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterator
+from itertools import compress, count
 from typing import Any
 
 from discourse.models import Sentence
@@ -64,6 +65,9 @@ WORD_PATTERN = (
     r"|[^\w\s]"  # any other single non-space character
 )
 _WORD_RE = re.compile(WORD_PATTERN)
+#: The pseudo-token that ends each sentence in :meth:`Tokenizer.flat_tokens` (a
+#: text holding it is tokenized sentence by sentence instead).
+SENTENCE_SEP = "\x00"
 if sys.version_info >= (3, 11):
     # The same tokens, faster, for the hot path (Tokenizer.token_lists): possessive
     # quantifiers (3.11+) where backtracking can never help, and a possessive
@@ -214,22 +218,16 @@ def _is_boundary(text: str, end: int, punct: str, ws: int) -> bool:
         return False
     if not punct.startswith(".") or punct.startswith(".."):
         return True
-    word = _last_word(text[ws + 1 : end - len(punct)])
-    if word is None:
-        return True
-    low = word.lower()
-    if low in TITLES:
-        return False
-    if len(word) == 1 and word.isupper():  # an initial: "J. Smith"
-        return False
-    next_word = (first + rest).lower()
-    if low in ("no", "nos") and first.isdigit():
-        return False
-    if low in ABBREVIATIONS or "." in word:  # Jan. / U.S. / e.g.
-        if first.isdigit():
-            return False
-        return next_word in OPENERS
-    return True
+    return _after_period(text[ws + 1 : end - len(punct)], first, rest)
+
+
+# _END_RE, with the first character and the rest of the next word captured (in a
+# lookahead, so the matches are _END_RE's): what _NEXT_WORD_RE would find there.
+_END_NEXT_RE = re.compile(
+    r"(?=[.!?\u2026\n])"  # a gate that lets the regex engine skip other characters fast
+    r"(?:[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s)(?:(?=[\s\"'\u2018\u201c(\[]*(\S)(\w*)))?"
+    r"|\n[ \t]*\n\s*)"
+)
 
 
 def sentence_spans(s: str) -> list[tuple[int, int]]:
@@ -237,30 +235,61 @@ def sentence_spans(s: str) -> list[tuple[int, int]]:
 
     Linear in the length of ``s``: the last whitespace before each candidate
     period is found by searching only the text since the previous candidate.
+    The common cases (a lower-case next word, ``!``/``?``) are decided inline.
     """
     out = []
+    append = out.append
     start = 0
     searched, ws = 0, -1  # ws: the last space, newline or tab before ``searched``
-    for m in _END_RE.finditer(s):
+    for m in _END_NEXT_RE.finditer(s):
         punct = m.group()
         if punct[0] in "\r\n":
             cut = m.start()
         else:
-            pos = m.start()
-            ws = max(ws, s.rfind(" ", searched, pos), s.rfind("\n", searched, pos),
-                     s.rfind("\t", searched, pos))  # fmt: skip
-            searched = pos
-            if not _is_boundary(s, m.end(), punct, ws):
-                continue
+            first = m.group(1)
+            if first is not None:
+                if first.islower():
+                    continue
+                if punct[0] == "." and not punct.startswith(".."):
+                    pos = m.start()
+                    ws = max(ws, s.rfind(" ", searched, pos), s.rfind("\n", searched, pos),
+                             s.rfind("\t", searched, pos))  # fmt: skip
+                    searched = pos
+                    if not _after_period(s[ws + 1 : pos], first, m.group(2)):
+                        continue
             cut = m.end()
-        span = _strip_span(s, start, cut)
-        if span:
-            out.append(span)
+        a, b = start, cut
+        while a < b and s[a].isspace():
+            a += 1
+        while b > a and s[b - 1].isspace():
+            b -= 1
+        if a < b:
+            append((a, b))
         start = m.end()
     span = _strip_span(s, start, len(s))
     if span:
-        out.append(span)
+        append(span)
     return out
+
+
+def _after_period(seg: str, first: str, rest: str) -> bool:
+    """Whether a period after ``seg`` (the text since the last space) ends a sentence,
+    the next word starting with ``first`` + ``rest`` (not lower-case)."""
+    word = _last_word(seg)
+    if word is None:
+        return True
+    low = word.lower()
+    if low in TITLES:
+        return False
+    if len(word) == 1 and word.isupper():  # an initial: "J. Smith"
+        return False
+    if low in ("no", "nos") and first.isdigit():
+        return False
+    if low in ABBREVIATIONS or "." in word:  # Jan. / U.S. / e.g.
+        if first.isdigit():
+            return False
+        return (first + rest).lower() in OPENERS
+    return True
 
 
 class _SentenceTokenizer:
@@ -414,21 +443,41 @@ class Tokenizer:
                 out.append(Sentence(i, a, b, chunk, toks))
         return out
 
-    def token_lists(self, text: str) -> tuple[str, list[tuple[int, int]], list[list[str]]]:
-        """The scoring hot path: (NFC text, sentence spans, normalized tokens per sentence).
+    def flat_tokens(self, text: str) -> tuple[str, list[tuple[int, int]], list[str], list[int]]:
+        """The scoring hot path: every sentence's normalized tokens in one list.
 
-        The same sentences and tokens as :meth:`sentences`, without building
-        :class:`Sentence` objects or slicing the text per sentence.
+        Returns (NFC text, sentence spans, tokens, firsts): the tokens of all
+        sentences, each sentence followed by the pseudo-token
+        :data:`SENTENCE_SEP`, and the index in that list of each sentence's first
+        token (plus one past the end). The same sentences and tokens as
+        :meth:`sentences`; on the default engines, in one regex pass over the
+        normalized sentences joined by the separator, instead of one per sentence.
         """
         text = nfc(text)
         spans = self.sentence_spans(text)
+        if self._fast_words and spans:
+            norm = normalize(text)
+            if len(norm) == len(text) and SENTENCE_SEP not in norm:
+                sep = f" {SENTENCE_SEP} "
+                flat = _HOT_WORD_RE.findall(sep.join([norm[a:b] for a, b in spans]) + sep[:-1])
+                ends = compress(count(), map(SENTENCE_SEP.__eq__, flat))
+                return text, spans, flat, [0, *map((1).__add__, ends)]
+        flat: list[str] = []
+        firsts = [0]
+        for toks in self._token_lists(text, spans):
+            flat += toks
+            flat.append(SENTENCE_SEP)
+            firsts.append(len(flat))
+        return text, spans, flat, firsts
+
+    def _token_lists(self, text: str, spans: list[tuple[int, int]]) -> list[list[str]]:
         if not self._fast_words:
-            return text, spans, [s.tokens for s in self.sentences(text)]
+            return [s.tokens for s in self.sentences(text)]
         norm = normalize(text)
         findall = _HOT_WORD_RE.findall
         if len(norm) == len(text):
-            return text, spans, [findall(norm, a, b) for a, b in spans]
-        return text, spans, [findall(normalize(text[a:b])) for a, b in spans]
+            return [findall(norm, a, b) for a, b in spans]
+        return [findall(normalize(text[a:b])) for a, b in spans]
 
     def token_spans(self, sentence_text: str) -> list[tuple[int, int]]:
         """Character spans of the tokens of one sentence (relative to the sentence)."""
