@@ -36,7 +36,7 @@ import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ from sklearn.model_selection import GroupKFold
 
 from discourse import __version__
 from discourse.errors import InputError, ModelError
-from discourse.lexicon import Frame, Lexicon, Matcher, load_lexicon
+from discourse.lexicon import Frame, Lexicon, Matcher, NearRule, load_lexicon
 from discourse.tokenize import WordTokenizer, normalize
 
 Warn = Callable[[str], None]
@@ -153,10 +153,26 @@ def _lexicon_to_data(lex: Lexicon) -> dict:
         "language": lex.language,
         "sha256": lex.sha256,
         "frames": {
-            n: {"label": f.label, "terms": list(f.terms), "exclude": list(f.exclude)}
+            n: {
+                "label": f.label,
+                "terms": list(f.terms),
+                "exclude": list(f.exclude),
+                # proximity rules are part of what matching (and so the features) depend on
+                **({"near": [asdict(r) for r in f.near]} if f.near else {}),
+            }
             for n, f in lex.frames.items()
         },
     }
+
+
+def _near_from_data(items, where: str) -> list[NearRule]:
+    try:
+        return [
+            NearRule(str(r["name"]), list(r["terms_a"]), list(r["terms_b"]), int(r["window"]))
+            for r in items
+        ]
+    except (KeyError, TypeError, ValueError):
+        raise ModelError(f"{where}: the embedded lexicon has a malformed proximity rule") from None
 
 
 def _lexicon_from_data(data: dict, where: str) -> Lexicon:
@@ -171,6 +187,7 @@ def _lexicon_from_data(data: dict, where: str) -> Lexicon:
             description="",
             terms=list(terms),
             exclude=list(exclude),
+            near=_near_from_data(fd.get("near", []), where),
         )
     lex = Lexicon(
         name=str(data["name"]),

@@ -540,6 +540,7 @@ def lexicon_show(
             "label": f.label,
             "terms": len(f.terms),
             "exclude": len(f.exclude),
+            "near": len(f.near),
             "examples": len(f.match_examples) + len(f.no_match_examples),
         }
         for f in frames.values()
@@ -550,6 +551,11 @@ def lexicon_show(
             lines += ["", f"{f.name}: {f.description}", "", "terms: " + ", ".join(f.terms)]
             if f.exclude:
                 lines.append("exclude: " + ", ".join(f.exclude))
+            for r in f.near:
+                lines.append(
+                    f"near:{r.name}: ({', '.join(r.terms_a)}) within {r.window} tokens of "
+                    f"({', '.join(r.terms_b)})"
+                )
     _out("\n".join(lines) + "\n")
 
 

@@ -786,9 +786,10 @@ def lexicon_stats(
             overlap_arts[pair] += 1
     records = []
     for fname, frame in lexicon.frames.items():
-        for kind, items in (("term", frame.terms), ("exclude", frame.exclude)):
+        near = [f"near:{r.name}" for r in frame.near]  # proximity rules' hits count as terms
+        for kind, items in (("term", frame.terms), ("exclude", frame.exclude), ("near", near)):
             for term in items:
-                key = (fname, kind, term)
+                key = (fname, "term" if kind == "near" else kind, term)
                 h = hits[key]
                 src = by_source.get(key)
                 top_src, top_n = src.most_common(1)[0] if src else (None, 0)
@@ -796,7 +797,7 @@ def lexicon_stats(
                 status = ""
                 if n_articles and h == 0:
                     status = "never fires"
-                elif kind == "term" and share is not None and share >= generic_share:
+                elif kind != "exclude" and share is not None and share >= generic_share:
                     status = "generic"
                 records.append(
                     {

@@ -30,7 +30,9 @@ from discourse.tokenize import SENTENCE_SEP, tokenize_terms
 FRAME_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_LEXICON_BYTES = 5_000_000
 _TOP_KEYS = {"name", "version", "language", "description", "frames", "author", "license", "notes"}
-_FRAME_KEYS = {"label", "description", "terms", "exclude", "examples", "notes"}
+_FRAME_KEYS = {"label", "description", "terms", "exclude", "examples", "notes", "near"}
+_NEAR_KEYS = ("name", "terms_a", "terms_b", "window")
+MAX_WINDOW = 100
 _EXAMPLE_KEYS = {"match", "no_match"}
 
 
@@ -225,6 +227,79 @@ def _check_term(term: str, where: str, what: str) -> None:
         raise LexiconError(f"{where}: {what} {term!r} has no words")
 
 
+def _near_rules(value: Any, node, fname: str, path: str) -> list[NearRule]:
+    """Validate a frame's ``near:`` list of proximity rules (see :class:`NearRule`)."""
+    if value is None:
+        return []
+    what = f"'near' of frame '{fname}'"
+    if not isinstance(value, list) or not value:
+        raise LexiconError(
+            f"{_where(path, node)}: {what} must be a list of rules, each with "
+            f"{', '.join(_NEAR_KEYS)}; got {_describe(value)}"
+        )
+    rules: list[NearRule] = []
+    for i, item in enumerate(value):
+        inode = _item(node, i)
+        rules.append(_near_rule(item, inode, f"{what}, rule {i + 1}", path))
+        if any(r.name == rules[-1].name for r in rules[:-1]):
+            raise LexiconError(
+                f"{_where(path, _get(inode, 'name'))}: duplicate rule name "
+                f"'{rules[-1].name}' in {what}; give each rule its own name"
+            )
+    return rules
+
+
+def _near_rule(item: Any, node, what: str, path: str) -> NearRule:
+    where = _where(path, node)
+    if not isinstance(item, dict):
+        raise LexiconError(
+            f"{where}: {what} must be a mapping with {', '.join(_NEAR_KEYS)}, got {_describe(item)}"
+        )
+    unknown = sorted(map(str, set(item) - set(_NEAR_KEYS)))
+    if unknown:
+        raise LexiconError(
+            f"{_where(path, _get(node, unknown[0]))}: unknown key '{unknown[0]}' in {what} "
+            f"(allowed: {', '.join(_NEAR_KEYS)})"
+        )
+    missing = [k for k in _NEAR_KEYS if k not in item]
+    if missing:
+        raise LexiconError(f"{where}: {what} has no '{missing[0]}:'; add it")
+    name = item["name"]
+    if not isinstance(name, str) or not FRAME_NAME_RE.match(name):
+        raise LexiconError(
+            f"{_where(path, _get(node, 'name'))}: {what}: name {name!r} must be lower-case "
+            "letters, digits and '_', starting with a letter"
+        )
+    what = f"rule '{name}'"
+    lists = []
+    for key in ("terms_a", "terms_b"):
+        lnode = _get(node, key)
+        terms = _str_list(item[key], lnode, f"{what} {key}", path, allow_empty=False)
+        seen: dict[tuple[str, ...], str] = {}
+        for i, term in enumerate(terms):
+            w = _where(path, _item(lnode, i))
+            _check_term(term, w, f"{what} {key} term")
+            tkey = tuple(tokenize_terms(term))
+            if tkey in seen:
+                raise LexiconError(f"{w}: duplicate term {term!r} in {what} {key}; remove one")
+            seen[tkey] = term
+        lists.append((terms, seen, lnode))
+    (terms_a, seen_a, _), (terms_b, _, bnode) = lists
+    for i, term in enumerate(terms_b):
+        if tuple(tokenize_terms(term)) in seen_a:
+            raise LexiconError(
+                f"{_where(path, _item(bnode, i))}: {term!r} is in both terms_a and terms_b "
+                f"of {what}; a rule pairs two different lists"
+            )
+    window = item["window"]
+    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= MAX_WINDOW:
+        raise LexiconError(
+            f"{_where(path, _get(node, 'window'))}: window of {what} must be a whole number "
+            f"of tokens from 0 to {MAX_WINDOW}, got {_describe(window)}"
+        )
+    return NearRule(name, terms_a, terms_b, window)
+
+
 def _validate(data: Any, root, path: str) -> Lexicon:
     if not isinstance(data, dict):
         raise LexiconError(
@@ -301,6 +376,7 @@ def _validate(data: Any, root, path: str) -> Lexicon:
                 f"{_where(path, _get(exn, key))}: unknown key '{key}' in examples "
                 "(allowed: match, no_match)"
             )
+        near = _near_rules(fdata.get("near"), _get(node, "near"), fname, path)
         label = fdata.get("label") or fname.replace("_", " ").capitalize()
         desc = fdata.get("description") or ""
         frames[fname] = Frame(
@@ -318,6 +394,7 @@ def _validate(data: Any, root, path: str) -> Lexicon:
                 f"frame '{fname}' examples.no_match",
                 path,
             ),
+            near=near,
         )
     return Lexicon(
         name=name,
@@ -615,7 +692,8 @@ def _pair(fi: int, rule: NearRule, side_a: list[_Occ], side_b: list[_Occ]) -> li
     Reading left to right, each occurrence pairs with the earliest still
     unpaired occurrence of the other list that ends before it starts, at most
     ``rule.window`` tokens before it; otherwise it waits for a later partner.
-    Each occurrence counts in at most one hit, whose span covers both.
+    Each occurrence counts in at most one hit, whose span covers both and whose
+    term is ``near:NAME``.
     """
     events = sorted([(a, b, 0, p) for a, b, p in side_a] + [(a, b, 1, p) for a, b, p in side_b])
     waiting: tuple[list, list] = ([], [])
@@ -626,9 +704,9 @@ def _pair(fi: int, rule: NearRule, side_a: list[_Occ], side_b: list[_Occ]) -> li
         while heads[o] < len(other) and a - other[heads[o]][1] > rule.window:
             heads[o] += 1  # too far behind to pair with this or any later occurrence
         if heads[o] < len(other) and other[heads[o]][1] <= a:
-            pa, _, ppat = other[heads[o]]
+            pa = other[heads[o]][0]
             heads[o] += 1
-            out.append((fi, f"near:{rule.name} ({ppat.term} ~ {pat.term})", pa, b))
+            out.append((fi, f"near:{rule.name}", pa, b))
         else:
             waiting[side].append((a, b, pat))
     return out
@@ -754,6 +832,12 @@ def convert_quanteda(text: str, path: str = "<yaml>") -> tuple[dict, list[str]]:
         raise LexiconError(f"{path}{line}: YAML error: {getattr(e, 'problem', e)}") from None
     if not isinstance(data, dict):
         raise LexiconError(f"{path}: a quanteda dictionary is a mapping of keys to term lists")
+    if isinstance(data.get("frames"), dict) and ("name" in data or "version" in data):
+        raise LexiconError(
+            f"{path}: this is already a discourse lexicon (it has 'frames'); it needs no "
+            "conversion, and converting it would drop its excludes, examples and proximity "
+            "rules: check it with 'discourse lexicon check'"
+        )
     frames: dict[str, dict] = {}
     warnings: list[str] = []
     taken: set[str] = set()

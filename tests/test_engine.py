@@ -202,3 +202,21 @@ def test_sentences_are_nfc_and_tokens_normalized():
     sents = Tokenizer().sentences("Cafe\u0301 STRASSE.")
     assert sents[0].text == "Caf\u00e9 STRASSE."
     assert sents[0].tokens == ["caf\u00e9", "strasse", "."]
+
+
+# ------------------------------------------------------------------------ workers
+
+
+@pytest.mark.parametrize("extra", [[], ["--explain"], ["--by", "sentence", "--format", "csv"]])
+def test_score_workers_give_the_same_output_as_one(run, extra):
+    one = run("score", DEMO, "--workers", "1", *extra)
+    two = run("score", DEMO, "--workers", "2", *extra)
+    assert one.code == two.code == 0, one.err + two.err
+    assert one.out == two.out
+    assert len(one.out.splitlines()) > 60
+
+
+def test_score_workers_must_be_positive(run):
+    r = run("score", DEMO, "--workers", "0")
+    assert r.code == 2 or r.code == 1
+    assert "--workers 0" in r.err
