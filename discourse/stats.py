@@ -14,24 +14,25 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
+from importlib import import_module
 
 from discourse.dates import period_of
 from discourse.models import ArticleScore
 
 
-class _SciPyStats:
-    """``scipy.stats``, imported on first use: it takes about a second to import, and
-    commands that only score (``discourse score``) never need it."""
+class _OnFirstUse:
+    """A module imported on first use: ``scipy.stats`` takes about a second to import
+    and NumPy a fifth, and commands that only score (``discourse score``) need neither."""
 
-    def __getattr__(self, name: str):
-        from scipy import stats
+    def __init__(self, name: str) -> None:
+        self._name = name
 
-        return getattr(stats, name)
+    def __getattr__(self, attr: str):
+        return getattr(import_module(self._name), attr)
 
 
-sps = _SciPyStats()
+np = _OnFirstUse("numpy")
+sps = _OnFirstUse("scipy.stats")
 
 DEFAULT_BOOT = 2000
 DEFAULT_SEED = 20260804
