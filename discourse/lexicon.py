@@ -470,6 +470,7 @@ class Matcher:
         self._has_exclude = any(lexicon.frames[f].exclude for f in self.frames)
         self._cache: dict[str, tuple[_Pattern, ...]] = {}
         self._hot: set[str] = set()  # the cached tokens that have candidates
+        self._plans: dict[str, tuple] = {}  # hot token -> its candidates for scan_flat
 
     def _add(self, fi: int, term: str, kind: int, rule: int) -> None:
         els = [_element(t) for t in tokenize_terms(term)]
@@ -509,6 +510,7 @@ class Matcher:
         if len(cache) >= self.CACHE_LIMIT:
             cache.clear()
             self._hot.clear()
+            self._plans.clear()
         n = len(tokens)
         npunct = 0
         for i, tok in enumerate(tokens):
@@ -555,8 +557,11 @@ class Matcher:
         if len(cache) >= self.CACHE_LIMIT:
             cache.clear()
             hot.clear()
+            self._plans.clear()
+        plans = self._plans
         for tok in set(flat).difference(cache):
-            self._candidates(tok)
+            if self._candidates(tok) and tok in hot:
+                plans[tok] = tuple(map(_plan, cache[tok]))
         positions = list(compress(range(len(flat)), map(hot.__contains__, flat)))
         out: dict[int, list[_Occ]] = {}
         if not positions:
@@ -570,20 +575,16 @@ class Matcher:
                 occ = out[k] = []
                 append = occ.append
             a = i - base
-            for pat in cache[flat[i]]:
-                rest = pat.rest
-                if not rest:
+            for pat, rest in plans[flat[i]]:
+                if rest is None:  # a one-token term
                     append((a, a + 1, pat))
-                    continue
-                if len(rest) == 1:  # the common two-token term, inline
-                    text, prefix = rest[0]
-                    t = flat[i + 1]  # there is one: the list ends with a pseudo-token
-                    if t.startswith(text) if prefix else t == text:
+                elif rest.__class__ is str:  # a two-token term, exact (the list ends
+                    if flat[i + 1] == rest:  # with a pseudo-token: i + 1 exists)
                         append((a, a + 2, pat))
-                    continue
-                j = _extend(flat, i + 1, rest)
-                if j >= 0:
-                    append((a, a + j - i, pat))
+                else:
+                    j = _extend(flat, i + 1, rest)
+                    if j >= 0:
+                        append((a, a + j - i, pat))
         for k in [k for k, o in out.items() if not o]:
             del out[k]
         return n_words, out
@@ -616,11 +617,13 @@ class Matcher:
         one already taken. Proximity rules pair their two lists (:func:`_pair`).
         The cost is linear in the tokens covered (plus a sort), not quadratic.
         """
-        if len(raw) == 1:
-            a, b, pat = raw[0]
-            return [(pat.frame, pat.term, a, b)] if pat.kind == TERM else []
-        if not raw:
-            return []
+        end = 0
+        for a, b, pat in raw:  # the common case: terms only, none overlapping another
+            if pat.kind or a < end:
+                break
+            end = b
+        else:
+            return [(pat.frame, pat.term, a, b) for a, b, pat in raw]
         by_frame: dict[int, list[_Occ]] = {}
         excl: dict[int, set[int]] = {}
         parts: dict[tuple[int, int], list[_Occ]] = {}
@@ -648,6 +651,16 @@ class Matcher:
                 out += _pair(fi, rule, _longest(side_a, ex), _longest(side_b, ex))
         out.sort(key=lambda h: (h[2], h[0]))
         return out
+
+
+def _plan(pat: _Pattern) -> tuple[_Pattern, Any]:
+    """How :meth:`Matcher.scan_flat` checks a candidate: (pattern, None for one token,
+    the second token's text for an exact two-token term, else the remaining elements)."""
+    if not pat.rest:
+        return pat, None
+    if len(pat.rest) == 1 and not pat.rest[0][1]:
+        return pat, pat.rest[0][0]
+    return pat, pat.rest
 
 
 def _extend(tokens: list[str], j: int, rest) -> int:

@@ -198,6 +198,8 @@ def _last_word(seg: str) -> str | None:
     ends with a letter, digit or ``_`` (the longest such suffix). Computed on the
     reversed text, so its cost is linear in ``seg`` (a ``$``-anchored search is not).
     """
+    if seg.isalpha():  # the common case: letters only
+        return seg
     if not seg or not (seg[-1].isalnum() or seg[-1] == "_"):
         return None
     run = len(_RUN_RE.match(seg[::-1]).group())
