@@ -763,18 +763,27 @@ def score(
         keep = by == "sentence" or explain
         n_workers = workers if workers is not None else default_workers()
         arts = inp.store.iter_articles(sel)
+        # csv and jsonl are written as rows come (memory does not grow with the corpus)
+        stream = _RowStream(fmt, raw_csv) if fmt in ("csv", "jsonl") else None
         for sc in score_stream(arts, scorer, keep=keep, workers=n_workers):
             if explain and fmt in ("table", "md"):
                 _out("\n".join(explain_lines(sc, scorer, color)) + "\n")
-            elif by == "sentence":
-                rows.extend(sentence_rows(sc, frames, scorer))
+                continue
+            if by == "sentence":
+                new = sentence_rows(sc, frames, scorer)
             else:
-                row = article_row(sc, frames)
+                new = [article_row(sc, frames)]
                 if explain:
-                    row["hits"] = [
+                    new[0]["hits"] = [
                         {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
                     ]
-                rows.append(row)
+            if stream is not None:
+                stream.add(new)
+            else:
+                rows.extend(new)
+        if stream is not None:
+            stream.close()
+            return
     if explain and fmt in ("table", "md"):
         return
     meta = {"tool_version": __version__, **scorer.provenance()}
@@ -790,6 +799,41 @@ def score(
         _out(to_json({"meta": meta, "records": rows}) + "\n")
     else:
         _out(render_records(rows, fmt, raw_csv=raw_csv))
+
+
+class _RowStream:
+    """Writes csv/jsonl records in chunks, the same text as rendering them all at once."""
+
+    CHUNK = 500
+
+    def __init__(self, fmt: str, raw_csv: bool) -> None:
+        self.fmt, self.raw_csv = fmt, raw_csv
+        self.rows: list[dict] = []
+        self.columns: list[str] | None = None
+
+    def add(self, rows: list[dict]) -> None:
+        self.rows.extend(rows)
+        if len(self.rows) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        from discourse.formats import render_records
+
+        if self.fmt == "jsonl":
+            text = render_records(self.rows, "jsonl")
+        elif self.columns is None:  # every row of a run has the same keys
+            self.columns = list(self.rows[0]) if self.rows else None
+            text = render_records(self.rows, "csv", columns=self.columns, raw_csv=self.raw_csv)
+        else:
+            text = render_records(self.rows, "csv", columns=self.columns, raw_csv=self.raw_csv)
+            text = text.split("\n", 1)[1]  # the header went out with the first chunk
+        if text:
+            _out(text)
+        self.rows = []
+
+    def close(self) -> None:
+        if self.rows or (self.fmt == "csv" and self.columns is None):
+            self._flush()
 
 
 # ------------------------------------------------------------------ compare

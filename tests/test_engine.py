@@ -222,3 +222,16 @@ def test_score_workers_must_be_positive(run):
     r = run("score", DEMO, "--workers", "0")
     assert r.code == 2 or r.code == 1
     assert "--workers 0" in r.err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_score_streams_csv_and_jsonl_in_chunks_with_the_same_text(run, monkeypatch, fmt):
+    from discourse import cli
+
+    monkeypatch.setattr(cli._RowStream, "CHUNK", 10**9)  # all rows at once
+    whole = run("score", DEMO, "--format", fmt, "--by", "sentence", "--workers", "1")
+    monkeypatch.setattr(cli._RowStream, "CHUNK", 7)
+    chunked = run("score", DEMO, "--format", fmt, "--by", "sentence", "--workers", "1")
+    assert whole.code == chunked.code == 0
+    assert chunked.out == whole.out
+    assert len(whole.out.splitlines()) > 500
