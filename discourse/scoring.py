@@ -408,8 +408,13 @@ _WORKER_SCORER: Scorer | None = None
 
 
 def _init_worker(scorer: Scorer) -> None:
+    import signal
+
     global _WORKER_SCORER
     _WORKER_SCORER = scorer
+    # Ctrl-C goes to the whole process group: the main process stops the run and
+    # reports it; a worker must not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _score_in_worker(articles: list[Article], keep: bool = False) -> list[ArticleScore]:
