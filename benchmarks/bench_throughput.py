@@ -23,9 +23,11 @@ half corpus.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -72,18 +74,29 @@ def regex_floor(path: str) -> int:
     return n
 
 
-def run(cmd: list[str], setup=None) -> tuple[float, float]:
-    """Run ``cmd`` in a fresh process; (wall seconds, its max RSS in MB)."""
+def run(cmd: list[str], setup=None) -> tuple[float, float, float]:
+    """Run ``cmd`` in a fresh process; (wall seconds, its max RSS in MB, CPU seconds of it
+    and its workers).
+
+    The process is started with posix_spawn, not fork: Linux keeps a process's
+    peak RSS across exec, so a forked child would report at least this
+    process's own memory.
+    """
     if setup:
         setup()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    dt = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.read()}")
-    return dt, usage.ru_maxrss / 1024
+    with tempfile.TemporaryFile() as err:
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
+        ]
+        t0 = time.perf_counter()
+        pid = os.posix_spawn(cmd[0], cmd, os.environ, file_actions=actions)
+        _, status, usage = os.wait4(pid, 0)
+        dt = time.perf_counter() - t0
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            raise SystemExit(f"failed: {' '.join(cmd)}\n{err.read().decode(errors='replace')}")
+    return dt, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -103,11 +116,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         full, half = Path(tmp) / "full.jsonl", Path(tmp) / "half.jsonl"
         n, size = generate(full, args.mb)
-        generate(half, args.mb / 2)
+        with full.open() as src, half.open("w") as dst:  # the first half of the same corpus
+            dst.writelines(line for i, line in enumerate(src) if i < n // 2)
         half_size = sum(len(json.loads(x)["text"].encode()) for x in half.open())
         print(f"corpus: {n} articles, {size / 1e6:.1f} MB of text; half: {half_size / 1e6:.1f} MB")
-        clean = Path(tmp) / "clean.db"
+        clean, half_db = Path(tmp) / "clean.db", Path(tmp) / "half.db"
         subprocess.run([*exe, "ingest", str(full), "--db", str(clean), "-q"], check=True)
+        subprocess.run([*exe, "ingest", str(half), "--db", str(half_db), "-q"], check=True)
         db = Path(tmp) / "run.db"
 
         def fresh_db() -> None:
@@ -131,37 +146,47 @@ def main() -> None:
             ),
             "regex floor": ([sys.executable, __file__, "--peer", "regex", str(full)], None),
         }
-        try:
-            import spacy  # noqa: F401
-
+        # find_spec, not import: this process must stay small, as a spawned process's
+        # peak RSS starts at its parent's (Linux keeps it across exec)
+        if importlib.util.find_spec("spacy") is not None:
             tasks["spaCy peer"] = ([sys.executable, __file__, "--peer", "spacy", str(full)], None)
-        except ImportError:
+        else:
             print("spaCy is not installed (pip install '.[bench]'): the peer is left out")
+        half_tasks = {
+            "score FILE, 1 worker": [*exe, "score", str(half), *csv, "--workers", "1"],
+            "score --db, 1 worker": [*exe, "score", "--db", str(half_db), *csv, "--workers", "1"],
+        }
         times: dict[str, list[float]] = {k: [] for k in tasks}
+        cpu: dict[str, list[float]] = {k: [] for k in tasks}
         rss: dict[str, list[float]] = {k: [] for k in tasks}
+        half_rss: dict[str, list[float]] = {k: [] for k in half_tasks}
         for r in range(args.rounds):
             for name, (cmd, setup) in tasks.items():
-                dt, mb = run(cmd, setup)
+                dt, mb, cpu_s = run(cmd, setup)
                 times[name].append(dt)
+                cpu[name].append(cpu_s)
                 rss[name].append(mb)
+            for name, cmd in half_tasks.items():
+                half_rss[name].append(run(cmd)[1])
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
-        half_rss = [run([*exe, "score", str(half), *csv, "--workers", "1"])[1] for _ in range(3)]
         mbs = {k: size / 1e6 / statistics.median(v) for k, v in times.items()}
         peer, floor = mbs.get("spaCy peer"), mbs["regex floor"]
-        print(f"\n{'contender':<26} {'median s':>9} {'MB/s':>7} {'x peer':>7} {'x floor':>8}")
+        print(
+            f"\n{'contender':<26} {'median s':>9} {'MB/s':>7} {'x peer':>7} {'x floor':>8} "
+            f"{'CPU s':>7}"
+        )
         for k in tasks:
             xp = f"{mbs[k] / peer:.2f}" if peer else "-"
             print(
                 f"{k:<26} {statistics.median(times[k]):>9.2f} {mbs[k]:>7.1f} {xp:>7} "
-                f"{mbs[k] / floor:>8.2f}"
+                f"{mbs[k] / floor:>8.2f} {statistics.median(cpu[k]):>7.2f}"
             )
-        full_rss = statistics.median(rss["score FILE, 1 worker"])
-        db_rss = statistics.median(rss["score --db, 1 worker"])
-        h = statistics.median(half_rss)
-        print(
-            f"\npeak RSS, score FILE (1 worker): full {full_rss:.0f} MB, half {h:.0f} MB "
-            f"(+{100 * (full_rss / h - 1):.0f}%); score --db: {db_rss:.0f} MB"
-        )
+        print("\npeak RSS (median max RSS), full and half corpus:")
+        for k in half_tasks:
+            full_rss, h = statistics.median(rss[k]), statistics.median(half_rss[k])
+            print(f"  {k:<24} full {full_rss:.0f} MB, half {h:.0f} MB ({full_rss / h - 1:+.0%})")
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  (a spawned process's peak RSS cannot be below this process's: {own:.0f} MB)")
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
 
