@@ -524,7 +524,7 @@ def lexicon_show(
                     "version": lex.version,
                     "hash": lex.hash,
                     "path": lex.path,
-                    "frames": {k: asdict(v) for k, v in frames.items()},
+                    "frames": {k: _frame_data(asdict(v)) for k, v in frames.items()},
                 }
             )
             + "\n"
@@ -534,13 +534,14 @@ def lexicon_show(
     if lex.description:
         lines.append(lex.description)
     lines.append("")
+    with_near = any(f.near for f in frames.values())
     rows = [
         {
             "frame": f.name,
             "label": f.label,
             "terms": len(f.terms),
             "exclude": len(f.exclude),
-            "near": len(f.near),
+            **({"near": len(f.near)} if with_near else {}),  # only for lexicons with rules
             "examples": len(f.match_examples) + len(f.no_match_examples),
         }
         for f in frames.values()
@@ -557,6 +558,13 @@ def lexicon_show(
                     f"({', '.join(r.terms_b)})"
                 )
     _out("\n".join(lines) + "\n")
+
+
+def _frame_data(data: dict) -> dict:
+    """A frame as JSON: ``near`` only when it has proximity rules (output as before them)."""
+    if not data.get("near"):
+        data.pop("near", None)
+    return data
 
 
 @lexicon_app.command("check")
