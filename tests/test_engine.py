@@ -232,11 +232,11 @@ def test_score_workers_must_be_positive(run):
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_score_streams_csv_and_jsonl_in_chunks_with_the_same_text(run, monkeypatch, fmt):
-    from discourse import cli
+    from discourse import render
 
-    monkeypatch.setattr(cli._RowStream, "CHUNK", 10**9)  # all rows at once
+    monkeypatch.setattr(render, "SCORE_CHUNK", 10**9)  # all rows at once
     whole = run("score", DEMO, "--format", fmt, "--by", "sentence", "--workers", "1")
-    monkeypatch.setattr(cli._RowStream, "CHUNK", 7)
+    monkeypatch.setattr(render, "SCORE_CHUNK", 7)
     chunked = run("score", DEMO, "--format", fmt, "--by", "sentence", "--workers", "1")
     assert whole.code == chunked.code == 0
     assert chunked.out == whole.out

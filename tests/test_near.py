@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from discourse.classifier import _lexicon_from_data, _lexicon_to_data
+from discourse.classifier.features import lexicon_from_data, lexicon_to_data
 from discourse.errors import LexiconError
 from discourse.lexicon import convert, parse_lexicon
 from discourse.models import Article
@@ -168,7 +168,7 @@ def test_lexicon_hash_covers_rules_and_is_unchanged_without_them():
 
 def test_model_files_carry_the_rules():
     lex = parse_lexicon(LEX)
-    back = _lexicon_from_data(json.loads(json.dumps(_lexicon_to_data(lex))), "m.json")
+    back = lexicon_from_data(json.loads(json.dumps(lexicon_to_data(lex))), "m.json")
     assert back.frames["partnership"].near == lex.frames["partnership"].near
     assert back.sha256 == lex.sha256
 
