@@ -241,3 +241,15 @@ def test_score_streams_csv_and_jsonl_in_chunks_with_the_same_text(run, monkeypat
     assert whole.code == chunked.code == 0
     assert chunked.out == whole.out
     assert len(whole.out.splitlines()) > 500
+
+
+def test_fast_path_identical_to_v1_on_texts_that_take_the_slow_branches():
+    # a NUL (the sentence separator of the one-pass tokenizer) and case folding that
+    # changes the length (ß -> ss, İ) make the fast path tokenize sentence by sentence
+    texts = [
+        "Win-win cooperation.\x00 Mutual trust. The partnership grew.",
+        "STRASSE und Stra\u00dfe: win-win cooperation. \u0130stanbul, partners in crime.",
+        "\x00",
+        "No. 1 partner. U.S. trust\x00ed partners. China's rise.",
+    ]
+    assert _assert_same(parse_lexicon(TRICKY), texts) > 5
