@@ -600,6 +600,17 @@ def lexicon_suggest(
 # -------------------------------------------------------------------- score
 
 
+def _workers(workers: int | None) -> int:
+    """--workers: 1 or more; by default the cores (at most 8)."""
+    from discourse.scoring import default_workers
+
+    if workers is None:
+        return default_workers()
+    if workers < 1:
+        raise InputError(f"--workers {workers}: use 1 or more processes")
+    return workers
+
+
 @app.command()
 def score(
     paths: PathsArg = None,
@@ -617,6 +628,10 @@ def score(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Scoring processes (default: the cores, at most 8); same output."),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Score articles per frame: hits, hits per 1,000 tokens, presence, sentence share.
@@ -631,7 +646,8 @@ def score(
         raise InputError(f"--by {by!r} is not known; use article or sentence")
     scorer = make_scorer(_lexicon(lexicon), model, method, _warn(quiet))
     with _open(Scope(paths, demo, db, source, since, until, quiet, fmt)) as inp:
-        scores = score_articles(inp, scorer, keep=by == "sentence" or explain)
+        n_workers = _workers(workers)
+        scores = score_articles(inp, scorer, keep=by == "sentence" or explain, workers=n_workers)
         for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv):
             _out(text)
 

@@ -21,7 +21,7 @@ from discourse.errors import InputError
 from discourse.ingest import IngestOptions, IngestReport, ingest
 from discourse.lexicon import Frame, Lexicon
 from discourse.models import Article, ArticleScore
-from discourse.scoring import Scorer, check_method
+from discourse.scoring import Scorer, check_method, score_stream
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress, Warn
 from discourse.stats import CORRECTIONS, Comparison, check_n_boot, pairwise_from_records
 from discourse.store import FileLock, default_db_path, open_store
@@ -312,7 +312,9 @@ def make_scorer(lexicon: Lexicon, model_path, method: str, warn: Warn) -> Scorer
     return Scorer(lexicon, **model_options(model_path, method, warn))
 
 
-def score_articles(inputs: api.Inputs, scorer: Scorer, keep: bool) -> Iterator[ArticleScore]:
+def score_articles(
+    inputs: api.Inputs, scorer: Scorer, keep: bool, workers: int = 1
+) -> Iterator[ArticleScore]:
     """Scores of the selected articles; ``keep`` keeps sentences and hits (``--explain``).
 
     Without ``keep`` the scores come through the one scoring path with the store's
@@ -326,22 +328,18 @@ def score_articles(inputs: api.Inputs, scorer: Scorer, keep: bool) -> Iterator[A
     scorer : Scorer
     keep : bool
         Keep each article's sentences and hits.
+    workers : int
+        Scoring processes; the output is the same whatever their number.
 
     Yields
     ------
     ArticleScore
     """
     if not keep:
-        yield from api.scores(inputs, scorer, inputs.sel)
+        yield from api.scores(inputs, scorer, inputs.sel, workers=workers)
         return
-    batch: list[Article] = []
-    for art in inputs.store.iter_articles(inputs.sel):
-        batch.append(art)
-        if len(batch) >= 100:
-            yield from scorer.score_batch(batch, keep=True)
-            batch = []
-    if batch:
-        yield from scorer.score_batch(batch, keep=True)
+    arts = inputs.store.iter_articles(inputs.sel)
+    yield from score_stream(arts, scorer, keep=True, workers=workers)
 
 
 @dataclass

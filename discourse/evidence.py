@@ -727,7 +727,7 @@ def _overlapping(found: list, fnames: list[str]) -> Iterator[tuple]:
 def _term_record(
     tc: _TermCounts, fname: str, kind: str, term: str, n_articles: int, generic_share: float
 ) -> dict:
-    key = (fname, kind, term)
+    key = (fname, "term" if kind == "near" else kind, term)  # a rule's hits count as terms
     h = tc.hits[key]
     src = tc.by_source.get(key)
     top_src, top_n = src.most_common(1)[0] if src else (None, 0)
@@ -735,7 +735,7 @@ def _term_record(
     status = ""
     if n_articles and h == 0:
         status = "never fires"
-    elif kind == "term" and share is not None and share >= generic_share:
+    elif kind != "exclude" and share is not None and share >= generic_share:
         status = "generic"
     return {
         "frame": fname,
@@ -803,7 +803,11 @@ def lexicon_stats(
     records = [
         _term_record(tc, fname, kind, term, n_articles, generic_share)
         for fname, frame in lexicon.frames.items()
-        for kind, items in (("term", frame.terms), ("exclude", frame.exclude))
+        for kind, items in (
+            ("term", frame.terms),
+            ("exclude", frame.exclude),
+            ("near", [f"near:{r.name}" for r in frame.near]),  # proximity rules' hits
+        )
         for term in items
     ]
     overlaps = [

@@ -14,21 +14,37 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from discourse.errors import LexiconError
-from discourse.tokenize import tokenize_terms
+from discourse.tokenize import SENTENCE_SEP, tokenize_terms
 
 FRAME_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_LEXICON_BYTES = 5_000_000
 _TOP_KEYS = {"name", "version", "language", "description", "frames", "author", "license", "notes"}
-_FRAME_KEYS = {"label", "description", "terms", "exclude", "examples", "notes"}
+_FRAME_KEYS = {"label", "description", "terms", "exclude", "examples", "notes", "near"}
+_NEAR_KEYS = ("name", "terms_a", "terms_b", "window")
+MAX_WINDOW = 100
 _EXAMPLE_KEYS = {"match", "no_match"}
+
+
+@dataclass
+class NearRule:
+    """A proximity rule: a term of ``terms_a`` and one of ``terms_b`` in one sentence,
+    at most ``window`` tokens apart (tokens between them, punctuation included)."""
+
+    name: str
+    terms_a: list[str]
+    terms_b: list[str]
+    window: int
 
 
 @dataclass
@@ -40,6 +56,7 @@ class Frame:
     exclude: list[str] = field(default_factory=list)
     match_examples: list[str] = field(default_factory=list)
     no_match_examples: list[str] = field(default_factory=list)
+    near: list[NearRule] = field(default_factory=list)
 
 
 @dataclass
@@ -57,12 +74,17 @@ class Lexicon:
 
     @property
     def sha256(self) -> str:
-        """Hash of what matching depends on (name, version, terms, excludes), not of comments."""
-        canon = {
-            "name": self.name,
-            "version": self.version,
-            "frames": {n: {"terms": f.terms, "exclude": f.exclude} for n, f in self.frames.items()},
-        }
+        """Hash of what matching depends on (name, version, terms, excludes, proximity
+        rules), not of comments. A lexicon without proximity rules hashes as before they
+        existed, so score caches stay valid."""
+        frames = {}
+        for n, f in self.frames.items():
+            frames[n] = {"terms": f.terms, "exclude": f.exclude}
+            if f.near:
+                frames[n]["near"] = [
+                    [r.name, r.terms_a, r.terms_b, r.window] for r in f.near
+                ]  # fmt: skip
+        canon = {"name": self.name, "version": self.version, "frames": frames}
         blob = json.dumps(canon, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
 
@@ -205,6 +227,79 @@ def _check_term(term: str, where: str, what: str) -> None:
         raise LexiconError(f"{where}: {what} {term!r} has no words")
 
 
+def _near_rules(value: Any, node, fname: str, path: str) -> list[NearRule]:
+    """Validate a frame's ``near:`` list of proximity rules (see :class:`NearRule`)."""
+    if value is None:
+        return []
+    what = f"'near' of frame '{fname}'"
+    if not isinstance(value, list) or not value:
+        raise LexiconError(
+            f"{_where(path, node)}: {what} must be a list of rules, each with "
+            f"{', '.join(_NEAR_KEYS)}; got {_describe(value)}"
+        )
+    rules: list[NearRule] = []
+    for i, item in enumerate(value):
+        inode = _item(node, i)
+        rules.append(_near_rule(item, inode, f"{what}, rule {i + 1}", path))
+        if any(r.name == rules[-1].name for r in rules[:-1]):
+            raise LexiconError(
+                f"{_where(path, _get(inode, 'name'))}: duplicate rule name "
+                f"'{rules[-1].name}' in {what}; give each rule its own name"
+            )
+    return rules
+
+
+def _near_rule(item: Any, node, what: str, path: str) -> NearRule:
+    where = _where(path, node)
+    if not isinstance(item, dict):
+        raise LexiconError(
+            f"{where}: {what} must be a mapping with {', '.join(_NEAR_KEYS)}, got {_describe(item)}"
+        )
+    unknown = sorted(map(str, set(item) - set(_NEAR_KEYS)))
+    if unknown:
+        raise LexiconError(
+            f"{_where(path, _get(node, unknown[0]))}: unknown key '{unknown[0]}' in {what} "
+            f"(allowed: {', '.join(_NEAR_KEYS)})"
+        )
+    missing = [k for k in _NEAR_KEYS if k not in item]
+    if missing:
+        raise LexiconError(f"{where}: {what} has no '{missing[0]}:'; add it")
+    name = item["name"]
+    if not isinstance(name, str) or not FRAME_NAME_RE.match(name):
+        raise LexiconError(
+            f"{_where(path, _get(node, 'name'))}: {what}: name {name!r} must be lower-case "
+            "letters, digits and '_', starting with a letter"
+        )
+    what = f"rule '{name}'"
+    lists = []
+    for key in ("terms_a", "terms_b"):
+        lnode = _get(node, key)
+        terms = _str_list(item[key], lnode, f"{what} {key}", path, allow_empty=False)
+        seen: dict[tuple[str, ...], str] = {}
+        for i, term in enumerate(terms):
+            w = _where(path, _item(lnode, i))
+            _check_term(term, w, f"{what} {key} term")
+            tkey = tuple(tokenize_terms(term))
+            if tkey in seen:
+                raise LexiconError(f"{w}: duplicate term {term!r} in {what} {key}; remove one")
+            seen[tkey] = term
+        lists.append((terms, seen, lnode))
+    (terms_a, seen_a, _), (terms_b, _, bnode) = lists
+    for i, term in enumerate(terms_b):
+        if tuple(tokenize_terms(term)) in seen_a:
+            raise LexiconError(
+                f"{_where(path, _item(bnode, i))}: {term!r} is in both terms_a and terms_b "
+                f"of {what}; a rule pairs two different lists"
+            )
+    window = item["window"]
+    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= MAX_WINDOW:
+        raise LexiconError(
+            f"{_where(path, _get(node, 'window'))}: window of {what} must be a whole number "
+            f"of tokens from 0 to {MAX_WINDOW}, got {_describe(window)}"
+        )
+    return NearRule(name, terms_a, terms_b, window)
+
+
 def _validate(data: Any, root, path: str) -> Lexicon:
     if not isinstance(data, dict):
         raise LexiconError(
@@ -281,6 +376,7 @@ def _validate(data: Any, root, path: str) -> Lexicon:
                 f"{_where(path, _get(exn, key))}: unknown key '{key}' in examples "
                 "(allowed: match, no_match)"
             )
+        near = _near_rules(fdata.get("near"), _get(node, "near"), fname, path)
         label = fdata.get("label") or fname.replace("_", " ").capitalize()
         desc = fdata.get("description") or ""
         frames[fname] = Frame(
@@ -298,6 +394,7 @@ def _validate(data: Any, root, path: str) -> Lexicon:
                 f"frame '{fname}' examples.no_match",
                 path,
             ),
+            near=near,
         )
     return Lexicon(
         name=name,
@@ -311,6 +408,8 @@ def _validate(data: Any, root, path: str) -> Lexicon:
 
 # ---------------------------------------------------------------------- matching
 
+TERM, EXCLUDE, NEAR_A, NEAR_B = 0, 1, 2, 3
+
 
 @dataclass(frozen=True)
 class _Pattern:
@@ -319,6 +418,9 @@ class _Pattern:
     exclude: bool
     first: tuple[str, bool]  # (text, is_prefix)
     rest: tuple[tuple[str, bool], ...]
+    rank: int = 0  # order among the candidates of one token: as :meth:`Matcher.scan` tries them
+    kind: int = TERM  # TERM, EXCLUDE, or a side (NEAR_A, NEAR_B) of proximity rule ``rule``
+    rule: int = -1  # index into Matcher.rules
 
     @property
     def length(self) -> int:
@@ -329,51 +431,86 @@ def _element(tok: str) -> tuple[str, bool]:
     return (tok[:-1], True) if tok.endswith("*") and len(tok) > 1 else (tok, False)
 
 
+_PREFIX_RANK = 1 << 40  # prefix patterns come after exact ones among a token's candidates
+
+# an occurrence found in a sentence: (start token, end token, pattern)
+_Occ = tuple[int, int, _Pattern]
+
+
 class Matcher:
-    """A compiled lexicon: finds frame hits in a sentence's normalized tokens."""
+    """A compiled lexicon: finds frame hits in a sentence's normalized tokens.
+
+    Two engines give the same hits: :meth:`scan` (a dictionary look-up per
+    token, the reference) and :meth:`scan_sentences` (all the sentences of an
+    article at once, the scoring hot path); both feed :meth:`select`. A ``*``
+    prefix is looked up by the token's own prefixes (a dictionary per prefix),
+    so the cost per new token does not grow with the number of prefix terms.
+    """
 
     CACHE_LIMIT = 500_000
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self.frames = list(lexicon.frames)
+        self.rules: list[tuple[int, NearRule]] = []
+        self._patterns: list[_Pattern] = []
         self._exact: dict[str, list[_Pattern]] = {}
-        self._prefix: list[_Pattern] = []
+        self._prefix: dict[str, list[_Pattern]] = {}
         for fi, fname in enumerate(self.frames):
             frame = lexicon.frames[fname]
-            for is_ex, items in ((False, frame.terms), (True, frame.exclude)):
+            for kind, items in ((TERM, frame.terms), (EXCLUDE, frame.exclude)):
                 for term in items:
-                    els = [_element(t) for t in tokenize_terms(term)]
-                    pat = _Pattern(fi, term, is_ex, els[0], tuple(els[1:]))
-                    if els[0][1]:
-                        self._prefix.append(pat)
-                    else:
-                        self._exact.setdefault(els[0][0], []).append(pat)
+                    self._add(fi, term, kind, -1)
+            for rule in frame.near:
+                self.rules.append((fi, rule))
+                for kind, items in ((NEAR_A, rule.terms_a), (NEAR_B, rule.terms_b)):
+                    for term in items:
+                        self._add(fi, term, kind, len(self.rules) - 1)
+        self._max_prefix = max(map(len, self._prefix), default=0)
         self._has_exclude = any(lexicon.frames[f].exclude for f in self.frames)
         self._cache: dict[str, tuple[_Pattern, ...]] = {}
+        self._hot: set[str] = set()  # the cached tokens that have candidates
+        self._plans: dict[str, tuple] = {}  # hot token -> its candidates for scan_flat
+
+    def _add(self, fi: int, term: str, kind: int, rule: int) -> None:
+        els = [_element(t) for t in tokenize_terms(term)]
+        n = len(self._patterns)
+        rank = n + (_PREFIX_RANK if els[0][1] else 0)
+        pat = _Pattern(fi, term, kind == EXCLUDE, els[0], tuple(els[1:]), rank, kind, rule)
+        self._patterns.append(pat)
+        index = self._prefix if els[0][1] else self._exact
+        index.setdefault(els[0][0], []).append(pat)
 
     def _candidates(self, tok: str) -> tuple[_Pattern, ...]:
         cands = list(self._exact.get(tok, ()))
-        for pat in self._prefix:
-            if tok.startswith(pat.first[0]):
-                cands.append(pat)
+        if self._prefix:
+            pre = []
+            for k in range(1, min(len(tok), self._max_prefix) + 1):
+                pre += self._prefix.get(tok[:k], ())
+            pre.sort(key=lambda p: p.rank)
+            cands += pre
         if tok[0].isalnum():
             result: tuple[_Pattern, ...] = tuple(cands)
         else:  # punctuation (or "'s"): marked so that scan() can count word tokens
             result = _PunctCands(cands) if cands else _PUNCT
-        if len(self._cache) >= self.CACHE_LIMIT:
-            self._cache.clear()
         self._cache[tok] = result
+        if cands:
+            self._hot.add(tok)
         return result
 
-    def scan(self, tokens: list[str]) -> tuple[int, list[tuple[int, int, int, str, bool]]]:
+    def scan(self, tokens: list[str]) -> tuple[int, list[_Occ]]:
         """One pass over a sentence: (number of word tokens, every pattern occurrence).
 
-        Occurrences are (frame index, start, end, term, is_exclude). Word tokens are
-        the tokens that start with a letter or digit (the denominator of per-1,000 rates).
+        Occurrences are (start, end, pattern), in token order and, at one token,
+        in candidate order. Word tokens are the tokens that start with a letter
+        or digit (the denominator of per-1,000 rates).
         """
-        found = []
+        found: list[_Occ] = []
         cache = self._cache
+        if len(cache) >= self.CACHE_LIMIT:
+            cache.clear()
+            self._hot.clear()
+            self._plans.clear()
         n = len(tokens)
         npunct = 0
         for i, tok in enumerate(tokens):
@@ -388,68 +525,204 @@ class Matcher:
             if type(cands) is _PunctCands:
                 npunct += 1
             for pat in cands:
-                j = i + 1
-                ok = True
-                for text, prefix in pat.rest:
-                    if j >= n:
-                        ok = False
-                        break
-                    t = tokens[j]
-                    if (prefix and not t.startswith(text)) or (not prefix and t != text):
-                        ok = False
-                        break
-                    j += 1
-                if ok:
-                    found.append((pat.frame, i, j, pat.term, pat.exclude))
+                j = _extend(tokens, i + 1, pat.rest)
+                if j >= 0:
+                    found.append((i, j, pat))
         return n - npunct, found
 
+    def scan_sentences(self, lists: list[list[str]]) -> tuple[int, dict[int, list[_Occ]]]:
+        """The hits of many sentences in one pass: (word tokens, occurrences per sentence)."""
+        flat: list[str] = []
+        firsts = [0]
+        for toks in lists:
+            flat += toks
+            flat.append(SENTENCE_SEP)
+            firsts.append(len(flat))
+        return self.scan_flat(flat, firsts)
+
+    def scan_flat(self, flat: list[str], firsts: list[int]) -> tuple[int, dict[int, list[_Occ]]]:
+        """The hits of many sentences in one pass: (word tokens, occurrences per sentence).
+
+        ``flat`` holds the tokens of all sentences, each sentence followed by a
+        separator pseudo-token (which stops a phrase from running across
+        sentences); ``firsts`` the index of each sentence's first token, plus
+        one past the end (see :meth:`Tokenizer.flat_tokens`). Gives what
+        :meth:`scan` gives sentence by sentence (the occurrences of a sentence
+        in the same order), with the per-token work done in C: the positions of
+        tokens that can start a pattern are found by a set look-up mapped over
+        all tokens, and only those positions are tried.
+        """
+        n_words = sum(map(str.isalnum, map(itemgetter(0), flat)))
+        cache, hot = self._cache, self._hot
+        if len(cache) >= self.CACHE_LIMIT:
+            cache.clear()
+            hot.clear()
+            self._plans.clear()
+        plans = self._plans
+        for tok in set(flat).difference(cache):
+            if self._candidates(tok) and tok in hot:
+                plans[tok] = tuple(map(_plan, cache[tok]))
+        positions = list(compress(range(len(flat)), map(hot.__contains__, flat)))
+        out: dict[int, list[_Occ]] = {}
+        if not positions:
+            return n_words, out
+        k, base, nxt, occ = -1, 0, 0, []
+        append = occ.append
+        for i in positions:
+            if i >= nxt:
+                k = bisect_right(firsts, i) - 1
+                base, nxt = firsts[k], firsts[k + 1]
+                occ = out[k] = []
+                append = occ.append
+            a = i - base
+            for pat, rest in plans[flat[i]]:
+                if rest is None:  # a one-token term
+                    append((a, a + 1, pat))
+                elif rest.__class__ is str:  # a two-token term, exact (the list ends
+                    if flat[i + 1] == rest:  # with a pseudo-token: i + 1 exists)
+                        append((a, a + 2, pat))
+                else:
+                    j = _extend(flat, i + 1, rest)
+                    if j >= 0:
+                        append((a, a + j - i, pat))
+        for k in [k for k, o in out.items() if not o]:
+            del out[k]
+        return n_words, out
+
     def raw_matches(self, tokens: list[str]) -> list[tuple[int, int, int, str, bool]]:
-        """Every pattern occurrence: (frame index, start, end, term, is_exclude)."""
-        return self.scan(tokens)[1]
+        """Every term or exclude occurrence: (frame index, start, end, term, is_exclude)."""
+        return [
+            (p.frame, a, b, p.term, p.exclude) for a, b, p in self.scan(tokens)[1] if p.kind < 2
+        ]
 
     def match(self, tokens: list[str]) -> list[tuple[int, str, int, int]]:
         """Counted hits in one sentence: (frame index, term, start, end), sorted by start.
 
         Within a frame the longest match wins and counted matches do not overlap;
-        matches overlapping an exclude span of their frame are dropped.
+        matches overlapping an exclude span of their frame are dropped; proximity
+        rules add their hits (see :meth:`select`).
         """
         return self.select(self.scan(tokens)[1])
 
     def count_and_match(self, tokens: list[str]) -> tuple[int, list[tuple[int, str, int, int]]]:
-        """(word tokens, counted hits) in one pass: the scoring hot path."""
+        """(word tokens, counted hits) in one pass."""
         n_words, raw = self.scan(tokens)
         return n_words, (self.select(raw) if raw else [])
 
-    @staticmethod
-    def select(raw: list[tuple[int, int, int, str, bool]]) -> list[tuple[int, str, int, int]]:
-        """Apply longest-match-wins and excludes to raw occurrences (see :meth:`match`)."""
-        if not raw:
-            return []
-        by_frame: dict[int, list[tuple[int, int, str]]] = {}
-        excl: dict[int, list[tuple[int, int]]] = {}
-        for fi, a, b, term, is_ex in raw:
-            if is_ex:
-                excl.setdefault(fi, []).append((a, b))
+    def select(self, raw: list[_Occ]) -> list[tuple[int, str, int, int]]:  # noqa: C901
+        """Counted hits from the occurrences of one sentence (in :meth:`scan` order).
+
+        Per frame: occurrences overlapping an exclude occurrence are dropped; the
+        others are taken longest first, then leftmost, skipping any that overlaps
+        one already taken. Proximity rules pair their two lists (:func:`_pair`).
+        The cost is linear in the tokens covered (plus a sort), not quadratic.
+        """
+        end = 0
+        for a, b, pat in raw:  # the common case: terms only, none overlapping another
+            if pat.kind or a < end:
+                break
+            end = b
+        else:
+            return [(pat.frame, pat.term, a, b) for a, b, pat in raw]
+        by_frame: dict[int, list[_Occ]] = {}
+        excl: dict[int, set[int]] = {}
+        parts: dict[tuple[int, int], list[_Occ]] = {}
+        for occ in raw:
+            pat = occ[2]
+            if pat.kind == TERM:
+                by_frame.setdefault(pat.frame, []).append(occ)
+            elif pat.kind == EXCLUDE:
+                excl.setdefault(pat.frame, set()).update(range(occ[0], occ[1]))
             else:
-                by_frame.setdefault(fi, []).append((a, b, term))
+                parts.setdefault((pat.rule, pat.kind), []).append(occ)
         out = []
         for fi, ms in by_frame.items():
-            ex = excl.get(fi, ())
+            ex = excl.get(fi)
             if len(ms) == 1 and not ex:
-                a, b, term = ms[0]
-                out.append((fi, term, a, b))
+                a, b, pat = ms[0]
+                out.append((fi, pat.term, a, b))
                 continue
-            taken: list[tuple[int, int]] = []
-            ms.sort(key=lambda m: (m[0] - m[1], m[0]))  # longest first, then leftmost
-            for a, b, term in ms:
-                if any(a < eb and ea < b for ea, eb in ex):
-                    continue
-                if any(a < tb and ta < b for ta, tb in taken):
-                    continue
-                taken.append((a, b))
-                out.append((fi, term, a, b))
+            for a, b, pat in _longest(ms, ex):
+                out.append((fi, pat.term, a, b))
+        for ri, (fi, rule) in enumerate(self.rules):
+            side_a, side_b = parts.get((ri, NEAR_A)), parts.get((ri, NEAR_B))
+            if side_a and side_b:
+                ex = excl.get(fi)
+                out += _pair(fi, rule, _longest(side_a, ex), _longest(side_b, ex))
         out.sort(key=lambda h: (h[2], h[0]))
         return out
+
+
+def _plan(pat: _Pattern) -> tuple[_Pattern, Any]:
+    """How :meth:`Matcher.scan_flat` checks a candidate: (pattern, None for one token,
+    the second token's text for an exact two-token term, else the remaining elements)."""
+    if not pat.rest:
+        return pat, None
+    if len(pat.rest) == 1 and not pat.rest[0][1]:
+        return pat, pat.rest[0][0]
+    return pat, pat.rest
+
+
+def _extend(tokens: list[str], j: int, rest) -> int:
+    """Where a pattern's remaining elements ``rest`` end if they match from ``j``, else -1."""
+    n = len(tokens)
+    for text, prefix in rest:
+        if j >= n:
+            return -1
+        t = tokens[j]
+        if (prefix and not t.startswith(text)) or (not prefix and t != text):
+            return -1
+        j += 1
+    return j
+
+
+def _occ_order(occ: _Occ) -> tuple[int, int]:
+    return occ[0], occ[2].rank
+
+
+def _span_order(occ: _Occ) -> tuple[int, int]:
+    return occ[0] - occ[1], occ[0]
+
+
+def _longest(ms: list[_Occ], excluded: set[int] | None) -> list[_Occ]:
+    """Longest first, then leftmost, non-overlapping, none touching ``excluded`` tokens."""
+    taken: set[int] = set()
+    out = []
+    for occ in sorted(ms, key=_span_order):  # stable: ties keep scan order
+        toks = range(occ[0], occ[1])
+        if excluded and not excluded.isdisjoint(toks):
+            continue
+        if not taken.isdisjoint(toks):
+            continue
+        taken.update(toks)
+        out.append(occ)
+    return out
+
+
+def _pair(fi: int, rule: NearRule, side_a: list[_Occ], side_b: list[_Occ]) -> list:
+    """Hits of a proximity rule in one sentence from its two lists' occurrences.
+
+    Reading left to right, each occurrence pairs with the earliest still
+    unpaired occurrence of the other list that ends before it starts, at most
+    ``rule.window`` tokens before it; otherwise it waits for a later partner.
+    Each occurrence counts in at most one hit, whose span covers both and whose
+    term is ``near:NAME``.
+    """
+    events = sorted([(a, b, 0, p) for a, b, p in side_a] + [(a, b, 1, p) for a, b, p in side_b])
+    waiting: tuple[list, list] = ([], [])
+    heads = [0, 0]
+    out = []
+    for a, b, side, pat in events:
+        other, o = waiting[1 - side], 1 - side
+        while heads[o] < len(other) and a - other[heads[o]][1] > rule.window:
+            heads[o] += 1  # too far behind to pair with this or any later occurrence
+        if heads[o] < len(other) and other[heads[o]][1] <= a:
+            pa = other[heads[o]][0]
+            heads[o] += 1
+            out.append((fi, f"near:{rule.name}", pa, b))
+        else:
+            waiting[side].append((a, b, pat))
+    return out
 
 
 class _PunctCands(tuple):
@@ -457,7 +730,6 @@ class _PunctCands(tuple):
 
 
 _PUNCT = _PunctCands((None,))  # truthy sentinel: a punctuation token with no candidates
-
 
 # ------------------------------------------------------------------ example tests
 
@@ -573,6 +845,12 @@ def convert_quanteda(text: str, path: str = "<yaml>") -> tuple[dict, list[str]]:
         raise LexiconError(f"{path}{line}: YAML error: {getattr(e, 'problem', e)}") from None
     if not isinstance(data, dict):
         raise LexiconError(f"{path}: a quanteda dictionary is a mapping of keys to term lists")
+    if isinstance(data.get("frames"), dict) and ("name" in data or "version" in data):
+        raise LexiconError(
+            f"{path}: this is already a discourse lexicon (it has 'frames'); it needs no "
+            "conversion, and converting it would drop its excludes, examples and proximity "
+            "rules: check it with 'discourse lexicon check'"
+        )
     frames: dict[str, dict] = {}
     warnings: list[str] = []
     taken: set[str] = set()

@@ -745,18 +745,20 @@ def render_lexicon(lex, frames: dict, one_frame: bool, fmt: str) -> str:
                 "version": lex.version,
                 "hash": lex.hash,
                 "path": lex.path,
-                "frames": {k: asdict(v) for k, v in frames.items()},
+                "frames": {k: _frame_data(asdict(v)) for k, v in frames.items()},
             }
         ) + "\n"  # fmt: skip
     lines = [f"{lex.name} {lex.version} ({lex.hash}) — {lex.path}"]
     if lex.description:
         lines.append(lex.description)
+    with_near = any(f.near for f in frames.values())
     rows = [
         {
             "frame": f.name,
             "label": f.label,
             "terms": len(f.terms),
             "exclude": len(f.exclude),
+            **({"near": len(f.near)} if with_near else {}),  # only for lexicons with rules
             "examples": len(f.match_examples) + len(f.no_match_examples),
         }
         for f in frames.values()
@@ -766,7 +768,19 @@ def render_lexicon(lex, frames: dict, one_frame: bool, fmt: str) -> str:
         lines += ["", f"{f.name}: {f.description}", "", "terms: " + ", ".join(f.terms)]
         if f.exclude:
             lines.append("exclude: " + ", ".join(f.exclude))
+        for r in f.near:
+            lines.append(
+                f"near:{r.name}: ({', '.join(r.terms_a)}) within {r.window} tokens of "
+                f"({', '.join(r.terms_b)})"
+            )
     return "\n".join(lines) + "\n"
+
+
+def _frame_data(data: dict) -> dict:
+    """A frame as JSON: ``near`` only when it has proximity rules (output as before them)."""
+    if not data.get("near"):
+        data.pop("near", None)
+    return data
 
 
 def render_lexicon_test(results: list, verbose: bool) -> str:
@@ -798,23 +812,48 @@ def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, 
             yield "\n".join(explain_lines(sc, scorer, color)) + "\n"
         return
     rows: list[dict] = []
+    columns: list[str] | None = None
     for sc in scores:
         if by == "sentence":
             rows.extend(sentence_rows(sc, frames, scorer))
-            continue
-        row = article_row(sc, frames)
-        if explain:
-            row["hits"] = [
-                {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
-            ]
-        rows.append(row)
-    if fmt == "json":
+        else:
+            row = article_row(sc, frames)
+            if explain:
+                row["hits"] = [
+                    {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
+                ]
+            rows.append(row)
+        if fmt in ("csv", "jsonl") and len(rows) >= SCORE_CHUNK:
+            # written as rows come, so memory does not grow with the corpus
+            text, columns = _score_chunk(rows, fmt, columns, raw_csv)
+            yield text
+            rows = []
+    if fmt in ("csv", "jsonl"):
+        if rows or (fmt == "csv" and columns is None):
+            yield _score_chunk(rows, fmt, columns, raw_csv)[0]
+    elif fmt == "json":
         meta = {"tool_version": __version__, **scorer.provenance()}
         yield to_json({"meta": meta, "records": rows}) + "\n"
-    elif fmt in ("table", "md"):
-        yield render_records(rows, fmt, table_columns=_score_columns(scorer, by))
     else:
-        yield render_records(rows, fmt, raw_csv=raw_csv)
+        yield render_records(rows, fmt, table_columns=_score_columns(scorer, by))
+
+
+SCORE_CHUNK = 500  # rows per piece of score's csv/jsonl output
+
+
+def _score_chunk(rows: list[dict], fmt: str, columns: list[str] | None, raw_csv: bool):
+    """(text, columns) of a chunk of score rows: the same text as rendering all at once.
+
+    Every row of a run has the same keys, so the first chunk's give the CSV header,
+    which only the first chunk writes.
+    """
+    if fmt == "jsonl":
+        return render_records(rows, "jsonl"), columns
+    if columns is None:
+        columns = list(rows[0]) if rows else None
+        return render_records(rows, "csv", columns=columns, raw_csv=raw_csv), columns
+    text = render_records(rows, "csv", columns=columns, raw_csv=raw_csv)
+    return text.split("\n", 1)[1], columns  # the header went out with the first chunk
 
 
 def _score_columns(scorer, by: str) -> list[str]:

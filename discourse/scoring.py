@@ -7,15 +7,20 @@ and the tokenizer version, so it is cached in the store under that key
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
-from discourse.models import Article, ArticleScore, FrameScore, Hit
+from discourse.models import Article, ArticleScore, FrameScore, Hit, Sentence
 from discourse.tokenize import Tokenizer
 
-TOKENIZER_VERSION = "fast-1"
+# "fast-2": matching normalizes with NFC and casefold() (was lower())
+TOKENIZER_VERSION = "fast-2"
+#: "fast": one automaton pass per article; "reference": sentence by sentence (same hits)
+ENGINES = ("fast", "reference")
 METHODS = ("lexicon", "classifier", "both")
 
 
@@ -43,8 +48,12 @@ class Scorer:
         tokenizer: Tokenizer | None = None,
         model=None,
         method: str = "lexicon",
+        engine: str = "fast",
     ) -> None:
         check_method(method, model is not None)
+        if engine not in ENGINES:
+            raise ValueError(f"unknown scoring engine {engine!r}")
+        self.engine = engine
         self.lexicon = lexicon
         self.matcher = Matcher(lexicon)
         self.tokenizer = tokenizer or Tokenizer()
@@ -89,15 +98,16 @@ class Scorer:
 
             probs = classify_articles(self.model, [[s.text for s in r[0]] for r in lex])
         out = []
-        for i, (art, (sentences, n_words, hits, lex_with, hit_sents, all_hits)) in enumerate(
-            zip(articles, lex)
-        ):
+        for i, (
+            art,
+            (sentences, n_sent, n_words, hits, lex_with, hit_sents, all_hits),
+        ) in enumerate(zip(articles, lex)):
             clf_with = both_with = sent_probs = None
             if probs is not None:
                 clf_with, both_with, sent_probs = self._classifier_counts(probs[i], hit_sents, keep)
             out.append(
                 build_score(
-                    art, self.frames, n_words, len(sentences), hits, lex_with,
+                    art, self.frames, n_words, n_sent, hits, lex_with,
                     sentences if keep else [], all_hits, clf_with, both_with, self.method,
                     sent_probs,
                 )
@@ -105,7 +115,35 @@ class Scorer:
         return out
 
     def _lexicon_pass(self, article: Article, keep: bool):
+        """Tokenize and match one article: the hot path (one automaton pass per article)."""
+        if self.engine == "reference":
+            return self._lexicon_pass_reference(article, keep)
+        text, spans, flat, firsts = self.tokenizer.flat_tokens(article.text)
+        n_words, occ = self.matcher.scan_flat(flat, firsts)
+        select = self.matcher.select
+        found = {k: select(occ[k]) for k in sorted(occ)}
+        sentences = None
+        if keep or self.model is not None:
+            sentences = [
+                Sentence(i, a, b, text[a:b], flat[firsts[i] : firsts[i + 1] - 1])
+                for i, (a, b) in enumerate(spans)
+            ]
+        return (sentences, len(spans), n_words, *self._tally(found, keep))
+
+    def _lexicon_pass_reference(self, article: Article, keep: bool):
+        """The same counts sentence by sentence with :meth:`Matcher.scan` (the reference)."""
         sentences = self.tokenizer.sentences(article.text)
+        n_words = 0
+        found = {}
+        for sent in sentences:
+            words, hits = self.matcher.count_and_match(sent.tokens)
+            n_words += words
+            if hits:
+                found[sent.index] = hits
+        return (sentences, len(sentences), n_words, *self._tally(found, keep))
+
+    def _tally(self, found: dict[int, list], keep: bool):
+        """Per-frame hits and sentences from the counted hits of each sentence."""
         nf = len(self.frames)
         hits_per = [0] * nf
         sents_with = [0] * nf
@@ -113,25 +151,22 @@ class Scorer:
         hit_sents: list[set[int]] | None = (
             [set() for _ in range(nf)] if self.model is not None else None
         )
-        n_words = 0
-        count_and_match = self.matcher.count_and_match
         all_hits: list[Hit] = []
-        for sent in sentences:
-            words, found = count_and_match(sent.tokens)
-            n_words += words
-            if not found:
+        frames = self.frames
+        for k, hits in found.items():
+            if not hits:
                 continue
             seen = set()
-            for fi, term, a, b in found:
+            for fi, term, a, b in hits:
                 hits_per[fi] += 1
                 seen.add(fi)
                 if keep:
-                    all_hits.append(Hit(self.frames[fi], term, sent.index, a, b))
+                    all_hits.append(Hit(frames[fi], term, k, a, b))
             for fi in seen:
                 sents_with[fi] += 1
                 if hit_sents is not None:
-                    hit_sents[fi].add(sent.index)
-        return sentences, n_words, hits_per, sents_with, hit_sents, all_hits
+                    hit_sents[fi].add(k)
+        return hits_per, sents_with, hit_sents, all_hits
 
     def _classifier_counts(self, probs, hit_sents: list[set[int]], keep: bool):
         n = probs.shape[0]
@@ -227,6 +262,14 @@ class ScoreStats:
     cached: int = 0
 
 
+def default_workers() -> int:
+    """Scoring processes when none are asked for: the cores, at most :data:`MAX_WORKERS`."""
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+MAX_WORKERS = 8
+
+
 def iter_scores(
     articles: Iterable[Article],
     scorer: Scorer,
@@ -239,86 +282,150 @@ def iter_scores(
 ) -> Iterator[ArticleScore]:
     """Score a stream of articles; with a store, read and fill its score cache.
 
-    Memory stays bounded by ``chunk`` articles; article texts are not kept.
-    With ``workers`` > 1, articles that need scoring are scored in that many
-    processes (the cache is still read and written here, in order).
+    Memory stays bounded by a few chunks of ``chunk`` articles; article texts
+    are not kept. With ``workers`` > 1, articles that need scoring are scored in
+    that many processes, several chunks in flight, while this process reads the
+    next chunk and the cache; results come back, and the cache is written, in
+    input order, so the output is the same as with one worker.
     """
-    if workers > 1:
-        with _Pool(scorer, workers) as pool:
-            yield from _iter_scores(articles, scorer, store, use_cache, stats,
-                                    chunk * workers, progress, pool.score_batch)  # fmt: skip
-        return
-    yield from _iter_scores(articles, scorer, store, use_cache, stats, chunk, progress,
-                            scorer.score_batch)  # fmt: skip
-
-
-def _iter_scores(articles, scorer, store, use_cache, stats, chunk, progress, score_batch):
     stats = stats if stats is not None else ScoreStats()
-    frames = scorer.frames
-    key = scorer.key
-    batch: list[Article] = []
     done = 0
-
-    def flush(batch: list[Article]) -> Iterator[ArticleScore]:
-        cached = {}
-        ids = [a.id for a in batch if a.id is not None]
-        if store is not None and use_cache and ids:
-            cached = store.cached_scores(key, ids)
-        results: list[ArticleScore | None] = []
-        todo: list[Article] = []
-        for art in batch:
-            payload = cached.get(art.id) if art.id is not None else None
-            if _usable(payload, len(frames), scorer.model is not None):
-                stats.cached += 1
-                results.append(from_payload(art, frames, payload, scorer.method))
-            else:
-                results.append(None)
-                todo.append(art)
-        fresh = iter(score_batch(todo) if todo else [])
-        new = []
-        for i, sc in enumerate(results):
-            if sc is None:
-                sc = next(fresh)
-                stats.scored += 1
-                if sc.article.id is not None:
-                    new.append((sc.article.id, to_payload(sc, frames)))
-                results[i] = sc
-        if store is not None and use_cache and new:
-            store.put_scores(key, new)
-        yield from results
-
-    for art in articles:
-        batch.append(art)
-        if len(batch) >= chunk:
-            yield from _light(flush(batch))
-            done += len(batch)
-            if progress:
-                progress(done)
-            batch = []
-    if batch:
-        yield from _light(flush(batch))
+    for batch, results in _pipeline(_chunks(articles, chunk), scorer, workers, store, use_cache):
+        _fill(batch, results, scorer, store, use_cache, stats)
+        yield from _light(iter(results))
         done += len(batch)
         if progress:
             progress(done)
+
+
+def score_stream(
+    articles: Iterable[Article], scorer: Scorer, keep: bool = False, workers: int = 1,
+    chunk: int = 100,
+) -> Iterator[ArticleScore]:  # fmt: skip
+    """Score a stream of articles in order, in ``workers`` processes (no cache).
+
+    With ``keep``, each score holds its sentences and hits (for ``--explain``).
+    The output is the same whatever the number of workers.
+    """
+    for _, results in _pipeline(_chunks(articles, chunk), scorer, workers, None, False, keep):
+        for sc in results:
+            sc.raw.pop(_FRESH, None)
+            yield sc
+
+
+def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    for art in articles:
+        batch.append(art)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _cached(batch, scorer: Scorer, store, use_cache: bool) -> list[ArticleScore | None]:
+    """The cached score of each article of ``batch`` (None where it must be scored)."""
+    ids = [a.id for a in batch if a.id is not None]
+    cached = store.cached_scores(scorer.key, ids) if store is not None and use_cache and ids else {}
+    out: list[ArticleScore | None] = []
+    n_frames, with_model = len(scorer.frames), scorer.model is not None
+    for art in batch:
+        payload = cached.get(art.id) if art.id is not None else None
+        ok = _usable(payload, n_frames, with_model)
+        out.append(from_payload(art, scorer.frames, payload, scorer.method) if ok else None)
+    return out
+
+
+def _pipeline(chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep: bool = False):
+    """(chunk, its scores) per chunk of ``chunks``, in order.
+
+    Scores come from the store's cache where usable; the others are scored here
+    or, with ``workers`` > 1 and a chunk worth it, in a pool that keeps up to
+    two chunks per worker in flight. Fresh scores are marked (``_FRESH`` in
+    ``ArticleScore.raw``) for :func:`_fill`.
+    """
+    pool = None
+    pending: deque = deque()
+    try:
+        for batch in chunks:
+            cached = _cached(batch, scorer, store, use_cache)
+            todo = [a for a, c in zip(batch, cached) if c is None]
+            if workers > 1 and pool is None and todo and _big(batch):
+                pool = _Pool(scorer, workers)
+            if pool is None:
+                fresh = scorer.score_batch(todo, keep) if todo else []
+                yield batch, _merge(cached, fresh)
+                continue
+            pending.append((batch, cached, pool.submit(todo, keep)))
+            while len(pending) > 2 * workers:
+                b, c, fut = pending.popleft()
+                yield b, _merge(c, pool.result(fut))
+        while pending:
+            b, c, fut = pending.popleft()
+            yield b, _merge(c, pool.result(fut))
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _big(batch: list[Article]) -> bool:
+    """Worth starting processes for: a full chunk (small inputs are scored in process)."""
+    return len(batch) >= 50
+
+
+def _merge(cached: list, fresh: list[ArticleScore]) -> list[ArticleScore]:
+    it = iter(fresh)
+    out = []
+    for c in cached:
+        if c is None:
+            sc = next(it)
+            sc.raw = {**sc.raw, _FRESH: True}
+            out.append(sc)
+        else:
+            out.append(c)
+    return out
+
+
+_FRESH = "_fresh"  # marks, until _fill, a score computed in this run (not from the cache)
+
+
+def _fill(batch, results, scorer: Scorer, store, use_cache: bool, stats: ScoreStats) -> None:
+    """Count fresh and cached scores; write the fresh ones to the store's cache."""
+    new = []
+    for sc in results:
+        if sc.raw.pop(_FRESH, False):
+            stats.scored += 1
+            if sc.article.id is not None:
+                new.append((sc.article.id, to_payload(sc, scorer.frames)))
+        else:
+            stats.cached += 1
+    if store is not None and use_cache and new:
+        store.put_scores(scorer.key, new)
 
 
 _WORKER_SCORER: Scorer | None = None
 
 
 def _init_worker(scorer: Scorer) -> None:
+    import signal
+
     global _WORKER_SCORER
     _WORKER_SCORER = scorer
+    # Ctrl-C goes to the whole process group: the main process stops the run and
+    # reports it; a worker must not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _score_in_worker(articles: list[Article]) -> list[ArticleScore]:
-    scores = _WORKER_SCORER.score_batch(articles)
+def _score_in_worker(articles: list[Article], keep: bool = False) -> list[ArticleScore]:
+    scores = _WORKER_SCORER.score_batch(articles, keep)
     for sc in scores:
         sc.article.text = ""  # do not send the text back
     return scores
 
 
 class _Pool:
-    """A process pool that scores batches of articles with copies of one scorer."""
+    """A process pool that scores chunks of articles with copies of one scorer."""
 
     def __init__(self, scorer: Scorer, workers: int) -> None:
         import multiprocessing
@@ -331,18 +438,14 @@ class _Pool:
             workers, mp_context=ctx, initializer=_init_worker, initargs=(scorer,)
         )
 
-    def score_batch(self, articles: list[Article]) -> list[ArticleScore]:
-        size = -(-len(articles) // self.workers)
-        parts = [articles[i : i + size] for i in range(0, len(articles), size)]
-        out: list[ArticleScore] = []
-        for part in self.executor.map(_score_in_worker, parts):
-            out.extend(part)
-        return out
+    def submit(self, articles: list[Article], keep: bool = False):
+        return self.executor.submit(_score_in_worker, articles, keep) if articles else None
 
-    def __enter__(self) -> _Pool:
-        return self
+    @staticmethod
+    def result(future) -> list[ArticleScore]:
+        return future.result() if future is not None else []
 
-    def __exit__(self, *exc) -> None:
+    def close(self) -> None:
         self.executor.shutdown(cancel_futures=True)
 
 

@@ -14,15 +14,28 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
-
-import numpy as np
-from scipy import stats as sps
 
 from discourse.dates import period_of
 from discourse.errors import InputError
 from discourse.models import ArticleScore
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
+
+
+class _OnFirstUse:
+    """A module imported on first use: ``scipy.stats`` takes about a second to import
+    and NumPy a fifth, and commands that only score (``discourse score``) need neither."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(import_module(self._name), attr)
+
+
+np = _OnFirstUse("numpy")
+sps = _OnFirstUse("scipy.stats")
 
 CONF = 0.95
 MIN_BOOT = 100

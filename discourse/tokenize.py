@@ -23,8 +23,12 @@ Decisions (tested in ``tests/test_tokenize.py``):
 * Dotted abbreviations are one token (``U.S.``, ``U.N.``, ``e.g.``); numbers
   keep their separators (``162.4``, ``1,000``); every other non-space
   character is a token of its own.
-* For matching, tokens are normalized: lower-cased, curly apostrophes and
-  quotes made straight, Unicode hyphens made ``-``.
+* For matching, text and lexicon terms are normalized the same way
+  (:func:`normalize`): Unicode NFC, then one case-folding rule, ``str.casefold``
+  (so ``Straße`` matches ``strasse``), with the Turkish capital dotted ``İ``
+  folded to a plain ``i`` (``İstanbul`` matches ``istanbul``; the dotless ``ı``
+  stays distinct); curly apostrophes and quotes made straight, Unicode hyphens
+  made ``-``. :meth:`Tokenizer.sentences` works on the NFC form of the text.
 * A sentence ends at ``.``, ``!``, ``?`` or ``…`` (plus closing quotes or
   brackets) before whitespace and a character that is not a lower-case letter,
   and always at a blank line. It does not end after a title (``Mr.``,
@@ -36,11 +40,17 @@ Decisions (tested in ``tests/test_tokenize.py``):
 from __future__ import annotations
 
 import re
+import sys
+import unicodedata
 from collections.abc import Iterator
-
-from nltk.tokenize.api import TokenizerI
+from itertools import compress, count
+from typing import Any
 
 from discourse.models import Sentence
+
+# NLTK is imported on first use of a class that implements its interface (see
+# __getattr__ at the end): importing it costs about a second (it pulls in SciPy),
+# which the scoring hot path, built on the module-level functions below, avoids.
 
 # --------------------------------------------------------------------------- words
 
@@ -55,6 +65,25 @@ WORD_PATTERN = (
     r"|[^\w\s]"  # any other single non-space character
 )
 _WORD_RE = re.compile(WORD_PATTERN)
+#: The pseudo-token that ends each sentence in :meth:`Tokenizer.flat_tokens` (a
+#: text holding it is tokenized sentence by sentence instead).
+SENTENCE_SEP = "\x00"
+if sys.version_info >= (3, 11):
+    # The same tokens, faster, for the hot path (Tokenizer.token_lists): possessive
+    # quantifiers (3.11+) where backtracking can never help, and a possessive
+    # whitespace skip before each token, so whitespace is crossed once rather than
+    # tried against every alternative. Only for text without trailing whitespace
+    # (stripped sentence spans): a trailing run would be rescanned from each position.
+    _HOT_WORD_RE = re.compile(
+        r"\s*+("
+        r"(?:[^\W\d_]\.){2,}"
+        r"|\d+(?:[.,]\d+)+"
+        rf"|[{_APOS}][sS]\b"
+        rf"|\w++(?:[{_HYPHENS}]\w++|[{_APOS}](?![sS]\b)\w++)*+"
+        r"|[^\w\s])"
+    )
+else:  # pragma: no cover
+    _HOT_WORD_RE = _WORD_RE
 
 _NORMALIZE = str.maketrans(
     {
@@ -68,23 +97,55 @@ _NORMALIZE = str.maketrans(
 )
 
 
+def nfc(text: str) -> str:
+    """``text`` in Unicode normal form C (returned as is when it already is)."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
 def normalize(text: str) -> str:
-    """Normalize text for matching: lower case, straight quotes, ASCII hyphens."""
-    return text.lower().translate(_NORMALIZE)
+    """Normalize text for matching: NFC, case-folded, straight quotes, ASCII hyphens.
+
+    Case folding is ``str.casefold`` everywhere (matching and deduplication),
+    except that the Turkish capital ``İ`` (U+0130) folds to a plain ``i`` rather
+    than to ``i`` plus a combining dot.
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    str
+        The normalized text; it may differ in length from ``text`` (``ß`` -> ``ss``).
+    """
+    if text.isascii():
+        return text.lower()  # the same as casefold() for ASCII, and faster
+    text = nfc(text)
+    if "\u0130" in text:
+        text = text.replace("\u0130", "i")
+    return nfc(text.casefold()).translate(_NORMALIZE)
 
 
-class WordTokenizer(TokenizerI):
+def word_spans(s: str) -> Iterator[tuple[int, int]]:
+    """Character spans of the words of ``s`` (the default word tokenizer)."""
+    for m in _WORD_RE.finditer(s):
+        yield m.span()
+
+
+class _WordTokenizer:
     """The default word tokenizer (NLTK ``TokenizerI`` with spans)."""
 
     def tokenize(self, s: str) -> list[str]:
         return _WORD_RE.findall(s)
 
     def span_tokenize(self, s: str) -> Iterator[tuple[int, int]]:
-        for m in _WORD_RE.finditer(s):
-            yield m.span()
+        return word_spans(s)
 
 
-class TreebankWordTokenizer(TokenizerI):
+class _TreebankWordTokenizer:
     """NLTK's Treebank-style word tokenizer (slow; for comparison and teaching)."""
 
     def __init__(self) -> None:
@@ -125,12 +186,32 @@ OPENERS = _wordset(
 )
 
 _END_RE = re.compile(r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s)|\n[ \t]*\n\s*")
-_LAST_WORD_RE = re.compile(r"[^\W\d_](?:[\w.\-]*\w)?$")
 _NEXT_WORD_RE = re.compile(r"[\s\"'\u2018\u201c(\[]*(\S)(\w*)")
+_RUN_RE = re.compile(r"[\w.\-]*")  # the characters a word before a period may hold
+_LETTER_RE = re.compile(r"[^\W\d_]")
 
 
-def _is_boundary(text: str, end: int, punct: str) -> bool:
-    """Decide whether the punctuation ``punct`` ending at ``end`` closes a sentence."""
+def _last_word(seg: str) -> str | None:
+    """The word that ends ``seg`` (the text between the last space and a period).
+
+    It starts with a letter, holds letters, digits, ``_``, ``.`` and ``-``, and
+    ends with a letter, digit or ``_`` (the longest such suffix). Computed on the
+    reversed text, so its cost is linear in ``seg`` (a ``$``-anchored search is not).
+    """
+    if seg.isalpha():  # the common case: letters only
+        return seg
+    if not seg or not (seg[-1].isalnum() or seg[-1] == "_"):
+        return None
+    run = len(_RUN_RE.match(seg[::-1]).group())
+    m = _LETTER_RE.search(seg, len(seg) - run)
+    return seg[m.start() :] if m else None
+
+
+def _is_boundary(text: str, end: int, punct: str, ws: int) -> bool:
+    """Decide whether the punctuation ``punct`` ending at ``end`` closes a sentence.
+
+    ``ws`` is the position of the last space, newline or tab before the punctuation.
+    """
     nxt = _NEXT_WORD_RE.match(text, end)
     if nxt is None:
         return True
@@ -139,52 +220,88 @@ def _is_boundary(text: str, end: int, punct: str) -> bool:
         return False
     if not punct.startswith(".") or punct.startswith(".."):
         return True
-    # the word before the period (without it): find its start cheaply, then check its shape
-    pos = end - len(punct)
-    ws = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos), text.rfind("\t", 0, pos))
-    m = _LAST_WORD_RE.search(text[ws + 1 : pos])
-    if m is None:
+    return _after_period(text[ws + 1 : end - len(punct)], first, rest)
+
+
+# _END_RE, with the first character and the rest of the next word captured (in a
+# lookahead, so the matches are _END_RE's): what _NEXT_WORD_RE would find there.
+_END_NEXT_RE = re.compile(
+    r"(?=[.!?\u2026\n])"  # a gate that lets the regex engine skip other characters fast
+    r"(?:[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s)(?:(?=[\s\"'\u2018\u201c(\[]*(\S)(\w*)))?"
+    r"|\n[ \t]*\n\s*)"
+)
+
+
+def sentence_spans(s: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``s`` (the default sentence splitter).
+
+    Linear in the length of ``s``: the last whitespace before each candidate
+    period is found by searching only the text since the previous candidate.
+    The common cases (a lower-case next word, ``!``/``?``) are decided inline.
+    """
+    out = []
+    append = out.append
+    start = 0
+    searched, ws = 0, -1  # ws: the last space, newline or tab before ``searched``
+    for m in _END_NEXT_RE.finditer(s):
+        punct = m.group()
+        if punct[0] in "\r\n":
+            cut = m.start()
+        else:
+            first = m.group(1)
+            if first is not None:
+                if first.islower():
+                    continue
+                if punct[0] == "." and not punct.startswith(".."):
+                    pos = m.start()
+                    ws = max(ws, s.rfind(" ", searched, pos), s.rfind("\n", searched, pos),
+                             s.rfind("\t", searched, pos))  # fmt: skip
+                    searched = pos
+                    if not _after_period(s[ws + 1 : pos], first, m.group(2)):
+                        continue
+            cut = m.end()
+        a, b = start, cut
+        while a < b and s[a].isspace():
+            a += 1
+        while b > a and s[b - 1].isspace():
+            b -= 1
+        if a < b:
+            append((a, b))
+        start = m.end()
+    span = _strip_span(s, start, len(s))
+    if span:
+        append(span)
+    return out
+
+
+def _after_period(seg: str, first: str, rest: str) -> bool:
+    """Whether a period after ``seg`` (the text since the last space) ends a sentence,
+    the next word starting with ``first`` + ``rest`` (not lower-case)."""
+    word = _last_word(seg)
+    if word is None:
         return True
-    word = m.group()
     low = word.lower()
     if low in TITLES:
         return False
     if len(word) == 1 and word.isupper():  # an initial: "J. Smith"
         return False
-    next_word = (first + rest).lower()
     if low in ("no", "nos") and first.isdigit():
         return False
     if low in ABBREVIATIONS or "." in word:  # Jan. / U.S. / e.g.
         if first.isdigit():
             return False
-        return next_word in OPENERS
+        return (first + rest).lower() in OPENERS
     return True
 
 
-class SentenceTokenizer(TokenizerI):
+class _SentenceTokenizer:
     """The default sentence splitter (NLTK ``TokenizerI`` with spans)."""
 
     def tokenize(self, s: str) -> list[str]:
         return [s[a:b] for a, b in self.span_tokenize(s)]
 
     def span_tokenize(self, s: str) -> Iterator[tuple[int, int]]:
-        start = 0
-        n = len(s)
-        for m in _END_RE.finditer(s):
-            punct = m.group()
-            if punct[0] in "\r\n":
-                cut = m.start()
-            else:
-                if not _is_boundary(s, m.end(), punct):
-                    continue
-                cut = m.end()
-            span = _strip_span(s, start, cut)
-            if span:
-                yield span
-            start = m.end()
-        span = _strip_span(s, start, n)
-        if span:
-            yield span
+        return iter(sentence_spans(s))
 
 
 def _strip_span(s: str, a: int, b: int) -> tuple[int, int] | None:
@@ -195,7 +312,7 @@ def _strip_span(s: str, a: int, b: int) -> tuple[int, int] | None:
     return (a, b) if a < b else None
 
 
-class PunktSentenceTokenizer(TokenizerI):
+class _PunktSentenceTokenizer:
     """NLTK's Punkt, untrained, given the project's abbreviation list (no download)."""
 
     def __init__(self) -> None:
@@ -228,48 +345,146 @@ def _paragraphs(s: str) -> Iterator[tuple[int, int]]:
         yield span
 
 
-SENTENCE_ENGINES = {"fast": SentenceTokenizer, "punkt": PunktSentenceTokenizer}
-WORD_ENGINES = {"fast": WordTokenizer, "treebank": TreebankWordTokenizer}
+_IMPLEMENTATIONS: dict[str, type] = {
+    "WordTokenizer": _WordTokenizer,
+    "TreebankWordTokenizer": _TreebankWordTokenizer,
+    "SentenceTokenizer": _SentenceTokenizer,
+    "PunktSentenceTokenizer": _PunktSentenceTokenizer,
+}
+_SENTENCE_CLASSES = {"fast": "SentenceTokenizer", "punkt": "PunktSentenceTokenizer"}
+_WORD_CLASSES = {"fast": "WordTokenizer", "treebank": "TreebankWordTokenizer"}
+_NLTK_CLASSES: dict[str, type] = {}
+
+
+def _nltk_class(name: str) -> type:
+    """The public tokenizer class ``name``: its implementation with NLTK's ``TokenizerI``."""
+    cls = _NLTK_CLASSES.get(name)
+    if cls is None:
+        import types
+
+        from nltk.tokenize.api import TokenizerI
+
+        impl = _IMPLEMENTATIONS[name]
+
+        def body(ns: dict) -> None:
+            ns.update(__doc__=impl.__doc__, __module__=__name__, __qualname__=name)
+
+        cls = types.new_class(name, (impl, TokenizerI), {}, body)
+        _NLTK_CLASSES[name] = cls
+    return cls
+
+
+def __getattr__(name: str) -> Any:
+    """``WordTokenizer`` & co. and the engine tables, built (importing NLTK) on first use."""
+    if name in _IMPLEMENTATIONS:
+        return _nltk_class(name)
+    if name == "SENTENCE_ENGINES":
+        return {k: _nltk_class(v) for k, v in _SENTENCE_CLASSES.items()}
+    if name == "WORD_ENGINES":
+        return {k: _nltk_class(v) for k, v in _WORD_CLASSES.items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Tokenizer:
-    """Sentence splitter + word tokenizer; turns a text into :class:`Sentence` objects."""
+    """Sentence splitter + word tokenizer; turns a text into :class:`Sentence` objects.
+
+    The default engines (``"fast"``) run on the module's functions; the NLTK
+    ``TokenizerI`` objects (:attr:`sentence_tokenizer`, :attr:`word_tokenizer`)
+    are built on first use.
+    """
 
     def __init__(self, sentences: str = "fast", words: str = "fast") -> None:
-        try:
-            self.sentence_tokenizer: TokenizerI = SENTENCE_ENGINES[sentences]()
-        except KeyError:
-            raise ValueError(f"unknown sentence engine {sentences!r}") from None
-        try:
-            self.word_tokenizer: TokenizerI = WORD_ENGINES[words]()
-        except KeyError:
-            raise ValueError(f"unknown word engine {words!r}") from None
+        if sentences not in _SENTENCE_CLASSES:
+            raise ValueError(f"unknown sentence engine {sentences!r}")
+        if words not in _WORD_CLASSES:
+            raise ValueError(f"unknown word engine {words!r}")
+        self.engines = (sentences, words)
+        self._fast_sentences = sentences == "fast"
         self._fast_words = words == "fast"
+        self._sentence_tokenizer = None
+        self._word_tokenizer = None
+
+    @property
+    def sentence_tokenizer(self):
+        """The sentence splitter, an NLTK ``TokenizerI``."""
+        if self._sentence_tokenizer is None:
+            self._sentence_tokenizer = _nltk_class(_SENTENCE_CLASSES[self.engines[0]])()
+        return self._sentence_tokenizer
+
+    @property
+    def word_tokenizer(self):
+        """The word tokenizer, an NLTK ``TokenizerI``."""
+        if self._word_tokenizer is None:
+            self._word_tokenizer = _nltk_class(_WORD_CLASSES[self.engines[1]])()
+        return self._word_tokenizer
 
     def sentence_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the sentences of ``text``."""
+        if self._fast_sentences:
+            return sentence_spans(text)
         return list(self.sentence_tokenizer.span_tokenize(text))
 
     def sentences(self, text: str) -> list[Sentence]:
-        """Split ``text`` into sentences with normalized tokens (the scoring hot path)."""
+        """Split ``text`` (taken in NFC) into sentences with normalized tokens."""
+        text = nfc(text)
         out = []
+        spans = self.sentence_spans(text)
         if self._fast_words:
             findall = _WORD_RE.findall
             norm = normalize(text)
-            if len(norm) != len(text):  # rare: lower-casing changed a length (e.g. "İ")
+            if len(norm) != len(text):  # rare: case folding changed a length (e.g. "ß")
                 norm = None
-            for i, (a, b) in enumerate(self.sentence_tokenizer.span_tokenize(text)):
+            for i, (a, b) in enumerate(spans):
                 chunk = text[a:b]
                 toks = findall(norm[a:b] if norm is not None else normalize(chunk))
                 out.append(Sentence(i, a, b, chunk, toks))
         else:
-            for i, (a, b) in enumerate(self.sentence_tokenizer.span_tokenize(text)):
+            for i, (a, b) in enumerate(spans):
                 chunk = text[a:b]
-                toks = [normalize(chunk[x:y]) for x, y in self.word_tokenizer.span_tokenize(chunk)]
+                toks = [normalize(chunk[x:y]) for x, y in self.token_spans(chunk)]
                 out.append(Sentence(i, a, b, chunk, toks))
         return out
 
+    def flat_tokens(self, text: str) -> tuple[str, list[tuple[int, int]], list[str], list[int]]:
+        """The scoring hot path: every sentence's normalized tokens in one list.
+
+        Returns (NFC text, sentence spans, tokens, firsts): the tokens of all
+        sentences, each sentence followed by the pseudo-token
+        :data:`SENTENCE_SEP`, and the index in that list of each sentence's first
+        token (plus one past the end). The same sentences and tokens as
+        :meth:`sentences`; on the default engines, in one regex pass over the
+        normalized sentences joined by the separator, instead of one per sentence.
+        """
+        text = nfc(text)
+        spans = self.sentence_spans(text)
+        if self._fast_words and spans:
+            norm = normalize(text)
+            if len(norm) == len(text) and SENTENCE_SEP not in norm:
+                sep = f" {SENTENCE_SEP} "
+                flat = _HOT_WORD_RE.findall(sep.join([norm[a:b] for a, b in spans]) + sep[:-1])
+                ends = compress(count(), map(SENTENCE_SEP.__eq__, flat))
+                return text, spans, flat, [0, *map((1).__add__, ends)]
+        flat: list[str] = []
+        firsts = [0]
+        for toks in self._token_lists(text, spans):
+            flat += toks
+            flat.append(SENTENCE_SEP)
+            firsts.append(len(flat))
+        return text, spans, flat, firsts
+
+    def _token_lists(self, text: str, spans: list[tuple[int, int]]) -> list[list[str]]:
+        if not self._fast_words:
+            return [s.tokens for s in self.sentences(text)]
+        norm = normalize(text)
+        findall = _HOT_WORD_RE.findall
+        if len(norm) == len(text):
+            return [findall(norm, a, b) for a, b in spans]
+        return [findall(normalize(text[a:b])) for a, b in spans]
+
     def token_spans(self, sentence_text: str) -> list[tuple[int, int]]:
         """Character spans of the tokens of one sentence (relative to the sentence)."""
+        if self._fast_words:
+            return list(word_spans(sentence_text))
         return list(self.word_tokenizer.span_tokenize(sentence_text))
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import asdict
 
 import numpy as np
 from scipy import sparse
 
 from discourse.errors import ModelError
-from discourse.lexicon import Frame, Lexicon, Matcher, load_lexicon
+from discourse.lexicon import Frame, Lexicon, Matcher, NearRule, load_lexicon
 from discourse.tokenize import WordTokenizer, normalize
 
 # ------------------------------------------------------------------ tokenization
@@ -88,10 +89,26 @@ def lexicon_to_data(lex: Lexicon) -> dict:
         "language": lex.language,
         "sha256": lex.sha256,
         "frames": {
-            n: {"label": f.label, "terms": list(f.terms), "exclude": list(f.exclude)}
+            n: {
+                "label": f.label,
+                "terms": list(f.terms),
+                "exclude": list(f.exclude),
+                # proximity rules are part of what matching (and so the features) depend on
+                **({"near": [asdict(r) for r in f.near]} if f.near else {}),
+            }
             for n, f in lex.frames.items()
         },
     }
+
+
+def _near_from_data(items, where: str) -> list[NearRule]:
+    try:
+        return [
+            NearRule(str(r["name"]), list(r["terms_a"]), list(r["terms_b"]), int(r["window"]))
+            for r in items
+        ]
+    except (KeyError, TypeError, ValueError):
+        raise ModelError(f"{where}: the embedded lexicon has a malformed proximity rule") from None
 
 
 def lexicon_from_data(data: dict, where: str) -> Lexicon:
@@ -106,6 +123,7 @@ def lexicon_from_data(data: dict, where: str) -> Lexicon:
             description="",
             terms=list(terms),
             exclude=list(exclude),
+            near=_near_from_data(fd.get("near", []), where),
         )
     lex = Lexicon(
         name=str(data["name"]),
