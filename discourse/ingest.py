@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from discourse import safeyaml
 from discourse.dates import parse_article_date
 from discourse.errors import InputError
 from discourse.models import Article, Skip
@@ -131,12 +130,10 @@ def split_front_matter(text: str, origin: str) -> tuple[dict, str, int] | Skip:
         if lines[i].strip() in ("---", "..."):
             head = "\n".join(lines[1:i])
             try:
-                meta = yaml.safe_load(head) if head.strip() else {}
-            except yaml.YAMLError as e:
-                mark = getattr(e, "problem_mark", None)
-                line = f" (line {mark.line + 2})" if mark else ""
-                problem = getattr(e, "problem", None) or "invalid YAML"
-                return Skip(origin, f"bad front matter{line}: {problem}")
+                meta = safeyaml.load(head) if head.strip() else {}
+            except safeyaml.YamlError as e:
+                line = f" (line {e.line + 1})" if e.line else ""
+                return Skip(origin, f"bad front matter{line}: {e.problem}")
             if meta is None:
                 meta = {}
             if not isinstance(meta, dict):

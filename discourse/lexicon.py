@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from discourse import safeyaml
 from discourse.errors import LexiconError
 from discourse.tokenize import tokenize_terms
 
@@ -78,22 +77,22 @@ class Lexicon:
 # ----------------------------------------------------------------------- loading
 
 
-def _where(path: str, node: yaml.Node | None) -> str:
+def _where(path: str, node: safeyaml.Node | None) -> str:
     if node is None:
         return path
     return f"{path}, line {node.start_mark.line + 1}"
 
 
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
+def _get(node: safeyaml.Node | None, key: str) -> safeyaml.Node | None:
+    if isinstance(node, safeyaml.MappingNode):
         for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
+            if isinstance(k, safeyaml.ScalarNode) and k.value == key:
                 return v
     return None
 
 
-def _item(node: yaml.Node | None, i: int) -> yaml.Node | None:
-    if isinstance(node, yaml.SequenceNode) and i < len(node.value):
+def _item(node: safeyaml.Node | None, i: int) -> safeyaml.Node | None:
+    if isinstance(node, safeyaml.SequenceNode) and i < len(node.value):
         return node.value[i]
     return None
 
@@ -130,25 +129,12 @@ def load_lexicon(path: str | Path) -> Lexicon:
 
 
 def parse_lexicon(text: str, path: str = "<lexicon>") -> Lexicon:
-    """Parse lexicon YAML text (``yaml.SafeLoader`` only) and validate it."""
-    loader = yaml.SafeLoader(text)
+    """Parse lexicon YAML text (plain data; no aliases, no duplicate keys) and validate it."""
     try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = f", line {mark.line + 1}" if mark else ""
-        problem = (e.problem or e.context or "invalid YAML").strip()
-        if "constructor for the tag" in problem:
-            problem = problem.replace(
-                "could not determine a constructor for the tag", "unsupported YAML tag"
-            )
-            problem += " (lexicons are plain data; remove the tag)"
-        raise LexiconError(f"{path}{line}: YAML error: {problem}") from None
-    except yaml.YAMLError as e:
-        raise LexiconError(f"{path}: YAML error: {e}") from None
-    finally:
-        loader.dispose()
+        data, root = safeyaml.load_with_nodes(text)
+    except safeyaml.YamlError as e:
+        line = f", line {e.line}" if e.line else ""
+        raise LexiconError(f"{path}{line}: YAML error: {e.problem}") from None
     return _validate(data, root, path)
 
 
@@ -566,11 +552,10 @@ def convert_liwc(text: str, path: str = "<dic>") -> tuple[dict, list[str]]:
 def convert_quanteda(text: str, path: str = "<yaml>") -> tuple[dict, list[str]]:
     """Convert a quanteda-style YAML dictionary (``key: [terms]``, nested keys joined by '_')."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise LexiconError(f"{path}{line}: YAML error: {getattr(e, 'problem', e)}") from None
+        data = safeyaml.load(text)
+    except safeyaml.YamlError as e:
+        line = f", line {e.line}" if e.line else ""
+        raise LexiconError(f"{path}{line}: YAML error: {e.problem}") from None
     if not isinstance(data, dict):
         raise LexiconError(f"{path}: a quanteda dictionary is a mapping of keys to term lists")
     frames: dict[str, dict] = {}
@@ -626,7 +611,7 @@ def convert(
         "description": f"Converted from {p.name} by discourse lexicon convert.",
         "frames": frames,
     }
-    out = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    out = safeyaml.dump(data)
     parse_lexicon(out, str(p))  # what we write must load
     return out, warnings
 
