@@ -24,7 +24,7 @@ from pathlib import Path
 from discourse.errors import LockError, StoreError
 from discourse.models import Article
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = "discourse.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -53,6 +53,10 @@ _MIGRATIONS = {
         payload    TEXT NOT NULL,
         PRIMARY KEY (article_id, scorer)
     );
+    """,
+    # the encoding a file's bytes were decoded with ("utf-8", "cp1252", "utf-16", ...)
+    2: """
+    ALTER TABLE articles ADD COLUMN encoding TEXT NOT NULL DEFAULT '';
     """,
 }
 
@@ -93,7 +97,7 @@ class Selection:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-_COLS = "id, source, title, date, url, lang, author, text, origin"
+_COLS = "id, source, title, date, url, lang, author, text, origin, encoding"
 
 
 def _row_to_article(row) -> Article:
@@ -107,6 +111,7 @@ def _row_to_article(row) -> Article:
         author=row[6],
         text=row[7],
         origin=row[8],
+        encoding=row[9],
     )
 
 
@@ -154,7 +159,7 @@ class Store:
             for art in batch:
                 cur = self.conn.execute(
                     "INSERT OR IGNORE INTO articles (source, title, date, url, lang, author, text,"
-                    " text_hash, origin, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " text_hash, origin, added_at, encoding) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         art.source,
                         art.title,
@@ -166,6 +171,7 @@ class Store:
                         text_hash(art.text),
                         art.origin,
                         now,
+                        art.encoding,
                     ),
                 )
                 if cur.rowcount == 1:
