@@ -78,6 +78,15 @@ SourceOpt = Annotated[
     list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or summaries.")]
+WaitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--wait",
+        envvar="DISCOURSE_WAIT",
+        metavar="SECONDS",
+        help="Wait up to SECONDS for another run's lock on the store (default: fail at once).",
+    ),
+]
 DemoOpt = Annotated[
     bool, typer.Option("--demo", help="Use the bundled demo corpus (fictional outlets) as PATH.")
 ]
@@ -215,6 +224,7 @@ def ingest(
     date_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the date.")] = "date",
     url_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the URL.")] = "url",
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = 20_000_000,
+    wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Store articles from files and folders (txt, md, jsonl, csv, html).
@@ -227,8 +237,9 @@ def ingest(
     from discourse.ingest import IngestOptions
     from discourse.ingest import ingest as do_ingest
     from discourse.report import Progress
-    from discourse.store import FileLock, default_db_path, open_store
+    from discourse.store import FileLock, default_db_path, open_store, set_lock_wait
 
+    set_lock_wait(wait)
     opts = IngestOptions(
         source=source,
         fmt=fmt,
@@ -266,6 +277,7 @@ def fetch(
         float, typer.Option(help="Connect/read timeout per request, seconds.")
     ] = 20.0,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Fetch RSS/Atom feeds and their new articles into the store (the only network command).
@@ -277,8 +289,9 @@ def fetch(
     """
     from discourse.fetch import fetch_feeds
     from discourse.report import to_json
-    from discourse.store import FileLock, default_db_path, open_store
+    from discourse.store import FileLock, default_db_path, open_store, set_lock_wait
 
+    set_lock_wait(wait)
     _check_format(fmt, ("text", "json"))
     if delay < 0 or timeout <= 0:
         raise InputError("--delay must be >= 0 and --timeout > 0 seconds")
@@ -1143,6 +1156,7 @@ def report(
     boot: Annotated[int, typer.Option(help="Bootstrap resamples for intensity intervals.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = 20260804,
     raw_csv: RawCsvOpt = False,
+    wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a period's report: Markdown for mail, HTML with charts, CSV and JSON.
@@ -1150,12 +1164,15 @@ def report(
     One folder per period (reports/2026-W47/), replaced atomically:
     report.md, report.html, frames_by_source.csv, articles.csv, summary.json.
     Scores are cached in the store, so a weekly run scores only new articles.
-    Exit codes: 0 ok, 1 error, 2 usage, 3 another run holds the store's lock.
+    Exit codes: 0 ok, 1 error, 2 usage, 3 another run holds the store's lock
+    (give --wait SECONDS to wait for it).
 
     Example: discourse report --demo --week 2026-W47 -o reports/
     """
+    from discourse.store import set_lock_wait
     from discourse.weekly import run_report
 
+    set_lock_wait(wait)
     if boot < 100:
         raise InputError(f"--boot {boot} is too few resamples; use at least 100 (default 2000)")
     prog = _progress("scoring", quiet)
