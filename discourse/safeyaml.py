@@ -80,9 +80,14 @@ def _check_duplicates(node: yaml.MappingNode) -> None:
         seen[ident] = line
 
 
-def _error(e: yaml.YAMLError) -> YamlError:
+def _error(e: yaml.YAMLError, text: str) -> YamlError:
+    if isinstance(e, yaml.reader.ReaderError):
+        line = text.count("\n", 0, e.position) + 1 if isinstance(e.position, int) else None
+        char = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or "?")
+        return YamlError(f"control character U+{char:04X} is not allowed in YAML", line)
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     problem = (getattr(e, "problem", None) or getattr(e, "context", None) or str(e)).strip()
+    problem = " ".join(problem.split())  # one line
     if "constructor for the tag" in problem:
         problem = problem.replace(
             "could not determine a constructor for the tag", "unsupported YAML tag"
@@ -109,18 +114,20 @@ def load_with_nodes(text: str) -> tuple[Any, yaml.Node | None]:
     YamlError
         On invalid YAML, an alias, a duplicate key, deep nesting or an unbuildable value.
     """
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters here already
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except YamlError:
         raise
     except yaml.YAMLError as e:
-        raise _error(e) from None
+        raise _error(e, text) from None
     except (ValueError, OverflowError, RecursionError, UnicodeError) as e:
         raise YamlError(f"unreadable value: {str(e).splitlines()[0][:120]}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, root
 
 
