@@ -90,6 +90,32 @@ def _stderr_warn(msg: str) -> None:
     print(f"warning: {msg}", file=sys.stderr)
 
 
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\x1b``, ``\\u202e``).
+
+    File names, CSV headers and YAML problems quote the input: a control character,
+    line break or bidi override in them must not start a forged line on a terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+def one_line_warn(warn: Warn) -> Warn:
+    """``warn`` that always receives one printable line (idempotent)."""
+    if getattr(warn, "_one_line", False):
+        return warn
+
+    def safe(msg: str) -> None:
+        warn(printable(msg))
+
+    safe._one_line = True  # type: ignore[attr-defined]
+    return safe
+
+
 # ----------------------------------------------------------------------- decoding
 
 
@@ -597,6 +623,7 @@ def read_paths(
 ) -> Iterator[Article | Skip]:
     """Read files and folders; yields Articles and Skips. Missing paths raise InputError."""
     opts = opts or IngestOptions()
+    warn = one_line_warn(warn)
     if opts.fmt not in FORMATS:
         raise InputError(f"--format {opts.fmt!r} is not known; use one of {', '.join(FORMATS)}")
     paths = [Path(p) for p in paths]
@@ -630,6 +657,7 @@ def ingest(
 ) -> IngestReport:
     """Read ``paths`` into ``store``; one transaction per batch; returns the counts."""
     report = IngestReport()
+    warn = one_line_warn(warn)
 
     def articles() -> Iterator[Article]:
         n = 0

@@ -173,3 +173,14 @@ def test_a_link_named_on_the_command_line_is_read(tmp_path):
     os.symlink(outside, tmp_path / "link.txt")
     store, report, _ = do([tmp_path / "link.txt"])
     assert report.added == 1
+
+
+def test_warnings_are_one_printable_line_whatever_the_file_holds(tmp_path):
+    name = "evil\nwarning: forged\x1b[31m\u202e.txt"
+    write(tmp_path / "c" / "s" / name, b"")  # an empty file: skipped with a warning
+    write(tmp_path / "c" / "s" / "h.csv", "\x0btext\x1b[2J,title\nRow.,T\n")
+    store, report, warnings = do([tmp_path / "c"])
+    assert len(warnings) == 2
+    assert all(w.isprintable() for w in warnings), warnings
+    assert any("evil\\nwarning: forged\\x1b[31m\\u202e.txt: skipped" in w for w in warnings)
+    assert any("\\x0btext\\x1b[2J" in w for w in warnings)
