@@ -19,6 +19,7 @@ import re
 import sqlite3
 import time
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -419,34 +420,29 @@ class Store:
     def iter_articles(
         self, sel: Selection | None = None, chunk: int = 200, order: str = "date"
     ) -> Iterator[Article]:
-        """Stream the articles stored when the call began (memory does not grow with the store).
+        """Stream the articles stored when the call began, in order.
 
-        Each chunk is its own short query (keyset pagination), so no read transaction
-        stays open while the caller works: the caller may write (the score cache)
-        between chunks without its snapshot going stale.
+        The ordered ids are read first (8 bytes per article), then the articles in
+        chunks, each its own short query: no read transaction stays open while the
+        caller works, so the caller may write (the score cache) between chunks without
+        its snapshot going stale (SQLITE_BUSY_SNAPSHOT).
         """
         where, params = (sel or Selection()).where()
-        last_id = self.conn.execute("SELECT max(id) FROM articles").fetchone()[0]
-        if last_id is None:
-            return
-        cond = (where + " AND " if where else " WHERE ") + "id <= ?"
-        key = {"date": "date IS NULL, coalesce(date, ''), id", "id": "id"}[order]
-        after: tuple | None = None
-        while True:
-            page = cond + (f" AND ({key}) > ({','.join('?' * (3 if order == 'date' else 1))})"
-                           if after else "")  # fmt: skip
+        order_by = {"date": "date IS NULL, date, id", "id": "id"}[order]
+        ids = array("q")
+        cur = self.conn.execute(f"SELECT id FROM articles{where} ORDER BY {order_by}", params)
+        for row in cur:
+            ids.append(row[0])
+        for i in range(0, len(ids), chunk):
+            part = ids[i : i + chunk].tolist()
             rows = self.conn.execute(
-                f"SELECT {self._cols} FROM articles{page} ORDER BY {key} LIMIT ?",
-                [*params, last_id, *(after or ()), chunk],
+                f"SELECT {self._cols} FROM articles WHERE id IN ({','.join('?' * len(part))})",
+                part,
             ).fetchall()
-            if not rows:
-                return
-            for row in rows:
-                yield _row_to_article(row)
-            r = rows[-1]
-            after = (int(r[3] is None), r[3] or "", r[0]) if order == "date" else (r[0],)
-            if len(rows) < chunk:
-                return
+            by_id = {row[0]: row for row in rows}
+            for aid in part:
+                if aid in by_id:
+                    yield _row_to_article(by_id[aid])
 
     def get(self, article_id: int) -> Article | None:
         row = self.conn.execute(
