@@ -298,12 +298,12 @@ def read_jsonl(
     path: Path, source: str, opts: IngestOptions, warn: Warn
 ) -> Iterator[Article | Skip]:
     with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
+        for lineno, raw in _bounded_lines(fh, opts.max_bytes):
             origin = f"{path}:{lineno}"
-            if not raw.strip():
+            if raw is None:
+                yield Skip(origin, f"record larger than --max-bytes {opts.max_bytes} bytes")
                 continue
-            if len(raw) > opts.max_bytes:
-                yield Skip(origin, f"record larger than {opts.max_bytes} bytes")
+            if not raw.strip():
                 continue
             rec = _json_record(raw, lineno, origin)
             if isinstance(rec, Skip):
@@ -313,6 +313,25 @@ def read_jsonl(
             if isinstance(art, Article):
                 art.encoding = "utf-8"
             yield art
+
+
+def _bounded_lines(fh, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) of a binary file; None for a line longer than ``limit`` bytes,
+    which is skipped over in chunks, never held in memory whole."""
+    lineno = 0
+    while True:
+        raw = fh.readline(limit + 1)
+        if not raw:
+            return
+        lineno += 1
+        if len(raw) <= limit or raw.endswith(b"\n") and len(raw) == limit + 1:
+            yield lineno, raw
+            continue
+        while not raw.endswith(b"\n"):  # discard the rest of the long line
+            raw = fh.readline(1 << 20)
+            if not raw:
+                break
+        yield lineno, None
 
 
 def _json_record(raw: bytes, lineno: int, origin: str) -> dict | Skip:

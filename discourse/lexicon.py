@@ -145,9 +145,12 @@ def _str_field(data: dict, node, key: str, path: str, required: bool, default: s
             raise LexiconError(f"{path}: missing '{key}:' at the top of the lexicon")
         return default
     if not isinstance(value, str):
+        vnode = _get(node, key)
+        raw = getattr(vnode, "value", None)
+        raw = raw if isinstance(raw, str) and raw else str(value)  # as written: no, 1.0
         raise LexiconError(
-            f"{_where(path, _get(node, key))}: '{key}' must be text, got {_describe(value)}; "
-            f'quote it, e.g. {key}: "{value}"'
+            f"{_where(path, vnode)}: '{key}' must be text, got {_describe(value)}; "
+            f'quote it, e.g. {key}: "{raw}"'
         )
     return value.strip()
 

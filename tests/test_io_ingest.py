@@ -184,3 +184,34 @@ def test_warnings_are_one_printable_line_whatever_the_file_holds(tmp_path):
     assert all(w.isprintable() for w in warnings), warnings
     assert any("evil\\nwarning: forged\\x1b[31m\\u202e.txt: skipped" in w for w in warnings)
     assert any("\\x0btext\\x1b[2J" in w for w in warnings)
+
+
+def test_a_huge_jsonl_line_is_skipped_without_being_read_whole(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "a.jsonl"
+    with open(path, "wb") as fh:
+        fh.write(json.dumps({"text": "Before the long line."}).encode() + b"\n")
+        fh.write(b'{"text": "' + b"x" * 8_000_000 + b'"}\n')
+        fh.write(json.dumps({"text": "After the long line."}).encode() + b"\n")
+    tracemalloc.start()
+    try:
+        store, report, _ = do([path], max_bytes=100_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sorted(a.text for a in store.iter_articles()) == [
+        "After the long line.",
+        "Before the long line.",
+    ]
+    assert [s.origin for s in report.skipped] == [f"{path}:2"]
+    assert "larger than --max-bytes 100000" in report.skipped[0].reason
+    assert peak < 4_000_000  # the 8 MB line was never held whole
+
+
+def test_lexicon_hint_quotes_the_value_as_written():
+    from discourse.errors import LexiconError
+    from discourse.lexicon import parse_lexicon
+
+    with pytest.raises(LexiconError, match=r'quote it, e.g. name: "no"'):
+        parse_lexicon('name: no\nversion: "1"\nframes:\n  a:\n    terms: [x]\n', "l.yaml")
