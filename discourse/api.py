@@ -227,7 +227,7 @@ def hit_char_spans(
 
 def explain_lines(score: ArticleScore, scorer: Scorer, color: bool) -> list[str]:
     """Every matched span highlighted in its sentence, with the frame and term that fired."""
-    from discourse.report import highlight
+    from discourse.terminal import highlight
 
     a = score.article
     head = f"== [{a.id}] {a.source} · {a.day or 'undated'} · {a.title}"

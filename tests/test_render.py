@@ -1,0 +1,56 @@
+"""Rendering helpers: strict JSON, spreadsheet-safe CSV, highlighting, the terminal chart."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from discourse.formats import csv_text, to_json
+from discourse.render import prevalence_chart
+from discourse.terminal import highlight
+
+
+def test_json_is_strict():
+    text = to_json({"a": float("nan"), "b": [float("inf"), 1.5], "c": None})
+    assert json.loads(text) == {"a": None, "b": [None, 1.5], "c": None}
+    assert "NaN" not in text and "Infinity" not in text
+
+
+def test_csv_neutralizes_formulas_but_not_numbers():
+    recs = [
+        {"title": '=HYPERLINK("x")', "n": -3, "t": "+1", "at": "@x", "tab": "\tx", "ok": "fine"}
+    ]
+    rows = list(csv.reader(io.StringIO(csv_text(recs))))
+    assert rows[1] == ['\'=HYPERLINK("x")', "-3", "'+1", "'@x", "'\tx", "fine"]
+    raw = list(csv.reader(io.StringIO(csv_text(recs, raw=True))))
+    assert raw[1][0] == '=HYPERLINK("x")'
+
+
+def test_highlight_plain_and_colour():
+    assert highlight("a win-win deal", [(2, 9)], color=False) == "a [[win-win]] deal"
+    assert "\x1b[1;7mwin-win\x1b[0m" in highlight("a win-win deal", [(2, 9)], color=True)
+
+
+def test_prevalence_chart_draws_every_source_and_frame():
+    recs = [
+        {
+            "source": "A",
+            "frame": "f",
+            "prevalence": 0.5,
+            "prevalence_lo": 0.3,
+            "prevalence_hi": 0.7,
+        },
+        {
+            "source": "Bee",
+            "frame": "f",
+            "prevalence": 0.0,
+            "prevalence_lo": 0.0,
+            "prevalence_hi": 0.2,
+        },
+    ]
+    out = prevalence_chart(recs, ["f"], width=10)
+    lines = out.splitlines()
+    assert lines[1].strip() == "f"
+    assert lines[2].startswith("    A   █████") and lines[2].endswith("50%")
+    assert lines[3].startswith("    Bee ") and lines[3].endswith("0%") and "█" not in lines[3]
