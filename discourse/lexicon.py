@@ -218,76 +218,10 @@ def _validate(data: Any, root, path: str) -> Lexicon:
             f"{_where(path, fnode)}: 'frames' must be a mapping of frame names to "
             "frames, with at least one frame"
         )
-    frames: dict[str, Frame] = {}
-    for fname, fdata in frames_data.items():
-        node = _get(fnode, str(fname))
-        where = _where(path, node)
-        if not isinstance(fname, str) or not FRAME_NAME_RE.match(fname):
-            raise LexiconError(
-                f"{where}: frame name {fname!r} must be lower-case letters, "
-                "digits and '_', starting with a letter"
-            )
-        if fdata is None:
-            raise LexiconError(f"{where}: frame '{fname}' is empty; give it 'terms:'")
-        if not isinstance(fdata, dict):
-            raise LexiconError(f"{where}: frame '{fname}' must be a mapping with 'terms:'")
-        unknown = set(fdata) - _FRAME_KEYS
-        if unknown:
-            key = sorted(map(str, unknown))[0]
-            raise LexiconError(
-                f"{_where(path, _get(node, key))}: unknown key '{key}' in frame "
-                f"'{fname}' (allowed: {', '.join(sorted(_FRAME_KEYS))})"
-            )
-        tnode = _get(node, "terms")
-        terms = _str_list(
-            fdata.get("terms"), tnode or node, f"frame '{fname}' terms", path, allow_empty=False
-        )
-        exnode = _get(node, "exclude")
-        exclude = _str_list(fdata.get("exclude"), exnode, f"frame '{fname}' exclude", path)
-        for kind, items, lnode in (("term", terms, tnode), ("exclude", exclude, exnode)):
-            seen: dict[tuple[str, ...], str] = {}
-            for i, term in enumerate(items):
-                w = _where(path, _item(lnode, i))
-                _check_term(term, w, kind)
-                key = tuple(tokenize_terms(term))
-                if key in seen:
-                    raise LexiconError(
-                        f"{w}: duplicate {kind} {term!r} in frame '{fname}' "
-                        f"(same as {seen[key]!r}); remove one"
-                    )
-                seen[key] = term
-        ex = fdata.get("examples") or {}
-        exn = _get(node, "examples")
-        if not isinstance(ex, dict):
-            raise LexiconError(
-                f"{_where(path, exn)}: 'examples' of frame '{fname}' must be a "
-                "mapping with 'match' and 'no_match' lists"
-            )
-        unknown = set(ex) - _EXAMPLE_KEYS
-        if unknown:
-            key = sorted(map(str, unknown))[0]
-            raise LexiconError(
-                f"{_where(path, _get(exn, key))}: unknown key '{key}' in examples "
-                "(allowed: match, no_match)"
-            )
-        label = fdata.get("label") or fname.replace("_", " ").capitalize()
-        desc = fdata.get("description") or ""
-        frames[fname] = Frame(
-            name=fname,
-            label=str(label).strip(),
-            description=" ".join(str(desc).split()),
-            terms=terms,
-            exclude=exclude,
-            match_examples=_str_list(
-                ex.get("match"), _get(exn, "match"), f"frame '{fname}' examples.match", path
-            ),
-            no_match_examples=_str_list(
-                ex.get("no_match"),
-                _get(exn, "no_match"),
-                f"frame '{fname}' examples.no_match",
-                path,
-            ),
-        )
+    frames = {
+        str(fname): _validate_frame(fname, fdata, _get(fnode, str(fname)), path)
+        for fname, fdata in frames_data.items()
+    }
     return Lexicon(
         name=name,
         version=version,
@@ -295,6 +229,77 @@ def _validate(data: Any, root, path: str) -> Lexicon:
         description=description,
         frames=frames,
         path=path,
+    )
+
+
+def _validate_frame(fname: Any, fdata: Any, node, path: str) -> Frame:
+    """One frame of a lexicon, validated (``node`` gives the line numbers)."""
+    where = _where(path, node)
+    if not isinstance(fname, str) or not FRAME_NAME_RE.match(fname):
+        raise LexiconError(
+            f"{where}: frame name {fname!r} must be lower-case letters, "
+            "digits and '_', starting with a letter"
+        )
+    if fdata is None:
+        raise LexiconError(f"{where}: frame '{fname}' is empty; give it 'terms:'")
+    if not isinstance(fdata, dict):
+        raise LexiconError(f"{where}: frame '{fname}' must be a mapping with 'terms:'")
+    unknown = set(fdata) - _FRAME_KEYS
+    if unknown:
+        key = sorted(map(str, unknown))[0]
+        raise LexiconError(
+            f"{_where(path, _get(node, key))}: unknown key '{key}' in frame "
+            f"'{fname}' (allowed: {', '.join(sorted(_FRAME_KEYS))})"
+        )
+    tnode = _get(node, "terms")
+    terms = _str_list(
+        fdata.get("terms"), tnode or node, f"frame '{fname}' terms", path, allow_empty=False
+    )
+    exnode = _get(node, "exclude")
+    exclude = _str_list(fdata.get("exclude"), exnode, f"frame '{fname}' exclude", path)
+    for kind, items, lnode in (("term", terms, tnode), ("exclude", exclude, exnode)):
+        seen: dict[tuple[str, ...], str] = {}
+        for i, term in enumerate(items):
+            w = _where(path, _item(lnode, i))
+            _check_term(term, w, kind)
+            key = tuple(tokenize_terms(term))
+            if key in seen:
+                raise LexiconError(
+                    f"{w}: duplicate {kind} {term!r} in frame '{fname}' "
+                    f"(same as {seen[key]!r}); remove one"
+                )
+            seen[key] = term
+    ex = fdata.get("examples") or {}
+    exn = _get(node, "examples")
+    if not isinstance(ex, dict):
+        raise LexiconError(
+            f"{_where(path, exn)}: 'examples' of frame '{fname}' must be a "
+            "mapping with 'match' and 'no_match' lists"
+        )
+    unknown = set(ex) - _EXAMPLE_KEYS
+    if unknown:
+        key = sorted(map(str, unknown))[0]
+        raise LexiconError(
+            f"{_where(path, _get(exn, key))}: unknown key '{key}' in examples "
+            "(allowed: match, no_match)"
+        )
+    label = fdata.get("label") or fname.replace("_", " ").capitalize()
+    desc = fdata.get("description") or ""
+    return Frame(
+        name=fname,
+        label=str(label).strip(),
+        description=" ".join(str(desc).split()),
+        terms=terms,
+        exclude=exclude,
+        match_examples=_str_list(
+            ex.get("match"), _get(exn, "match"), f"frame '{fname}' examples.match", path
+        ),
+        no_match_examples=_str_list(
+            ex.get("no_match"),
+            _get(exn, "no_match"),
+            f"frame '{fname}' examples.no_match",
+            path,
+        ),
     )
 
 
