@@ -387,7 +387,7 @@ FEED_SEED = b"""<?xml version="1.0" encoding="utf-8"?>
 @FUZZ
 @given(content=mutated(FEED_SEED))
 def test_feed_documents_parse_or_fail_in_one_line(content):
-    from discourse import fetch
+    from discourse.http import feeds as fetch
 
     warnings: list[str] = []
     try:
