@@ -400,3 +400,31 @@ def test_feed_documents_parse_or_fail_in_one_line(content):
         assert re.match(r"^https?://", entry.url), entry.url
     for w in warnings:
         assert "\n" not in w and w.startswith("https://x.example/feed"), w
+
+
+def test_deep_model_json_is_a_one_line_error(model):
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "m.json").write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")
+        (Path(tmp) / "m.npz").write_bytes(Path(str(model) + ".npz").read_bytes())
+        code, _, err = _cli("score", DEMO / "harmony-daily", "--model", Path(tmp) / "m", "-q")
+    assert code == 1 and err.count("\n") == 1 and "not a valid model file" in err, err
+
+
+def test_corrupt_deflate_stream_with_its_hash_updated_is_a_one_line_error(model):
+    import hashlib
+    import zipfile
+
+    npz = bytearray(Path(str(model) + ".npz").read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(npz))) as z:
+        info = max(z.infolist(), key=lambda i: i.compress_size)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    npz[start : start + 64] = b"\xff" * 64  # the deflate stream's first block: invalid
+    body = json.loads(Path(str(model) + ".json").read_text(encoding="utf-8"))
+    body["npz_sha256"] = hashlib.sha256(bytes(npz)).hexdigest()
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "m.json").write_text(json.dumps(body), encoding="utf-8")
+        (Path(tmp) / "m.npz").write_bytes(bytes(npz))
+        code, _, err = _cli("score", DEMO / "harmony-daily", "--model", Path(tmp) / "m", "-q")
+    assert code == 1 and err.count("\n") == 1, err
+    assert "not a usable model array file" in err, err
