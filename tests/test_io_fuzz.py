@@ -428,3 +428,23 @@ def test_corrupt_deflate_stream_with_its_hash_updated_is_a_one_line_error(model)
         code, _, err = _cli("score", DEMO / "harmony-daily", "--model", Path(tmp) / "m", "-q")
     assert code == 1 and err.count("\n") == 1, err
     assert "not a usable model array file" in err, err
+
+
+@pytest.mark.parametrize("declared", ["xml", "header"])
+def test_utf7_declared_feed_cannot_hide_an_entity_declaration(declared):
+    from discourse.http import feeds
+
+    ent = '<!DOCTYPE r [<!ENTITY a "HELLO">]>'
+    body = (
+        '<rss version="2.0"><channel><title>&a;</title><item><title>x</title>'
+        "<link>https://x.example/a</link></item></channel></rss>"
+    )
+    raw = (ent.replace("<!", "+ADwAIQ-") + body).encode("ascii")  # "<!" in UTF-7
+    ctype = "application/rss+xml"
+    if declared == "xml":
+        raw = b'<?xml version="1.0" encoding="utf-7"?>' + raw
+    else:
+        ctype += "; charset=utf-7"
+    assert b"<!ENTITY" not in raw  # hidden from a byte-level scan
+    with pytest.raises(DiscourseError, match="declares XML entities"):
+        feeds.parse_feed(raw, "https://x.example/feed", ctype, warn=lambda m: None)
