@@ -82,6 +82,15 @@ SourceOpt = Annotated[
     list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or summaries.")]
+WaitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--wait",
+        envvar="DISCOURSE_WAIT",
+        metavar="SECONDS",
+        help="Wait up to SECONDS for another run's lock on the store (default: fail at once).",
+    ),
+]
 DemoOpt = Annotated[
     bool, typer.Option("--demo", help="Use the bundled demo corpus (fictional outlets) as PATH.")
 ]
@@ -273,6 +282,7 @@ def ingest(
     date_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the date.")] = "date",
     url_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the URL.")] = "url",
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = 20_000_000,
+    wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Store articles from files and folders (txt, md, jsonl, csv, html).
@@ -284,7 +294,9 @@ def ingest(
     """
     from discourse.commands import ingest_into
     from discourse.ingest import IngestOptions
+    from discourse.store import set_lock_wait
 
+    set_lock_wait(wait)
     opts = IngestOptions(**_pick(IngestOptions, locals()))
     with _progress("ingesting", quiet) as prog:
         report, path = ingest_into(db, paths, opts, warn=_warn(quiet), progress=prog)
@@ -310,6 +322,7 @@ def fetch(
         float, typer.Option(help="Connect/read timeout per request, seconds.")
     ] = 20.0,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Fetch RSS/Atom feeds and their new articles into the store (the only network command).
@@ -321,7 +334,9 @@ def fetch(
     """
     from discourse.commands import fetch_into
     from discourse.render import render_fetch
+    from discourse.store import set_lock_wait
 
+    set_lock_wait(wait)
     _check_format(fmt, ("text", "json"))
     progress = None if quiet or not sys.stderr.isatty() else (lambda m: _info(m))
     report = fetch_into(
@@ -910,6 +925,7 @@ def report(
     ] = DEFAULT_BOOT,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = DEFAULT_SEED,
     raw_csv: RawCsvOpt = False,
+    wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a period's report: Markdown for mail, HTML with charts, CSV and JSON.
@@ -917,13 +933,16 @@ def report(
     One folder per period (reports/2026-W47/), replaced atomically:
     report.md, report.html, frames_by_source.csv, articles.csv, summary.json.
     Scores are cached in the store, so a weekly run scores only new articles.
-    Exit codes: 0 ok, 1 error, 2 usage, 3 another run holds the store's lock.
+    Exit codes: 0 ok, 1 error, 2 usage, 3 another run holds the store's lock
+    (give --wait SECONDS to wait for it).
 
     Example: discourse report --demo --week 2026-W47 -o reports/
     """
     from discourse.commands import model_options
     from discourse.report import run_report
+    from discourse.store import set_lock_wait
 
+    set_lock_wait(wait)
     with _progress("scoring", quiet) as prog:
         path, data = run_report(
             _paths(paths, demo), db, output, lexicon=lexicon, week=week, since=since,

@@ -11,6 +11,7 @@ import csv
 import fnmatch
 import io
 import json
+import os
 import sys
 import unicodedata
 from collections import Counter
@@ -18,8 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from discourse import safeyaml
 from discourse.dates import parse_article_date
 from discourse.errors import InputError
 from discourse.models import Article, Skip
@@ -89,28 +89,108 @@ def _stderr_warn(msg: str) -> None:
     print(f"warning: {msg}", file=sys.stderr)
 
 
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\x1b``, ``\\u202e``).
+
+    File names, CSV headers and YAML problems quote the input: a control character,
+    line break or bidi override in them must not start a forged line on a terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+def one_line_warn(warn: Warn) -> Warn:
+    """``warn`` that always receives one printable line (idempotent)."""
+    if getattr(warn, "_one_line", False):
+        return warn
+
+    def safe(msg: str) -> None:
+        warn(printable(msg))
+
+    safe._one_line = True  # type: ignore[attr-defined]
+    return safe
+
+
 # ----------------------------------------------------------------------- decoding
 
 
-def decode(raw: bytes, origin: str, warn: Warn) -> str | Skip:
-    """Bytes -> text: UTF-8 (with or without BOM), else Windows-1252; binary is skipped."""
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _line_of(data: bytes | str, pos: int) -> int:
+    return data.count(b"\n" if isinstance(data, bytes) else "\n", 0, pos) + 1
+
+
+def decode(raw: bytes, origin: str, warn: Warn) -> tuple[str, str] | Skip:
+    """Bytes -> (text, encoding used), decided once per file; binary is skipped.
+
+    A byte-order mark decides (UTF-8, UTF-16, UTF-32). Otherwise UTF-8; a file that
+    is not valid UTF-8 is read as UTF-8 with its invalid bytes replaced (U+FFFD) when
+    it holds more valid UTF-8 characters than invalid bytes (one stray byte does not
+    turn the whole file into mojibake), else as Windows-1252. NULs late in a text
+    file are removed with a warning; NULs near the start mean a binary file.
+    """
     if not raw.strip():
         return Skip(origin, "empty file")
-    if b"\x00" in raw[:8192]:
+    bom = next((codec for mark, codec in _BOMS if raw.startswith(mark)), None)
+    if bom is None and b"\x00" in raw[:8192]:
         return Skip(origin, "binary file (contains NUL bytes)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            return Skip(origin, "undecodable file (neither UTF-8 nor Windows-1252 text)")
-        warn(f"{origin}: not valid UTF-8; read as Windows-1252")
+    if bom is not None:
+        text = raw.decode(bom, errors="replace")
+        encoding = "utf-8" if bom == "utf-8-sig" else bom
+        bad = text.count("\ufffd") - raw.decode(bom, errors="ignore").count("\ufffd")
+        if bad:
+            warn(f"{origin}: {bad} invalid {encoding} sequence(s) replaced by U+FFFD")
+            encoding += f" ({bad} replaced)"
+    else:
+        decoded = _decode_unmarked(raw, origin, warn)
+        if isinstance(decoded, Skip):
+            return decoded
+        text, encoding = decoded
+    if "\x00" in text:
+        warn(
+            f"{origin}:{_line_of(text, text.index(chr(0)))}: "
+            f"{text.count(chr(0))} NUL character(s) removed"
+        )
+        text = text.replace("\x00", "")
     sample = text[:8192]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > max(2, len(sample) // 100):
         return Skip(origin, "binary file (control characters)")
-    return text
+    return text, encoding
+
+
+def _decode_unmarked(raw: bytes, origin: str, warn: Warn) -> tuple[str, str] | Skip:
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as e:
+        first = e.start
+    lenient = raw.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd") - raw.decode("utf-8", errors="ignore").count("\ufffd")
+    good = sum(1 for ch in lenient if ord(ch) > 127 and ch != "\ufffd")
+    if good >= bad:
+        warn(
+            f"{origin}:{_line_of(raw, first)}: {bad} invalid UTF-8 byte(s) "
+            "replaced by U+FFFD (the rest of the file is UTF-8)"
+        )
+        return lenient, f"utf-8 ({bad} replaced)"
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return Skip(origin, "undecodable file (neither UTF-8 nor Windows-1252 text)")
+    line = _line_of(raw, first)
+    warn(f"{origin}: not UTF-8 (first invalid byte on line {line}); read as Windows-1252")
+    return text, "cp1252"
 
 
 def clean_text(text: str) -> str:
@@ -130,12 +210,10 @@ def split_front_matter(text: str, origin: str) -> tuple[dict, str, int] | Skip:
         if lines[i].strip() in ("---", "..."):
             head = "\n".join(lines[1:i])
             try:
-                meta = yaml.safe_load(head) if head.strip() else {}
-            except yaml.YAMLError as e:
-                mark = getattr(e, "problem_mark", None)
-                line = f" (line {mark.line + 2})" if mark else ""
-                problem = getattr(e, "problem", None) or "invalid YAML"
-                return Skip(origin, f"bad front matter{line}: {problem}")
+                meta = safeyaml.load(head) if head.strip() else {}
+            except safeyaml.YamlError as e:
+                line = f" (line {e.line + 1})" if e.line else ""
+                return Skip(origin, f"bad front matter{line}: {e.problem}")
             if meta is None:
                 meta = {}
             if not isinstance(meta, dict):
@@ -219,38 +297,75 @@ def read_jsonl(
     path: Path, source: str, opts: IngestOptions, warn: Warn
 ) -> Iterator[Article | Skip]:
     with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
+        for lineno, raw in _bounded_lines(fh, opts.max_bytes):
             origin = f"{path}:{lineno}"
+            if raw is None:
+                yield Skip(origin, f"record larger than --max-bytes {opts.max_bytes} bytes")
+                continue
             if not raw.strip():
                 continue
-            if len(raw) > opts.max_bytes:
-                yield Skip(origin, f"record larger than {opts.max_bytes} bytes")
+            rec = _json_record(raw, lineno, origin)
+            if isinstance(rec, Skip):
+                yield rec
                 continue
-            try:
-                rec = json.loads(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
-            except UnicodeDecodeError:
-                yield Skip(origin, "invalid JSON: not UTF-8")
-                continue
-            except json.JSONDecodeError as e:
-                yield Skip(origin, f"invalid JSON: {e.msg} (column {e.colno})")
-                continue
-            if not isinstance(rec, dict):
-                yield Skip(origin, "invalid record: expected a JSON object per line")
-                continue
-            yield _record_article(rec, origin, source, opts, warn)
+            art = _record_article(rec, origin, source, opts, warn)
+            if isinstance(art, Article):
+                art.encoding = "utf-8"
+            yield art
+
+
+def _bounded_lines(fh, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) of a binary file; None for a line longer than ``limit`` bytes,
+    which is skipped over in chunks, never held in memory whole."""
+    lineno = 0
+    while True:
+        raw = fh.readline(limit + 1)
+        if not raw:
+            return
+        lineno += 1
+        if len(raw) <= limit or raw.endswith(b"\n") and len(raw) == limit + 1:
+            yield lineno, raw
+            continue
+        while not raw.endswith(b"\n"):  # discard the rest of the long line
+            raw = fh.readline(1 << 20)
+            if not raw:
+                break
+        yield lineno, None
+
+
+def _json_record(raw: bytes, lineno: int, origin: str) -> dict | Skip:
+    try:
+        rec = json.loads(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
+    except UnicodeDecodeError as e:
+        return Skip(origin, f"invalid JSON: not UTF-8 (byte {e.start + 1})")
+    except json.JSONDecodeError as e:
+        return Skip(origin, f"invalid JSON: {e.msg} (column {e.colno})")
+    except RecursionError:
+        return Skip(origin, "invalid JSON: nested too deeply")
+    except ValueError as e:  # e.g. an integer of thousands of digits
+        return Skip(origin, f"invalid JSON: {str(e).split(';')[0][:100]}")
+    if not isinstance(rec, dict):
+        return Skip(origin, "invalid record: expected a JSON object per line")
+    return rec
+
+
+MAX_CSV_RESTARTS = 100
 
 
 def read_csv(path: Path, source: str, opts: IngestOptions, warn: Warn) -> Iterator[Article | Skip]:
-    text = _read_text(path, opts, warn)
-    if isinstance(text, Skip):
-        yield text
+    """CSV rows -> articles. A bad row is skipped with its line; an unclosed quote
+    skips the line it opens on and reading resumes on the next line."""
+    decoded = _read_text(path, opts, warn)
+    if isinstance(decoded, Skip):
+        yield decoded
         return
+    text, encoding = decoded
     csv.field_size_limit(max(opts.max_bytes, 1_000_000))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    lines = io.StringIO(text, newline="").readlines()
     try:
-        header = reader.fieldnames or []
+        header = next(csv.reader(lines[:1]), [])
     except csv.Error as e:
-        yield Skip(str(path), f"unreadable CSV: {e}")
+        yield Skip(f"{path}:1", f"unreadable CSV header: {e}")
         return
     if opts.text_col not in header:
         cols = ", ".join(header[:12]) or "none"
@@ -259,17 +374,56 @@ def read_csv(path: Path, source: str, opts: IngestOptions, warn: Warn) -> Iterat
             f"no column '{opts.text_col}' (columns: {cols}); name the text column with --text-col",
         )
         return
-    while True:
-        try:
-            rec = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            yield Skip(
-                f"{path}:{reader.line_num}", f"unreadable CSV row: {e}; rest of file skipped"
-            )
-            return
-        yield _record_article(rec, f"{path}:{reader.line_num}", source, opts, warn)
+    for lineno, row in _csv_rows(lines, 1, path):
+        origin = f"{path}:{lineno}"
+        if isinstance(row, Skip):
+            yield row
+            continue
+        rec = {h: (row[i] if i < len(row) else None) for i, h in enumerate(header)}
+        art = _record_article(rec, origin, source, opts, warn)
+        if isinstance(art, Article):
+            art.encoding = encoding
+        yield art
+
+
+def _csv_rows(lines: list[str], pos: int, path: Path) -> Iterator[tuple[int, list[str] | Skip]]:
+    """(first line number, row or Skip) of the rows from ``lines[pos:]`` (strict quoting)."""
+    restarts = 0
+    while pos < len(lines):
+        reader = csv.reader(iter(lines[pos:]), strict=True)
+        while True:
+            before = reader.line_num
+            start = pos + before + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                if pos + reader.line_num < len(lines) or "end of data" not in str(e):
+                    yield start, Skip(f"{path}:{start}", f"unreadable CSV row: {e}")
+                    continue
+                restarts += 1
+                if restarts > MAX_CSV_RESTARTS:
+                    yield (
+                        start,
+                        Skip(
+                            f"{path}:{start}",
+                            f"more than {MAX_CSV_RESTARTS} unclosed quotes; rest of file skipped",
+                        ),
+                    )
+                    return
+                yield (
+                    start,
+                    Skip(
+                        f"{path}:{start}",
+                        "unclosed quote: the quoted field opened on this line never ends; "
+                        "line skipped, reading on from the next line",
+                    ),
+                )
+                pos = start  # 0-based index of the line after it
+                break
+            if row:
+                yield start, row
 
 
 def read_html(
@@ -299,7 +453,7 @@ def _read_capped(path: Path, opts: IngestOptions) -> bytes | Skip:
         return Skip(str(path), f"unreadable file: {e.strerror}")
 
 
-def _read_text(path: Path, opts: IngestOptions, warn: Warn) -> str | Skip:
+def _read_text(path: Path, opts: IngestOptions, warn: Warn) -> tuple[str, str] | Skip:
     raw = _read_capped(path, opts)
     return raw if isinstance(raw, Skip) else decode(raw, str(path), warn)
 
@@ -335,45 +489,103 @@ def _ignore_patterns(folder: Path) -> list[str]:
     return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 
-def iter_files(root: Path) -> Iterator[tuple[Path, str]]:
+def iter_files(root: Path) -> Iterator[tuple[Path, str] | Skip]:
     """Files under a folder with the source their folder gives, skipping ignored ones.
 
     The source of ``root/<sub>/.../file`` is ``<sub>``; of ``root/file`` it is ``root``'s name.
     Hidden files, README/LICENSE files and patterns listed in ``.discourseignore``
-    files are left out.
+    files are left out. Symbolic links are never followed out of ``root``: a linked
+    file is read only if it resolves inside ``root``; a linked folder is not walked.
+    Each refused link is a :class:`Skip` (so it is warned about and counted).
     """
     patterns: dict[Path, list[str]] = {}
-    for path in sorted(root.rglob("*")):
+    real_root = root.resolve()
+    found: list[tuple[Path, bool]] = []  # (path, is a symlink)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for d in dirnames:
+            if (here / d).is_symlink():
+                found.append((here / d, True))
+        found += [(here / f, (here / f).is_symlink()) for f in filenames if not f.startswith(".")]
+    for path, is_link in sorted(found):
         rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+        if _ignored(path, root, rel, patterns):
             continue
-        if any(fnmatch.fnmatch(path.name, pat) for pat in DEFAULT_IGNORES):
+        source = rel.parts[0] if len(rel.parts) > 1 else (real_root.name or "unknown")
+        if is_link:
+            skip = _link_skip(path, real_root)
+            if skip is not None:
+                yield skip
+                continue
+        elif not path.is_file():
             continue
-        ignored = False
-        for parent in [root, *[root.joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts))]]:
-            if parent not in patterns:
-                patterns[parent] = _ignore_patterns(parent)
-            sub = path.relative_to(parent).as_posix()
-            if any(
-                fnmatch.fnmatch(sub, p) or fnmatch.fnmatch(path.name, p) for p in patterns[parent]
-            ):
-                ignored = True
-                break
-        if ignored:
-            continue
-        source = rel.parts[0] if len(rel.parts) > 1 else (root.resolve().name or "unknown")
         yield path, source
+
+
+def _ignored(path: Path, root: Path, rel: Path, patterns: dict[Path, list[str]]) -> bool:
+    if any(fnmatch.fnmatch(path.name, pat) for pat in DEFAULT_IGNORES):
+        return True
+    for parent in [root, *[root.joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts))]]:
+        if parent not in patterns:
+            patterns[parent] = _ignore_patterns(parent)
+        sub = path.relative_to(parent).as_posix()
+        if any(fnmatch.fnmatch(sub, p) or fnmatch.fnmatch(path.name, p) for p in patterns[parent]):
+            return True
+    return False
+
+
+def _link_skip(path: Path, real_root: Path) -> Skip | None:
+    """None if the link may be read (a file inside the folder), else why it is skipped."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return Skip(str(path), "broken symbolic link (its target does not exist)")
+    inside = target == real_root or real_root in target.parents
+    if target.is_dir():
+        if inside:
+            return Skip(
+                str(path),
+                f"linked folder not followed (it points inside the ingested folder, to {target}, "
+                "whose files are read there)",
+            )
+        return Skip(
+            str(path),
+            f"linked folder not followed (it points outside the ingested folder, to {target}); "
+            "to ingest it, name it on the command line",
+        )
+    if not inside:
+        return Skip(
+            str(path),
+            f"symbolic link to a file outside the ingested folder ({target}) not read; "
+            "to ingest it, name it on the command line",
+        )
+    return None if target.is_file() else Skip(str(path), "link to something that is not a file")
 
 
 def read_file(
     path: Path, source: str, opts: IngestOptions, warn: Warn, explicit: bool = False
 ) -> Iterator[Article | Skip]:
+    """One file's articles and skips; a record that cannot be stored is a skip, never a crash."""
     fmt = detect_format(path, opts.fmt)
     if fmt is None:
         if not explicit:
             yield Skip(str(path), f"not an article file ({path.suffix or 'no extension'})")
             return
         fmt = "txt"
+    items = _read_format(path, fmt, source, opts, warn, explicit)
+    try:
+        for item in items:
+            yield _checked(item, warn)
+    except (ValueError, RecursionError, UnicodeError, MemoryError) as e:
+        # a reader failed on a record it should have caught: skip the rest of this file only
+        msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        yield Skip(str(path), f"unreadable file ({type(e).__name__}: {msg}); rest of file skipped")
+
+
+def _read_format(
+    path: Path, fmt: str, source: str, opts: IngestOptions, warn: Warn, explicit: bool
+) -> Iterator[Article | Skip]:
     if fmt == "jsonl":
         yield from read_jsonl(path, source, opts, warn)
     elif fmt == "csv":
@@ -382,11 +594,43 @@ def read_file(
         # a page named on its own: the site's name beats the name of the folder it was saved in
         yield from read_html(path, None if explicit else source, opts, warn)
     else:
-        text = _read_text(path, opts, warn)
-        if isinstance(text, Skip):
-            yield text
+        decoded = _read_text(path, opts, warn)
+        if isinstance(decoded, Skip):
+            yield decoded
             return
-        yield article_from_text(text, str(path), source, fmt == "md", warn, opts.source)
+        text, encoding = decoded
+        art = article_from_text(text, str(path), source, fmt == "md", warn, opts.source)
+        if isinstance(art, Article):
+            art.encoding = encoding
+        yield art
+
+
+_TEXT_FIELDS = ("text", "source", "title", "date", "url", "lang", "author")
+
+
+def _checked(item: Article | Skip, warn: Warn) -> Article | Skip:
+    """Refuse what the store cannot hold (lone surrogates); remove NULs with a warning."""
+    if isinstance(item, Skip):
+        return item
+    for name in _TEXT_FIELDS:
+        value = getattr(item, name)
+        if not value:
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            bad = value[e.start]
+            return Skip(
+                item.origin,
+                f"invalid text in '{name}': lone surrogate U+{ord(bad):04X} "
+                "(not a character; fix the escape in the file)",
+            )
+        if "\x00" in value:
+            warn(f"{item.origin}: {value.count(chr(0))} NUL character(s) removed from '{name}'")
+            setattr(item, name, value.replace("\x00", ""))
+    if not item.text.strip():
+        return Skip(item.origin, "empty text")
+    return item
 
 
 def read_paths(
@@ -397,6 +641,7 @@ def read_paths(
 ) -> Iterator[Article | Skip]:
     """Read files and folders; yields Articles and Skips. Missing paths raise InputError."""
     opts = opts or IngestOptions()
+    warn = one_line_warn(warn)
     if opts.fmt not in FORMATS:
         raise InputError(f"--format {opts.fmt!r} is not known; use one of {', '.join(FORMATS)}")
     paths = [Path(p) for p in paths]
@@ -405,9 +650,13 @@ def read_paths(
             raise InputError(f"no such file or folder: {p}")
     for p in paths:
         if p.is_dir():
-            for f, source in iter_files(p):
+            for entry in iter_files(p):
                 if counter is not None:
                     counter.files += 1
+                if isinstance(entry, Skip):
+                    yield entry
+                    continue
+                f, source = entry
                 yield from read_file(f, opts.source or source, opts, warn)
         else:
             if counter is not None:
@@ -426,6 +675,7 @@ def ingest(
 ) -> IngestReport:
     """Read ``paths`` into ``store``; one transaction per batch; returns the counts."""
     report = IngestReport()
+    warn = one_line_warn(warn)
 
     def articles() -> Iterator[Article]:
         n = 0

@@ -22,8 +22,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from discourse import safeyaml
 from discourse.errors import LexiconError
 from discourse.tokenize import SENTENCE_SEP, tokenize_terms
 
@@ -100,22 +99,22 @@ class Lexicon:
 # ----------------------------------------------------------------------- loading
 
 
-def _where(path: str, node: yaml.Node | None) -> str:
+def _where(path: str, node: safeyaml.Node | None) -> str:
     if node is None:
         return path
     return f"{path}, line {node.start_mark.line + 1}"
 
 
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
+def _get(node: safeyaml.Node | None, key: str) -> safeyaml.Node | None:
+    if isinstance(node, safeyaml.MappingNode):
         for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
+            if isinstance(k, safeyaml.ScalarNode) and k.value == key:
                 return v
     return None
 
 
-def _item(node: yaml.Node | None, i: int) -> yaml.Node | None:
-    if isinstance(node, yaml.SequenceNode) and i < len(node.value):
+def _item(node: safeyaml.Node | None, i: int) -> safeyaml.Node | None:
+    if isinstance(node, safeyaml.SequenceNode) and i < len(node.value):
         return node.value[i]
     return None
 
@@ -152,25 +151,12 @@ def load_lexicon(path: str | Path) -> Lexicon:
 
 
 def parse_lexicon(text: str, path: str = "<lexicon>") -> Lexicon:
-    """Parse lexicon YAML text (``yaml.SafeLoader`` only) and validate it."""
-    loader = yaml.SafeLoader(text)
+    """Parse lexicon YAML text (plain data; no aliases, no duplicate keys) and validate it."""
     try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = f", line {mark.line + 1}" if mark else ""
-        problem = (e.problem or e.context or "invalid YAML").strip()
-        if "constructor for the tag" in problem:
-            problem = problem.replace(
-                "could not determine a constructor for the tag", "unsupported YAML tag"
-            )
-            problem += " (lexicons are plain data; remove the tag)"
-        raise LexiconError(f"{path}{line}: YAML error: {problem}") from None
-    except yaml.YAMLError as e:
-        raise LexiconError(f"{path}: YAML error: {e}") from None
-    finally:
-        loader.dispose()
+        data, root = safeyaml.load_with_nodes(text)
+    except safeyaml.YamlError as e:
+        line = f", line {e.line}" if e.line else ""
+        raise LexiconError(f"{path}{line}: YAML error: {e.problem}") from None
     return _validate(data, root, path)
 
 
@@ -181,9 +167,12 @@ def _str_field(data: dict, node, key: str, path: str, required: bool, default: s
             raise LexiconError(f"{path}: missing '{key}:' at the top of the lexicon")
         return default
     if not isinstance(value, str):
+        vnode = _get(node, key)
+        raw = getattr(vnode, "value", None)
+        raw = raw if isinstance(raw, str) and raw else str(value)  # as written: no, 1.0
         raise LexiconError(
-            f"{_where(path, _get(node, key))}: '{key}' must be text, got {_describe(value)}; "
-            f'quote it, e.g. {key}: "{value}"'
+            f"{_where(path, vnode)}: '{key}' must be text, got {_describe(value)}; "
+            f'quote it, e.g. {key}: "{raw}"'
         )
     return value.strip()
 
@@ -324,78 +313,10 @@ def _validate(data: Any, root, path: str) -> Lexicon:
             f"{_where(path, fnode)}: 'frames' must be a mapping of frame names to "
             "frames, with at least one frame"
         )
-    frames: dict[str, Frame] = {}
-    for fname, fdata in frames_data.items():
-        node = _get(fnode, str(fname))
-        where = _where(path, node)
-        if not isinstance(fname, str) or not FRAME_NAME_RE.match(fname):
-            raise LexiconError(
-                f"{where}: frame name {fname!r} must be lower-case letters, "
-                "digits and '_', starting with a letter"
-            )
-        if fdata is None:
-            raise LexiconError(f"{where}: frame '{fname}' is empty; give it 'terms:'")
-        if not isinstance(fdata, dict):
-            raise LexiconError(f"{where}: frame '{fname}' must be a mapping with 'terms:'")
-        unknown = set(fdata) - _FRAME_KEYS
-        if unknown:
-            key = sorted(map(str, unknown))[0]
-            raise LexiconError(
-                f"{_where(path, _get(node, key))}: unknown key '{key}' in frame "
-                f"'{fname}' (allowed: {', '.join(sorted(_FRAME_KEYS))})"
-            )
-        tnode = _get(node, "terms")
-        terms = _str_list(
-            fdata.get("terms"), tnode or node, f"frame '{fname}' terms", path, allow_empty=False
-        )
-        exnode = _get(node, "exclude")
-        exclude = _str_list(fdata.get("exclude"), exnode, f"frame '{fname}' exclude", path)
-        for kind, items, lnode in (("term", terms, tnode), ("exclude", exclude, exnode)):
-            seen: dict[tuple[str, ...], str] = {}
-            for i, term in enumerate(items):
-                w = _where(path, _item(lnode, i))
-                _check_term(term, w, kind)
-                key = tuple(tokenize_terms(term))
-                if key in seen:
-                    raise LexiconError(
-                        f"{w}: duplicate {kind} {term!r} in frame '{fname}' "
-                        f"(same as {seen[key]!r}); remove one"
-                    )
-                seen[key] = term
-        ex = fdata.get("examples") or {}
-        exn = _get(node, "examples")
-        if not isinstance(ex, dict):
-            raise LexiconError(
-                f"{_where(path, exn)}: 'examples' of frame '{fname}' must be a "
-                "mapping with 'match' and 'no_match' lists"
-            )
-        unknown = set(ex) - _EXAMPLE_KEYS
-        if unknown:
-            key = sorted(map(str, unknown))[0]
-            raise LexiconError(
-                f"{_where(path, _get(exn, key))}: unknown key '{key}' in examples "
-                "(allowed: match, no_match)"
-            )
-        near = _near_rules(fdata.get("near"), _get(node, "near"), fname, path)
-        label = fdata.get("label") or fname.replace("_", " ").capitalize()
-        desc = fdata.get("description") or ""
-        frames[fname] = Frame(
-            name=fname,
-            label=str(label).strip(),
-            description=" ".join(str(desc).split()),
-            terms=terms,
-            exclude=exclude,
-            match_examples=_str_list(
-                ex.get("match"), _get(exn, "match"), f"frame '{fname}' examples.match", path
-            ),
-            no_match_examples=_str_list(
-                ex.get("no_match"),
-                _get(exn, "no_match"),
-                f"frame '{fname}' examples.no_match",
-                path,
-            ),
-            near=near,
-        )
+    frames = {
+        str(fname): _validate_frame(fname, fdata, _get(fnode, str(fname)), path)
+        for fname, fdata in frames_data.items()
+    }
     return Lexicon(
         name=name,
         version=version,
@@ -403,6 +324,79 @@ def _validate(data: Any, root, path: str) -> Lexicon:
         description=description,
         frames=frames,
         path=path,
+    )
+
+
+def _validate_frame(fname: Any, fdata: Any, node, path: str) -> Frame:
+    """One frame of a lexicon, validated (``node`` gives the line numbers)."""
+    where = _where(path, node)
+    if not isinstance(fname, str) or not FRAME_NAME_RE.match(fname):
+        raise LexiconError(
+            f"{where}: frame name {fname!r} must be lower-case letters, "
+            "digits and '_', starting with a letter"
+        )
+    if fdata is None:
+        raise LexiconError(f"{where}: frame '{fname}' is empty; give it 'terms:'")
+    if not isinstance(fdata, dict):
+        raise LexiconError(f"{where}: frame '{fname}' must be a mapping with 'terms:'")
+    unknown = set(fdata) - _FRAME_KEYS
+    if unknown:
+        key = sorted(map(str, unknown))[0]
+        raise LexiconError(
+            f"{_where(path, _get(node, key))}: unknown key '{key}' in frame "
+            f"'{fname}' (allowed: {', '.join(sorted(_FRAME_KEYS))})"
+        )
+    tnode = _get(node, "terms")
+    terms = _str_list(
+        fdata.get("terms"), tnode or node, f"frame '{fname}' terms", path, allow_empty=False
+    )
+    exnode = _get(node, "exclude")
+    exclude = _str_list(fdata.get("exclude"), exnode, f"frame '{fname}' exclude", path)
+    for kind, items, lnode in (("term", terms, tnode), ("exclude", exclude, exnode)):
+        seen: dict[tuple[str, ...], str] = {}
+        for i, term in enumerate(items):
+            w = _where(path, _item(lnode, i))
+            _check_term(term, w, kind)
+            key = tuple(tokenize_terms(term))
+            if key in seen:
+                raise LexiconError(
+                    f"{w}: duplicate {kind} {term!r} in frame '{fname}' "
+                    f"(same as {seen[key]!r}); remove one"
+                )
+            seen[key] = term
+    ex = fdata.get("examples") or {}
+    exn = _get(node, "examples")
+    if not isinstance(ex, dict):
+        raise LexiconError(
+            f"{_where(path, exn)}: 'examples' of frame '{fname}' must be a "
+            "mapping with 'match' and 'no_match' lists"
+        )
+    unknown = set(ex) - _EXAMPLE_KEYS
+    if unknown:
+        key = sorted(map(str, unknown))[0]
+        raise LexiconError(
+            f"{_where(path, _get(exn, key))}: unknown key '{key}' in examples "
+            "(allowed: match, no_match)"
+        )
+    near = _near_rules(fdata.get("near"), _get(node, "near"), fname, path)
+    label = fdata.get("label") or fname.replace("_", " ").capitalize()
+    desc = fdata.get("description") or ""
+    return Frame(
+        name=fname,
+        label=str(label).strip(),
+        description=" ".join(str(desc).split()),
+        terms=terms,
+        exclude=exclude,
+        match_examples=_str_list(
+            ex.get("match"), _get(exn, "match"), f"frame '{fname}' examples.match", path
+        ),
+        no_match_examples=_str_list(
+            ex.get("no_match"),
+            _get(exn, "no_match"),
+            f"frame '{fname}' examples.no_match",
+            path,
+        ),
+        near=near,
     )
 
 
@@ -838,11 +832,10 @@ def convert_liwc(text: str, path: str = "<dic>") -> tuple[dict, list[str]]:
 def convert_quanteda(text: str, path: str = "<yaml>") -> tuple[dict, list[str]]:
     """Convert a quanteda-style YAML dictionary (``key: [terms]``, nested keys joined by '_')."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise LexiconError(f"{path}{line}: YAML error: {getattr(e, 'problem', e)}") from None
+        data = safeyaml.load(text)
+    except safeyaml.YamlError as e:
+        line = f", line {e.line}" if e.line else ""
+        raise LexiconError(f"{path}{line}: YAML error: {e.problem}") from None
     if not isinstance(data, dict):
         raise LexiconError(f"{path}: a quanteda dictionary is a mapping of keys to term lists")
     if isinstance(data.get("frames"), dict) and ("name" in data or "version" in data):
@@ -904,7 +897,7 @@ def convert(
         "description": f"Converted from {p.name} by discourse lexicon convert.",
         "frames": frames,
     }
-    out = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    out = safeyaml.dump(data)
     parse_lexicon(out, str(p))  # what we write must load
     return out, warnings
 

@@ -18,6 +18,7 @@ class Article:
     author: str = ""
     origin: str = ""  # where it came from: "path" or "path:line"
     id: int | None = None  # set once stored
+    encoding: str = ""  # how the file's bytes were decoded, e.g. "utf-8", "cp1252"
 
     @property
     def day(self) -> str | None:

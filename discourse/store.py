@@ -10,21 +10,29 @@ overwritten.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import random
 import re
 import sqlite3
+import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
+from urllib.parse import quote
 
-from discourse.errors import LockError, StoreError
+from discourse.errors import DiscourseError, LockError, StoreError
 from discourse.models import Article
 
-SCHEMA_VERSION = 1
+T = TypeVar("T")
+
+SCHEMA_VERSION = 2
 DEFAULT_DB = "discourse.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -54,11 +62,163 @@ _MIGRATIONS = {
         PRIMARY KEY (article_id, scorer)
     );
     """,
+    # the encoding a file's bytes were decoded with ("utf-8", "cp1252", "utf-16", ...)
+    2: """
+    ALTER TABLE articles ADD COLUMN encoding TEXT NOT NULL DEFAULT '';
+    """,
 }
+
+
+DEFAULT_BUSY_WAIT = 120.0  # seconds a write retries a busy store before giving up
+_settings = {"lock_wait": None}
 
 
 def default_db_path() -> str:
     return os.environ.get("DISCOURSE_DB") or DEFAULT_DB
+
+
+def set_lock_wait(seconds: float | None) -> None:
+    """How long :class:`FileLock` waits for another run's lock (``--wait``); None: not at all.
+
+    Parameters
+    ----------
+    seconds : float or None
+        Seconds to wait; None or 0 fails at once (exit code 3), as before.
+    """
+    if seconds is not None and seconds < 0:
+        raise StoreError(f"--wait {seconds} is negative; give seconds to wait, e.g. --wait 600")
+    _settings["lock_wait"] = seconds
+
+
+def lock_wait() -> float:
+    """The lock wait in seconds: :func:`set_lock_wait`, else ``DISCOURSE_WAIT``, else 0."""
+    if _settings["lock_wait"] is not None:
+        return float(_settings["lock_wait"])
+    raw = os.environ.get("DISCOURSE_WAIT", "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else 0.0
+    except ValueError:
+        raise StoreError(
+            f"DISCOURSE_WAIT={raw!r} is not a number of seconds; e.g. DISCOURSE_WAIT=600"
+        ) from None
+
+
+# ------------------------------------------------------------------ SQLite errors
+
+
+class BusyError(LockError):
+    """The store stayed busy (another connection writing) longer than the retry budget."""
+
+
+_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+_PROBLEMS = {
+    "SQLITE_CORRUPT": "is damaged ({msg}); nothing was written to it: restore it from a "
+    "backup, or rescue what is left with: sqlite3 {path} .recover",
+    "SQLITE_NOTADB": "is damaged ({msg}); nothing was written to it: restore it from a backup",
+    "SQLITE_FULL": "cannot grow: the disk (or its size limit) is full; the last batch was "
+    "rolled back: free some space and run again",
+    "SQLITE_IOERR": "could not be read or written (disk I/O error: {msg}); the last batch "
+    "was rolled back: check the disk, then run again",
+    "SQLITE_READONLY": "is read-only ({msg}); this command writes to it: copy the store to "
+    "a writable folder, or use a read-only command",
+    "SQLITE_CANTOPEN": "cannot be opened ({msg}): check the path and its permissions",
+}
+
+
+def _errname(e: sqlite3.Error) -> str:
+    name = getattr(e, "sqlite_errorname", None) or ""
+    if name:
+        return name
+    msg = str(e).lower()
+    for needle, guess in (
+        ("locked", "SQLITE_BUSY"),
+        ("busy", "SQLITE_BUSY"),
+        ("malformed", "SQLITE_CORRUPT"),
+        ("not a database", "SQLITE_NOTADB"),
+        ("full", "SQLITE_FULL"),
+        ("i/o", "SQLITE_IOERR"),
+        ("readonly", "SQLITE_READONLY"),
+        ("unable to open", "SQLITE_CANTOPEN"),
+    ):
+        if needle in msg:
+            return guess
+    return ""
+
+
+def _kind(e: sqlite3.Error) -> str:
+    """The primary result code's name of an error (``SQLITE_BUSY_SNAPSHOT`` -> ``SQLITE_BUSY``)."""
+    name = _errname(e)
+    for primary in (*_BUSY, *_PROBLEMS):
+        if name == primary or name.startswith(primary + "_"):
+            return primary
+    return name
+
+
+def store_error(e: sqlite3.Error, path: str) -> DiscourseError:
+    """One-line error for an SQLite error on the store ``path``.
+
+    Parameters
+    ----------
+    e : sqlite3.Error
+        The error SQLite raised.
+    path : str
+        The store's path.
+
+    Returns
+    -------
+    DiscourseError
+        A :class:`BusyError` (exit 3) for a busy store, else a :class:`StoreError`.
+    """
+    kind = _kind(e)
+    if kind in _BUSY:
+        return BusyError(
+            f"the store {path} stayed busy (another process is writing to it); "
+            "try again when it has finished, or give --wait SECONDS"
+        )
+    template = _PROBLEMS.get(kind, "cannot be used ({msg})")
+    return StoreError(f"the store {path} " + template.format(msg=e, path=path))
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose SQLite errors are one-line :class:`DiscourseError` s."""
+
+    def _guard(self, fn, *args):
+        try:
+            return fn(*args)
+        except sqlite3.Error as e:
+            err = store_error(e, self.connection.store_path)
+            err.sqlite_error = e
+            raise err from None
+
+    def execute(self, sql, params=()):  # noqa: D102
+        return self._guard(super().execute, sql, params)
+
+    def executemany(self, sql, seq):  # noqa: D102
+        return self._guard(super().executemany, sql, seq)
+
+    def fetchone(self):  # noqa: D102
+        return self._guard(super().fetchone)
+
+    def fetchmany(self, size=None):  # noqa: D102
+        return self._guard(super().fetchmany, size if size is not None else self.arraysize)
+
+    def fetchall(self):  # noqa: D102
+        return self._guard(super().fetchall)
+
+    def __next__(self):
+        return self._guard(super().__next__)
+
+
+class _Connection(sqlite3.Connection):
+    """The store's connection: statements run on :class:`_Cursor`."""
+
+    store_path = ""
+
+    def execute(self, sql, params=()):  # noqa: D102
+        return self.cursor(_Cursor).execute(sql, params)
+
+    def executemany(self, sql, seq):  # noqa: D102
+        return self.cursor(_Cursor).executemany(sql, seq)
 
 
 def text_hash(text: str) -> str:
@@ -93,7 +253,7 @@ class Selection:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-_COLS = "id, source, title, date, url, lang, author, text, origin"
+_COLS = "id, source, title, date, url, lang, author, text, origin, encoding"
 
 
 def _row_to_article(row) -> Article:
@@ -107,15 +267,22 @@ def _row_to_article(row) -> Article:
         author=row[6],
         text=row[7],
         origin=row[8],
+        encoding=row[9],
     )
 
 
 class Store:
     """An open article store. Use :func:`open_store`."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: str, readonly: bool = False, version: int = 0
+    ) -> None:
         self.conn = conn
         self.path = path
+        self.readonly = readonly  # opened read-only (a read-only file, folder or mount)
+        self.version = version or SCHEMA_VERSION
+        self.busy_wait = DEFAULT_BUSY_WAIT
+        self._checked = path == ":memory:"  # integrity checked before the first write
 
     # -- lifecycle
     def close(self) -> None:
@@ -147,47 +314,103 @@ class Store:
         return added, dups
 
     def _insert_batch(self, batch: list[Article]) -> tuple[int, int]:
+        if self.readonly:
+            raise StoreError(
+                f"the store {self.path} is read-only (file, folder or mount); this command "
+                "writes to it: copy the store to a writable folder"
+            )
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        added = 0
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            for art in batch:
+        rows = [
+            (
+                art.source,
+                art.title,
+                art.date,
+                art.url,
+                art.lang,
+                art.author,
+                art.text,
+                text_hash(art.text),
+                art.origin,
+                now,
+                art.encoding,
+            )
+            for art in batch
+        ]
+
+        def insert() -> list[int | None]:
+            ids = []
+            for row in rows:
                 cur = self.conn.execute(
                     "INSERT OR IGNORE INTO articles (source, title, date, url, lang, author, text,"
-                    " text_hash, origin, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        art.source,
-                        art.title,
-                        art.date,
-                        art.url,
-                        art.lang,
-                        art.author,
-                        art.text,
-                        text_hash(art.text),
-                        art.origin,
-                        now,
-                    ),
+                    " text_hash, origin, added_at, encoding) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    row,
                 )
-                if cur.rowcount == 1:
-                    art.id = cur.lastrowid
-                    added += 1
-            self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as e:
-            self._rollback()
-            if "locked" in str(e) or "busy" in str(e):
-                raise LockError(
-                    f"the store {self.path} is busy (another process is writing); "
-                    "try again when it has finished"
-                ) from None
-            raise StoreError(f"cannot write to {self.path}: {e}") from None
-        except BaseException:
-            self._rollback()
-            raise
+                ids.append(cur.lastrowid if cur.rowcount == 1 else None)
+            return ids
+
+        ids = self.write(insert)
+        for art, new_id in zip(batch, ids):
+            if new_id is not None:
+                art.id = new_id
+        added = sum(1 for i in ids if i is not None)
         return added, len(batch) - added
 
+    def write(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in one write transaction (``BEGIN IMMEDIATE``): all or nothing.
+
+        A busy store (another connection writing, or a snapshot made stale by another
+        connection's commit) is retried with jittered exponential backoff for up to
+        :attr:`busy_wait` seconds; then :class:`BusyError` (exit code 3). Before the
+        first write the store's integrity is checked once, so that nothing is written
+        into a damaged file.
+
+        Parameters
+        ----------
+        fn : callable
+            Runs the statements; its result is returned.
+
+        Returns
+        -------
+        Any
+            What ``fn`` returned.
+        """
+        if not self._checked:
+            self.check_integrity()
+        deadline = time.monotonic() + self.busy_wait
+        delay = 0.01
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                result = fn()
+                self.conn.execute("COMMIT")
+                return result
+            except BusyError:
+                self._rollback()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise
+                time.sleep(min(delay * (0.5 + random.random()), left))
+                delay = min(delay * 2, 1.0)
+            except BaseException:
+                self._rollback()
+                raise
+
+    def check_integrity(self) -> None:
+        """Refuse a damaged store (``PRAGMA quick_check``: ~0.3 s for 200 MB); at open."""
+        rows = self.conn.execute("PRAGMA quick_check(5)").fetchall()
+        if [r[0] for r in rows] != ["ok"]:
+            problem = " ".join(str(rows[0][0]).replace("*** in database main ***", "").split())
+            raise StoreError(
+                f"the store {self.path} is damaged ({problem[:120]}); nothing was written "
+                f"to it: restore it from a backup, or rescue what is left with: "
+                f"sqlite3 {self.path} .recover"
+            )
+        self._checked = True
+
     def _rollback(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self.conn.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error, DiscourseError):
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
 
     # -- reading
     def count(self, sel: Selection | None = None) -> int:
@@ -197,22 +420,40 @@ class Store:
     def iter_articles(
         self, sel: Selection | None = None, chunk: int = 200, order: str = "date"
     ) -> Iterator[Article]:
-        """Stream articles (memory does not grow with the store)."""
+        """Stream the articles stored when the call began, in order.
+
+        The ordered ids are read first (8 bytes per article), then the articles in
+        chunks, each its own short query: no read transaction stays open while the
+        caller works, so the caller may write (the score cache) between chunks without
+        its snapshot going stale (SQLITE_BUSY_SNAPSHOT).
+        """
         where, params = (sel or Selection()).where()
         order_by = {"date": "date IS NULL, date, id", "id": "id"}[order]
-        cur = self.conn.execute(f"SELECT {_COLS} FROM articles{where} ORDER BY {order_by}", params)
-        while True:
-            rows = cur.fetchmany(chunk)
-            if not rows:
-                return
-            for row in rows:
-                yield _row_to_article(row)
+        ids = array("q")
+        cur = self.conn.execute(f"SELECT id FROM articles{where} ORDER BY {order_by}", params)
+        for row in cur:
+            ids.append(row[0])
+        for i in range(0, len(ids), chunk):
+            part = ids[i : i + chunk].tolist()
+            rows = self.conn.execute(
+                f"SELECT {self._cols} FROM articles WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            ).fetchall()
+            by_id = {row[0]: row for row in rows}
+            for aid in part:
+                if aid in by_id:
+                    yield _row_to_article(by_id[aid])
 
     def get(self, article_id: int) -> Article | None:
         row = self.conn.execute(
-            f"SELECT {_COLS} FROM articles WHERE id = ?", (article_id,)
+            f"SELECT {self._cols} FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
         return _row_to_article(row) if row else None
+
+    @property
+    def _cols(self) -> str:
+        # a read-only store of schema 1 cannot be migrated: it has no encoding column
+        return _COLS if self.version >= 2 else _COLS.replace("encoding", "''")
 
     def has_url(self, url: str) -> bool:
         return (
@@ -300,18 +541,16 @@ class Store:
         return out
 
     def put_scores(self, scorer: str, items: list[tuple[int, dict]]) -> None:
-        if not items:
+        """Cache scores (a read-only store keeps none; a busy one is retried, see :meth:`write`)."""
+        if not items or self.readonly:
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.executemany(
+        rows = [(aid, scorer, json.dumps(p, separators=(",", ":"))) for aid, p in items]
+        self.write(
+            lambda: self.conn.executemany(
                 "INSERT OR REPLACE INTO score_cache (article_id, scorer, payload) VALUES (?,?,?)",
-                [(aid, scorer, json.dumps(p, separators=(",", ":"))) for aid, p in items],
+                rows,
             )
-            self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as e:
-            self._rollback()
-            raise StoreError(f"cannot write scores to {self.path}: {e}") from None
+        )
 
 
 def _check_existing_file(p: Path) -> None:
@@ -330,7 +569,11 @@ def _check_existing_file(p: Path) -> None:
 
 
 def open_store(path: str | os.PathLike | None = None, create: bool = True) -> Store:
-    """Open (and create or migrate) a store. ``":memory:"`` gives an in-memory store."""
+    """Open (and create or migrate) a store. ``":memory:"`` gives an in-memory store.
+
+    A store that cannot be written (read-only file, folder or mount) is opened
+    read-only: reading commands work, writing ones fail with one line.
+    """
     path = str(path) if path is not None else default_db_path()
     if path != ":memory:":
         p = Path(path)
@@ -343,53 +586,148 @@ def open_store(path: str | os.PathLike | None = None, create: bool = True) -> St
             )
         elif not p.parent.exists():
             raise StoreError(f"cannot create the store {path}: folder {p.parent} does not exist")
+    readonly = path != ":memory:" and Path(path).exists() and not _writable(Path(path))
+    deadline = time.monotonic() + DEFAULT_BUSY_WAIT
+    delay = 0.01
+    while True:  # a store being created or migrated by another run at this moment is busy
+        try:
+            return _open(path, readonly)
+        except BusyError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            time.sleep(min(delay * (0.5 + random.random()), left))
+            delay = min(delay * 2, 1.0)
+
+
+def _open(path: str, readonly: bool) -> Store:
+    conn = _connect_readonly(path) if readonly else _connect(path)
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    except sqlite3.Error as e:
-        raise StoreError(f"cannot open the store {path}: {e}") from None
-    try:
-        _prepare(conn, path)
-    except sqlite3.DatabaseError as e:
+        version = _prepare(conn, path, readonly)
+    except StoreError as e:
         conn.close()
-        raise StoreError(
-            f"--db {path} is not a usable discourse store ({e}); it was left "
-            "untouched: choose another path with --db"
-        ) from None
+        kind = _kind(getattr(e, "sqlite_error", None) or e)
+        if readonly or isinstance(e, BusyError) or kind not in _NOT_WRITABLE:
+            raise
+        if not Path(path).exists() or Path(path).stat().st_size == 0:
+            raise
+        # access() said writable, SQLite found otherwise (e.g. root on a read-only mount)
+        return _open(path, True)
     except BaseException:
         conn.close()
         raise
-    return Store(conn, path)
+    store = Store(conn, path, readonly=readonly, version=version)
+    try:
+        store.check_integrity()  # a damaged page may read as wrong rows without an error
+    except BaseException:
+        conn.close()
+        raise
+    return store
 
 
-def _prepare(conn: sqlite3.Connection, path: str) -> None:
+_NOT_WRITABLE = ("SQLITE_READONLY", "SQLITE_CANTOPEN")
+
+
+def _writable(p: Path) -> bool:
+    return os.access(p, os.W_OK) and os.access(p.parent if str(p.parent) else ".", os.W_OK)
+
+
+def _connect(path: str, uri: bool = False) -> _Connection:
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, factory=_Connection, uri=uri)
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot open the store {path}: {e}") from None
+    conn.store_path = path if not uri else path.split("?")[0].removeprefix("file:")
+    return conn
+
+
+def _connect_readonly(path: str) -> _Connection:
+    """A read-only connection; ``immutable`` when SQLite cannot make its -shm file."""
+    base = "file:" + quote(os.path.abspath(path))
+    conn = _connect(base + "?mode=ro", uri=True)
+    conn.store_path = path
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except StoreError:
+        conn.close()
+    wal = Path(path + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise StoreError(
+            f"the store {path} is read-only and has unfinished writes in {wal.name}; "
+            "copy the store with its -wal file to a writable folder and open it there"
+        )
+    conn = _connect(base + "?mode=ro&immutable=1", uri=True)
+    conn.store_path = path
+    return conn
+
+
+def _prepare(conn: sqlite3.Connection, path: str, readonly: bool = False) -> int:
+    """Check and migrate the schema; return the schema version the store now has."""
     conn.execute("PRAGMA busy_timeout = 30000")
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version == 0:
-        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
-        if tables:
-            raise StoreError(
-                f"--db {path} is an SQLite database but not a discourse store; it was "
-                "left untouched: choose another path with --db"
-            )
+    try:
+        version, tables = _version_and_tables(conn)
+    except StoreError as e:
+        if isinstance(e, BusyError):
+            raise
+        err = StoreError(
+            f"--db {path} is not a usable discourse store ({getattr(e, 'sqlite_error', e)}); "
+            "it was left untouched: choose another path with --db"
+        )
+        err.sqlite_error = getattr(e, "sqlite_error", None)
+        raise err from None
+    if version == 0 and tables:
+        raise StoreError(
+            f"--db {path} is an SQLite database but not a discourse store; it was "
+            "left untouched: choose another path with --db"
+        )
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"the store {path} has schema version {version}, newer than this "
             f"discourse supports ({SCHEMA_VERSION}); upgrade discourse"
         )
-    if path != ":memory:":
+    if readonly:
+        if version == 0:
+            raise StoreError(f"the store {path} is empty and read-only; ingest into a writable one")
+        return version
+    if path != ":memory:" and version < SCHEMA_VERSION:
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
     for v in range(version + 1, SCHEMA_VERSION + 1):
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        _migrate(conn, path, v)
+    return SCHEMA_VERSION
+
+
+def _version_and_tables(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Schema version and number of tables, read in one statement (one snapshot)."""
+    row = conn.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version),"
+        " (SELECT count(*) FROM sqlite_master WHERE type='table')"
+    ).fetchone()
+    return row[0], row[1]
+
+
+def _migrate(conn: sqlite3.Connection, path: str, v: int) -> None:
+    """Migration ``v`` in its own write transaction; the version is re-read under the lock,
+    so that two runs opening a new store at once do not both migrate it."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        current, tables = _version_and_tables(conn)
+        if current < v:
+            if current == 0 and tables:
+                raise StoreError(
+                    f"--db {path} is an SQLite database but not a discourse store; it was "
+                    "left untouched: choose another path with --db"
+                )
             for stmt in _split_sql(_MIGRATIONS[v]):
                 conn.execute(stmt)
             conn.execute(f"PRAGMA user_version = {v}")
-            conn.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error, DiscourseError):
+            if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise
+        raise
 
 
 def _split_sql(script: str) -> list[str]:
@@ -397,24 +735,47 @@ def _split_sql(script: str) -> list[str]:
 
 
 class FileLock:
-    """An exclusive, non-blocking lock beside the store (``<db>.lock``) for writer runs."""
+    """An exclusive lock beside the store (``<db>.lock``) for writer runs.
 
-    def __init__(self, path: str) -> None:
+    Without a wait (the default) a held lock fails at once with :class:`LockError`
+    (exit code 3); with ``wait`` seconds (``--wait``, :func:`set_lock_wait`) the lock
+    is polled with backoff until it is free or the time is up.
+    """
+
+    def __init__(self, path: str, wait: float | None = None) -> None:
         self.path = path + ".lock"
+        self.wait = wait
         self._fh = None
 
     def __enter__(self) -> FileLock:
         import fcntl
 
-        self._fh = open(self.path, "a+")  # noqa: SIM115 - held for the lock's lifetime
+        wait = lock_wait() if self.wait is None else self.wait
+        deadline = time.monotonic() + wait
+        delay = 0.05
         try:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self._fh.close()
-            self._fh = None
-            raise LockError(
-                f"another discourse run holds the lock {self.path}; try again when it has finished"
-            ) from None
+            self._fh = open(self.path, "a+")  # noqa: SIM115 - held for the lock's lifetime
+        except OSError as e:
+            if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                return self  # a read-only folder: this run cannot write the store either
+            raise StoreError(f"cannot create the lock file {self.path}: {e.strerror}") from None
+        while True:
+            try:
+                fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                left = deadline - time.monotonic()
+                if left > 0:
+                    time.sleep(min(delay, left))
+                    delay = min(delay * 1.5, 2.0)
+                    continue
+                self._fh.close()
+                self._fh = None
+                waited = f" (waited {wait:g} s)" if wait else ""
+                raise LockError(
+                    f"another discourse run holds the lock {self.path}{waited}; try again "
+                    "when it has finished, or give --wait SECONDS"
+                ) from None
         self._fh.seek(0)
         self._fh.truncate()
         self._fh.write(f"{os.getpid()}\n")

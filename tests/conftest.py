@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from discourse.cli import main
+from discourse.store import set_lock_wait
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "corpora" / "demo"
@@ -30,7 +31,10 @@ def run(capsys, monkeypatch):
 
     def _run(*args: str) -> Result:
         capsys.readouterr()
-        code = main([str(a) for a in args])
+        try:
+            code = main([str(a) for a in args])
+        finally:
+            set_lock_wait(None)  # --wait is process-wide: do not leak it into the next run
         cap = capsys.readouterr()
         return Result(code, cap.out, cap.err)
 

@@ -12,6 +12,7 @@ import os
 import platform
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,7 @@ def _read_model_json(jpath: Path) -> Any:
         raise ModelError(f"cannot read the model {jpath}: {e.strerror}") from None
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:  # ValueError: JSON, huge ints
         where = f" (line {e.lineno})" if isinstance(e, json.JSONDecodeError) else ""
         raise ModelError(
             f"{jpath} is not a valid model file: not JSON{where}, perhaps truncated or "
@@ -238,7 +239,8 @@ def _read_npz(data: bytes, npath: Path) -> dict[str, np.ndarray]:
             return out
     except ModelError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as e:
+    except (ValueError, OSError, zipfile.BadZipFile, zlib.error, EOFError, KeyError) as e:
+        # zlib.error: a corrupt deflate stream in a file whose hash was updated to match
         raise ModelError(
             f"{npath} is not a usable model array file ({e}); copy it again or retrain"
         ) from None
@@ -301,6 +303,6 @@ def load_card(path: str | os.PathLike) -> dict | None:
     _, _, cpath = model_paths(path)
     try:
         card = json.loads(cpath.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None
     return card if isinstance(card, dict) and card.get("format") == CARD_FORMAT else None
