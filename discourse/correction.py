@@ -522,6 +522,7 @@ class SourceCounts:
     sentences: np.ndarray
     flagged: np.ndarray
     prob_sum: np.ndarray | None = None
+    key: tuple = ()  # the group (source, or source and period); () means (source,)
 
 
 def _seed_for(seed: int, name: str) -> np.random.Generator:
@@ -551,7 +552,7 @@ def _rate_replicates(wrep: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple:
 
 def _share_replicates(c: SourceCounts, num: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     """(n_boot, k) replicates of the share ``sum num / sum sentences``, resampling articles."""
-    rng = _seed_for(seed, c.source)
+    rng = _seed_for(seed, "|".join(map(str, c.key or (c.source,))))
     m = len(c.sentences)
     out = np.empty((n_boot, num.shape[1]))
     block = max(1, min(n_boot, 4_000_000 // max(m, 1)))
@@ -605,7 +606,8 @@ def corrected_shares(
             key = (f, c.source) if (f, c.source) in rates else (f, "*")
             r = rates[key]
             rec = {
-                "source": c.source, "frame": f, "estimator": "pacc" if soft else "acc",
+                "source": c.source, "key": c.key or (c.source,), "frame": f,
+                "estimator": "pacc" if soft else "acc",
                 "n_articles": len(c.sentences), "n_sentences": int(total),
                 "raw": None, "raw_lo": None, "raw_hi": None, "corrected": None,
                 "corrected_lo": None, "corrected_hi": None,
@@ -633,3 +635,110 @@ def corrected_shares(
             if rec["undefined_share"] > 0.05:
                 rec["unstable"] = True
     return out
+
+
+# ------------------------------------------------------ attaching to comparisons
+
+
+class CountsCollector:
+    """Collects per-article counts from a stream of article scores as it flows past.
+
+    ``wrap(scores)`` yields the scores unchanged (so :func:`discourse.stats.compare` can
+    consume them) and keeps, per group (``by``: source, or source and period), each
+    article's sentence count and the sentences the method flagged per frame.
+    """
+
+    def __init__(self, frames: Sequence[str], by: tuple[str, ...] = ("source",)) -> None:
+        self.frames = list(frames)
+        self.by = by
+        self._groups: dict[tuple, tuple[list[int], list[list[int]]]] = {}
+
+    def wrap(self, scores):
+        from discourse.stats import group_key
+
+        for sc in scores:
+            key = group_key(sc, self.by)
+            if key is not None:
+                sent, flagged = self._groups.setdefault(key, ([], []))
+                sent.append(sc.n_sentences)
+                flagged.append([sc.frames[f].sentences_with for f in self.frames])
+            yield sc
+
+    def counts(self) -> list[SourceCounts]:
+        """One :class:`SourceCounts` per group, its ``source`` the group's source."""
+        out = []
+        si = self.by.index("source")
+        for key in sorted(self._groups):
+            sent, flagged = self._groups[key]
+            out.append(
+                SourceCounts(
+                    key[si], np.asarray(sent, dtype=float),
+                    np.asarray(flagged, dtype=float).reshape(len(sent), len(self.frames)),
+                    key=key,
+                )
+            )  # fmt: skip
+        return out
+
+
+def correction_label(val: ValidationSample, estimator: str, scope: str) -> str:
+    """The ``correction`` field: what a corrected figure rests on, in one line."""
+    return (
+        f"estimator={estimator};method={val.method or 'unknown'};"
+        f"validation_sha256={val.sha256[:16]};n={len(val)};rates={scope}"
+    )
+
+
+def attach(
+    records: list[dict], corrected: list[dict], val: ValidationSample, by: tuple[str, ...]
+) -> list[dict]:
+    """Add ``corrected``, ``corrected_lo``, ``corrected_hi``, ``corrected_unstable`` and
+    ``correction`` to comparison records (matched on the group key and frame)."""
+    index = {(tuple(c["key"]), c["frame"]): c for c in corrected}
+    for rec in records:
+        c = index.get((tuple(rec[b] for b in by), rec["frame"]))
+        if c is None:
+            continue
+        rec["corrected"] = c["corrected"]
+        rec["corrected_lo"] = c["corrected_lo"]
+        rec["corrected_hi"] = c["corrected_hi"]
+        rec["corrected_unstable"] = bool(c["unstable"])
+        rec["correction"] = correction_label(val, c["estimator"], c["rates_scope"])
+    return records
+
+
+def sample_from_arrays(
+    frames: Sequence[str],
+    y: np.ndarray,
+    pred: np.ndarray,
+    sources: Sequence[str],
+    weight: np.ndarray | None = None,
+    strata: Sequence[str] | None = None,
+    method: str = "",
+    path: str = "<gold>",
+    sha256: str = "",
+) -> ValidationSample:
+    """A :class:`ValidationSample` from arrays: gold ``y``, the method's ``pred``.
+
+    Without ``weight`` every row weighs 1 (a census or a simple random sample, such as a
+    labels file coded in full); ``strata`` default to source x flagged.
+    """
+    pred = np.asarray(pred, dtype=np.int8)
+    labels = list(strata) if strata is not None else [
+        stratum_label(s, p) for s, p in zip(sources, pred)
+    ]  # fmt: skip
+    codes, _ = _codes(labels)
+    w = np.ones(len(pred)) if weight is None else np.asarray(weight, dtype=float)
+    return ValidationSample(
+        list(frames), np.asarray(y, dtype=np.int8), pred, w, codes, list(sources),
+        method=method, path=path, sha256=sha256,
+    )  # fmt: skip
+
+
+def check_method(val: ValidationSample, method: str) -> None:
+    """The validation sample must validate the method whose shares are corrected."""
+    if val.method and method and val.method != method:
+        raise InputError(
+            f"{val.path} validates the method '{val.method}', not '{method}'; use "
+            f"--method {val.method}, or draw a validation sample for {method} with "
+            f"'discourse label --validation N --method {method}'"
+        )
