@@ -12,7 +12,10 @@ Usage (from the repository root)::
     python corpora/realdev/realdev.py build     # collected excerpts -> excerpts.csv, sentences.csv
     python corpora/realdev/realdev.py verify    # every SHA-1 checked; exit 1 on any mismatch
     python corpora/realdev/realdev.py packets   # text/coding/*.csv for the coders (git-ignored)
+    python corpora/realdev/realdev.py merge-coders  # coders' sheets -> coder_a.csv, coder_b.csv
     python corpora/realdev/realdev.py alpha     # Krippendorff's alpha per frame, coder A vs B
+    python corpora/realdev/realdev.py disputes  # text/coding/disputes.csv for the third reading
+    python corpora/realdev/realdev.py gold      # agreed codes + adjudicated ones -> gold.csv
     python corpora/realdev/realdev.py labels    # text/{gold,dev,holdout,coder_a,coder_b}.csv
 
 ``verify`` must pass before any figure computed on the set is trusted: ``labels`` runs it
@@ -272,22 +275,24 @@ def verify(base: Path = HERE) -> int:
 # ----------------------------------------------------------------------------- coding
 
 
+def _neighbours(rows: list[dict], i: int, texts: dict[str, str]) -> tuple[str, str]:
+    """The sentences before and after ``rows[i]`` in the same excerpt ('' at its edges)."""
+    eid = rows[i]["excerpt_id"]
+    prev = texts[rows[i - 1]["sid"]] if i > 0 and rows[i - 1]["excerpt_id"] == eid else ""
+    last = i + 1 >= len(rows) or rows[i + 1]["excerpt_id"] != eid
+    return prev, "" if last else texts[rows[i + 1]["sid"]]
+
+
 def packets(n_parts: int = 2) -> None:
     """Coding sheets for the coders: kept sentences with neighbours, no outlet shown."""
     texts, problems = verified_sentences()
     if any(problems.values()):
         sys.exit("verify failed: collect the text again before coding")
     rows = _read(HERE / "sentences.csv")
-    by_excerpt: dict[str, list[dict]] = {}
-    for r in rows:
-        by_excerpt.setdefault(r["excerpt_id"], []).append(r)
     sheet = []
-    for srows in by_excerpt.values():
-        for i, r in enumerate(srows):
-            if r["keep"] != "1":
-                continue
-            prev = texts[srows[i - 1]["sid"]] if i > 0 else ""
-            nxt = texts[srows[i + 1]["sid"]] if i + 1 < len(srows) else ""
+    for i, r in enumerate(rows):
+        if r["keep"] == "1":
+            prev, nxt = _neighbours(rows, i, texts)
             sheet.append({"sid": r["sid"], "previous": prev, "sentence": texts[r["sid"]],
                           "next": nxt})  # fmt: skip
     out = TEXT / "coding"
@@ -353,9 +358,73 @@ def labels() -> None:
               f"holdout {len(rows['holdout'])}) -> {TEXT}")  # fmt: skip
 
 
+def merge_coders() -> None:
+    """Coders' sheets (text/coding/out/<coder>-sheet-*.csv) -> coder_a.csv, coder_b.csv."""
+    order = [r["sid"] for r in _read(HERE / "sentences.csv") if r["keep"] == "1"]
+    for coder in ("A", "B"):
+        coded: dict[str, dict[str, int]] = {}
+        for path in sorted((TEXT / "coding" / "out").glob(f"{coder}-sheet-*.csv")):
+            coded.update(_labels(path))
+        rows = [{"sid": sid, **coded[sid]} for sid in order if sid in coded]
+        _write(HERE / f"coder_{coder.lower()}.csv", ["sid", *FRAMES], rows)
+        print(f"coder {coder}: {len(rows)} of {len(order)} sentences")
+
+
+def disputes() -> None:
+    """A sheet of every (sentence, frame) the coders disagree on, for the third reading."""
+    texts, _ = verified_sentences()
+    a, b = _labels(HERE / "coder_a.csv"), _labels(HERE / "coder_b.csv")
+    rows = _read(HERE / "sentences.csv")
+    index = {r["sid"]: i for i, r in enumerate(rows)}
+    sheet = []
+    for sid in sorted(set(a) & set(b), key=index.get):
+        frames = [f for f in FRAMES if a[sid][f] != b[sid][f]]
+        if not frames:
+            continue
+        prev, nxt = _neighbours(rows, index[sid], texts)
+        agreed = [f for f in FRAMES if a[sid][f] == b[sid][f] == 1]
+        sheet.append({"sid": sid, "disputed": " ".join(frames), "agreed_present": " ".join(agreed),
+                      "previous": prev, "sentence": texts[sid], "next": nxt})  # fmt: skip
+    fields = ["sid", "disputed", "agreed_present", "previous", "sentence", "next"]
+    _write(TEXT / "coding" / "disputes.csv", fields, sheet)
+    print(f"{len(sheet)} sentences with {sum(len(r['disputed'].split()) for r in sheet)} "
+          f"disputed frame codes -> {TEXT / 'coding' / 'disputes.csv'}")  # fmt: skip
+
+
+def gold() -> None:
+    """Agreed codes plus the third reading's decisions (text/coding/out/adjudicated.csv)."""
+    a, b = _labels(HERE / "coder_a.csv"), _labels(HERE / "coder_b.csv")
+    decided: dict[tuple[str, str], int] = {}
+    for n, r in enumerate(_read(TEXT / "coding" / "out" / "adjudicated.csv"), 2):
+        if r.get("frame") not in FRAMES or r.get("present") not in ("0", "1"):
+            sys.exit(f"adjudicated.csv:{n}: needs sid, a frame name and present 0/1")
+        decided[(r["sid"], r["frame"])] = int(r["present"])
+    rows, missing = [], []
+    for sid in a:
+        if sid not in b:
+            continue
+        row = {"sid": sid}
+        for f in FRAMES:
+            if a[sid][f] == b[sid][f]:
+                row[f] = a[sid][f]
+            elif (sid, f) in decided:
+                row[f] = decided[(sid, f)]
+            else:
+                missing.append(f"{sid}/{f}")
+        rows.append(row)
+    if missing:
+        sys.exit(f"{len(missing)} disputed codes not adjudicated, e.g. {', '.join(missing[:5])}")
+    _write(HERE / "gold.csv", ["sid", *FRAMES], rows)
+    print(
+        f"gold: {len(rows)} sentences, {len(decided)} adjudicated codes; positives: "
+        + ", ".join(f"{f} {sum(r[f] for r in rows)}" for f in FRAMES)
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("step", choices=["build", "verify", "packets", "alpha", "labels"])
+    steps = ["build", "verify", "packets", "merge-coders", "alpha", "disputes", "gold", "labels"]
+    parser.add_argument("step", choices=steps)
     parser.add_argument("--parts", type=int, default=2, help="coding sheets (packets)")
     args = parser.parse_args(argv)
     if args.step == "verify":
@@ -363,7 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.step == "packets":
         packets(args.parts)
     else:
-        {"build": build, "alpha": alpha, "labels": labels}[args.step]()
+        steps = {"build": build, "merge-coders": merge_coders, "alpha": alpha,
+                 "disputes": disputes, "gold": gold, "labels": labels}  # fmt: skip
+        steps[args.step]()
     return 0
 
 
