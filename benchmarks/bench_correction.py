@@ -61,6 +61,8 @@ def one_run(gs, pred, n_val: int, seed: int, n_boot: int) -> dict:
         )
         counts.append(SourceCounts(s, sent, flagged))
     recs = corrected_shares(counts, val, n_boot=n_boot, seed=seed)
+    undefined = sum(r["corrected"] is None for r in recs)  # sens + spec - 1 <= 0
+    recs = [r for r in recs if r["corrected"] is not None]
     t = np.array([truth[r["source"]][gs.frames.index(r["frame"])] for r in recs])
     raw = np.array([r["raw"] for r in recs])
     cor = np.array([r["corrected"] for r in recs])
@@ -74,6 +76,7 @@ def one_run(gs, pred, n_val: int, seed: int, n_boot: int) -> dict:
         "coverage": float(((lo <= t) & (t <= hi)).mean()),
         "unstable": int(sum(r["unstable"] for r in recs)),
         "n_val": len(val),
+        "undefined": undefined,
     }
 
 
@@ -96,7 +99,8 @@ def main(argv=None) -> int:
         print(f"  {k:<14} mean {v.mean():.4f}  (min {v.min():.4f}, max {v.max():.4f})")
     better = sum(r["mae_corrected"] < r["mae_raw"] for r in runs)
     print(f"  corrected closer than raw in {better} of {len(runs)} samples; "
-          f"unstable figures per sample: {np.mean([r['unstable'] for r in runs]):.1f}")  # fmt: skip
+          f"unstable figures per sample: {np.mean([r['unstable'] for r in runs]):.1f}, "
+          f"undefined (left out): {np.mean([r['undefined'] for r in runs]):.1f}")  # fmt: skip
     return 0
 
 
