@@ -156,11 +156,22 @@ def compare_sources(
     progress: Callable[[int], None] | None = None,
     scorer: Scorer | None = None,
     workers: int = 1,
+    validation: str | Path | None = None,
 ) -> tuple[Comparison, dict]:
+    """Compare groups; with ``validation`` (a coded validation sample of the scorer's
+    method), records also get shares corrected for the method's errors."""
+    from discourse import correction as corr
+
     check_sources(inputs.store, sel)
     scorer = scorer or Scorer(lexicon)
+    val = collector = None
+    if validation is not None:
+        val = corr.read_validation(validation, scorer.frames)
+        corr.check_method(val, scorer.method)
+        collector = corr.CountsCollector(scorer.frames, by)
+    stream = scores(inputs, scorer, sel, progress=progress, workers=workers)
     cmp = compare(
-        scores(inputs, scorer, sel, progress=progress, workers=workers),
+        collector.wrap(stream) if collector else stream,
         scorer.frames,
         by=by,
         n_boot=n_boot,
@@ -181,6 +192,10 @@ def compare_sources(
         undated_left_out=cmp.undated_dropped,
         frames=scorer.frames,
     )
+    if val is not None:
+        fixed = corr.corrected_shares(collector.counts(), val, n_boot=n_boot, seed=seed)
+        corr.attach(cmp.records, fixed, val, by)
+        meta["correction"] = corr.correction_meta(val, fixed)
     return cmp, meta
 
 

@@ -819,13 +819,22 @@ def compare(
         str,
         typer.Option(help="Multiple-comparison correction for --pairwise: holm, bh or none."),
     ] = "holm",
+    validation: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="GOLD.csv",
+            help="A coded validation sample of the method ('discourse label --validation N'): "
+            "adds sentence shares corrected for the method's errors, with 95% intervals.",
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
     chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
     raw_csv: RawCsvOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare sources per frame: prevalence with Wilson intervals, intensity with
-    bootstrap intervals, chi-square tests with Cramér's V; --pairwise adds every pair.
+    bootstrap intervals, chi-square tests with Cramér's V; --pairwise adds every pair;
+    --validation adds shares corrected for the method's errors.
 
     Example: discourse compare corpora/demo --by source,month
     """
@@ -858,6 +867,7 @@ def compare(
             progress=prog,
             scorer=_scorer(lex, model, method, quiet),
             workers=workers,
+            validation=validation,
         )
         prog.close()
     if cmp.n_articles == 0:
@@ -1377,7 +1387,12 @@ def evaluate(
             recs = [*recs, *({"record": "error", **e} for e in res.errors)]
         _out(render_records(recs, fmt, raw_csv=raw_csv))
         return
-    _out(render_evaluation(res.meta, eval_records(res), res.agreement, res.errors, errors, fmt))
+    _out(
+        render_evaluation(
+            res.meta, eval_records(res), res.agreement, res.errors, errors, fmt,
+            res.rates, res.source_rates,
+        )
+    )  # fmt: skip
 
 
 @app.command()
@@ -1407,6 +1422,17 @@ def label(
     lexicon: LexiconOpt = None,
     frames: FramesOpt = None,
     context: Annotated[int, typer.Option(help="Neighbouring sentences shown on each side.")] = 1,
+    validation: Annotated[
+        int,
+        typer.Option(
+            "--validation",
+            metavar="N",
+            help="Draw a validation sample of N sentences for 'compare --validation': "
+            "stratified by source x the method's call, weights and calls recorded, coded "
+            "without the method's hints. Resume with the same N and --seed.",
+        ),
+    ] = 0,
+    method: MethodOpt = "lexicon",
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -1420,17 +1446,24 @@ def label(
     the URL, else article:<id>.
 
     Example: discourse label corpora/demo -o my-labels.csv --sample 20 --stratify
+    Validation: discourse label corpora/demo -o val.csv --validation 300 --method lexicon
     """
     from discourse.api import get_lexicon, open_selected
     from discourse.classifier import load_model
-    from discourse.labeling import label_session
+    from discourse.labeling import label_session, validation_session
 
+    if validation < 0:
+        raise InputError(f"--validation {validation}: give a sample size, 1 or more")
+    if validation and (uncertain or stratify):
+        raise InputError(
+            "--validation draws its own stratified sample; leave out --uncertain and --stratify"
+        )
     if sample < 1:
         raise InputError(f"--sample {sample}: give at least 1")
     if context < 0:
         raise InputError(f"--context {context}: give 0 or more")
     lex = get_lexicon(lexicon)
-    mdl = load_model(model, warn=_warn(quiet)) if model is not None else None
+    mdl = load_model(model, warn=_warn(quiet)) if model is not None and not validation else None
     if sys.stdin.isatty():
 
         def read_key() -> str:
@@ -1446,6 +1479,13 @@ def label(
 
     with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
         sel = inp.sel
+        if validation:
+            scorer = _scorer(lex, model, method, quiet)
+            report = validation_session(
+                inp.store, output, scorer, read_key, write, validation, seed, sel, context
+            )
+            _info(report.summary(), quiet)
+            return
         report = label_session(
             inp.store,
             output,

@@ -425,12 +425,14 @@ def error_rates(
     min_neg: int = MIN_NEG,
     soft: bool = False,
     conf: float = CONF,
+    pooled: bool = False,
 ) -> list[dict]:
     """Weighted sensitivity and specificity per frame (and source), with Wilson intervals.
 
     One record per frame and source (``source`` is ``"*"`` for rates pooled over
     sources, used for every source when some source has fewer than ``min_pos``
-    positives or ``min_neg`` negatives of the frame; the record's ``note`` says so).
+    positives or ``min_neg`` negatives of the frame; the record's ``note`` says so;
+    ``pooled``: pooled rates only, without a note).
     ``soft``: the probabilistic rates from ``val.prob``. Intervals: Wilson on Kish's
     effective number of positives (negatives).
     """
@@ -440,7 +442,7 @@ def error_rates(
     src = np.array(val.sources)
     out = []
     for j, f in enumerate(val.frames):
-        per_source, note = _scope(val, j, min_pos, min_neg)
+        per_source, note = (False, "") if pooled else _scope(val, j, min_pos, min_neg)
         groups = sorted(set(val.sources)) if per_source else ["*"]
         for s in groups:
             m = (src == s) if s != "*" else np.ones(len(val), dtype=bool)
@@ -588,6 +590,10 @@ def corrected_shares(
         raise InputError("the probabilistic correction needs classifier probabilities")
     calls = (val.prob if soft else val.pred).astype(float)
     rates = {(r["frame"], r["source"]): r for r in error_rates(val, min_pos, min_neg, soft, conf)}
+    for r in error_rates(val, soft=soft, conf=conf, pooled=True):
+        if (r["frame"], r["source"]) not in rates:  # for sources the sample lacks
+            r["note"] = f"frame '{r['frame']}': pooled rates for sources the sample lacks"
+            rates[(r["frame"], "*")] = r
     wrep = _validation_replicates(val, n_boot, seed)
     src = np.array(val.sources)
     y_all = val.y.astype(float)
@@ -742,3 +748,73 @@ def check_method(val: ValidationSample, method: str) -> None:
             f"--method {val.method}, or draw a validation sample for {method} with "
             f"'discourse label --validation N --method {method}'"
         )
+
+
+def evaluation_rates(
+    frames: Sequence[str],
+    y: np.ndarray,
+    preds: Mapping[str, np.ndarray],
+    sources: Sequence[str],
+    weight: np.ndarray | None = None,
+    min_pos: int = MIN_POS,
+    min_neg: int = MIN_NEG,
+    pooled: bool = False,
+) -> list[dict]:
+    """Sensitivity and specificity of each method against gold labels, with intervals.
+
+    ``preds`` maps a method name to its (n, k) 0/1 calls; ``weight`` the rows' sampling
+    weights (None: every row weighs 1). Records as :func:`error_rates`, plus ``method``.
+    """
+    out = []
+    for method, pred in preds.items():
+        val = sample_from_arrays(frames, y, pred, sources, weight, method=method)
+        rates = error_rates(val, min_pos, min_neg, pooled=pooled)
+        out += [{"method": method, **r} for r in rates]
+    return out
+
+
+def read_weights(path: str | Path) -> np.ndarray | None:
+    """The ``weight`` column of a labels CSV in row order (blank rows skipped), or None.
+
+    A labels file coded in full (or a simple random sample) has no weights; a validation
+    sample drawn by ``discourse label --validation`` has one per row.
+    """
+    p = Path(path)
+    try:
+        with p.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader, [])]
+            if "weight" not in header:
+                return None
+            wi = header.index("weight")
+            out = []
+            for rec in reader:
+                if not any(c.strip() for c in rec):
+                    continue
+                v = rec[wi] if wi < len(rec) else ""
+                out.append(_float(v, str(p), reader.line_num, "weight"))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None  # the labels loader reports what is wrong with the file
+    w = np.asarray(out)
+    if (w < 1.0 - 1e-9).any():
+        raise InputError(
+            f"{p}: a weight is below 1, so it is not an inverse inclusion probability; "
+            "give each row N_h / n_h of its stratum"
+        )
+    return w
+
+
+def correction_meta(val: ValidationSample, corrected: Sequence[dict]) -> dict:
+    """What the corrected figures rest on, for a command's provenance."""
+    notes = list(val.notes)
+    for r in corrected:
+        if r["note"] and r["note"] not in notes:
+            notes.append(r["note"])
+    return {
+        **val.provenance(),
+        "estimator": "adjusted classify-and-count (Rogan-Gladen), clipped to [0, 1]",
+        "interval": "percentile bootstrap over articles and validation rows within strata",
+        "unstable_below": UNSTABLE_J,
+        "n_unstable": sum(1 for r in corrected if r["unstable"]),
+        "notes": notes,
+    }

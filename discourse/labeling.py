@@ -355,7 +355,10 @@ def run_session(
     labels = labels or {}
     width = max((len(f) for f in frames), default=8)
     total = len(candidates)
-    write(HELP + "\n")
+    help_text = (
+        HELP.split("\n")[0] + "\nCode what the sentence does (see the codebook)." if blind else HELP
+    )
+    write(help_text + "\n")
     try:
         for pos, cand in enumerate(candidates, 1):
             report.offered += 1
@@ -387,7 +390,7 @@ def run_session(
                     skipped = True
                     break
                 else:
-                    write(("" if key == HELP_KEY else f"key {key!r}? ") + HELP + "\n")
+                    write(("" if key == HELP_KEY else f"key {key!r}? ") + help_text + "\n")
             if skipped:
                 report.skipped += 1
                 continue

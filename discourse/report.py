@@ -205,6 +205,13 @@ def pct_ci(x: float | None, lo: float | None, hi: float | None) -> str:
     return f"{100 * x:.0f}% [{100 * lo:.0f}–{100 * hi:.0f}]"
 
 
+def pct1_ci(x: float | None, lo: float | None, hi: float | None) -> str:
+    """A share and its interval in percent with one decimal: ``36.3% [30.3–42.7]``."""
+    if x is None or lo is None or hi is None:
+        return "–" if x is None else f"{100 * x:.1f}%"
+    return f"{100 * x:.1f}% [{100 * lo:.1f}–{100 * hi:.1f}]"
+
+
 def num_ci(x: float | None, lo: float | None, hi: float | None, digits: int = 1) -> str:
     if x is None:
         return "–"
@@ -326,6 +333,8 @@ def render_compare(
                 t["test_note"],
             ]
         )
+    if meta.get("correction"):
+        out += corrected_section(cmp_records, frames, keys, meta["correction"], fmt)
     title = "Across sources: chi-square test of independence on presence, Cramér's V"
     out += [
         ("## " if fmt == "md" else "") + title,
@@ -869,8 +878,11 @@ def render_evaluation(
     error_rows: list[dict],
     errors: int,
     fmt: str,
+    rates: Sequence[dict] = (),
+    source_rates: Sequence[dict] = (),
 ) -> str:
-    """``discourse evaluate`` for people: scores per frame, agreement, the worst errors."""
+    """``discourse evaluate`` for people: scores per frame, sensitivity and specificity,
+    agreement, the worst errors."""
     out: list[str] = []
     md = fmt == "md"
     tf = "github" if md else "simple"
@@ -888,6 +900,8 @@ def render_evaluation(
             "training data: its scores are optimistic"
         )
     out += ["", table_text(records, fmt=tf, floatfmt=".2f")]
+    if rates:
+        out += rates_section(rates, source_rates, bool(meta_in.get("weighted")), md)
     pairs = [
         a for a in agreement if a["raters"] in ("lexicon-classifier", "lexicon-classifier-gold")
     ]
@@ -919,3 +933,76 @@ def render_evaluation(
                 f"{e['doc_id']}#{e['sent_idx']}\n    {e['text']}"
             )
     return "\n".join(out) + "\n"
+
+
+def rates_section(rates: Sequence[dict], source_rates: Sequence[dict], weighted: bool, md: bool):
+    """Lines: sensitivity and specificity per frame and method (pooled, then per source)."""
+    how = (
+        "weighted by the sample design (the file's weights)"
+        if weighted
+        else "unweighted (no weight column: a census or a simple random sample)"
+    )
+    out = [
+        "",
+        ("## " if md else "")
+        + f"Sensitivity and specificity, {how} [Wilson 95% CI on the effective n]",
+        "",
+    ]
+
+    def row(r: dict) -> dict:
+        j = r["youden_j"]
+        return {
+            "frame": r["frame"],
+            "method": r["method"],
+            **({"source": r["source"]} if r["source"] != "*" else {}),
+            "sensitivity": pct1_ci(r["sensitivity"], r["sensitivity_lo"], r["sensitivity_hi"]),
+            "specificity": pct1_ci(r["specificity"], r["specificity_lo"], r["specificity_hi"]),
+            "sens+spec-1": "–" if j is None else f"{j:.2f}" + (" unstable" if j < 0.2 else ""),
+            "positives": r["n_pos"],
+            "negatives": r["n_neg"],
+        }
+
+    tf = "github" if md else "simple"
+    out.append(table_text([row(r) for r in rates], fmt=tf))
+    if source_rates:
+        out += ["", ("## " if md else "") + "Per source (frames with enough coded positives "
+                "and negatives in every source)", ""]  # fmt: skip
+        out.append(table_text([row(r) for r in source_rates], fmt=tf))
+    return out
+
+
+def corrected_section(
+    records: Sequence[dict], frames: Sequence[str], keys: Sequence[str], corr: dict, fmt: str
+) -> list[str]:
+    """Raw and corrected sentence shares side by side, and what the corrected ones rest on."""
+    tf = "github" if fmt == "md" else "simple"
+    groups: dict[tuple, dict[str, dict]] = {}
+    for r in records:
+        groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
+
+    def cell(r: dict) -> str:
+        raw = pct(r.get("sentence_share"), 1)
+        if r.get("corrected") is None:
+            return f"{raw} → –"
+        ci = f"[{100 * r['corrected_lo']:.0f}–{100 * r['corrected_hi']:.0f}]"
+        flag = " !" if r.get("corrected_unstable") else ""
+        return f"{raw} → {pct(r['corrected'], 1)} {ci}{flag}"
+
+    rows = [[*key, *[cell(per[f]) for f in frames]] for key, per in groups.items()]
+    title = (
+        "Sentence share: raw → corrected for the method's errors [bootstrap 95% CI over "
+        "articles and the validation sample]"
+    )
+    out = [
+        ("## " if fmt == "md" else "") + title,
+        "",
+        tabulate(rows, headers=[*keys, *frames], tablefmt=tf, disable_numparse=True),
+        "",
+        f"Corrected with {corr.get('n')} validated sentences ({corr.get('validation')}, "
+        f"sha256 {str(corr.get('validation_sha256', ''))[:12]}, method {corr.get('method')}). "
+        "Findings about shares rest on the corrected figures; "
+        f"! marks unstable ones (sensitivity + specificity − 1 < {corr.get('unstable_below')}), "
+        "which rest on neither: code more sentences.",
+    ]
+    out += [f"note: {n}" for n in corr.get("notes", [])]
+    return [*out, ""]

@@ -1,0 +1,138 @@
+"""The commands of issue 12: label --validation, evaluate's weighted rates, compare --validation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from discourse.api import get_lexicon, open_inputs
+from discourse.classifier import lexicon_predict, load_labels
+from discourse.correction import read_validation, rogan_gladen, weighted_rates
+from discourse.labeling import validation_candidates
+from discourse.scoring import Scorer
+
+from .conftest import DEMO
+
+
+@pytest.fixture(scope="module")
+def gold():
+    gs = load_labels(DEMO / "labels.csv")
+    return gs, {(d, i): y for d, i, y in zip(gs.doc_ids, gs.sent_idx, gs.y)}
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory, gold):
+    """A validation sample of the demo corpus drawn and coded through the CLI, coded as
+    the demo gold labels say (an oracle coder)."""
+    out = tmp_path_factory.mktemp("val") / "val.csv"
+    with open_inputs([DEMO], None) as inp:
+        cands = validation_candidates(inp.store, Scorer(get_lexicon(None)), 120, seed=11)
+    keys = "".join(
+        "".join("y" if v else "n" for v in gold[1][(c.doc_id, c.sent_idx)]) for c in cands
+    )
+    from discourse.cli import main
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr("sys.stdin", io.StringIO(keys))
+    try:
+        code = main(
+            ["label", str(DEMO), "-o", str(out), "--validation", "120", "--seed", "11", "-q"]
+        )
+    finally:
+        mp.undo()
+    assert code == 0
+    return out
+
+
+def test_label_validation_writes_design_columns(coded, gold):
+    with coded.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 120
+    frames = gold[0].frames
+    for col in ("weight", "stratum", "stratum_size", "method", *[f"pred_{f}" for f in frames]):
+        assert col in rows[0]
+    # the rows' weights add up to the corpus's sentences
+    assert sum(float(r["weight"]) for r in rows) == pytest.approx(len(gold[0]))
+    # the recorded calls are the lexicon's
+    pred = lexicon_predict(get_lexicon(None), [r["text"] for r in rows], frames)
+    assert pred.tolist() == [[int(r[f"pred_{f}"]) for f in frames] for r in rows]
+
+
+def test_label_validation_refuses_uncertain(run, tmp_path):
+    r = run("label", DEMO, "-o", tmp_path / "v.csv", "--validation", "10", "--stratify")
+    assert r.code == 1 and r.err.count("\n") == 1 and "--validation" in r.err
+
+
+def test_evaluate_reports_weighted_sensitivity_and_specificity(run, coded):
+    r = run("evaluate", coded, "-f", "json")
+    assert r.code == 0, r.err
+    res = json.loads(r.out)
+    assert res["meta"]["weighted"] is True
+    val = read_validation(coded, load_labels(DEMO / "labels.csv").frames)
+    j = val.frames.index("threat")
+    sens, spec = weighted_rates(val.y[:, j], val.pred[:, j], val.weight)
+    rec = next(x for x in res["rates"] if x["frame"] == "threat" and x["method"] == "lexicon")
+    assert rec["sensitivity"] == pytest.approx(sens) and rec["specificity"] == pytest.approx(spec)
+    assert rec["sensitivity_lo"] <= sens <= rec["sensitivity_hi"]
+    table = run("evaluate", coded)
+    assert "weighted by the sample design" in table.out and "sensitivity" in table.out
+
+
+def test_evaluate_on_a_labels_file_is_unweighted(run):
+    r = run("evaluate", DEMO / "labels.csv", "-f", "csv")
+    assert r.code == 0, r.err
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    gs = load_labels(DEMO / "labels.csv")
+    pred = lexicon_predict(get_lexicon(None), gs.texts, gs.frames)
+    j = gs.frames.index("economic")
+    y, p = gs.y[:, j], pred[:, j]
+    row = next(x for x in rows if x["frame"] == "economic" and x["method"] == "lexicon")
+    assert float(row["sensitivity"]) == pytest.approx(p[y == 1].mean())
+    assert float(row["specificity"]) == pytest.approx(1 - p[y == 0].mean())
+
+
+def test_compare_validation_adds_corrected_fields(run, coded):
+    r = run("compare", DEMO, "--validation", coded, "-f", "json", "--boot", "200")
+    assert r.code == 0, r.err
+    res = json.loads(r.out)
+    corr = res["meta"]["correction"]
+    assert corr["n"] == 120 and corr["method"] == "lexicon" and len(corr["validation_sha256"]) == 64
+    val = read_validation(coded, res["meta"]["frames"])
+    for rec in res["records"]:
+        assert {"corrected", "corrected_lo", "corrected_hi", "correction"} <= set(rec)
+        assert corr["validation_sha256"][:16] in rec["correction"] and "n=120" in rec["correction"]
+        if rec["corrected"] is not None:
+            assert 0 <= rec["corrected_lo"] <= rec["corrected"] <= rec["corrected_hi"] <= 1
+    # a pooled frame's corrected share is Rogan-Gladen on the raw share, by hand
+    rec = next(x for x in res["records"] if "rates=pooled" in x["correction"])
+    j = val.frames.index(rec["frame"])
+    sens, spec = weighted_rates(val.y[:, j], val.pred[:, j], val.weight)
+    assert rec["corrected"] == pytest.approx(rogan_gladen(rec["sentence_share"], sens, spec)[0])
+    table = run("compare", DEMO, "--validation", coded, "--boot", "200", "--no-chart")
+    assert "raw → corrected" in table.out and "→" in table.out
+
+
+def test_compare_validation_errors_are_one_line(run, tmp_path, coded):
+    bad = tmp_path / "bad.csv"
+    text = coded.read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    drop = header.index("pred_threat")
+    rows = list(csv.reader(io.StringIO("\n".join(text))))
+    with bad.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([[c for i, c in enumerate(r) if i != drop] for r in rows])
+    r = run("compare", DEMO, "--validation", bad)
+    assert r.code == 1 and r.err.count("\n") == 1 and "pred_threat" in r.err
+    r = run("compare", DEMO, "--validation", DEMO / "labels.csv")
+    assert r.code == 1 and r.err.count("\n") == 1 and "prediction column" in r.err
+    r = run("compare", DEMO, "--validation", tmp_path / "missing.csv")
+    assert r.code == 1 and "not found" in r.err
+
+
+def test_compare_refuses_a_sample_of_another_method(run, tmp_path, coded):
+    other = tmp_path / "clf.csv"
+    other.write_text(coded.read_text(encoding="utf-8").replace(",lexicon,", ",classifier,"))
+    r = run("compare", DEMO, "--validation", other)
+    assert r.code == 1 and "validates the method 'classifier'" in r.err
