@@ -132,6 +132,16 @@ MethodOpt = Annotated[
 ]
 
 
+ValidationOpt = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="GOLD.csv",
+        help="A coded validation sample of the method ('discourse label --validation N'): "
+        "adds sentence shares corrected for the method's errors, with 95% intervals.",
+    ),
+]
+
+
 def _scorer(lex, model_path, method: str, quiet: bool):
     from discourse.scoring import Scorer
 
@@ -819,14 +829,7 @@ def compare(
         str,
         typer.Option(help="Multiple-comparison correction for --pairwise: holm, bh or none."),
     ] = "holm",
-    validation: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="GOLD.csv",
-            help="A coded validation sample of the method ('discourse label --validation N'): "
-            "adds sentence shares corrected for the method's errors, with 95% intervals.",
-        ),
-    ] = None,
+    validation: ValidationOpt = None,
     fmt: FormatOpt = "table",
     chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
     raw_csv: RawCsvOpt = False,
@@ -1152,6 +1155,7 @@ def report(
     ] = 4,
     boot: Annotated[int, typer.Option(help="Bootstrap resamples for intensity intervals.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = 20260804,
+    validation: ValidationOpt = None,
     raw_csv: RawCsvOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -1185,6 +1189,7 @@ def report(
             trailing=trailing,
             n_boot=boot,
             seed=seed,
+            validation=validation,
             **_model_options(model, method, quiet),
         )
     finally:

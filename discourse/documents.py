@@ -22,7 +22,16 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from discourse.report import num_ci, p_text, pct, pct_ci, table_text
+from discourse.report import (
+    CORRECTED_TITLE,
+    corrected_basis,
+    corrected_cell,
+    num_ci,
+    p_text,
+    pct,
+    pct_ci,
+    table_text,
+)
 
 if TYPE_CHECKING:
     from discourse.weekly import ReportData
@@ -345,6 +354,25 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
     return table_text(recs, columns=cols, fmt="github", headers=[_md_cell(h) for h in headers])
 
 
+def corrected_md(data: ReportData) -> list[str]:
+    """Raw and corrected sentence shares side by side (with ``--validation``), else nothing."""
+    corr = data.compare_meta.get("correction")
+    if not corr:
+        return []
+    keys = list(data.by)
+    groups: dict[tuple, dict[str, dict]] = {}
+    for r in data.records:
+        groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
+    rows = [
+        [*[Data(v) if k == "source" else v for k, v in zip(keys, key)],
+         *[corrected_cell(per.get(f)) for f in data.frames]]
+        for key, per in groups.items()
+    ]  # fmt: skip
+    out = [f"### {CORRECTED_TITLE}", "", _md_table([*keys, *data.frames], rows), ""]
+    out += [md_escape(corrected_basis(corr)), ""]
+    return out + [f"> Note: {md_escape(n)}" for n in corr.get("notes", [])] + [""]
+
+
 def render_markdown(data: ReportData) -> str:
     """The report for a mail client: headline findings first, then the comparison table,
     then the evidence (distinctive terms, example sentences with matches in **bold**),
@@ -400,6 +428,7 @@ def render_markdown(data: ReportData) -> str:
             "",
             _md_table(headers, rate),
             "",
+            *corrected_md(data),
             "### Across outlets: chi-square test of independence on presence, Cramér's V",
             "",
             _md_table(test_headers(data), tests),

@@ -980,29 +980,42 @@ def corrected_section(
     for r in records:
         groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
 
-    def cell(r: dict) -> str:
-        raw = pct(r.get("sentence_share"), 1)
-        if r.get("corrected") is None:
-            return f"{raw} → –"
-        ci = f"[{100 * r['corrected_lo']:.0f}–{100 * r['corrected_hi']:.0f}]"
-        flag = " !" if r.get("corrected_unstable") else ""
-        return f"{raw} → {pct(r['corrected'], 1)} {ci}{flag}"
-
-    rows = [[*key, *[cell(per[f]) for f in frames]] for key, per in groups.items()]
-    title = (
-        "Sentence share: raw → corrected for the method's errors [bootstrap 95% CI over "
-        "articles and the validation sample]"
-    )
+    rows = [[*key, *[corrected_cell(per[f]) for f in frames]] for key, per in groups.items()]
     out = [
-        ("## " if fmt == "md" else "") + title,
+        ("## " if fmt == "md" else "") + CORRECTED_TITLE,
         "",
         tabulate(rows, headers=[*keys, *frames], tablefmt=tf, disable_numparse=True),
         "",
+        corrected_basis(corr),
+    ]
+    out += [f"note: {n}" for n in corr.get("notes", [])]
+    return [*out, ""]
+
+
+CORRECTED_TITLE = (
+    "Sentence share: raw → corrected for the method's errors [bootstrap 95% CI over "
+    "articles and the validation sample]"
+)
+
+
+def corrected_cell(r: dict | None) -> str:
+    """``10.2% → 31.5% [18–61]`` (``!`` appended when unstable)."""
+    if r is None:
+        return "–"
+    raw = pct(r.get("sentence_share"), 1)
+    if r.get("corrected") is None:
+        return f"{raw} → –"
+    ci = f"[{100 * r['corrected_lo']:.0f}–{100 * r['corrected_hi']:.0f}]"
+    flag = " !" if r.get("corrected_unstable") else ""
+    return f"{raw} → {pct(r['corrected'], 1)} {ci}{flag}"
+
+
+def corrected_basis(corr: dict) -> str:
+    """One sentence: what the corrected figures rest on and which figure findings rest on."""
+    return (
         f"Corrected with {corr.get('n')} validated sentences ({corr.get('validation')}, "
         f"sha256 {str(corr.get('validation_sha256', ''))[:12]}, method {corr.get('method')}). "
         "Findings about shares rest on the corrected figures; "
         f"! marks unstable ones (sensitivity + specificity − 1 < {corr.get('unstable_below')}), "
-        "which rest on neither: code more sentences.",
-    ]
-    out += [f"note: {n}" for n in corr.get("notes", [])]
-    return [*out, ""]
+        "which rest on neither: code more sentences."
+    )

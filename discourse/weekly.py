@@ -65,6 +65,9 @@ COMPARE_COLUMNS = (
     "cramers_v",
     "test_note",
 )
+CORRECTED_COLUMNS = (
+    "corrected", "corrected_lo", "corrected_hi", "corrected_unstable", "correction",
+)  # fmt: skip
 _PROV_COLUMNS = ("lexicon", "lexicon_version", "lexicon_hash")
 _TREND_KEYS = (
     "source",
@@ -294,6 +297,7 @@ def build_report(
     now: datetime | None = None,
     model=None,
     method: str = "lexicon",
+    validation: str | os.PathLike | None = None,
 ) -> ReportData:
     """Gather one report's data from ``store``.
 
@@ -353,8 +357,9 @@ def build_report(
 
     # 2. the comparison: exactly what `discourse compare` computes
     cmp, cmeta = api.compare_sources(
-        inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed, progress=progress_cmp, scorer=scorer
-    )
+        inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed, progress=progress_cmp,
+        scorer=scorer, validation=validation,
+    )  # fmt: skip
 
     # 3. per-article rows (from the cache on a file store)
     articles = [article_row(sc, frames) for sc in api.scores(inputs, scorer, sel)]
@@ -825,7 +830,8 @@ def render_files(data: ReportData, raw_csv: bool = False) -> dict[str, str]:
 
     prov = {k: data.provenance.get(k) for k in _PROV_COLUMNS}
     lead = {"period": data.period.label}
-    cols = ["period", *data.by, *COMPARE_COLUMNS, *_PROV_COLUMNS]
+    corrected = CORRECTED_COLUMNS if data.compare_meta.get("correction") else ()
+    cols = ["period", *data.by, *COMPARE_COLUMNS, *corrected, *_PROV_COLUMNS]
     frame_rows = [{**lead, **r, **prov} for r in data.records]
     art_cols = ["period", *_article_columns(data.frames), *_PROV_COLUMNS]
     art_rows = [{**lead, **r, **prov} for r in data.articles]

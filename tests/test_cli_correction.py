@@ -136,3 +136,24 @@ def test_compare_refuses_a_sample_of_another_method(run, tmp_path, coded):
     other.write_text(coded.read_text(encoding="utf-8").replace(",lexicon,", ",classifier,"))
     r = run("compare", DEMO, "--validation", other)
     assert r.code == 1 and "validates the method 'classifier'" in r.err
+
+
+def test_report_validation_shows_raw_and_corrected(run, tmp_path, coded):
+    r = run("report", DEMO, "--validation", coded, "-o", tmp_path / "rep", "--boot", "200", "-q")
+    assert r.code == 0, r.err
+    folder = tmp_path / "rep" / "all"
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    assert "raw → corrected" in md and "Findings about shares rest on the corrected" in md
+    with (folder / "frames_by_source.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(r["correction"].startswith("estimator=acc;method=lexicon") for r in rows)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert "corrected" in json.dumps(summary)
+    # the same figures as compare
+    cmp = json.loads(run("compare", DEMO, "--validation", coded, "-f", "json", "--boot", "200").out)
+    by_key = {(x["source"], x["frame"]): x["corrected"] for x in cmp["records"]}
+    for row in rows:
+        want = by_key[(row["source"], row["frame"])]
+        assert (row["corrected"] == "" and want is None) or float(
+            row["corrected"]
+        ) == pytest.approx(want)
