@@ -195,7 +195,7 @@ def compare_sources(
     if val is not None:
         fixed = corr.corrected_shares(collector.counts(), val, n_boot=n_boot, seed=seed)
         corr.attach(cmp.records, fixed, val, by)
-        meta["correction"] = corr.correction_meta(val, fixed)
+        meta["corrected_with"] = corr.correction_meta(val, fixed)
     return cmp, meta
 
 
@@ -242,7 +242,7 @@ def hit_char_spans(
 
 def explain_lines(score: ArticleScore, scorer: Scorer, color: bool) -> list[str]:
     """Every matched span highlighted in its sentence, with the frame and term that fired."""
-    from discourse.report import highlight
+    from discourse.terminal import highlight
 
     a = score.article
     head = f"== [{a.id}] {a.source} · {a.day or 'undated'} · {a.title}"

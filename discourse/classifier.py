@@ -37,7 +37,6 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +52,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from discourse import __version__
+from discourse.dates import now_utc
 from discourse.errors import InputError, ModelError
 from discourse.lexicon import Frame, Lexicon, Matcher, load_lexicon
 from discourse.tokenize import WordTokenizer, normalize
@@ -1247,7 +1247,7 @@ def save_model(model: FrameClassifier, path: str | os.PathLike, card: dict | Non
     body = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": now_utc().isoformat(timespec="seconds"),
         "versions": versions(),
         "model_sha256": model.model_sha256,
         "npz_sha256": hashlib.sha256(npz).hexdigest(),
@@ -1655,7 +1655,7 @@ def build_card(
         "format_version": FORMAT_VERSION,
         "model_hash": model.model_hash,
         "model_sha256": model.model_sha256,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": now_utc().isoformat(timespec="seconds"),
         "frames": list(model.frames_),
         "training_data": {
             "kind": "weak supervision: sentences labelled by the lexicon"

@@ -101,7 +101,7 @@ MinCountOpt = Annotated[
 
 
 def _progress(label: str, quiet: bool):
-    from discourse.report import Progress
+    from discourse.terminal import Progress
 
     return Progress(label, enabled=None if not quiet else False)
 
@@ -180,7 +180,7 @@ def _check_format(fmt: str, allowed=("table", "csv", "json", "jsonl", "md")) -> 
 
 
 def _out(text: str) -> None:
-    from discourse.report import write
+    from discourse.terminal import write
 
     write(text)
 
@@ -236,8 +236,8 @@ def ingest(
     """
     from discourse.ingest import IngestOptions
     from discourse.ingest import ingest as do_ingest
-    from discourse.report import Progress
     from discourse.store import FileLock, default_db_path, open_store
+    from discourse.terminal import Progress
 
     opts = IngestOptions(
         source=source,
@@ -286,7 +286,7 @@ def fetch(
     Example: discourse fetch --feeds feeds.toml --db news.db --dry-run
     """
     from discourse.fetch import fetch_feeds
-    from discourse.report import to_json
+    from discourse.formats import to_json
     from discourse.store import FileLock, default_db_path, open_store
 
     _check_format(fmt, ("text", "json"))
@@ -330,7 +330,7 @@ def corpus_list(
     Example: discourse corpus list --source "Harmony Daily" --limit 10
     """
     from discourse.api import check_sources, selection
-    from discourse.report import render_records
+    from discourse.formats import render_records
     from discourse.store import open_store
 
     _check_format(fmt)
@@ -347,7 +347,7 @@ def corpus_stats(db: DbOpt = None, fmt: FormatOpt = "table") -> None:
 
     Example: discourse corpus stats
     """
-    from discourse.report import render_records
+    from discourse.formats import render_records
     from discourse.store import open_store
 
     _check_format(fmt)
@@ -378,7 +378,7 @@ def corpus_show(
     """
     from dataclasses import asdict
 
-    from discourse.report import to_json
+    from discourse.formats import to_json
     from discourse.store import open_store
 
     _check_format(fmt, ("text", "json"))
@@ -419,7 +419,7 @@ def corpus_export(
     from dataclasses import asdict
 
     from discourse.api import check_sources, selection
-    from discourse.report import csv_text, to_json
+    from discourse.formats import csv_text, to_json
     from discourse.store import open_store
 
     _check_format(fmt, ("csv", "jsonl"))
@@ -463,7 +463,7 @@ def tokens(
     Example: discourse tokens corpora/demo/meridian-wire/2026-08-04-wang-lavrov-moscow-talks.md
     """
     from discourse.api import read_one_text
-    from discourse.report import to_json
+    from discourse.formats import to_json
     from discourse.tokenize import Tokenizer
 
     _check_format(fmt, ("text", "json"))
@@ -519,7 +519,7 @@ def lexicon_show(
     from dataclasses import asdict
 
     from discourse.api import get_lexicon
-    from discourse.report import table_text, to_json
+    from discourse.formats import table_text, to_json
 
     _check_format(fmt, ("text", "json"))
     lex = get_lexicon(lexicon)
@@ -664,7 +664,7 @@ def lexicon_stats(
     """
     from discourse import evidence
     from discourse.api import get_lexicon, open_selected
-    from discourse.report import render_lexicon_stats
+    from discourse.render import render_lexicon_stats
 
     _check_format(fmt)
     lex = get_lexicon(lexicon)
@@ -701,7 +701,7 @@ def lexicon_suggest(
     """
     from discourse import evidence
     from discourse.api import get_lexicon, open_selected
-    from discourse.report import render_suggest
+    from discourse.render import render_suggest
 
     _check_format(fmt)
     sizes = evidence.parse_ngram(ngram)
@@ -744,8 +744,9 @@ def score(
     Example: discourse score corpora/demo/harmony-daily --explain
     """
     from discourse.api import explain_lines, get_lexicon, open_selected
-    from discourse.report import render_records, to_json, use_color
+    from discourse.formats import render_records, to_json
     from discourse.scoring import article_row, sentence_rows
+    from discourse.terminal import use_color
 
     _check_format(fmt)
     if by not in ("article", "sentence"):
@@ -842,8 +843,9 @@ def compare(
     Example: discourse compare corpora/demo --by source,month
     """
     from discourse.api import compare_sources, get_lexicon, open_inputs, parse_by, selection
-    from discourse.report import Progress, render_compare, render_compare_pairwise
+    from discourse.render import render_compare, render_compare_pairwise
     from discourse.stats import CORRECTIONS, pairwise_from_records
+    from discourse.terminal import Progress
 
     _check_format(fmt)
     if boot < 100:
@@ -960,7 +962,7 @@ def keyness(
     """
     from discourse import evidence
     from discourse.api import get_lexicon, open_inputs, selection
-    from discourse.report import render_keyness
+    from discourse.render import render_keyness
 
     _check_format(fmt)
     sizes = evidence.parse_ngram(ngram)
@@ -1029,7 +1031,8 @@ def kwic(
     """
     from discourse import evidence
     from discourse.api import get_lexicon, open_selected
-    from discourse.report import render_kwic, use_color
+    from discourse.render import render_kwic
+    from discourse.terminal import use_color
 
     _check_format(fmt)
     lex = get_lexicon(lexicon) if pattern.strip().lower().startswith("frame:") else None
@@ -1096,7 +1099,7 @@ def trend(
     """
     from discourse import evidence
     from discourse.api import get_lexicon, open_selected
-    from discourse.report import render_trend
+    from discourse.render import render_trend
 
     _check_format(fmt)
     lex = get_lexicon(lexicon)
@@ -1274,7 +1277,7 @@ def train(
     from discourse.api import get_lexicon
     from discourse.classifier import CIRCULAR_WARNING, cv_records
     from discourse.classifier import train as do_train
-    from discourse.report import render_records, to_json
+    from discourse.formats import render_records, to_json
 
     _check_format(fmt)
     if from_lexicon and labels is not None:
@@ -1373,7 +1376,8 @@ def evaluate(
     from discourse.api import get_lexicon
     from discourse.classifier import eval_records, load_model
     from discourse.classifier import evaluate as do_evaluate
-    from discourse.report import render_evaluation, render_records, to_json
+    from discourse.formats import render_records, to_json
+    from discourse.render import render_evaluation
 
     _check_format(fmt)
     if errors < 0:

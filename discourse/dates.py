@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 from discourse.errors import InputError
 
 _REL_RE = re.compile(r"^(\d+)\s*([dwmy])$")
 _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def now_utc() -> datetime:
+    """The current time in UTC, or ``$SOURCE_DATE_EPOCH`` when set (reproducible output).
+
+    Returns
+    -------
+    datetime
+        A timezone-aware datetime, truncated to whole seconds by its callers.
+
+    Examples
+    --------
+    >>> import os; os.environ["SOURCE_DATE_EPOCH"] = "0"
+    >>> now_utc().isoformat()
+    '1970-01-01T00:00:00+00:00'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise InputError(
+                f"SOURCE_DATE_EPOCH {epoch!r} is not a number of seconds since 1970; "
+                "unset it or give e.g. 1764547200"
+            ) from None
+    return datetime.now(timezone.utc)
 
 
 def parse_article_date(value) -> str | None:

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from discourse.report import (
+from discourse.formats import (
     CORRECTED_TITLE,
     corrected_basis,
     corrected_cell,
@@ -356,7 +356,7 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
 
 def corrected_md(data: ReportData) -> list[str]:
     """Raw and corrected sentence shares side by side (with ``--validation``), else nothing."""
-    corr = data.compare_meta.get("correction")
+    corr = data.compare_meta.get("corrected_with")
     if not corr:
         return []
     keys = list(data.by)

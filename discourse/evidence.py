@@ -7,7 +7,7 @@ gathers counts, and hands them to the pure functions in :mod:`discourse.stats`.
 Each returns an :class:`Evidence`: flat records (one dict per row, JSON-safe:
 missing values are ``None``), a ``meta`` dict (provenance, the rule that was
 applied, notes for the user) and, where one table is not enough, named extra
-``tables``. Rendering is left to :mod:`discourse.report`.
+``tables``. Rendering is left to :mod:`discourse.render`.
 
 * :func:`keyness` — log-odds ratio with informative Dirichlet prior per source
   (each against the rest, or against one other), unigrams and bigrams, optionally

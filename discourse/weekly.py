@@ -29,17 +29,17 @@ import shutil
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from discourse import __version__, api
 from discourse import evidence as ev
 from discourse import stats as st
-from discourse.dates import period_of, week_bounds
+from discourse.dates import now_utc, period_of, week_bounds
 from discourse.errors import InputError, StoreError
+from discourse.formats import csv_text, to_json
 from discourse.lexicon import Lexicon
 from discourse.models import Article, ArticleScore
-from discourse.report import csv_text, to_json
 from discourse.scoring import Scorer, ScoreStats, article_row
 from discourse.store import FileLock, Selection, Store
 
@@ -309,7 +309,7 @@ def build_report(
     rule (periods of ``trend_by``); the charts show ``history`` periods before
     the report period. ``progress`` is called with the number of articles
     done; if it has a ``total`` attribute that is None (a
-    :class:`discourse.report.Progress`), it is set to the number of articles
+    :class:`discourse.terminal.Progress`), it is set to the number of articles
     to go through.
 
     On a file store, scores come from the store's score cache where present
@@ -432,7 +432,7 @@ def build_report(
         "trend_by": trend_by,
         "trend_window": trailing,
         "trend_rule": tr.meta.get("rule"),
-        "generated_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "generated_at": (now or now_utc()).isoformat(timespec="seconds"),
     }
     notes = []
     if cmp.n_articles == 0:
@@ -830,7 +830,7 @@ def render_files(data: ReportData, raw_csv: bool = False) -> dict[str, str]:
 
     prov = {k: data.provenance.get(k) for k in _PROV_COLUMNS}
     lead = {"period": data.period.label}
-    corrected = CORRECTED_COLUMNS if data.compare_meta.get("correction") else ()
+    corrected = CORRECTED_COLUMNS if data.compare_meta.get("corrected_with") else ()
     cols = ["period", *data.by, *COMPARE_COLUMNS, *corrected, *_PROV_COLUMNS]
     frame_rows = [{**lead, **r, **prov} for r in data.records]
     art_cols = ["period", *_article_columns(data.frames), *_PROV_COLUMNS]

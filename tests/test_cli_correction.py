@@ -98,7 +98,7 @@ def test_compare_validation_adds_corrected_fields(run, coded):
     r = run("compare", DEMO, "--validation", coded, "-f", "json", "--boot", "200")
     assert r.code == 0, r.err
     res = json.loads(r.out)
-    corr = res["meta"]["correction"]
+    corr = res["meta"]["corrected_with"]
     assert corr["n"] == 120 and corr["method"] == "lexicon" and len(corr["validation_sha256"]) == 64
     val = read_validation(coded, res["meta"]["frames"])
     for rec in res["records"]:

@@ -1,231 +1,36 @@
-"""Rendering: terminal tables (tabulate), CSV, JSON, JSON Lines, Markdown; sole user of tabulate.
+"""Per-command renderers: a command's results as table, CSV, JSON, JSON Lines or Markdown.
 
-Rules: JSON is strict (no NaN or Infinity: missing values are ``null``); CSV
-cells that a spreadsheet would run as a formula are neutralized unless
-``raw_csv``; colour only on a terminal and never when ``NO_COLOR`` is set.
+Built on :mod:`discourse.formats`; the library never imports this module.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
-import os
 import re
 import shutil
-import sys
 import textwrap
-from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from collections.abc import Sequence
 
-from tabulate import tabulate
-
-DATA_FORMATS = ("table", "csv", "json", "jsonl", "md")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-# ------------------------------------------------------------------- primitives
-
-
-def clean(value: Any) -> Any:
-    """Make a value JSON-safe: NaN/Inf -> None, recursively."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    return value
-
-
-def to_json(obj: Any, indent: int | None = 2) -> str:
-    return json.dumps(clean(obj), ensure_ascii=False, indent=indent, allow_nan=False)
-
-
-def safe_cell(value: Any) -> Any:
-    """Neutralize a text cell a spreadsheet would treat as a formula (prefix a quote)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_text(
-    records: Sequence[dict], columns: Sequence[str] | None = None, raw: bool = False
-) -> str:
-    cols = list(columns) if columns else _columns(records)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(cols)
-    for r in records:
-        row = []
-        for c in cols:
-            v = r.get(c)
-            v = "" if v is None else v
-            if isinstance(v, float) and not math.isfinite(v):
-                v = ""
-            row.append(v if raw else safe_cell(v))
-        w.writerow(row)
-    return buf.getvalue()
-
-
-def _columns(records: Sequence[dict]) -> list[str]:
-    cols: list[str] = []
-    seen = set()
-    for r in records:
-        for k in r:
-            if k not in seen:
-                seen.add(k)
-                cols.append(k)
-    return cols
-
-
-def table_text(
-    records: Sequence[dict],
-    columns: Sequence[str] | None = None,
-    fmt: str = "simple",
-    floatfmt: str = ".3g",
-    headers: Sequence[str] | None = None,
-) -> str:
-    if not records:
-        return "(no rows)"
-    cols = list(columns) if columns else _columns(records)
-    rows = [[_cell(r.get(c)) for c in cols] for r in records]
-    return tabulate(
-        rows, headers=list(headers or cols), tablefmt=fmt, floatfmt=floatfmt, disable_numparse=False
-    )
-
-
-def _cell(v: Any) -> Any:
-    if v is None:
-        return ""
-    if isinstance(v, float) and not math.isfinite(v):
-        return ""
-    return v
-
-
-def render_records(
-    records: Sequence[dict],
-    fmt: str,
-    columns: Sequence[str] | None = None,
-    meta: dict | None = None,
-    raw_csv: bool = False,
-    table_columns: Sequence[str] | None = None,
-) -> str:
-    """Render flat records in a data format (``table|csv|json|jsonl|md``)."""
-    if fmt == "csv":
-        return csv_text(records, columns, raw=raw_csv)
-    if fmt == "json":
-        return to_json({"meta": meta or {}, "records": list(records)}) + "\n"
-    if fmt == "jsonl":
-        return "".join(to_json(r, indent=None) + "\n" for r in records)
-    if fmt == "md":
-        return table_text(records, table_columns or columns, fmt="github") + "\n"
-    return table_text(records, table_columns or columns) + "\n"
-
-
-def write(text: str, out: IO[str] | None = None) -> None:
-    out = out or sys.stdout
-    try:
-        out.write(text)
-        out.flush()
-    except BrokenPipeError:  # e.g. piped into head
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(0) from None
-
-
-# ----------------------------------------------------------------------- colour
-
-
-def use_color(stream: IO[str] | None = None) -> bool:
-    stream = stream or sys.stdout
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    return hasattr(stream, "isatty") and stream.isatty()
-
-
-def highlight(text: str, spans: Iterable[tuple[int, int]], color: bool) -> str:
-    """Mark character spans: bold reverse on a terminal, ``[[...]]`` otherwise."""
-    out, pos = [], 0
-    for a, b in sorted(spans):
-        if a < pos:
-            continue
-        out.append(text[pos:a])
-        seg = text[a:b]
-        out.append(f"\x1b[1;7m{seg}\x1b[0m" if color else f"[[{seg}]]")
-        pos = b
-    out.append(text[pos:])
-    return "".join(out)
-
-
-# ------------------------------------------------------------------- progress
-
-
-class Progress:
-    """A one-line progress counter on stderr, only on a terminal and when not quiet."""
-
-    def __init__(self, label: str, total: int | None = None, enabled: bool | None = None) -> None:
-        self.label = label
-        self.total = total
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self._shown = False
-
-    def __call__(self, done: int) -> None:
-        if not self.enabled:
-            return
-        if self.total:
-            pct = 100 * done / self.total
-            width = 30
-            fill = int(width * min(done, self.total) / self.total)
-            bar = "█" * fill + "░" * (width - fill)
-            msg = f"\r{self.label} {bar} {done}/{self.total} ({pct:.0f}%)"
-        else:
-            msg = f"\r{self.label} {done}"
-        sys.stderr.write(msg)
-        sys.stderr.flush()
-        self._shown = True
-
-    def close(self) -> None:
-        if self._shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
-# --------------------------------------------------------------- formatting
-
-
-def pct(x: float | None, digits: int = 0) -> str:
-    return "–" if x is None else f"{100 * x:.{digits}f}%"
-
-
-def pct_ci(x: float | None, lo: float | None, hi: float | None) -> str:
-    if x is None:
-        return "–"
-    return f"{100 * x:.0f}% [{100 * lo:.0f}–{100 * hi:.0f}]"
-
-
-def pct1_ci(x: float | None, lo: float | None, hi: float | None) -> str:
-    """A share and its interval in percent with one decimal: ``36.3% [30.3–42.7]``."""
-    if x is None or lo is None or hi is None:
-        return "–" if x is None else f"{100 * x:.1f}%"
-    return f"{100 * x:.1f}% [{100 * lo:.1f}–{100 * hi:.1f}]"
-
-
-def num_ci(x: float | None, lo: float | None, hi: float | None, digits: int = 1) -> str:
-    if x is None:
-        return "–"
-    if lo is None or hi is None:
-        return f"{x:.{digits}f}"
-    return f"{x:.{digits}f} [{lo:.{digits}f}–{hi:.{digits}f}]"
-
-
-def p_text(p: float | None) -> str:
-    if p is None:
-        return "–"
-    if p < 0.001:
-        return "<0.001"
-    return f"{p:.3f}"
+from discourse.formats import (
+    CORRECTED_TITLE,
+    clip_left,
+    clip_right,
+    corrected_basis,
+    corrected_cell,
+    grid,
+    md_escape_cell,
+    num,
+    num_ci,
+    p_text,
+    pct,
+    pct1_ci,
+    pct_ci,
+    render_records,
+    signed_pp,
+    sparkline,
+    table_text,
+    to_json,
+)
+from discourse.terminal import highlight
 
 
 def provenance_line(meta: dict) -> str:
@@ -304,7 +109,7 @@ def render_compare(
     out += [
         ("## " if fmt == "md" else "") + title,
         "",
-        tabulate(prev_rows, headers=headers, tablefmt=tf, disable_numparse=True),
+        grid(prev_rows, headers=headers, tablefmt=tf, disable_numparse=True),
         "",
     ]
     title = (
@@ -314,7 +119,7 @@ def render_compare(
     out += [
         ("## " if fmt == "md" else "") + title,
         "",
-        tabulate(rate_rows, headers=headers, tablefmt=tf, disable_numparse=True),
+        grid(rate_rows, headers=headers, tablefmt=tf, disable_numparse=True),
         "",
     ]
     period_keys = [k for k in keys if k != "source"]
@@ -333,13 +138,13 @@ def render_compare(
                 t["test_note"],
             ]
         )
-    if meta.get("correction"):
-        out += corrected_section(cmp_records, frames, keys, meta["correction"], fmt)
+    if isinstance(meta.get("corrected_with"), dict):
+        out += corrected_section(cmp_records, frames, keys, meta["corrected_with"], fmt)
     title = "Across sources: chi-square test of independence on presence, Cramér's V"
     out += [
         ("## " if fmt == "md" else "") + title,
         "",
-        tabulate(
+        grid(
             test_rows,
             headers=[*period_keys, "frame", "sources", "chi-square", "p", "V", "note"],
             tablefmt=tf,
@@ -393,29 +198,6 @@ def _evidence_machine(
     return None
 
 
-def _num(x: float | None, digits: int = 1) -> str:
-    return "–" if x is None else f"{x:.{digits}f}"
-
-
-def _signed_pp(x: float | None) -> str:
-    return "–" if x is None else f"{x:+.0f}"
-
-
-def _clip_left(text: str, width: int) -> str:
-    """The last ``width`` characters, with '…' when cut; right-aligned."""
-    if width <= 0:
-        return ""
-    if len(text) > width:
-        text = "…" + text[len(text) - width + 1 :]
-    return text.rjust(width)
-
-
-def _clip_right(text: str, width: int) -> str:
-    if width <= 0:
-        return ""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 # ------------------------------------------------------------------------ keyness
 
 
@@ -443,15 +225,15 @@ def render_keyness(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
                 r["term"],
                 r["count"],
                 r["count_vs"],
-                _num(r["per_1k"], 2),
-                _num(r["per_1k_vs"], 2),
-                _num(r["log_odds"], 2),
-                _num(r["z"], 2),
+                num(r["per_1k"], 2),
+                num(r["per_1k_vs"], 2),
+                num(r["log_odds"], 2),
+                num(r["z"], 2),
             ]
             for r in rows
         ]
         headers = ["#", "term", "count", "count vs", "per 1k", "per 1k vs", "log-odds", "z"]
-        out += [tabulate(table, headers=headers, tablefmt=tf, disable_numparse=True), ""]
+        out += [grid(table, headers=headers, tablefmt=tf, disable_numparse=True), ""]
     out.append("z > 1.96: the difference would be unusual by chance (about p < 0.05 each).")
     return "\n".join(out) + "\n"
 
@@ -483,14 +265,14 @@ def render_kwic(
                 r["source"],
                 r["date"] or "",
                 r["id"],
-                _md_cell(r["left"]),
-                f"**{_md_cell(r['keyword'])}**",
-                _md_cell(r["right"]),
+                md_escape_cell(r["left"]),
+                f"**{md_escape_cell(r['keyword'])}**",
+                md_escape_cell(r["right"]),
             ]
             for r in records
         ]
         head = [_heading(provenance_line(meta), fmt, 1), "", ""]
-        table = tabulate(
+        table = grid(
             rows,
             headers=["source", "date", "id", "left", "keyword", "right"],
             tablefmt="github",
@@ -509,35 +291,14 @@ def render_kwic(
     rw = ctx - lw
     lines = []
     for r in records:
-        word = _clip_right(r["keyword"], kw)
+        word = clip_right(r["keyword"], kw)
         shown = highlight(word, [(0, len(word))], True) if color else word
         lines.append(
-            f"{_clip_right(r['source'], sw):<{sw}} {r['date'] or '':<10} {r['id']:>{iw}}  "
-            f"{_clip_left(r['left'].strip(), lw)}  {shown}{' ' * (kw - len(word))}  "
-            f"{_clip_right(r['right'].strip(), rw)}".rstrip()
+            f"{clip_right(r['source'], sw):<{sw}} {r['date'] or '':<10} {r['id']:>{iw}}  "
+            f"{clip_left(r['left'].strip(), lw)}  {shown}{' ' * (kw - len(word))}  "
+            f"{clip_right(r['right'].strip(), rw)}".rstrip()
         )
     return "\n".join(lines) + "\n"
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("*", "\\*")
-
-
-# -------------------------------------------------------------------------- trend
-
-_SPARK = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: Sequence[float | None], top: float = 1.0) -> str:
-    """One character per value: ▁ (0) to █ (``top``); '·' for a missing value."""
-    out = []
-    for v in values:
-        if v is None:
-            out.append("·")
-        else:
-            share = 0.0 if top <= 0 else max(0.0, min(1.0, v / top))
-            out.append(_SPARK[min(len(_SPARK) - 1, int(share * len(_SPARK)))])
-    return "".join(out)
 
 
 def render_trend(
@@ -570,7 +331,7 @@ def render_trend(
     ]
     if fmt == "md":
         rows = [_trend_row(r) for r in records]
-        return "\n".join(out) + "\n" + tabulate(rows, headers=cols, tablefmt=tf) + "\n"
+        return "\n".join(out) + "\n" + grid(rows, headers=cols, tablefmt=tf) + "\n"
     frames = list(dict.fromkeys(r["frame"] for r in records))
     if chart:
         by = meta.get("by", "period")
@@ -603,7 +364,7 @@ def render_trend(
                 h = sum(r["hits"] for r in series)
                 t = sum(r["tokens"] for r in series)
                 all_prev = pct(k / m if m else None)
-                all_rate = _num(1000.0 * h / t if t else None)
+                all_rate = num(1000.0 * h / t if t else None)
                 out.append(
                     f"  {s:<{sw}}  {prev:<{max(n, 10)}}  {all_prev:>4}   "
                     f"{rate:<{max(n, 6)}}  {all_rate:>5}"
@@ -619,7 +380,7 @@ def render_trend(
     if flagged:
         out.append(_heading("Periods that depart from their trailing baseline", fmt))
         out.append("")
-        out.append(tabulate([_trend_row(r) for r in flagged], headers=cols, tablefmt=tf))
+        out.append(grid([_trend_row(r) for r in flagged], headers=cols, tablefmt=tf))
     else:
         out.append("No period departs from its trailing baseline.")
     return "\n".join(out) + "\n"
@@ -633,7 +394,7 @@ def _trend_row(r: dict) -> list:
         r["n_articles"],
         r["n_present"],
         pct(r["prevalence"]),
-        _num(r["per_1k"]),
+        num(r["per_1k"]),
         pct(r["baseline_rate"]),
         p_text(r["p_value"]),
         {"up": "▲ up", "down": "▼ down"}.get(r["flag"], r["note"]),
@@ -674,8 +435,8 @@ def pairwise_section(records: list[dict], meta: dict, fmt: str) -> str:
             r["source_b"],
             pct(r["prevalence_a"]),
             pct(r["prevalence_b"]),
-            f"{_signed_pp(r['diff_pp'])} [{_signed_pp(r['diff_lo_pp'])}, "
-            f"{_signed_pp(r['diff_hi_pp'])}]"
+            f"{signed_pp(r['diff_pp'])} [{signed_pp(r['diff_lo_pp'])}, "
+            f"{signed_pp(r['diff_hi_pp'])}]"
             if r["diff_pp"] is not None
             else "–",
             r["test"],
@@ -686,7 +447,7 @@ def pairwise_section(records: list[dict], meta: dict, fmt: str) -> str:
         for r in records
     ]
     headers = [*period, "frame", "A", "B", "A %", "B %", "diff pp [95% CI]", "test", "p", p_adj]
-    lines.append(tabulate(rows, headers=[*headers, "note"], tablefmt=tf, disable_numparse=True))
+    lines.append(grid(rows, headers=[*headers, "note"], tablefmt=tf, disable_numparse=True))
     return "\n".join(lines)
 
 
@@ -765,7 +526,7 @@ def render_lexicon_stats(
     ]
     headers = ["frame", "term", "hits", "articles", "% articles", "sources", "most in", "status"]
     out += [
-        tabulate(rows, headers=headers, tablefmt=tf, disable_numparse=True)
+        grid(rows, headers=headers, tablefmt=tf, disable_numparse=True)
         if rows
         else "(no term fires)",
         "",
@@ -802,7 +563,7 @@ def render_lexicon_stats(
             for o in overlap
         ]
         out.append(
-            tabulate(
+            grid(
                 rows,
                 headers=["frame A", "term A", "frame B", "term B", "spans", "articles"],
                 tablefmt=tf,
@@ -824,7 +585,7 @@ def excerpt(text: str, phrase: str, width: int) -> str:
     words = [re.escape(w) for w in phrase.split()]
     m = re.search(r"(?<!\w)" + r"\W+".join(words) + r"(?!\w)", text, re.IGNORECASE)
     if m is None:
-        return _clip_right(text, width)
+        return clip_right(text, width)
     start = max(0, min(m.start() - (width - (m.end() - m.start())) // 2, len(text) - width))
     piece = text[start : start + width]
     if start > 0:
@@ -855,7 +616,7 @@ def render_suggest(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
             r["candidate"],
             r["count"],
             r["count_other"],
-            _num(r["z"], 2),
+            num(r["z"], 2),
             r["articles"],
             r["sources"],
             r["in_lexicon"],
@@ -864,7 +625,7 @@ def render_suggest(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
         for r in records
     ]
     headers = ["candidate", "in frame", "elsewhere", "z", "articles", "sources", "in lexicon as"]
-    out.append(tabulate(rows, headers=[*headers, "example"], tablefmt=tf, disable_numparse=True))
+    out.append(grid(rows, headers=[*headers, "example"], tablefmt=tf, disable_numparse=True))
     return "\n".join(out) + "\n"
 
 
@@ -963,11 +724,16 @@ def rates_section(rates: Sequence[dict], source_rates: Sequence[dict], weighted:
         }
 
     tf = "github" if md else "simple"
-    out.append(table_text([row(r) for r in rates], fmt=tf))
+
+    def table(recs: Sequence[dict]) -> str:
+        rows = [row(r) for r in recs]
+        return grid([list(x.values()) for x in rows], list(rows[0]), tf, disable_numparse=True)
+
+    out.append(table(rates))
     if source_rates:
         out += ["", ("## " if md else "") + "Per source (frames with enough coded positives "
                 "and negatives in every source)", ""]  # fmt: skip
-        out.append(table_text([row(r) for r in source_rates], fmt=tf))
+        out.append(table(source_rates))
     return out
 
 
@@ -979,43 +745,13 @@ def corrected_section(
     groups: dict[tuple, dict[str, dict]] = {}
     for r in records:
         groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
-
-    rows = [[*key, *[corrected_cell(per[f]) for f in frames]] for key, per in groups.items()]
+    rows = [[*key, *[corrected_cell(per.get(f)) for f in frames]] for key, per in groups.items()]
     out = [
         ("## " if fmt == "md" else "") + CORRECTED_TITLE,
         "",
-        tabulate(rows, headers=[*keys, *frames], tablefmt=tf, disable_numparse=True),
+        grid(rows, headers=[*keys, *frames], tablefmt=tf, disable_numparse=True),
         "",
         corrected_basis(corr),
     ]
     out += [f"note: {n}" for n in corr.get("notes", [])]
     return [*out, ""]
-
-
-CORRECTED_TITLE = (
-    "Sentence share: raw → corrected for the method's errors [bootstrap 95% CI over "
-    "articles and the validation sample]"
-)
-
-
-def corrected_cell(r: dict | None) -> str:
-    """``10.2% → 31.5% [18–61]`` (``!`` appended when unstable)."""
-    if r is None:
-        return "–"
-    raw = pct(r.get("sentence_share"), 1)
-    if r.get("corrected") is None:
-        return f"{raw} → –"
-    ci = f"[{100 * r['corrected_lo']:.0f}–{100 * r['corrected_hi']:.0f}]"
-    flag = " !" if r.get("corrected_unstable") else ""
-    return f"{raw} → {pct(r['corrected'], 1)} {ci}{flag}"
-
-
-def corrected_basis(corr: dict) -> str:
-    """One sentence: what the corrected figures rest on and which figure findings rest on."""
-    return (
-        f"Corrected with {corr.get('n')} validated sentences ({corr.get('validation')}, "
-        f"sha256 {str(corr.get('validation_sha256', ''))[:12]}, method {corr.get('method')}). "
-        "Findings about shares rest on the corrected figures; "
-        f"! marks unstable ones (sensitivity + specificity − 1 < {corr.get('unstable_below')}), "
-        "which rest on neither: code more sentences."
-    )

@@ -6,7 +6,9 @@ import csv
 import io
 import json
 
-from discourse.report import csv_text, highlight, prevalence_chart, to_json
+from discourse.formats import csv_text, to_json
+from discourse.render import prevalence_chart
+from discourse.terminal import highlight
 
 
 def test_json_is_strict():

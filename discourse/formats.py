@@ -1,0 +1,273 @@
+"""Formatting primitives: strict JSON, safe CSV, text tables, Markdown escaping, numbers.
+
+The only module that imports tabulate.
+
+Rules: JSON is strict (no NaN or Infinity: missing values are ``null``); CSV
+cells that a spreadsheet would run as a formula are neutralized unless
+``raw``. Nothing here knows a command.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from tabulate import tabulate
+
+DATA_FORMATS = ("table", "csv", "json", "jsonl", "md")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# ------------------------------------------------------------------- primitives
+
+
+def clean(value: Any) -> Any:
+    """Make a value JSON-safe: NaN/Inf -> None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
+
+
+def to_json(obj: Any, indent: int | None = 2) -> str:
+    return json.dumps(clean(obj), ensure_ascii=False, indent=indent, allow_nan=False)
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralize a text cell a spreadsheet would treat as a formula (prefix a quote)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(
+    records: Sequence[dict], columns: Sequence[str] | None = None, raw: bool = False
+) -> str:
+    cols = list(columns) if columns else _columns(records)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in records:
+        row = []
+        for c in cols:
+            v = r.get(c)
+            v = "" if v is None else v
+            if isinstance(v, float) and not math.isfinite(v):
+                v = ""
+            row.append(v if raw else safe_cell(v))
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def _columns(records: Sequence[dict]) -> list[str]:
+    cols: list[str] = []
+    seen = set()
+    for r in records:
+        for k in r:
+            if k not in seen:
+                seen.add(k)
+                cols.append(k)
+    return cols
+
+
+def grid(
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str] | str = (),
+    tablefmt: str = "simple",
+    disable_numparse: bool = False,
+    **options: Any,
+) -> str:
+    """Rows as a text table (tabulate's ``simple``, ``github``, ... formats).
+
+    Parameters
+    ----------
+    rows : sequence of sequences
+        The table body.
+    headers : sequence of str
+        Column headings.
+    tablefmt : str
+        A tabulate table format: ``simple`` for the terminal, ``github`` for Markdown.
+    disable_numparse : bool
+        Keep numeric-looking text as it is (no re-formatting or right-alignment).
+    **options
+        Further tabulate options (``floatfmt``, ``colalign``).
+
+    Returns
+    -------
+    str
+        The table, without a final newline.
+
+    Examples
+    --------
+    >>> print(grid([["a", 1]], headers=["x", "n"]))
+    x      n
+    ---  ---
+    a      1
+    """
+    return tabulate(
+        rows,
+        headers=list(headers) if not isinstance(headers, str) else headers,
+        tablefmt=tablefmt,
+        disable_numparse=disable_numparse,
+        **options,
+    )
+
+
+def table_text(
+    records: Sequence[dict],
+    columns: Sequence[str] | None = None,
+    fmt: str = "simple",
+    floatfmt: str = ".3g",
+    headers: Sequence[str] | None = None,
+) -> str:
+    if not records:
+        return "(no rows)"
+    cols = list(columns) if columns else _columns(records)
+    rows = [[_cell(r.get(c)) for c in cols] for r in records]
+    return tabulate(
+        rows, headers=list(headers or cols), tablefmt=fmt, floatfmt=floatfmt, disable_numparse=False
+    )
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, float) and not math.isfinite(v):
+        return ""
+    return v
+
+
+def render_records(
+    records: Sequence[dict],
+    fmt: str,
+    columns: Sequence[str] | None = None,
+    meta: dict | None = None,
+    raw_csv: bool = False,
+    table_columns: Sequence[str] | None = None,
+) -> str:
+    """Render flat records in a data format (``table|csv|json|jsonl|md``)."""
+    if fmt == "csv":
+        return csv_text(records, columns, raw=raw_csv)
+    if fmt == "json":
+        return to_json({"meta": meta or {}, "records": list(records)}) + "\n"
+    if fmt == "jsonl":
+        return "".join(to_json(r, indent=None) + "\n" for r in records)
+    if fmt == "md":
+        return table_text(records, table_columns or columns, fmt="github") + "\n"
+    return table_text(records, table_columns or columns) + "\n"
+
+
+# --------------------------------------------------------------- formatting
+
+
+def pct(x: float | None, digits: int = 0) -> str:
+    return "–" if x is None else f"{100 * x:.{digits}f}%"
+
+
+def pct_ci(x: float | None, lo: float | None, hi: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{100 * x:.0f}% [{100 * lo:.0f}–{100 * hi:.0f}]"
+
+
+def pct1_ci(x: float | None, lo: float | None, hi: float | None) -> str:
+    """A share and its interval in percent with one decimal: ``36.3% [30.3–42.7]``."""
+    if x is None or lo is None or hi is None:
+        return "–" if x is None else f"{100 * x:.1f}%"
+    return f"{100 * x:.1f}% [{100 * lo:.1f}–{100 * hi:.1f}]"
+
+
+CORRECTED_TITLE = (
+    "Sentence share: raw → corrected for the method's errors [bootstrap 95% CI over "
+    "articles and the validation sample]"
+)
+
+
+def corrected_cell(r: dict | None) -> str:
+    """A record's raw and corrected sentence shares: ``10.2% → 31.5% [18–61]`` (``!``: unstable)."""
+    if r is None:
+        return "–"
+    raw = pct(r.get("sentence_share"), 1)
+    if r.get("corrected") is None:
+        return f"{raw} → –"
+    ci = f"[{100 * r['corrected_lo']:.0f}–{100 * r['corrected_hi']:.0f}]"
+    flag = " !" if r.get("corrected_unstable") else ""
+    return f"{raw} → {pct(r['corrected'], 1)} {ci}{flag}"
+
+
+def corrected_basis(corr: dict) -> str:
+    """One sentence: what the corrected figures rest on and which figure findings rest on."""
+    return (
+        f"Corrected with {corr.get('n')} validated sentences ({corr.get('validation')}, "
+        f"sha256 {str(corr.get('validation_sha256', ''))[:12]}, method {corr.get('method')}). "
+        "Findings about shares rest on the corrected figures; "
+        f"! marks unstable ones (sensitivity + specificity − 1 < {corr.get('unstable_below')}), "
+        "which rest on neither: code more sentences."
+    )
+
+
+def num_ci(x: float | None, lo: float | None, hi: float | None, digits: int = 1) -> str:
+    if x is None:
+        return "–"
+    if lo is None or hi is None:
+        return f"{x:.{digits}f}"
+    return f"{x:.{digits}f} [{lo:.{digits}f}–{hi:.{digits}f}]"
+
+
+def p_text(p: float | None) -> str:
+    if p is None:
+        return "–"
+    if p < 0.001:
+        return "<0.001"
+    return f"{p:.3f}"
+
+
+def num(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def signed_pp(x: float | None) -> str:
+    return "–" if x is None else f"{x:+.0f}"
+
+
+def clip_left(text: str, width: int) -> str:
+    """The last ``width`` characters, with '…' when cut; right-aligned."""
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        text = "…" + text[len(text) - width + 1 :]
+    return text.rjust(width)
+
+
+def clip_right(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def md_escape_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("*", "\\*")
+
+
+# --------------------------------------------------------------------- sparkline
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float | None], top: float = 1.0) -> str:
+    """One character per value: ▁ (0) to █ (``top``); '·' for a missing value."""
+    out = []
+    for v in values:
+        if v is None:
+            out.append("·")
+        else:
+            share = 0.0 if top <= 0 else max(0.0, min(1.0, v / top))
+            out.append(_SPARK[min(len(_SPARK) - 1, int(share * len(_SPARK)))])
+    return "".join(out)
