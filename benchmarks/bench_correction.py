@@ -7,6 +7,11 @@ validation sample (at most ``--n`` sentences, stratified by source x whether the
 flags the sentence, as ``discourse label --validation`` does), treats the remaining
 sentences as the truth, and compares, over sources x frames:
 
+With the rest as the truth, the sample's weights are ``N_h / n_h - 1``: a coded row
+stands for the sentences of its stratum that were *not* drawn (the flagged strata are
+oversampled, so the rest has fewer flagged sentences than the corpus). ``--truth-all``
+takes the whole corpus as the truth instead.
+
 * the raw lexicon sentence shares and the corrected shares against the true shares:
   mean absolute error, and Spearman's rho of the source x frame shares;
 * how often the corrected 95% interval covers the true share.
@@ -38,13 +43,17 @@ from discourse.correction import (  # noqa: E402
 )
 
 
-def one_run(gs, pred, n_val: int, seed: int, n_boot: int) -> dict:
+def one_run(gs, pred, n_val: int, seed: int, n_boot: int, truth_all: bool = False) -> dict:
     labels = [stratum_label(s, p) for s, p in zip(gs.sources, pred)]
-    idx, w, _ = draw_stratified(labels, n_val, seed=seed)
+    idx, w, sizes = draw_stratified(labels, n_val, seed=seed)
+    if not truth_all:
+        # the target is the rest of the corpus: a coded row of stratum h stands for the
+        # N_h - n_h sentences of h that were not drawn, not for all N_h
+        w = np.array([wi - 1.0 for wi in w])
     val = sample_from_arrays(
         gs.frames, gs.y[idx], pred[idx], [gs.sources[i] for i in idx], w, [labels[i] for i in idx]
     )
-    rest = np.setdiff1d(np.arange(len(gs)), idx)
+    rest = np.arange(len(gs)) if truth_all else np.setdiff1d(np.arange(len(gs)), idx)
     docs, src = np.array(gs.doc_ids), np.array(gs.sources)
     counts, truth = [], {}
     for s in sorted(set(gs.sources)):
@@ -86,11 +95,21 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=300, help="validation sample size")
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--boot", type=int, default=1000)
+    ap.add_argument(
+        "--truth-all",
+        action="store_true",
+        help="Truth and raw shares over the whole corpus (the validation sample included), "
+        "as when a researcher validates a sample of the corpus being compared; default: "
+        "over the sentences not in the sample",
+    )
     args = ap.parse_args(argv)
     lex = get_lexicon(None)
     gs = load_labels(args.labels, frames=lex.frame_names)
     pred = lexicon_predict(lex, gs.texts, gs.frames)
-    runs = [one_run(gs, pred, args.n, seed, args.boot) for seed in range(1, args.seeds + 1)]
+    runs = [
+        one_run(gs, pred, args.n, seed, args.boot, args.truth_all)
+        for seed in range(1, args.seeds + 1)
+    ]
     print(f"{args.labels}: {len(gs)} sentences, {len(set(gs.sources))} sources, "
           f"{len(gs.frames)} frames; validation samples of {runs[0]['n_val']}, "
           f"{len(runs)} seeds")  # fmt: skip

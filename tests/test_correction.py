@@ -20,6 +20,7 @@ from discourse.correction import (
     required_positives,
     rogan_gladen,
     rogan_gladen_array,
+    sample_from_arrays,
     stratum_label,
     validation_from_rows,
     weighted_rates,
@@ -337,6 +338,11 @@ def test_simulation_500_samples_unbiased_and_95_percent_coverage():
 
 
 def demo_validation(n_val=300, seed=20260804):
+    """A stratified validation sample of the demo corpus, weighted for the rest of it.
+
+    The rest is the truth, so a coded row of stratum h stands for the ``N_h - n_h``
+    sentences of h that were not drawn: weight ``N_h / n_h - 1``.
+    """
     from discourse.api import get_lexicon
     from discourse.classifier import lexicon_predict, load_labels
 
@@ -344,14 +350,12 @@ def demo_validation(n_val=300, seed=20260804):
     pred = lexicon_predict(get_lexicon(None), gs.texts, gs.frames)
     labels = [stratum_label(s, p) for s, p in zip(gs.sources, pred)]
     idx, w, sizes = draw_stratified(labels, n_val, seed=seed)
-    recs = []
     for i, k in enumerate(idx):
-        rec = {"source": gs.sources[k], "weight": float(w[i]), "stratum_size": sizes[labels[k]]}
-        for j, f in enumerate(gs.frames):
-            rec[f], rec["pred_" + f] = int(gs.y[k, j]), int(pred[k, j])
-        recs.append(rec)
-    header = ["source", *gs.frames, *["pred_" + f for f in gs.frames], "weight", "stratum_size"]
-    val = validation_from_rows(header, rows_of(recs), gs.frames)
+        assert w[i] == pytest.approx(sizes[labels[k]] / sum(labels[j] == labels[k] for j in idx))
+    val = sample_from_arrays(
+        gs.frames, gs.y[idx], pred[idx], [gs.sources[k] for k in idx], w - 1.0,
+        [labels[k] for k in idx],
+    )  # fmt: skip
     return gs, pred, idx, val
 
 
