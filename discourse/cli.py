@@ -1171,7 +1171,7 @@ def report(
 
     Example: discourse report --demo --week 2026-W47 -o reports/
     """
-    from discourse.weekly import run_report
+    from discourse.report import run_report
 
     if boot < 100:
         raise InputError(f"--boot {boot} is too few resamples; use at least 100 (default 2000)")

@@ -113,3 +113,76 @@ def week_bounds(week: str) -> tuple[str, str]:
     except ValueError:
         raise InputError(f"--week {week!r} does not exist; weeks run from W01 to W52/53") from None
     return start.isoformat(), (start + timedelta(days=6)).isoformat()
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of a calendar month.
+
+    Examples
+    --------
+    >>> month_end(2028, 2).isoformat()
+    '2028-02-29'
+    """
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def period_start(label: str, by: str) -> str:
+    """The first day of a period label (``2026-W48`` for ``week``, ``2026-11`` for ``month``).
+
+    Examples
+    --------
+    >>> period_start("2026-W48", "week"), period_start("2026-11", "month")
+    ('2026-11-23', '2026-11-01')
+    """
+    return week_bounds(label)[0] if by == "week" else f"{label}-01"
+
+
+def period_end(label: str, by: str) -> str:
+    """The last day of a period label (``2026-W48`` for ``week``, ``2026-11`` for ``month``).
+
+    Examples
+    --------
+    >>> period_end("2026-W48", "week"), period_end("2026-12", "month")
+    ('2026-11-29', '2026-12-31')
+    """
+    if by == "week":
+        return week_bounds(label)[1]
+    return month_end(int(label[:4]), int(label[5:7])).isoformat()
+
+
+def periods_between(first: str, last: str, by: str) -> list[str]:
+    """Every period label (``2026-W32`` or ``2026-08``) from day ``first`` to ``last``, in order.
+
+    Parameters
+    ----------
+    first, last : str
+        ISO dates (``YYYY-MM-DD``; a time part is ignored).
+    by : {"week", "month"}
+        ISO weeks or calendar months.
+
+    Returns
+    -------
+    list of str
+        The labels, empty when ``last`` is before ``first``.
+
+    Examples
+    --------
+    >>> periods_between("2026-11-20", "2026-12-02", "week")
+    ['2026-W47', '2026-W48', '2026-W49']
+    """
+    if by not in ("week", "month"):
+        raise InputError(f"--by {by!r} is not supported; use week or month")
+    d0, d1 = date.fromisoformat(first[:10]), date.fromisoformat(last[:10])
+    out: list[str] = []
+    if by == "week":
+        d = d0 - timedelta(days=d0.weekday())
+        while d <= d1:
+            out.append(period_of(d.isoformat(), "week"))  # type: ignore[arg-type]
+            d += timedelta(days=7)
+    else:
+        y, m = d0.year, d0.month
+        while (y, m) <= (d1.year, d1.month):
+            out.append(f"{y}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out

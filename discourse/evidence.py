@@ -34,13 +34,12 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
 
 from discourse import __version__
 from discourse import stats as st
-from discourse.dates import period_of
+from discourse.dates import period_of, periods_between
 from discourse.errors import InputError
 from discourse.lexicon import Frame, Lexicon, Matcher
 from discourse.models import Article, Sentence
@@ -218,25 +217,6 @@ def _scored(store: Store, sel: Selection, scorer: Scorer, progress: Progress | N
 def _space(text: str) -> str:
     """Collapse runs of whitespace (newlines included) to one space, keeping edge spaces."""
     return re.sub(r"\s+", " ", text)
-
-
-def periods_between(first: str, last: str, by: str) -> list[str]:
-    """Every period label (``2026-W32`` or ``2026-08``) from day ``first`` to ``last``, in order."""
-    if by not in ("week", "month"):
-        raise InputError(f"--by {by!r} is not supported; use week or month")
-    d0, d1 = date.fromisoformat(first[:10]), date.fromisoformat(last[:10])
-    out: list[str] = []
-    if by == "week":
-        d = d0 - timedelta(days=d0.weekday())
-        while d <= d1:
-            out.append(period_of(d.isoformat(), "week"))  # type: ignore[arg-type]
-            d += timedelta(days=7)
-    else:
-        y, m = d0.year, d0.month
-        while (y, m) <= (d1.year, d1.month):
-            out.append(f"{y}-{m:02d}")
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 # ---------------------------------------------------------------------- keyness

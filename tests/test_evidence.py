@@ -298,22 +298,6 @@ def test_trend_by_month_combined(store, lex):
     assert (part["period"], part["n_articles"], part["n_present"]) == ("2026-03", 4, 3)
 
 
-def test_periods_between():
-    assert ev.periods_between("2025-12-29", "2026-01-12", "week") == [
-        "2026-W01",
-        "2026-W02",
-        "2026-W03",
-    ]
-    assert ev.periods_between("2025-11-30", "2026-02-01", "month") == [
-        "2025-11",
-        "2025-12",
-        "2026-01",
-        "2026-02",
-    ]
-    with pytest.raises(InputError):
-        ev.periods_between("2026-01-01", "2026-02-01", "day")
-
-
 # -------------------------------------------------------------------- pairwise
 
 

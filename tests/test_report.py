@@ -14,19 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from discourse import weekly
 from discourse.api import get_lexicon
 from discourse.errors import InputError, LockError, StoreError
 from discourse.ingest import ingest
-from discourse.store import FileLock, open_store
-from discourse.weekly import (
+from discourse.report import (
     Period,
     build_report,
+    files,
     resolve_period,
     run_report,
-    safe_name,
     write_report,
 )
+from discourse.report.files import safe_name
+from discourse.store import FileLock, open_store
 
 from .conftest import DEMO, write
 
@@ -191,7 +191,7 @@ def test_cli_report_demo_example_works(run, tmp_path, monkeypatch):
     r = run("report", "--demo", "--week", "2026-W47", "-o", "reports/", "--boot", BOOT, "-q")
     assert r.code == 0, r.err
     assert sorted(p.name for p in (tmp_path / "reports" / "2026-W47").iterdir()) == sorted(
-        [*weekly.REPORT_FILES, "outlets"]
+        [*files.REPORT_FILES, "outlets"]
     )
 
 
@@ -244,7 +244,7 @@ def test_hostile_titles_and_urls_are_inert_in_html_md_and_csv(tmp_path):
     for name in ("articles.csv", "frames_by_source.csv", "outlets/cmd.csv"):
         for row in csv.reader(io.StringIO((path / name).read_text(encoding="utf-8"))):
             assert not [c for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r")], (name, row)
-    raw = weekly.render_files(data, raw_csv=True)["articles.csv"]
+    raw = files.render_files(data, raw_csv=True)["articles.csv"]
     assert '"=HYPERLINK(""x"")"' in raw
 
 
@@ -341,10 +341,10 @@ def test_files_are_written_atomically_and_a_crash_keeps_the_previous_report(
             raise Killed
         return real_replace(src, dst)
 
-    monkeypatch.setattr(weekly.os, "replace", replace_then_die)
+    monkeypatch.setattr(files.os, "replace", replace_then_die)
     with pytest.raises(Killed):
         write_report(data, out)
-    monkeypatch.setattr(weekly.os, "replace", real_replace)
+    monkeypatch.setattr(files.os, "replace", real_replace)
     assert {p: p.read_bytes() for p in path.rglob("*") if p.is_file()} == before
     assert _leftovers(out) == []
 
@@ -356,10 +356,10 @@ def test_files_are_written_atomically_and_a_crash_keeps_the_previous_report(
             raise OSError(28, "No space left on device")
         return real_rename(src, dst)
 
-    monkeypatch.setattr(weekly.os, "rename", second_rename_fails)
+    monkeypatch.setattr(files.os, "rename", second_rename_fails)
     with pytest.raises(StoreError, match="nothing was changed"):
         write_report(data, out)
-    monkeypatch.setattr(weekly.os, "rename", real_rename)
+    monkeypatch.setattr(files.os, "rename", real_rename)
     assert {p: p.read_bytes() for p in path.rglob("*") if p.is_file()} == before
     assert _leftovers(out) == []
 
@@ -367,7 +367,7 @@ def test_files_are_written_atomically_and_a_crash_keeps_the_previous_report(
     # puts it back before doing anything, then replaces it
     os.rename(path, out / ".2026-W47.old-0bad")
     (out / ".2026-W47.tmp-1-0bad").mkdir()
-    weekly._recover(out)
+    files._recover(out)
     assert {p: p.read_bytes() for p in path.rglob("*") if p.is_file()} == before
     assert _leftovers(out) == []
     write_report(data, out)

@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from importlib import resources
 
 from discourse.formats import (
     CORRECTED_TITLE,
@@ -32,9 +32,7 @@ from discourse.formats import (
     pct_ci,
     table_text,
 )
-
-if TYPE_CHECKING:
-    from discourse.weekly import ReportData
+from discourse.report.data import ReportData
 
 # colour-blind-safe colours for outlets (Okabe-Ito and Tol), in order; repeats after ten
 PALETTE = (
@@ -654,274 +652,10 @@ def trend_chart(data: ReportData, frame: str, cmap: dict[str, str], prefix: str)
 
 # --------------------------------------------------------------------- HTML
 
-_CSS = """
-:root { color-scheme: light; --ink: #1b1f23; --muted: #5a6470; --line: #d8dde3;
-  --panel: #f6f8fa; --accent: #0b5cad; }
-* { box-sizing: border-box; }
-html { -webkit-text-size-adjust: 100%; }
-body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
-  font: 16px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue",
-  Arial, "Noto Sans", sans-serif; }
-main { max-width: 72rem; margin: 0 auto; padding: 1.25rem 1rem 3rem; }
-header.top { border-bottom: 3px solid var(--ink); padding-bottom: .75rem; margin-bottom: 1rem; }
-h1 { font-size: 1.6rem; line-height: 1.25; margin: 0 0 .35rem; }
-h2 { font-size: 1.3rem; margin: 2.2rem 0 .6rem; padding-bottom: .25rem;
-  border-bottom: 1px solid var(--line); }
-h3 { font-size: 1.08rem; margin: 1.6rem 0 .5rem; }
-h4 { font-size: 1rem; margin: 1rem 0 .35rem; }
-p, li { max-width: 48rem; }
-.sub { color: var(--muted); margin: 0; }
-nav.toc { display: flex; flex-wrap: wrap; gap: .35rem .9rem; font-size: .93rem;
-  margin: .6rem 0 0; }
-a { color: var(--accent); overflow-wrap: anywhere; }
-.empty { background: #fff4e5; border: 1px solid #f0b35a; border-radius: 6px;
-  padding: .9rem 1rem; font-size: 1.05rem; }
-.note { color: var(--muted); font-size: .93rem; }
-.findings { list-style: none; padding: 0; margin: 0; }
-.findings li { background: var(--panel); border-left: 4px solid var(--accent);
-  border-radius: 4px; padding: .55rem .8rem; margin: .45rem 0; max-width: none; }
-.findings li.change { border-left-color: #b5521b; }
-.findings li.quiet { border-left-color: var(--line); }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 21rem), 1fr));
-  gap: 1rem 1.5rem; }
-figure { margin: 0; display: flex; flex-direction: column; }
-figure svg.chart { margin-top: auto; }
-figcaption { font-weight: 600; font-size: .95rem; margin-bottom: .2rem; }
-svg.chart { display: block; width: 100%; height: auto; }
-.legend { display: flex; flex-wrap: wrap; gap: .3rem 1rem; font-size: .9rem;
-  margin: .3rem 0 .8rem; }
-.swatch { display: inline-block; width: .85rem; height: .85rem; border-radius: 2px;
-  vertical-align: -.1rem; margin-right: .3rem; }
-.swatch.all { height: .3rem; vertical-align: .15rem; }
-.swatch.focus { background: #fff1b8; border: 1px solid #e5d48a; }
-.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: .4rem 0 1rem;
-  border: 1px solid var(--line); border-radius: 6px; }
-table { border-collapse: collapse; font-size: .9rem; width: 100%; }
-th, td { padding: .35rem .6rem; border-bottom: 1px solid var(--line); text-align: left;
-  vertical-align: top; }
-th { background: var(--panel); font-weight: 600; white-space: nowrap; }
-td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
-tbody tr:last-child td { border-bottom: none; }
-th:first-child, td:first-child { position: sticky; left: 0; background: #fff; }
-thead th:first-child { background: var(--panel); }
-.terms { list-style: none; padding: 0; }
-.terms li { margin: .3rem 0; max-width: none; }
-.term { display: inline-block; background: var(--panel); border: 1px solid var(--line);
-  border-radius: 999px; padding: .05rem .55rem; margin: .12rem .15rem; font-size: .9rem; }
-.term.key { border-color: var(--accent); font-weight: 600; }
-.term small { color: var(--muted); font-weight: 400; }
-ol.examples { padding-left: 1.4rem; margin: .2rem 0 .8rem; }
-ol.examples li { margin: .45rem 0; }
-mark { background: #ffe066; color: inherit; padding: 0 .1rem; border-radius: 2px;
-  font-weight: 600; }
-.meta { display: block; color: var(--muted); font-size: .85rem; }
-details summary { cursor: pointer; font-weight: 600; margin: .4rem 0; }
-dl.prov { display: grid; grid-template-columns: minmax(9rem, max-content) 1fr;
-  gap: .3rem 1rem; font-size: .9rem; background: var(--panel); padding: .8rem 1rem;
-  border-radius: 6px; }
-dl.prov dt { font-weight: 600; }
-dl.prov dd { margin: 0; overflow-wrap: anywhere; }
-@media (max-width: 36rem) {
-  body { font-size: 15px; }
-  main { padding: .8rem .7rem 2rem; }
-  h1 { font-size: 1.3rem; }
-  dl.prov { grid-template-columns: 1fr; }
-  dl.prov dd { margin-bottom: .4rem; }
-}
-@media print { nav.toc { display: none; } .scroll { overflow: visible; border: none; } }
-"""
 
-_HTML = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
-<meta name="referrer" content="no-referrer">
-<meta name="generator" content="discourse {{ prov.tool_version }}">
-<title>{{ title }}</title>
-<style>{{ css }}</style>
-</head>
-<body>
-<main>
-<header class="top">
-<h1>{{ title }}</h1>
-<p class="sub">{{ prov.articles_in_period }} articles from {{ n_outlets }}
- · lexicon {{ prov.lexicon }} {{ prov.lexicon_version }} ({{ prov.lexicon_hash }})
- · generated {{ generated }}</p>
-<nav class="toc">
-<a href="#findings">Findings</a>
-{% if prevalence_charts %}<a href="#prevalence">Prevalence</a>{% endif %}
-{% if trend_charts %}<a href="#trends">Trends</a>{% endif %}
-{% if not empty %}<a href="#tables">Tables</a>
-<a href="#evidence">Evidence</a>
-<a href="#articles">Articles</a>{% endif %}
-<a href="#provenance">Provenance</a>
-</nav>
-</header>
-{% if empty %}
-<p class="empty"><strong>No articles in {{ period }}.</strong> {{ empty_text }}</p>
-{% endif %}
-{% for n in notes %}<p class="note">Note: {{ n }}</p>
-{% endfor %}
-{%- macro table(headers, rows, num) -%}
-<div class="scroll"><table>
-<thead><tr>{% for h in headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for row in rows %}<tr>
-  {%- for c in row -%}
-    <td{% if loop.index0 in num %} class="num"{% endif %}>{{ c }}</td>
-  {%- endfor -%}
-</tr>
-{% endfor %}
-</tbody></table></div>
-{%- endmacro %}
-{%- macro runs_html(runs) -%}
-  {%- for text, strong in runs -%}
-    {%- if strong %}<strong>{{ text }}</strong>{% else %}{{ text }}{% endif -%}
-  {%- endfor -%}
-{%- endmacro %}
-<section id="findings">
-<h2>Headline findings</h2>
-{% if leaders %}
-<h3>Which outlet leads each frame</h3>
-<p class="note">Share of each outlet's articles in which the frame is present, with a
-Wilson 95% interval; the lead over the runner-up is tested (Newcombe interval,
-Holm-adjusted p).</p>
-<ul class="findings">
-{% for runs in leaders %}<li>{{ runs_html(runs) }}</li>
-{% endfor %}
-</ul>
-{% endif %}
-<h3>What changed against the previous {{ window_text }}</h3>
-<ul class="findings">
-{% if empty %}<li class="quiet">Nothing to compare: no articles in this period.</li>
-{% else %}
-{% for runs in changes %}<li class="change">{{ runs_html(runs) }}</li>
-{% else %}<li class="quiet">No frame departed from its trailing {{ window_dash }} baseline.</li>
-{% endfor %}
-{% endif %}
-</ul>
-{% if baseline_rows and not empty %}
-<p class="note">All outlets together:</p>
-{{ table(baseline_headers, baseline_rows, baseline_num_cols) }}
-{% endif %}
-<p class="note">Rule: {{ rule }}.</p>
-</section>
-{% if prevalence_charts %}
-<section id="prevalence">
-<h2>Frame prevalence by outlet</h2>
-<p class="note">Bars: share of the outlet's articles with the frame; whiskers: Wilson 95%
-interval; numbers: articles with the frame / articles.</p>
-<div class="grid">
-{% for c in prevalence_charts %}<figure><figcaption>{{ c.caption }}</figcaption>
-{{ c.svg }}</figure>
-{% endfor %}
-</div>
-</section>
-{% endif %}
-{% if trend_charts %}
-<section id="trends">
-<h2>Trends per {{ unit }}</h2>
-<p class="note">Share of articles with the frame per {{ unit }}: one thin line per outlet,
-the thick black line for all outlets together; gaps are {{ unit }}s without articles.</p>
-<div class="legend">
-{% for s, c in legend %}<span><span class="swatch" style="background: {{ c }}"></span>
-{{- s }}</span>
-{% endfor %}
-<span><span class="swatch all" style="background: {{ all_color }}"></span>all outlets</span>
-<span><span class="swatch focus"></span>this report's period</span>
-<span>▲ ▼ departure from the trailing baseline</span>
-</div>
-<div class="grid">
-{% for c in trend_charts %}<figure><figcaption>{{ c.caption }}</figcaption>
-{{ c.svg }}</figure>
-{% endfor %}
-</div>
-</section>
-{% endif %}
-
-{% if not empty %}
-<section id="tables">
-<h2>Tables</h2>
-<h3>Prevalence: % of articles with the frame [Wilson 95% CI]</h3>
-{{ table(headers, prev_rows, num_cols) }}
-<h3>Intensity: hits per 1,000 tokens [bootstrap 95% CI over articles,
-{{ prov.n_boot }} resamples]</h3>
-{{ table(headers, rate_rows, num_cols) }}
-<h3>Across outlets: chi-square test of independence on presence</h3>
-{{ table(test_headers, test_rows, test_num_cols) }}
-</section>
-
-<section id="evidence">
-<h2>Evidence</h2>
-<h3>Distinctive terms per outlet</h3>
-<p class="note">Log-odds ratio with informative Dirichlet prior (Monroe, Colaresi &amp; Quinn
-2008), each outlet against the others. Outlined terms reach z ≥ 1.96; the others are the
-strongest candidates.</p>
-<ul class="terms">
-{% for src, terms in keyness %}<li><strong>{{ src }}</strong>:
-{% for t in terms %}<span class="term{% if t.distinctive %} key{% endif %}">{{ t.term }}
-<small>z {{ "%.1f"|format(t.z) }}</small></span>
-{% else %}<span class="note">no distinctive terms (too few words)</span>
-{% endfor %}</li>
-{% endfor %}
-</ul>
-<h3>Example sentences</h3>
-<p class="note">Up to three sentences per frame and outlet, from different articles where
-possible, most recent first; the frame's matches are highlighted.</p>
-{%- macro title_link(x) -%}
-  {%- if x.link -%}
-    <a href="{{ x.link }}" rel="noopener noreferrer nofollow">{{ x.title or "untitled" }}</a>
-  {%- else -%}{{ x.title or "untitled" }}{%- endif -%}
-{%- endmacro %}
-{% for f in example_frames %}
-<h4>{{ f.title }}</h4>
-{% if not f.outlets %}<p class="note">No sentence in the period carries this frame.</p>{% endif %}
-{% for src, exs in f.outlets %}
-<p><strong>{{ src }}</strong></p>
-<ol class="examples">
-{% for e in exs %}<li><span class="sent">
-  {%- for s in e.segments -%}
-    {%- if s.mark %}<mark>{{ s.text }}</mark>{% else %}{{ s.text }}{% endif -%}
-  {%- endfor -%}
-</span>
-<span class="meta">{{ title_link(e) }} · {{ e.date or "undated" }}
- · terms: {{ e.terms|join(", ") }}</span></li>
-{% endfor %}
-</ol>
-{% endfor %}
-{% endfor %}
-</section>
-
-<section id="articles">
-<h2>Articles</h2>
-<details>
-<summary>All {{ articles|length }} articles of the period</summary>
-<div class="scroll"><table>
-<thead><tr><th>date</th><th>outlet</th><th>title</th><th>dominant frame</th>
-<th>tokens</th></tr></thead>
-<tbody>
-{% for a in articles %}<tr><td class="num">{{ a.date or "" }}</td><td>{{ a.source }}</td>
-<td>{{ title_link(a) }}</td><td>{{ a.dominant or "–" }}</td>
-<td class="num">{{ a.tokens }}</td></tr>
-{% endfor %}
-</tbody></table></div>
-</details>
-</section>
-{% endif %}
-
-<section id="provenance">
-<h2>Provenance</h2>
-<dl class="prov">
-{% for k, v in provenance %}<dt>{{ k }}</dt><dd>{{ v }}</dd>
-{% endfor %}
-</dl>
-</section>
-</main>
-</body>
-</html>
-"""
+def _package_text(name: str) -> str:
+    """A template file shipped in the package (``discourse/report/templates/``)."""
+    return resources.files("discourse.report").joinpath("templates", name).read_text("utf-8")
 
 
 @lru_cache(maxsize=1)
@@ -929,7 +663,7 @@ def _template():
     from jinja2 import Environment, StrictUndefined
 
     env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
-    return env.from_string(_HTML)
+    return env.from_string(_package_text("report.html.j2"))
 
 
 def render_html(data: ReportData) -> str:
@@ -968,7 +702,7 @@ def render_html(data: ReportData) -> str:
     return _template().render(
         title=data.title,
         generated=when(data.provenance.get("generated_at")),
-        css=Markup(_CSS),
+        css=Markup(_package_text("report.css")),
         prov=data.provenance,
         period=data.period.phrase,
         n_outlets=_plural(data.provenance["sources_in_period"], "outlet"),

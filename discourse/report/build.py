@@ -1,6 +1,6 @@
-"""Weekly reports: gather everything a report shows, then write its folder atomically.
+"""Gather everything a report shows (no rendering, no files).
 
-:func:`build_report` collects the data of one period (no rendering): provenance,
+:func:`build_report` collects the data of one period: provenance,
 the comparison of sources (exactly :func:`discourse.api.compare_sources`, so
 the numbers equal ``discourse compare --format json`` for the same selection),
 headline findings (which outlet leads each frame; what departed from the
@@ -8,67 +8,35 @@ trailing weeks by :func:`discourse.evidence.trend`'s rule), distinctive terms
 per outlet (:func:`discourse.evidence.keyness`), example sentences with their
 matches, trend series for the charts, per-article rows, and how many articles
 were scored or read from the store's score cache (:class:`ScoreStats`).
-
-:func:`write_report` renders it (:mod:`discourse.documents`) and writes
-``<out>/<period>/`` with ``report.md``, ``report.html``,
-``frames_by_source.csv``, ``articles.csv``, ``summary.json`` and one CSV per
-outlet under ``outlets/``. Each file is written to a temporary name and renamed
-into place, inside a temporary folder that is renamed into place as a whole, so
-a killed run leaves either the previous report or the new one, never half of
-one. Names derived from data are sanitized and checked to stay inside the
-output folder.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import secrets
-import shutil
-import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from discourse import __version__, api
 from discourse import evidence as ev
 from discourse import stats as st
-from discourse.dates import now_utc, period_of, week_bounds
-from discourse.errors import InputError, StoreError
-from discourse.formats import csv_text, to_json
+from discourse.dates import (
+    month_end,
+    now_utc,
+    period_end,
+    period_of,
+    period_start,
+    periods_between,
+    week_bounds,
+)
+from discourse.errors import InputError
 from discourse.lexicon import Lexicon
 from discourse.models import Article, ArticleScore
+from discourse.report.data import Period, ReportData
 from discourse.scoring import Scorer, ScoreStats, article_row
-from discourse.store import FileLock, Selection, Store
+from discourse.store import Selection, Store
 
-REPORT_FILES = ("report.md", "report.html", "frames_by_source.csv", "articles.csv", "summary.json")
-OUTLETS_DIR = "outlets"
 DISTINCTIVE_Z = 1.96  # a keyness z at or above this is called distinctive
-COMPARE_COLUMNS = (
-    "frame",
-    "n_articles",
-    "n_present",
-    "prevalence",
-    "prevalence_lo",
-    "prevalence_hi",
-    "hits",
-    "tokens",
-    "per_1k",
-    "per_1k_lo",
-    "per_1k_hi",
-    "sentence_share",
-    "chi2",
-    "df",
-    "p_value",
-    "cramers_v",
-    "test_note",
-)
-CORRECTED_COLUMNS = (
-    "corrected", "corrected_lo", "corrected_hi", "corrected_unstable", "correction",
-)  # fmt: skip
-_PROV_COLUMNS = ("lexicon", "lexicon_version", "lexicon_hash")
 _TREND_KEYS = (
     "source",
     "period",
@@ -83,57 +51,6 @@ _TREND_KEYS = (
     "p_value",
     "flag",
 )
-
-
-# ---------------------------------------------------------------------- period
-
-
-@dataclass(frozen=True)
-class Period:
-    """The stretch of time a report covers, and the folder name it gets."""
-
-    label: str  # "2026-W47", "2026-11", "2026-11-23_2026-11-30", "until-2026-11-22", "all"
-    kind: str  # "week" | "month" | "range" | "all"
-    since: str | None  # first day, inclusive (None: from the first article)
-    until: str | None  # last day, inclusive (None: up to the last article)
-    end: str | None = None  # last day for display and trend ranges (``until`` or today)
-
-    @property
-    def description(self) -> str:
-        span = _span_text(self.since, self.end if self.until is None else self.until)
-        if self.kind == "week":
-            return f"ISO week {self.label} ({span})"
-        if self.kind == "month":
-            return f"month {self.label} ({span})"
-        if self.kind == "all":
-            return "all articles" + (f" up to {self.until}" if self.until else "")
-        return span
-
-    @property
-    def phrase(self) -> str:
-        """The period inside a sentence: "No articles in <phrase>"."""
-        if self.kind == "all":
-            return "the selection" + (f" up to {self.until}" if self.until else "")
-        return self.description
-
-    def to_dict(self) -> dict:
-        return {
-            "label": self.label,
-            "kind": self.kind,
-            "since": self.since,
-            "until": self.until,
-            "description": self.description,
-        }
-
-
-def _span_text(a: str | None, b: str | None) -> str:
-    if a and b:
-        return f"{a} to {b}"
-    if a:
-        return f"from {a}"
-    if b:
-        return f"up to {b}"
-    return "all dates"
 
 
 def resolve_period(
@@ -172,89 +89,9 @@ def resolve_period(
     d0, d1 = date.fromisoformat(s), date.fromisoformat(end)
     if d0.weekday() == 0 and d1 == d0 + timedelta(days=6):
         return Period(period_of(s, "week"), "week", s, u, end)  # type: ignore[arg-type]
-    nxt = date(d0.year + (d0.month == 12), d0.month % 12 + 1, 1)
-    if d0.day == 1 and d1 == nxt - timedelta(days=1):
+    if d0.day == 1 and d1 == month_end(d0.year, d0.month):
         return Period(f"{d0.year}-{d0.month:02d}", "month", s, u, end)
     return Period(f"{s}_{end}", "range", s, u, end)
-
-
-# ------------------------------------------------------------------------ data
-
-
-@dataclass
-class ReportData:
-    """Everything a report shows. Lists of flat dicts, JSON-safe (missing values are None)."""
-
-    period: Period
-    provenance: dict
-    frames: list[str]
-    frame_labels: dict[str, str]
-    sources: list[str]  # sources with articles in the period
-    by: tuple[str, ...]
-    compare_meta: dict  # exactly compare_sources' meta
-    records: list[dict]  # exactly compare_sources' Comparison.records
-    tests: list[dict]  # exactly compare_sources' Comparison.tests
-    leaders: list[dict]
-    pairwise: list[dict]
-    changes: list[dict]  # flagged departures (per source and all sources) in the period
-    baseline: list[dict]  # all sources: this period vs the trailing baseline, per frame
-    keyness: dict[str, list[dict]]  # source -> top terms
-    examples: list[dict]
-    trend: list[dict]  # per source, period and frame (plus "all sources")
-    trend_periods: list[str]
-    focus_periods: list[str]
-    trend_meta: dict
-    articles: list[dict]
-    score_stats: ScoreStats = field(default_factory=ScoreStats)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def n_articles(self) -> int:
-        return int(self.compare_meta.get("n_articles") or 0)
-
-    @property
-    def empty(self) -> bool:
-        return self.n_articles == 0
-
-    @property
-    def title(self) -> str:
-        return f"Framing report: {self.period.description}"
-
-    def summary(self) -> dict:
-        """The content of ``summary.json``."""
-        return {
-            "title": self.title,
-            "period": self.period.to_dict(),
-            "provenance": self.provenance,
-            "empty": self.empty,
-            "notes": self.notes,
-            "score_stats": {
-                "scored": self.score_stats.scored,
-                "cached": self.score_stats.cached,
-            },
-            "frames": [{"name": f, "label": self.frame_labels.get(f, f)} for f in self.frames],
-            "sources": self.sources,
-            "headline": {
-                "leaders": self.leaders,
-                "changes": self.changes,
-                "baseline": self.baseline,
-            },
-            "comparison": {
-                "meta": self.compare_meta,
-                "records": self.records,
-                "tests": self.tests,
-            },
-            "pairwise": self.pairwise,
-            "keyness": self.keyness,
-            "examples": self.examples,
-            "trend": {
-                "meta": self.trend_meta,
-                "periods": self.trend_periods,
-                "focus_periods": self.focus_periods,
-                "records": self.trend,
-            },
-            "n_article_rows": len(self.articles),
-        }
 
 
 class _CountingScorer(Scorer):
@@ -314,7 +151,8 @@ def build_report(
 
     On a file store, scores come from the store's score cache where present
     and new scores are added to it, so a second run over an unchanged store
-    scores nothing (``score_stats.scored == 0``).
+    scores nothing (``score_stats.scored == 0``). ``validation``: a coded validation
+    sample of the method, for sentence shares corrected for its errors (as ``compare``).
     """
     if trailing < 1:
         raise InputError(f"--trailing {trailing} must be at least 1 period")
@@ -476,14 +314,14 @@ def _chart_periods(
     per: Period, trend_sel: Selection, trend_periods: list[str], by: str
 ) -> list[str]:
     """Every period from the start of the trend window to the end of the report period."""
-    start = trend_sel.since or (_period_start(trend_periods[0], by) if trend_periods else None)
+    start = trend_sel.since or (period_start(trend_periods[0], by) if trend_periods else None)
     end = per.until or per.end
     if trend_periods:
-        last = _period_end(trend_periods[-1], by)
+        last = period_end(trend_periods[-1], by)
         end = max(end, last) if end else last
     if not start or not end or start > end:
         return list(trend_periods)
-    return ev.periods_between(start, end, by)
+    return periods_between(start, end, by)
 
 
 def _focus_periods(per: Period, trend_periods: list[str], by: str) -> list[str]:
@@ -491,19 +329,7 @@ def _focus_periods(per: Period, trend_periods: list[str], by: str) -> list[str]:
     if per.since is None:
         return trend_periods[-1:]
     end = per.until or per.end or per.since
-    return ev.periods_between(per.since, end, by)
-
-
-def _period_start(label: str, by: str) -> str:
-    return week_bounds(label)[0] if by == "week" else f"{label}-01"
-
-
-def _period_end(label: str, by: str) -> str:
-    if by == "week":
-        return week_bounds(label)[1]
-    y, m = int(label[:4]), int(label[5:7])
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
-    return (nxt - timedelta(days=1)).isoformat()
+    return periods_between(per.since, end, by)
 
 
 def _change(r: dict) -> dict:
@@ -730,236 +556,3 @@ def segments(text: str, spans: Sequence[tuple[int, int]], context: int = 220) ->
             cut = parts[-1]["text"][:context]
             parts[-1]["text"] = (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
     return [p for p in parts if p["text"]]
-
-
-# ------------------------------------------------------------------------- run
-
-
-def run_report(
-    paths: Sequence[str | os.PathLike] | None,
-    db: str | None,
-    out_dir: str | os.PathLike,
-    *,
-    lexicon: str | os.PathLike | None = None,
-    week: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    sources: Sequence[str] | None = None,
-    raw_csv: bool = False,
-    today: date | None = None,
-    progress: Callable[[int], None] | None = None,
-    warn: Callable[[str], None] | None = None,
-    **options,
-) -> tuple[Path, ReportData]:
-    """What ``discourse report`` does: open the inputs, lock the store, build, write.
-
-    PATHs are read into an in-memory store (no lock needed); otherwise the
-    store ``db`` is locked (``<db>.lock``) for the whole run, because the run
-    adds to its score cache: a second concurrent run fails at once with
-    :class:`~discourse.errors.LockError` (exit code 3). ``options`` go to
-    :func:`build_report`. Returns the report folder and the data.
-    """
-    per = resolve_period(week, since, until, today)  # bad options fail before any I/O
-    lex = api.get_lexicon(lexicon)
-    with api.open_inputs(paths, db, warn=warn) as inp:
-        lock = contextlib.nullcontext() if inp.store.in_memory else FileLock(inp.store.path)
-        with lock:
-            data = build_report(
-                inp.store, lex, period=per, sources=sources, progress=progress, **options
-            )
-            path = write_report(data, out_dir, raw_csv=raw_csv)
-    return path, data
-
-
-# ----------------------------------------------------------------------- names
-
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
-    f"{d}{i}" for d in ("COM", "LPT") for i in range(1, 10)
-}
-
-
-def safe_name(text: str, fallback: str = "unnamed", max_len: int = 80) -> str:
-    """A file or folder name from data: letters, digits, ``.``, ``_`` and ``-`` only.
-
-    No path separators, no leading dot (so never ``.`` or ``..`` or hidden), no
-    control characters, at most ``max_len`` characters; ``fallback`` when nothing
-    is left. ``../../etc`` becomes ``etc``.
-    """
-    s = unicodedata.normalize("NFKC", str(text))
-    s = re.sub(r"[^\w.-]+", "-", s)
-    s = re.sub(r"[-.]*-[-.]*", "-", s)  # "a/../b" -> "a-b"
-    s = re.sub(r"\.{2,}", ".", s)
-    s = s.strip(".-_")[:max_len].rstrip(".-_")
-    if not s:
-        return fallback
-    if s.split(".")[0].upper() in _WINDOWS_RESERVED:
-        s = f"{fallback}-{s}"
-    return s
-
-
-def unique_names(names: Sequence[str], fallback: str = "unnamed") -> dict[str, str]:
-    """``{name: safe and unique file stem}`` (case-insensitively unique, for macOS/Windows)."""
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for name in names:
-        stem = base = safe_name(name, fallback)
-        i = 2
-        while stem.lower() in taken:
-            stem = f"{base}-{i}"
-            i += 1
-        taken.add(stem.lower())
-        out[name] = stem
-    return out
-
-
-def inside(root: Path, *parts: str) -> Path:
-    """``root/parts...``, refusing any path that would end up outside ``root``."""
-    base = root.resolve()
-    p = base.joinpath(*parts).resolve()
-    if p != base and base not in p.parents:
-        raise InputError(f"refusing to write {p}: it is outside the output folder {base}")
-    return p
-
-
-# ----------------------------------------------------------------------- write
-
-
-def render_files(data: ReportData, raw_csv: bool = False) -> dict[str, str]:
-    """Every file of the report folder, rendered in memory: ``{relative path: text}``."""
-    from discourse import documents
-
-    prov = {k: data.provenance.get(k) for k in _PROV_COLUMNS}
-    lead = {"period": data.period.label}
-    corrected = CORRECTED_COLUMNS if data.compare_meta.get("corrected_with") else ()
-    cols = ["period", *data.by, *COMPARE_COLUMNS, *corrected, *_PROV_COLUMNS]
-    frame_rows = [{**lead, **r, **prov} for r in data.records]
-    art_cols = ["period", *_article_columns(data.frames), *_PROV_COLUMNS]
-    art_rows = [{**lead, **r, **prov} for r in data.articles]
-    stems = unique_names(data.sources, "source")
-    files = {
-        "report.md": documents.render_markdown(data),
-        "report.html": documents.render_html(data),
-        "frames_by_source.csv": csv_text(frame_rows, cols, raw=raw_csv),
-        "articles.csv": csv_text(art_rows, art_cols, raw=raw_csv),
-    }
-    for src, stem in stems.items():
-        rows = [r for r in art_rows if r["source"] == src]
-        files[f"{OUTLETS_DIR}/{stem}.csv"] = csv_text(rows, art_cols, raw=raw_csv)
-    summary = data.summary()
-    summary["files"] = {
-        "report": list(REPORT_FILES),
-        "outlets": {src: f"{OUTLETS_DIR}/{stem}.csv" for src, stem in stems.items()},
-    }
-    summary["raw_csv"] = raw_csv
-    files["summary.json"] = to_json(summary) + "\n"
-    return files
-
-
-def _article_columns(frames: Sequence[str]) -> list[str]:
-    cols = ["id", "source", "date", "title", "url", "tokens", "sentences"]
-    for f in frames:
-        cols += [f"{f}_hits", f"{f}_per_1k", f"{f}_present", f"{f}_sentence_share"]
-    return [*cols, "dominant"]
-
-
-def write_report(data: ReportData, out_dir: str | os.PathLike, raw_csv: bool = False) -> Path:
-    """Write the report folder ``<out_dir>/<period label>/`` atomically; return its path.
-
-    Everything is rendered first; then, holding a lock on ``out_dir`` (so two
-    runs never interleave there; :class:`~discourse.errors.LockError`, exit 3),
-    the files are written to temporary names inside a temporary folder next to
-    the target and renamed into place, and the folder replaces the previous
-    report of the same period in one rename. Leftovers of a killed run are
-    cleaned up (or, if it died between the two renames, the previous report is
-    put back) by the next run.
-    """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"-o {out} is a file; give a folder for the reports")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise StoreError(f"cannot create the report folder {out}: {e.strerror}") from None
-    name = safe_name(data.period.label, "report")
-    final = inside(out, name)
-    files = render_files(data, raw_csv)
-    try:
-        with FileLock(str(out.resolve() / ".discourse-report")):
-            _recover(out.resolve())
-            tmp = inside(out, f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-            tmp.mkdir()
-            try:
-                for rel, text in files.items():
-                    atomic_write(inside(tmp, *rel.split("/")), text)
-                _fsync_dir(tmp)
-                _swap_in(tmp, final)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
-            _fsync_dir(final.parent)
-    except OSError as e:
-        raise StoreError(
-            f"cannot write the report to {final}: {e.strerror or e}; nothing was changed"
-        ) from None
-    return final
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary name beside ``path``, flush it to disk, rename it over."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-def _swap_in(tmp: Path, final: Path) -> None:
-    if final.is_symlink() or (final.exists() and not final.is_dir()):
-        raise InputError(f"{final} exists and is not a report folder; move it away first")
-    if not final.exists():
-        os.rename(tmp, final)
-        return
-    old = final.with_name(f".{final.name}.old-{secrets.token_hex(4)}")
-    os.rename(final, old)
-    try:
-        os.rename(tmp, final)
-    except BaseException:
-        os.rename(old, final)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-[0-9a-f-]+$")
-
-
-def _recover(out: Path) -> None:
-    """Clean up after a killed run (called with the lock held, so nothing else is writing)."""
-    for p in sorted(out.iterdir()):
-        m = _LEFTOVER.match(p.name)
-        if not m or not p.is_dir() or p.is_symlink():
-            continue
-        target = out / m.group("name")
-        if m.group("kind") == "old" and not target.exists():
-            os.rename(p, target)  # died between the two renames: put the previous report back
-        else:
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
