@@ -196,7 +196,55 @@ def compare_sources(
         fixed = corr.corrected_shares(collector.counts(), val, n_boot=n_boot, seed=seed)
         corr.attach(cmp.records, fixed, val, by)
         meta["corrected_with"] = corr.correction_meta(val, fixed)
+        if val.prob is not None and scorer.model is not None:
+            counts = probability_counts(inputs.store, scorer, sel, by)
+            soft = corr.corrected_shares(counts, val, soft=True, n_boot=n_boot, seed=seed)
+            corr.attach_probabilistic(cmp.records, soft, by)
+            meta["corrected_with"]["probabilistic"] = (
+                "mean classifier probability, adjusted with the mean probability among the "
+                "validation sample's frame and non-frame sentences (Bella et al. 2010)"
+            )
     return cmp, meta
+
+
+def probability_counts(
+    store: Store, scorer: Scorer, sel: Selection, by: tuple[str, ...], chunk: int = 200
+) -> list:
+    """Per group: each article's sentence count and the sum of the classifier's
+    probabilities over its sentences, per frame (for the probabilistic correction)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from discourse.classifier import classify_articles
+    from discourse.correction import SourceCounts
+    from discourse.stats import group_key
+
+    cols = [list(scorer.model.frames_).index(f) for f in scorer.frames]
+    groups: dict[tuple, tuple[list, list]] = {}
+    batch: list = []
+
+    def flush() -> None:
+        sents = [[s.text for s in scorer.tokenizer.sentences(a.text)] for a in batch]
+        for art, ss, probs in zip(batch, sents, classify_articles(scorer.model, sents)):
+            key = group_key(SimpleNamespace(article=art), by)
+            if key is not None:
+                n, sums = groups.setdefault(key, ([], []))
+                n.append(len(ss))
+                sums.append(probs[:, cols].sum(axis=0) if len(ss) else np.zeros(len(cols)))
+        batch.clear()
+
+    for art in store.iter_articles(sel):
+        batch.append(art)
+        if len(batch) >= chunk:
+            flush()
+    flush()
+    si = by.index("source")
+    return [
+        SourceCounts(key[si], np.asarray(n, dtype=float), np.zeros((len(n), len(cols))),
+                     np.asarray(sums, dtype=float).reshape(len(n), len(cols)), key=key)
+        for key, (n, sums) in sorted(groups.items())
+    ]  # fmt: skip
 
 
 def read_one_text(target: str, db: str | None) -> str:

@@ -291,9 +291,12 @@ def check_classes(y: np.ndarray, frames: Sequence[str], weight: np.ndarray, wher
 
 
 def read_validation(
-    path: str | Path, frames: Sequence[str], use_prob: bool = False
+    path: str | Path, frames: Sequence[str], use_prob: bool | None = None
 ) -> ValidationSample:
-    """Read a validation CSV (see :func:`validation_from_rows` for the columns)."""
+    """Read a validation CSV (see :func:`validation_from_rows` for the columns).
+
+    ``use_prob``: read the ``prob_<frame>`` columns (None: when every frame has one).
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError(
@@ -318,6 +321,8 @@ def read_validation(
     except csv.Error as e:
         raise InputError(f"{p}, line {reader.line_num}: not valid CSV ({e})") from None
     sha = hashlib.sha256(raw).hexdigest()
+    if use_prob is None:
+        use_prob = all(PROB_PREFIX + f in header for f in frames)
     return validation_from_rows(header, rows, frames, str(p), sha, use_prob)
 
 
@@ -802,6 +807,24 @@ def read_weights(path: str | Path) -> np.ndarray | None:
             "give each row N_h / n_h of its stratum"
         )
     return w
+
+
+def attach_probabilistic(
+    records: list[dict], corrected: list[dict], by: tuple[str, ...]
+) -> list[dict]:
+    """Add the probabilistic figures to comparison records: ``pcc`` (mean probability),
+    ``pcc_corrected`` (adjusted), ``pcc_corrected_lo``/``_hi`` and ``pcc_unstable``."""
+    index = {(tuple(c["key"]), c["frame"]): c for c in corrected}
+    for rec in records:
+        c = index.get((tuple(rec[b] for b in by), rec["frame"]))
+        if c is None:
+            continue
+        rec["pcc"] = c["raw"]
+        rec["pcc_corrected"] = c["corrected"]
+        rec["pcc_corrected_lo"] = c["corrected_lo"]
+        rec["pcc_corrected_hi"] = c["corrected_hi"]
+        rec["pcc_unstable"] = bool(c["unstable"])
+    return records
 
 
 def correction_meta(val: ValidationSample, corrected: Sequence[dict]) -> dict:

@@ -753,5 +753,22 @@ def corrected_section(
         "",
         corrected_basis(corr),
     ]
+    if any(r.get("pcc") is not None for r in records):
+
+        def soft(r: dict | None) -> str:
+            if r is None or r.get("pcc") is None:
+                return "–"
+            shown = {"sentence_share": r["pcc"], "corrected": r["pcc_corrected"],
+                     "corrected_lo": r["pcc_corrected_lo"], "corrected_hi": r["pcc_corrected_hi"],
+                     "corrected_unstable": r["pcc_unstable"]}  # fmt: skip
+            return corrected_cell(shown)
+
+        rows = [[*key, *[soft(per.get(f)) for f in frames]] for key, per in groups.items()]
+        out += [
+            "",
+            "Probabilistic version: mean classifier probability → adjusted [95% CI]",
+            "",
+            grid(rows, headers=[*keys, *frames], tablefmt=tf, disable_numparse=True),
+        ]
     out += [f"note: {n}" for n in corr.get("notes", [])]
     return [*out, ""]

@@ -157,3 +157,91 @@ def test_report_validation_shows_raw_and_corrected(run, tmp_path, coded):
         assert (row["corrected"] == "" and want is None) or float(
             row["corrected"]
         ) == pytest.approx(want)
+
+
+def test_classifier_validation_adds_the_probabilistic_correction(run, tmp_path, gold):
+    from discourse.classifier import load_model
+    from discourse.cli import main
+    from discourse.correction import rogan_gladen
+
+    model = tmp_path / "demo"
+    frames = ["partnership", "threat"]
+    half = tmp_path / "half.csv"  # train on half the articles, validate on the corpus
+    with (DEMO / "labels.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    docs = sorted({r["doc_id"] for r in rows})[::2]
+    with half.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(
+            fh, ["doc_id", "source", "sent_idx", "text", *frames], extrasaction="ignore"
+        )
+        w.writeheader()
+        w.writerows(r for r in rows if r["doc_id"] in docs)
+    args = ["train", str(half), "-o", str(model), "--cv", "0", "-q", "--frames", ",".join(frames)]
+    assert main(args) == 0
+    lex = tmp_path / "lex.yaml"
+    lex.write_text(_two_frame_lexicon(), encoding="utf-8")
+    val = tmp_path / "val.csv"
+    with open_inputs([DEMO], None) as inp:
+        scorer = Scorer(load_lexicon_path(lex), model=load_model(model), method="classifier")
+        cands = validation_candidates(inp.store, scorer, 80, seed=2)
+    keys = "".join(
+        "".join(
+            "y" if gold[1][(c.doc_id, c.sent_idx)][gold[0].frames.index(f)] else "n" for f in frames
+        )
+        for c in cands
+    )
+    mp = pytest.MonkeyPatch()
+    mp.setattr("sys.stdin", io.StringIO(keys))
+    try:
+        args = ["label", str(DEMO), "-o", str(val), "--validation", "80", "--seed", "2"]
+        args += ["--method", "classifier", "--model", str(model), "--lexicon", str(lex), "-q"]
+        assert main(args) == 0
+    finally:
+        mp.undo()
+    sample = read_validation(val, frames)
+    assert sample.prob is not None and sample.method == "classifier"
+    r = run("compare", DEMO, "--validation", val, "--method", "classifier", "--model", model,
+            "--lexicon", lex, "-f", "json", "--boot", "200")  # fmt: skip
+    assert r.code == 0, r.err
+    res = json.loads(r.out)
+    assert "probabilistic" in res["meta"]["corrected_with"]
+    # the probabilistic figures, by hand: mean probability, adjusted with mean probabilities
+    with open_inputs([DEMO], None) as inp:
+        texts = {}
+        for art in inp.store.iter_articles():
+            for s in scorer.tokenizer.sentences(art.text):
+                texts.setdefault(art.source, []).append(s.text)
+    mdl = load_model(model)
+    j = sample.frames.index("threat")
+    pos, neg = sample.y[:, j] == 1, sample.y[:, j] == 0
+    w = sample.weight
+    tpr = (w[pos] * sample.prob[pos, j]).sum() / w[pos].sum()
+    fpr = (w[neg] * sample.prob[neg, j]).sum() / w[neg].sum()
+    rec = next(
+        x for x in res["records"] if x["frame"] == "threat" and x["source"] == "Meridian Wire"
+    )
+    probs = mdl.predict_proba(texts["Meridian Wire"])[:, list(mdl.frames_).index("threat")]
+    assert rec["pcc"] == pytest.approx(probs.mean(), abs=1e-9)
+    if "rates=pooled" in rec["correction"]:
+        assert rec["pcc_corrected"] == pytest.approx(rogan_gladen(probs.mean(), tpr, 1 - fpr)[0])
+    assert 0 <= rec["pcc_corrected_lo"] <= rec["pcc_corrected_hi"] <= 1
+    table = run("compare", DEMO, "--validation", val, "--method", "classifier", "--model", model,
+                "--lexicon", lex, "--boot", "200", "--no-chart")  # fmt: skip
+    assert "Probabilistic version: mean classifier probability" in table.out
+
+
+def load_lexicon_path(path):
+    from discourse.lexicon import load_lexicon
+
+    return load_lexicon(path)
+
+
+def _two_frame_lexicon() -> str:
+    """The default lexicon cut to the two frames the test model knows."""
+    import yaml
+
+    from .conftest import LEXICON
+
+    data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    data["frames"] = {f: data["frames"][f] for f in ("partnership", "threat")}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
