@@ -20,10 +20,10 @@ from discourse.lexicon import Lexicon, load_lexicon
 from discourse.models import ArticleScore
 from discourse.resources import default_lexicon_path
 from discourse.scoring import Scorer, ScoreStats, iter_scores
-from discourse.stats import DEFAULT_BOOT, DEFAULT_SEED, Comparison, compare
+from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Warn
+from discourse.stats import Comparison, compare
 from discourse.store import Selection, Store, open_store
 
-Warn = Callable[[str], None]
 BY_CHOICES = ("source", "source,week", "source,month")
 
 

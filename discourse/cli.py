@@ -14,6 +14,7 @@ import typer
 
 from discourse import __version__
 from discourse.errors import DiscourseError, InputError
+from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
 app = typer.Typer(
     name="discourse",
@@ -285,8 +286,8 @@ def fetch(
 
     Example: discourse fetch --feeds feeds.toml --db news.db --dry-run
     """
-    from discourse.fetch import fetch_feeds
     from discourse.formats import to_json
+    from discourse.http import fetch_feeds
     from discourse.store import FileLock, default_db_path, open_store
 
     _check_format(fmt, ("text", "json"))
@@ -814,11 +815,13 @@ def compare(
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    boot: Annotated[int, typer.Option(help="Bootstrap resamples for intensity intervals.")] = 2000,
+    boot: Annotated[
+        int, typer.Option(help="Bootstrap resamples for intensity intervals.")
+    ] = DEFAULT_BOOT,
     workers: Annotated[
         int, typer.Option(help="Processes that score articles not yet in the cache.")
     ] = 1,
-    seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = 20260804,
+    seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = DEFAULT_SEED,
     pairwise: Annotated[
         bool,
         typer.Option(
@@ -1017,7 +1020,7 @@ def kwic(
     sample: Annotated[
         int | None, typer.Option(help="A random sample of this many hits (see --seed).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed for --sample.")] = 20260804,
+    seed: Annotated[int, typer.Option(help="Random seed for --sample.")] = DEFAULT_SEED,
     width: Annotated[
         int | None, typer.Option(help="Line width of the table (default: the terminal's).")
     ] = None,
@@ -1156,8 +1159,10 @@ def report(
     trailing: Annotated[
         int, typer.Option(help="Weeks in the trailing baseline for 'what changed'.")
     ] = 4,
-    boot: Annotated[int, typer.Option(help="Bootstrap resamples for intensity intervals.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = 20260804,
+    boot: Annotated[
+        int, typer.Option(help="Bootstrap resamples for intensity intervals.")
+    ] = DEFAULT_BOOT,
+    seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = DEFAULT_SEED,
     validation: ValidationOpt = None,
     raw_csv: RawCsvOpt = False,
     quiet: QuietOpt = False,
@@ -1246,7 +1251,9 @@ def train(
     cv: Annotated[
         int, typer.Option("--cv", help="Cross-validation folds, grouped by doc_id (0: none).")
     ] = 5,
-    seed: Annotated[int, typer.Option(help="Random seed for folds and inner folds.")] = 20260804,
+    seed: Annotated[
+        int, typer.Option(help="Random seed for folds and inner folds.")
+    ] = DEFAULT_SEED,
     lexicon_features: Annotated[
         bool,
         typer.Option(help="Use the lexicon's hit counts per frame as extra features."),
@@ -1416,7 +1423,7 @@ def label(
         ),
     ] = Path("labels.csv"),
     sample: Annotated[int, typer.Option("--sample", "-n", help="Sentences to offer.")] = 50,
-    seed: Annotated[int, typer.Option(help="Random seed for the sample.")] = 20260804,
+    seed: Annotated[int, typer.Option(help="Random seed for the sample.")] = DEFAULT_SEED,
     stratify: Annotated[
         bool, typer.Option(help="The same number of sentences from each source.")
     ] = False,

@@ -41,12 +41,11 @@ import numpy as np
 from scipy import stats as sps
 
 from discourse.errors import InputError
+from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
 UNSTABLE_J = 0.2  # Youden's J = sens + spec - 1 below this: the correction is unstable
 MIN_POS = 10  # coded positives (and negatives) a source needs for its own error rates
 MIN_NEG = 10
-DEFAULT_BOOT = 2000
-DEFAULT_SEED = 20260804
 CONF = 0.95
 MAX_VALIDATION_BYTES = 200 * 1024 * 1024
 PRED_PREFIX = "pred_"

@@ -32,7 +32,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -44,10 +44,10 @@ from discourse.errors import InputError
 from discourse.lexicon import Frame, Lexicon, Matcher
 from discourse.models import Article, Sentence
 from discourse.scoring import Scorer, iter_scores
+from discourse.shared import DEFAULT_SEED, Progress
 from discourse.store import Selection, Store
 from discourse.tokenize import Tokenizer, normalize, tokenize_terms
 
-DEFAULT_SEED = st.DEFAULT_SEED
 ALL_SOURCES = "all sources"
 KEYNESS_METHOD = (
     "log-odds ratio with informative Dirichlet prior (Monroe, Colaresi & Quinn 2008); "
@@ -175,9 +175,6 @@ def _check_ngrams(sizes: Sequence[int] | str) -> tuple[int, ...]:
     if isinstance(sizes, str):
         return parse_ngram(sizes)
     return parse_ngram(",".join(map(str, sizes)))
-
-
-Progress = Callable[[int], None]
 
 
 def parse_ngram(text: str) -> tuple[int, ...]:

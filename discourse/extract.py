@@ -17,15 +17,13 @@ import codecs
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 
 from discourse.dates import parse_article_date
 from discourse.models import Article, Skip
-
-Warn = Callable[[str], None]
+from discourse.shared import Warn
 
 #: Pages larger than this are skipped even if a caller forgot to cap them:
 #: extraction time and memory grow with the size of the parsed tree.

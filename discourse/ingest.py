@@ -23,6 +23,7 @@ import yaml
 from discourse.dates import parse_article_date
 from discourse.errors import InputError
 from discourse.models import Article, Skip
+from discourse.shared import Warn
 
 TEXT_EXTS = {".txt", ".text"}
 MD_EXTS = {".md", ".markdown"}
@@ -34,8 +35,6 @@ IGNORE_FILE = ".discourseignore"
 DEFAULT_IGNORES = ("README*", "LICENSE*", "CHANGELOG*", IGNORE_FILE)
 DEFAULT_MAX_BYTES = 20_000_000
 _FRONT_KEYS = ("source", "title", "date", "url", "lang", "author")
-
-Warn = Callable[[str], None]
 
 
 @dataclass

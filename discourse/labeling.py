@@ -30,6 +30,7 @@ from pathlib import Path
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
 from discourse.models import Article
+from discourse.shared import DEFAULT_SEED
 from discourse.tokenize import Tokenizer
 
 ReadKey = Callable[[], str]
@@ -209,7 +210,7 @@ def sample_candidates(
     store,
     lexicon: Lexicon | None,
     n: int,
-    seed: int = 20260804,
+    seed: int = DEFAULT_SEED,
     sel=None,
     stratify: bool = False,
     model=None,
@@ -412,7 +413,7 @@ def label_session(
     read_key: ReadKey,
     write: Write,
     n: int = 50,
-    seed: int = 20260804,
+    seed: int = DEFAULT_SEED,
     sel=None,
     stratify: bool = False,
     model=None,
@@ -501,7 +502,7 @@ def validation_candidates(
     store,
     scorer,
     n: int,
-    seed: int = 20260804,
+    seed: int = DEFAULT_SEED,
     sel=None,
     exclude: set[tuple[str, int]] | None = None,
     context: int = 1,
@@ -569,7 +570,7 @@ def validation_session(
     read_key: ReadKey,
     write: Write,
     n: int,
-    seed: int = 20260804,
+    seed: int = DEFAULT_SEED,
     sel=None,
     context: int = 1,
 ) -> SessionReport:

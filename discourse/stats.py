@@ -20,9 +20,8 @@ from scipy import stats as sps
 
 from discourse.dates import period_of
 from discourse.models import ArticleScore
+from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
-DEFAULT_BOOT = 2000
-DEFAULT_SEED = 20260804
 CONF = 0.95
 
 

@@ -1,10 +1,10 @@
-"""`discourse fetch` end to end against the loopback test server of test_fetch.py."""
+"""`discourse fetch` end to end against the loopback test server of test_http.py."""
 
 from __future__ import annotations
 
 import json
 
-from .test_fetch import feeds_file, server  # noqa: F401 - the fixture
+from .test_http import feeds_file, server  # noqa: F401 - the fixture
 
 
 def test_fetch_command_stores_then_refetches_nothing(run, tmp_path, server, db):  # noqa: F811

@@ -34,6 +34,7 @@ from discourse.lexicon import Lexicon
 from discourse.models import Article, ArticleScore
 from discourse.report.data import Period, ReportData
 from discourse.scoring import Scorer, ScoreStats, article_row
+from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 from discourse.store import Selection, Store
 
 DISTINCTIVE_Z = 1.96  # a keyness z at or above this is called distinctive
@@ -121,8 +122,8 @@ def build_report(
     today: date | None = None,
     sources: Sequence[str] | None = None,
     by: str = "source",
-    seed: int = st.DEFAULT_SEED,
-    n_boot: int = st.DEFAULT_BOOT,
+    seed: int = DEFAULT_SEED,
+    n_boot: int = DEFAULT_BOOT,
     trailing: int = 4,
     history: int = 12,
     trend_by: str = "week",

@@ -1,68 +1,29 @@
-"""Feeds and article pages over HTTP: the only module doing network I/O.
+"""A safe HTTP client for pages and feeds alike (it knows nothing about feeds).
 
-``discourse fetch --feeds feeds.toml`` calls :func:`fetch_feeds`. For each feed
-listed in the file it downloads the feed document, parses it with feedparser
-(from bytes, never from a URL), downloads each entry page whose URL is not
-stored yet, extracts the article (:mod:`discourse.extract`) and stores the new
-articles in one transaction per feed. A failure in one feed or page is
-recorded and the run goes on.
-
-A feed or a page is untrusted input from a possibly hostile server, so every
-request goes through :class:`Fetcher`, which
-
-* fetches only ``http``/``https`` URLs, follows at most 5 redirects itself and
-  checks every hop again;
-* resolves the host once, refuses loopback, private, link-local, multicast,
-  reserved, unspecified and cloud-metadata addresses (unless
-  ``allow_private``) and connects to exactly the address it checked, so a DNS
-  answer that changes between check and connect cannot redirect it (TLS is
-  still verified against the host name);
-* bounds connect and each read with ``timeout`` and the whole exchange with a
-  ``deadline`` (a watchdog shuts the socket down, so a server that drips one
-  byte at a time cannot hold it);
-* caps the downloaded bytes and, separately, the decompressed bytes (gzip and
-  deflate bombs), and
-* is polite: a User-Agent naming the tool, a delay between requests to one
-  host, ``Retry-After`` honoured on 429/503 (capped, one retry by default).
-
-Feed XML that declares entities (``<!ENTITY``, or a DOCTYPE with an internal
-subset) is refused before parsing: that is how billion-laughs and external
-entity attacks start, and news feeds do not need it.
+Only ``http``/``https``; every redirect hop re-checked; no requests to loopback,
+private, link-local or cloud-metadata addresses (unless allowed, for tests);
+connect and read timeouts plus an overall deadline per request; caps on downloaded
+and decompressed bytes; ``Retry-After`` honoured on 429 and 503; a polite delay
+between requests to one host.
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import http.client
-import io
 import ipaddress
-import re
 import socket
 import ssl
-import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
-import feedparser
-
 from discourse import __version__
-from discourse.dates import parse_article_date
-from discourse.errors import DiscourseError, InputError
-from discourse.extract import article_from_html
-from discourse.models import Article, Skip
+from discourse.errors import DiscourseError
 
 USER_AGENT = f"discourse/{__version__} (+https://discourse.example/bot)"
 DEFAULT_DELAY = 1.0
@@ -71,113 +32,21 @@ DEFAULT_MAX_BYTES = 10_000_000
 MAX_REDIRECTS = 5
 MAX_RETRY_WAIT = 60.0
 DEFAULT_RETRIES = 1
-FEED_KEYS = ("source", "url")
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _RETRY_STATUSES = {429, 503}
-_SCHEMES = ("http", "https")
-_FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
-)
-_PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-_PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
+SCHEMES = ("http", "https")
 _CHUNK = 65536
 
 #: Cloud instance-metadata endpoints (AWS, GCP, Azure, OpenStack; AWS IPv6).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-Warn = Callable[[str], None]
-Progress = Callable[[str], None]
 
 
 class FetchError(DiscourseError):
     """A feed or page could not be fetched or used; the message is the reason shown."""
-
-
-def _stderr_warn(msg: str) -> None:
-    print(f"warning: {msg}", file=sys.stderr)
-
-
-# ------------------------------------------------------------------ feeds.toml
-
-
-@dataclass(frozen=True)
-class FeedSpec:
-    """One ``[[feed]]`` table of feeds.toml."""
-
-    source: str
-    url: str
-
-
-def load_feeds(path: str | Path) -> list[FeedSpec]:
-    """Read and validate feeds.toml; any problem raises :class:`InputError` with one line."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(
-            f"no feeds file at {path}; create it with [[feed]] tables giving source and url"
-        ) from None
-    except OSError as e:
-        raise InputError(f"cannot read the feeds file {path}: {e.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text; save it as UTF-8") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{path} is not valid TOML: {e}") from None
-
-    for key in doc:
-        if key != "feed":
-            raise InputError(
-                f"{path}: unknown top-level key {key!r}; list feeds as [[feed]] "
-                "tables with source and url"
-            )
-    tables = doc.get("feed")
-    if tables is None or tables == []:
-        raise InputError(f"{path} lists no feeds; add [[feed]] tables with source and url")
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise InputError(f"{path}: 'feed' must be an array of tables; write [[feed]], not [feed]")
-    header_lines = [
-        n for n, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*feed\s*\]\]", line)
-    ]
-
-    feeds: list[FeedSpec] = []
-    seen: dict[str, int] = {}
-    for i, table in enumerate(tables, 1):
-        where = f"feed {i}"
-        if len(header_lines) == len(tables):
-            where += f" (line {header_lines[i - 1]})"
-        for key in table:
-            if key not in FEED_KEYS:
-                raise InputError(
-                    f"{path}: {where} has unknown key {key!r}; allowed keys: {', '.join(FEED_KEYS)}"
-                )
-        for key in FEED_KEYS:
-            value = table.get(key)
-            if value is None:
-                raise InputError(
-                    f"{path}: {where} has no {key!r}; every [[feed]] needs source and url"
-                )
-            if not isinstance(value, str) or not value.strip():
-                raise InputError(f"{path}: {where} {key!r} must be a non-empty string")
-        url = table["url"].strip()
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
-            raise InputError(
-                f"{path}: {where} url {url!r} is not an http(s) URL; only http:// "
-                "and https:// feeds are fetched"
-            )
-        if url in seen:
-            raise InputError(f"{path}: {where} repeats the url of feed {seen[url]}: {url}")
-        seen[url] = i
-        feeds.append(FeedSpec(source=table["source"].strip(), url=url))
-    return feeds
 
 
 # ------------------------------------------------------------- address policy
@@ -413,7 +282,7 @@ def _ascii_host(host: str) -> str:
 def check_url(url: str) -> None:
     """Raise FetchError unless ``url`` is an http(s) URL with a host and no credentials."""
     parts = urlsplit(url)
-    if parts.scheme.lower() not in _SCHEMES:
+    if parts.scheme.lower() not in SCHEMES:
         raise FetchError(f"not an http(s) URL: {url[:200]!r}")
     if not parts.hostname:
         raise FetchError(f"no host in URL {url[:200]!r}")
@@ -506,7 +375,7 @@ class Fetcher:
                 if not location:
                     raise FetchError(f"HTTP {status} redirect without a Location")
                 nxt = urljoin(current, location.strip())
-                if urlsplit(nxt).scheme.lower() not in _SCHEMES:
+                if urlsplit(nxt).scheme.lower() not in SCHEMES:
                     raise FetchError(
                         f"redirect to {nxt[:200]!r} refused: only http and https URLs are fetched"
                     )
@@ -663,351 +532,3 @@ def _describe(e: BaseException, timeout: float) -> str:
     if isinstance(e, OSError):
         return f"network error: {e.strerror or e}"
     return f"{type(e).__name__}: {str(e)[:200]}"
-
-
-# ---------------------------------------------------------------------- feeds
-
-_CDATA_RE = re.compile(r"<!\[CDATA\[.*?\]\]>", re.S)
-_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
-_ENTITY_DECL_RE = re.compile(r"<!ENTITY", re.I)
-_INTERNAL_SUBSET_RE = re.compile(r"<!DOCTYPE[^>\[]*\[", re.I)
-_XML_PREFIXES = (
-    (b"\x00\x00\x00<", "utf-32-be"),
-    (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00<", "utf-16-be"),
-    (b"<\x00", "utf-16-le"),
-    (b"\x4c\x6f\xa7\x94", "cp500"),
-)  # '<?xm' in EBCDIC
-
-
-def _markup_for_scan(raw: bytes) -> str:
-    """The document as text good enough to look for declarations, whatever its encoding."""
-    for bom, codec in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if raw.startswith(bom):
-            return raw.decode(codec, errors="replace")
-    for prefix, codec in _XML_PREFIXES:
-        if raw.startswith(prefix):
-            return raw.decode(codec, errors="replace")
-    return raw.decode("latin-1")  # every ASCII-compatible encoding reads the same markup
-
-
-def refuse_entity_declarations(raw: bytes) -> None:
-    """Raise FetchError if the XML declares entities (billion laughs, external entities).
-
-    CDATA sections and comments are ignored, so an article *about* XML that
-    quotes ``<!ENTITY`` in its content is not refused.
-    """
-    markup = _COMMENT_RE.sub("", _CDATA_RE.sub("", _markup_for_scan(raw)))
-    if _ENTITY_DECL_RE.search(markup) or _INTERNAL_SUBSET_RE.search(markup):
-        raise FetchError(
-            "feed refused: it declares XML entities (a DOCTYPE internal subset "
-            "or <!ENTITY>), which can expand without limit or read local files"
-        )
-
-
-def parse_feed(raw: bytes, url: str, content_type: str = "", warn: Warn = _stderr_warn):
-    """Feed bytes -> feedparser result; raises FetchError if it is no usable feed.
-
-    feedparser gets a file object: given bytes or a string it would first try
-    to *open* them as a local path or fetch them as a URL.
-    """
-    refuse_entity_declarations(raw)
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
-    try:
-        parsed = feedparser.parse(io.BytesIO(raw), response_headers=headers)
-    except Exception as e:  # feedparser on hostile input: record it, do not crash the run
-        raise FetchError(f"unreadable feed ({type(e).__name__}: {str(e)[:120]})") from None
-    if not parsed.get("version") and not parsed.get("entries"):
-        problem = parsed.get("bozo_exception")
-        detail = f" ({str(problem)[:120]})" if problem else ""
-        raise FetchError(f"not an RSS or Atom feed{detail}")
-    if parsed.get("bozo") and parsed.get("bozo_exception") is not None:
-        exc = parsed["bozo_exception"]
-        if not isinstance(exc, feedparser.CharacterEncodingOverride):
-            warn(f"{url}: feed is not well-formed ({str(exc)[:120]}); read what could be read")
-    return parsed
-
-
-@dataclass
-class _Entry:
-    url: str
-    title: str
-    date: str | None
-    author: str
-
-
-def _struct_date(value) -> str | None:
-    if not value:
-        return None
-    try:
-        return datetime(*value[:6], tzinfo=timezone.utc).isoformat()
-    except (TypeError, ValueError):
-        return None
-
-
-def _entries(parsed, feed_url: str, result: FeedResult) -> list[_Entry]:
-    """The entries with a usable, unique http(s) link; the others are recorded as failed."""
-    out: list[_Entry] = []
-    seen: set[str] = set()
-    for i, e in enumerate(parsed.get("entries", []), 1):
-        title = " ".join(str(e.get("title") or "").split())
-        label = f"{feed_url} entry {i}" + (f" ({title[:60]!r})" if title else "")
-        link = str(e.get("link") or "").strip()
-        if not link:
-            result.failed.append((label, "entry has no link"))
-            continue
-        link = urljoin(feed_url, link)
-        try:
-            check_url(link)
-        except FetchError as err:
-            result.failed.append((link[:300], str(err)))
-            continue
-        if link in seen:
-            continue
-        seen.add(link)
-        date = (
-            _struct_date(e.get("published_parsed"))
-            or parse_article_date(e.get("published"))
-            or _struct_date(e.get("updated_parsed"))
-        )
-        out.append(
-            _Entry(
-                url=link,
-                title=title,
-                date=date,
-                author=" ".join(str(e.get("author") or "").split()),
-            )
-        )
-    return out
-
-
-# ------------------------------------------------------------------- reports
-
-
-@dataclass
-class FeedResult:
-    """What happened to one feed."""
-
-    source: str
-    url: str
-    entries: int = 0  # entries with a usable link
-    new: int = 0  # articles stored
-    already_stored: int = 0  # entries whose URL was stored before: not downloaded
-    duplicates: int = 0  # downloaded, but the same text was stored for this source already
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
-    error: str | None = None  # the feed document itself failed
-    would_fetch: list[str] = field(default_factory=list)  # dry run: pages that would be fetched
-
-    @property
-    def ok(self) -> bool:
-        """False when the feed gave nothing: its document failed, or every page tried failed."""
-        if self.error is not None:
-            return False
-        got_something = self.new or self.duplicates or self.already_stored or self.would_fetch
-        return bool(got_something) or not self.failed
-
-    def summary_line(self, dry_run: bool = False) -> str:
-        head = f"{self.source} ({self.url}): "
-        if self.error is not None:
-            return head + f"feed failed: {self.error}"
-        parts = [f"would fetch {len(self.would_fetch)}" if dry_run else f"{self.new} new"]
-        parts.append(f"{self.already_stored} already stored")
-        if self.duplicates:
-            parts.append(f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''}")
-        parts.append(f"{len(self.failed)} failed")
-        return head + ", ".join(parts)
-
-    def as_dict(self) -> dict:
-        return {
-            "source": self.source,
-            "url": self.url,
-            "ok": self.ok,
-            "entries": self.entries,
-            "new": self.new,
-            "already_stored": self.already_stored,
-            "duplicates": self.duplicates,
-            "failed": [{"url": u, "reason": r} for u, r in self.failed],
-            "error": self.error,
-            "would_fetch": list(self.would_fetch),
-        }
-
-
-@dataclass
-class FetchReport:
-    """The per-feed results of one :func:`fetch_feeds` run."""
-
-    feeds: list[FeedResult] = field(default_factory=list)
-    dry_run: bool = False
-    requests: int = 0  # HTTP requests sent, redirect hops and retries included
-
-    @property
-    def all_failed(self) -> bool:
-        """True only if every feed failed (see :attr:`FeedResult.ok`): the CLI exits 1."""
-        return bool(self.feeds) and not any(r.ok for r in self.feeds)
-
-    @property
-    def new(self) -> int:
-        return sum(r.new for r in self.feeds)
-
-    def summary_lines(self) -> list[str]:
-        """One line per feed, its failures (and, in a dry run, its URLs) indented, a total."""
-        lines: list[str] = []
-        for r in self.feeds:
-            lines.append(r.summary_line(self.dry_run))
-            lines += [f"  would fetch {u}" for u in r.would_fetch]
-            lines += [f"  failed {u}: {reason}" for u, reason in r.failed]
-        n_bad = sum(not r.ok for r in self.feeds)
-        failed = sum(len(r.failed) for r in self.feeds)
-        stored = sum(r.already_stored for r in self.feeds)
-        first = (
-            f"would fetch {sum(len(r.would_fetch) for r in self.feeds)}"
-            if self.dry_run
-            else f"{self.new} new"
-        )
-        lines.append(
-            f"total: {first}, {stored} already stored, {failed} failed; "
-            f"{n_bad} of {len(self.feeds)} feed{'s' if len(self.feeds) != 1 else ''} "
-            "failed" + (" (dry run: nothing stored)" if self.dry_run else "")
-        )
-        return lines
-
-    def as_dict(self) -> dict:
-        return {
-            "dry_run": self.dry_run,
-            "all_failed": self.all_failed,
-            "requests": self.requests,
-            "new": self.new,
-            "already_stored": sum(r.already_stored for r in self.feeds),
-            "failed": sum(len(r.failed) for r in self.feeds),
-            "feeds_failed": sum(not r.ok for r in self.feeds),
-            "feeds": [r.as_dict() for r in self.feeds],
-        }
-
-
-# ------------------------------------------------------------------ the run
-
-
-def _page_bytes(resp: Response) -> bytes:
-    """The page body, transcoded to UTF-8 when the HTTP header names another charset.
-
-    The header outranks a ``<meta charset>`` (HTML's rule); extract.py reads
-    valid UTF-8 first, so transcoding here makes the header win.
-    """
-    body = resp.body
-    if not resp.charset:
-        return body
-    try:
-        body.decode("utf-8")
-        return body
-    except UnicodeDecodeError:
-        pass
-    try:
-        return body.decode(resp.charset).encode("utf-8")
-    except (LookupError, UnicodeDecodeError):
-        return body
-
-
-def fetch_page(fetcher: Fetcher, entry: _Entry, source: str, warn: Warn) -> Article:
-    """Download and extract one entry's page; raises FetchError with the reason."""
-    resp = fetcher.get(entry.url, _PAGE_ACCEPT)
-    if resp.content_type and resp.content_type not in _PAGE_TYPES:
-        raise FetchError(f"not an HTML page ({resp.content_type})")
-    if not resp.body.strip():
-        raise FetchError("empty page")
-    art = article_from_html(
-        _page_bytes(resp),
-        origin=entry.url,
-        source=source,
-        fallback_source=None,
-        warn=warn,
-        url=resp.url,
-    )
-    if isinstance(art, Skip):
-        raise FetchError(art.reason)
-    # The feed's link is the key that tells the next run the page is stored, so it
-    # is the URL kept (a canonical URL or a redirect target would never match it).
-    art.url = entry.url
-    art.title = art.title or entry.title
-    # The publisher's own feed date beats a date guessed from the page's markup.
-    art.date = entry.date or art.date
-    art.author = art.author or entry.author
-    return art
-
-
-def _run_feed(
-    store, spec: FeedSpec, fetcher: Fetcher, dry_run: bool, warn: Warn, progress: Progress | None
-) -> FeedResult:
-    result = FeedResult(source=spec.source, url=spec.url)
-    if progress:
-        progress(f"{spec.source}: fetching feed {spec.url}")
-    try:
-        resp = fetcher.get(spec.url, _FEED_ACCEPT)
-        parsed = parse_feed(resp.body, resp.url, resp.content_type, warn)
-    except FetchError as e:
-        result.error = str(e)
-        return result
-    entries = _entries(parsed, resp.url, result)
-    result.entries = len(entries)
-    known = store.known_urls([e.url for e in entries])
-    todo = [e for e in entries if e.url not in known]
-    result.already_stored = len(entries) - len(todo)
-    if dry_run:
-        result.would_fetch = [e.url for e in todo]
-        return result
-    articles: list[Article] = []
-    for n, entry in enumerate(todo, 1):
-        if progress:
-            progress(f"{spec.source}: page {n} of {len(todo)}: {entry.url}")
-        try:
-            articles.append(fetch_page(fetcher, entry, spec.source, warn))
-        except FetchError as e:
-            result.failed.append((entry.url, str(e)))
-        except DiscourseError:
-            raise
-        except Exception as e:  # an extractor bug on one page must not end the run
-            result.failed.append((entry.url, f"unexpected error: {type(e).__name__}: {e}"))
-    if articles:
-        result.new, result.duplicates = store.add_articles(articles, batch_size=len(articles))
-    return result
-
-
-def fetch_feeds(
-    store,
-    feeds_path: str | Path,
-    *,
-    dry_run: bool = False,
-    allow_private: bool = False,
-    delay: float = DEFAULT_DELAY,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    warn: Warn = _stderr_warn,
-    progress: Progress | None = None,
-    deadline: float | None = None,
-) -> FetchReport:
-    """Fetch every feed of ``feeds_path`` into ``store``; one transaction per feed.
-
-    Raises :class:`InputError` for a bad feeds file (before any request). Feed
-    and page failures are recorded in the report, never raised; ``all_failed``
-    tells the caller whether to exit non-zero. ``dry_run`` downloads the feed
-    documents only and stores nothing. ``progress`` receives one-line messages.
-    """
-    specs = load_feeds(feeds_path)
-    fetcher = Fetcher(
-        allow_private=allow_private,
-        delay=delay,
-        timeout=timeout,
-        deadline=deadline,
-        max_bytes=max_bytes,
-    )
-    report = FetchReport(dry_run=dry_run)
-    for spec in specs:
-        report.feeds.append(_run_feed(store, spec, fetcher, dry_run, warn, progress))
-    report.requests = fetcher.requests
-    return report

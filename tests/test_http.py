@@ -1,4 +1,4 @@
-"""Feeds and pages over HTTP (discourse.fetch), against a real local server.
+"""Feeds and pages over HTTP (discourse.http), against a real local server.
 
 The server is ``http.server`` in a thread, bound to 127.0.0.1 on a free port;
 nothing outside loopback is ever contacted (host names that are not IP
@@ -23,12 +23,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from discourse import fetch
 from discourse.errors import InputError
-from discourse.fetch import (
+from discourse.http import (
     USER_AGENT,
     Fetcher,
     FetchError,
+    client,
+    feeds,
     fetch_feeds,
     forbidden_reason,
     load_feeds,
@@ -484,7 +485,7 @@ def test_every_redirect_hop_is_checked(server, monkeypatch):
     # Let the test server's 127.0.0.1 count as public, nothing else: a redirect
     # to another loopback address must then be refused at that hop.
     real = forbidden_reason
-    monkeypatch.setattr(fetch, "forbidden_reason", lambda a: None if a == "127.0.0.1" else real(a))
+    monkeypatch.setattr(client, "forbidden_reason", lambda a: None if a == "127.0.0.1" else real(a))
     port = server.server_address[1]
     server.routes["/hop"] = _redirect(f"http://127.0.0.2:{port}/a1.html")
     server.routes["/hop-meta"] = _redirect("http://169.254.169.254/latest/meta-data/")
@@ -504,7 +505,7 @@ def test_connects_to_the_checked_address_and_names_the_host(server, monkeypatch)
         lookups.append(host)
         return ["127.0.0.1"]
 
-    monkeypatch.setattr(fetch, "_resolve", resolver)
+    monkeypatch.setattr(client, "_resolve", resolver)
     port = server.server_address[1]
     resp = fast_fetcher().get(f"http://news.northwind.invalid:{port}/a1.html")
     assert b"Ferry timetable" in resp.body
@@ -691,7 +692,7 @@ def test_billion_laughs_feed_is_refused_quickly_and_others_go_on(tmp_path, serve
     ],
 )
 def test_entity_declarations_are_refused_before_parsing(raw, monkeypatch):
-    monkeypatch.setattr(fetch.feedparser, "parse", lambda *a, **k: pytest.fail("parsed"))
+    monkeypatch.setattr(feeds.feedparser, "parse", lambda *a, **k: pytest.fail("parsed"))
     with pytest.raises(FetchError, match="declares XML entities"):
         parse_feed(raw, "http://127.0.0.1/feed")
 
@@ -929,7 +930,7 @@ def tls_server(tls_cert, monkeypatch):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    monkeypatch.setattr(fetch, "_resolve", lambda host, port, timeout: ["127.0.0.1"])
+    monkeypatch.setattr(client, "_resolve", lambda host, port, timeout: ["127.0.0.1"])
     thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield srv
