@@ -144,6 +144,8 @@ def test_report_validation_shows_raw_and_corrected(run, tmp_path, coded):
     folder = tmp_path / "rep" / "all"
     md = (folder / "report.md").read_text(encoding="utf-8")
     assert "raw → corrected" in md and "Findings about shares rest on the corrected" in md
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "raw → corrected" in html and "Findings about shares rest on the corrected" in html
     with (folder / "frames_by_source.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert rows and all(r["correction"].startswith("estimator=acc;method=lexicon") for r in rows)
