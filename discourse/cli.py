@@ -1371,12 +1371,21 @@ def evaluate(
             "method (with --format csv: only these).",
         ),
     ] = 0,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            help="Sensitivity and specificity of this method only: lexicon, classifier or "
+            "both (default: every method evaluated).",
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Score the lexicon (and a model) against gold labels: precision, recall, F1,
-    Cohen's kappa and Krippendorff's alpha.
+    Cohen's kappa, Krippendorff's alpha, and sensitivity and specificity (weighted by the
+    sample design of a validation file from 'label --validation').
 
     Example: discourse evaluate corpora/demo/labels.csv --model models/demo
     """
@@ -1393,7 +1402,7 @@ def evaluate(
     mdl = load_model(model, warn=_warn(False)) if model is not None else None
     res = do_evaluate(
         gold, model=mdl, lexicon=lex, frames=_frame_list(frames), errors=errors, warn=_warn(quiet)
-    )
+    ).with_rates_of(method)
     if fmt == "json":
         _out(to_json(res.to_dict()) + "\n")
         return

@@ -79,6 +79,10 @@ def test_evaluate_reports_weighted_sensitivity_and_specificity(run, coded):
     assert rec["sensitivity_lo"] <= sens <= rec["sensitivity_hi"]
     table = run("evaluate", coded)
     assert "weighted by the sample design" in table.out and "sensitivity" in table.out
+    only = json.loads(run("evaluate", coded, "--method", "lexicon", "-f", "json").out)
+    assert {r["method"] for r in only["rates"]} == {"lexicon"}
+    bad = run("evaluate", coded, "--method", "classifier")
+    assert bad.code == 1 and bad.err.count("\n") == 1 and "need --model" in bad.err
 
 
 def test_evaluate_on_a_labels_file_is_unweighted(run):

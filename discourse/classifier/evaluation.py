@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,20 @@ class EvalResult:
     warnings: list[str] = field(default_factory=list)
     rates: list[dict] = field(default_factory=list)  # sensitivity/specificity, pooled
     source_rates: list[dict] = field(default_factory=list)  # per source where the sample allows
+
+    def with_rates_of(self, method: str | None) -> EvalResult:
+        """The result with sensitivity and specificity of one method only (None: all)."""
+        if method is None:
+            return self
+        known = sorted({r["method"] for r in self.rates})
+        if method not in known:
+            raise InputError(
+                f"--method {method}: no such method evaluated here (evaluated: "
+                f"{', '.join(known) or 'none'}); 'classifier' and 'both' need --model"
+            )
+        keep = [r for r in self.rates if r["method"] == method]
+        by_src = [r for r in self.source_rates if r["method"] == method]
+        return replace(self, rates=keep, source_rates=by_src)
 
     def to_dict(self) -> dict:
         return {
