@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from discourse.api import get_lexicon  # noqa: E402
 from discourse.classifier import lexicon_predict, load_labels  # noqa: E402
 from discourse.correction import (  # noqa: E402
+    SHRINK,
     SourceCounts,
     corrected_shares,
     draw_stratified,
@@ -43,7 +44,9 @@ from discourse.correction import (  # noqa: E402
 )
 
 
-def one_run(gs, pred, n_val: int, seed: int, n_boot: int, truth_all: bool = False) -> dict:
+def one_run(
+    gs, pred, n_val: int, seed: int, n_boot: int, truth_all: bool = False, shrink: float = SHRINK
+) -> dict:
     labels = [stratum_label(s, p) for s, p in zip(gs.sources, pred)]
     idx, w, sizes = draw_stratified(labels, n_val, seed=seed)
     if not truth_all:
@@ -69,7 +72,7 @@ def one_run(gs, pred, n_val: int, seed: int, n_boot: int, truth_all: bool = Fals
             axis=1,
         )
         counts.append(SourceCounts(s, sent, flagged))
-    recs = corrected_shares(counts, val, n_boot=n_boot, seed=seed)
+    recs = corrected_shares(counts, val, n_boot=n_boot, seed=seed, shrink=shrink)
     undefined = sum(r["corrected"] is None for r in recs)  # sens + spec - 1 <= 0
     recs = [r for r in recs if r["corrected"] is not None]
     t = np.array([truth[r["source"]][gs.frames.index(r["frame"])] for r in recs])
@@ -96,6 +99,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--boot", type=int, default=1000)
     ap.add_argument(
+        "--shrink", type=float, default=SHRINK, help="partial pooling (0: own or pooled rates)"
+    )
+    ap.add_argument(
         "--truth-all",
         action="store_true",
         help="Truth and raw shares over the whole corpus (the validation sample included), "
@@ -107,7 +113,7 @@ def main(argv=None) -> int:
     gs = load_labels(args.labels, frames=lex.frame_names)
     pred = lexicon_predict(lex, gs.texts, gs.frames)
     runs = [
-        one_run(gs, pred, args.n, seed, args.boot, args.truth_all)
+        one_run(gs, pred, args.n, seed, args.boot, args.truth_all, args.shrink)
         for seed in range(1, args.seeds + 1)
     ]
     print(f"{args.labels}: {len(gs)} sentences, {len(set(gs.sources))} sources, "

@@ -46,6 +46,9 @@ from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 UNSTABLE_J = 0.2  # Youden's J = sens + spec - 1 below this: the correction is unstable
 MIN_POS = 10  # coded positives (and negatives) a source needs for its own error rates
 MIN_NEG = 10
+# partial pooling: a source's error rates are shrunk towards the pooled ones as if the pooled
+# rate had been seen in this many more coded rows of the source (0: the all-or-nothing rule)
+SHRINK = 10.0
 CONF = 0.95
 MAX_VALIDATION_BYTES = 200 * 1024 * 1024
 PRED_PREFIX = "pred_"
@@ -430,6 +433,7 @@ def error_rates(
     soft: bool = False,
     conf: float = CONF,
     pooled: bool = False,
+    shrink: float = 0.0,
 ) -> list[dict]:
     """Weighted sensitivity and specificity per frame (and source), with Wilson intervals.
 
@@ -438,7 +442,9 @@ def error_rates(
     positives or ``min_neg`` negatives of the frame; the record's ``note`` says so;
     ``pooled``: pooled rates only, without a note).
     ``soft``: the probabilistic rates from ``val.prob``. Intervals: Wilson on Kish's
-    effective number of positives (negatives).
+    effective number of positives (negatives). ``shrink`` > 0: partial pooling instead,
+    every source's own rates shrunk towards the pooled ones as if the pooled rate had been
+    seen in ``shrink`` more coded rows of the source (see :func:`shrunk_rates`).
     """
     calls = val.prob if soft else val.pred
     if calls is None:
@@ -447,11 +453,16 @@ def error_rates(
     out = []
     for j, f in enumerate(val.frames):
         per_source, note = (False, "") if pooled else _scope(val, j, min_pos, min_neg)
+        if shrink > 0 and not pooled:
+            per_source, note = True, ""
         groups = sorted(set(val.sources)) if per_source else ["*"]
         for s in groups:
             m = (src == s) if s != "*" else np.ones(len(val), dtype=bool)
             y, p, w = val.y[m, j], calls[m, j], val.weight[m]
             sens, spec = weighted_rates(y, p, w)
+            if shrink > 0 and s != "*":
+                pool = weighted_rates(val.y[:, j], calls[:, j], val.weight)
+                sens, spec = shrunk_rates(y, p, w, pool, shrink)
             ne_pos, ne_neg = kish_neff(w[y == 1]), kish_neff(w[y == 0])
             s_lo, s_hi = wilson_neff(sens, ne_pos, conf) if sens is not None else (None, None)
             c_lo, c_hi = wilson_neff(spec, ne_neg, conf) if spec is not None else (None, None)
@@ -467,6 +478,31 @@ def error_rates(
                 }
             )  # fmt: skip
     return out
+
+
+def shrunk_rates(y, pred, weight, pooled: tuple, k0: float) -> tuple[float | None, float | None]:
+    """A source's weighted rates shrunk towards the pooled rates (partial pooling).
+
+    ``sens = (sum w y p + k sens_pooled) / (sum w y + k)`` with ``k = k0`` times the
+    source's mean weight of a positive row (so the pooled rate counts as ``k0`` more coded
+    positives); the same for specificity with the negatives. A source without coded
+    positives (negatives) gets the pooled rate.
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(pred, dtype=float)
+    w = np.asarray(weight, dtype=float)
+    out = []
+    for mask, hit, rate in ((y == 1, p, pooled[0]), (y == 0, 1 - p, pooled[1])):
+        n = int(mask.sum())
+        if rate is None:
+            out.append(None)
+            continue
+        if n == 0:
+            out.append(float(rate))
+            continue
+        k = k0 * w[mask].sum() / n
+        out.append(float(((w * hit)[mask].sum() + k * rate) / (w[mask].sum() + k)))
+    return out[0], out[1]
 
 
 # ------------------------------------------------------------------- estimator
@@ -556,6 +592,20 @@ def _rate_replicates(wrep: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple:
     return sens, spec
 
 
+def _shrunk_replicates(wrep, y, p, w, pool: tuple, k0: float) -> tuple:
+    """Bootstrap replicates of :func:`shrunk_rates` (the pooled rates resampled too)."""
+    out = []
+    for mask, hit, rate in ((y == 1, p, pool[0]), (y == 0, 1 - p, pool[1])):
+        n = int(mask.sum())
+        if n == 0:
+            out.append(rate)
+            continue
+        k = k0 * w[mask].sum() / n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append((wrep[:, mask] @ hit[mask] + k * rate) / (wrep[:, mask].sum(axis=1) + k))
+    return out[0], out[1]
+
+
 def _share_replicates(c: SourceCounts, num: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     """(n_boot, k) replicates of the share ``sum num / sum sentences``, resampling articles."""
     rng = _seed_for(seed, "|".join(map(str, c.key or (c.source,))))
@@ -580,6 +630,7 @@ def corrected_shares(
     min_pos: int = MIN_POS,
     min_neg: int = MIN_NEG,
     conf: float = CONF,
+    shrink: float = SHRINK,
 ) -> list[dict]:
     """Raw and corrected sentence shares per source and frame, with bootstrap intervals.
 
@@ -589,11 +640,17 @@ def corrected_shares(
     the source's articles and the validation rows within strata (independently);
     replicates where ``sens + spec - 1 <= 0`` are left out and counted in
     ``undefined_share``. ``raw_lo``/``raw_hi``: the same bootstrap of the raw share alone.
+    ``shrink``: each source's rates partially pooled (:func:`shrunk_rates`, also in every
+    replicate); 0 for the rule of :func:`error_rates` (own rates when every source has
+    ``min_pos`` positives and ``min_neg`` negatives, else pooled).
     """
     if soft and (val.prob is None or any(c.prob_sum is None for c in counts)):
         raise InputError("the probabilistic correction needs classifier probabilities")
     calls = (val.prob if soft else val.pred).astype(float)
-    rates = {(r["frame"], r["source"]): r for r in error_rates(val, min_pos, min_neg, soft, conf)}
+    rates = {
+        (r["frame"], r["source"]): r
+        for r in error_rates(val, min_pos, min_neg, soft, conf, shrink=shrink)
+    }
     for r in error_rates(val, soft=soft, conf=conf, pooled=True):
         if (r["frame"], r["source"]) not in rates:  # for sources the sample lacks
             r["note"] = f"frame '{r['frame']}': pooled rates for sources the sample lacks"
@@ -606,6 +663,11 @@ def corrected_shares(
         j = val.frames.index(f)
         m = (src == s) if s != "*" else np.ones(len(val), dtype=bool)
         boot_rates[(f, s)] = _rate_replicates(wrep[:, m], y_all[m, j], calls[m, j])
+        if shrink > 0 and s != "*":
+            pool = _rate_replicates(wrep, y_all[:, j], calls[:, j])
+            boot_rates[(f, s)] = _shrunk_replicates(
+                wrep[:, m], y_all[m, j], calls[m, j], val.weight[m], pool, shrink
+            )
     alpha = (1 - conf) / 2
     out = []
     for c in counts:
@@ -623,7 +685,7 @@ def corrected_shares(
                 "corrected_lo": None, "corrected_hi": None,
                 "sensitivity": r["sensitivity"], "specificity": r["specificity"],
                 "youden_j": r["youden_j"], "unstable": r["unstable"],
-                "rates_scope": "source" if key[1] != "*" else "pooled",
+                "rates_scope": "pooled" if key[1] == "*" else ("partial" if shrink else "source"),
                 "undefined_share": None, "note": r["note"],
             }  # fmt: skip
             out.append(rec)
@@ -832,6 +894,12 @@ def correction_meta(val: ValidationSample, corrected: Sequence[dict]) -> dict:
     for r in corrected:
         if r["note"] and r["note"] not in notes:
             notes.append(r["note"])
+    scopes = {r["rates_scope"] for r in corrected}
+    if "partial" in scopes:
+        notes.append(
+            "each source's sensitivity and specificity are its own, shrunk towards the "
+            f"pooled ones as if those had been seen in {SHRINK:g} more coded sentences"
+        )
     return {
         **val.provenance(),
         "estimator": "adjusted classify-and-count (Rogan-Gladen), clipped to [0, 1]",

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import numpy as np
 import pytest
 
 from discourse.api import get_lexicon, open_inputs
@@ -110,11 +111,26 @@ def test_compare_validation_adds_corrected_fields(run, coded):
         assert corr["validation_sha256"][:16] in rec["correction"] and "n=120" in rec["correction"]
         if rec["corrected"] is not None:
             assert 0 <= rec["corrected_lo"] <= rec["corrected"] <= rec["corrected_hi"] <= 1
-    # a pooled frame's corrected share is Rogan-Gladen on the raw share, by hand
-    rec = next(x for x in res["records"] if "rates=pooled" in x["correction"])
-    j = val.frames.index(rec["frame"])
-    sens, spec = weighted_rates(val.y[:, j], val.pred[:, j], val.weight)
-    assert rec["corrected"] == pytest.approx(rogan_gladen(rec["sentence_share"], sens, spec)[0])
+    # a corrected share is Rogan-Gladen on the raw share with the source's own weighted
+    # rates shrunk towards the pooled ones (k0 = 10 coded rows), by hand
+    rec = next(
+        x for x in res["records"] if x["frame"] == "economic" and x["source"] == "Meridian Wire"
+    )
+    assert "rates=partial" in rec["correction"]
+    j = val.frames.index("economic")
+    y, p, w = val.y[:, j], val.pred[:, j], val.weight
+    pooled = weighted_rates(y, p, w)
+    mine = np.array(val.sources) == "Meridian Wire"
+    sens_parts, spec_parts = [], []
+    for sel, hit, rate, out in (
+        (y == 1, p, pooled[0], sens_parts),
+        (y == 0, 1 - p, pooled[1], spec_parts),
+    ):
+        m = mine & sel
+        k = 10 * w[m].sum() / m.sum()
+        out.append(((w * hit)[m].sum() + k * rate) / (w[m].sum() + k))
+    want = rogan_gladen(rec["sentence_share"], sens_parts[0], spec_parts[0])[0]
+    assert rec["corrected"] == pytest.approx(want)
     table = run("compare", DEMO, "--validation", coded, "--boot", "200", "--no-chart")
     assert "raw → corrected" in table.out and "→" in table.out
 

@@ -21,6 +21,7 @@ from discourse.correction import (
     rogan_gladen,
     rogan_gladen_array,
     sample_from_arrays,
+    shrunk_rates,
     stratum_label,
     validation_from_rows,
     weighted_rates,
@@ -130,6 +131,20 @@ def test_probabilistic_rates_are_mean_probabilities():
     # true positives: rows 0, 1, 2, 4; negatives: 3, 5..9
     assert r["sensitivity"] == pytest.approx((0.9 + 0.7 + 0.5 + 0.3) / 4)
     assert r["specificity"] == pytest.approx(1 - (0.4 + 0.2 + 0.1 + 0.1 + 0.0 + 0.2) / 6)
+
+
+def test_shrunk_rates_by_hand():
+    # source rows: 3 positives of weight 2 (2 flagged), 4 negatives of weight 5 (1 flagged)
+    y = np.array([1, 1, 1, 0, 0, 0, 0])
+    p = np.array([1, 1, 0, 1, 0, 0, 0])
+    w = np.array([2.0, 2, 2, 5, 5, 5, 5])
+    sens, spec = shrunk_rates(y, p, w, (0.8, 0.9), 10)
+    # k = 10 x mean weight: 20 for positives, 50 for negatives
+    assert sens == pytest.approx((2 * 2 + 20 * 0.8) / (6 + 20))
+    assert spec == pytest.approx((3 * 5 + 50 * 0.9) / (20 + 50))
+    # no coded positive: the pooled rate; k0 = 0: the source's own rates
+    assert shrunk_rates(np.zeros(3), np.zeros(3), np.ones(3), (0.7, 0.9), 10)[0] == 0.7
+    assert shrunk_rates(y, p, w, (0.8, 0.9), 0) == pytest.approx(weighted_rates(y, p, w))
 
 
 def test_required_positives_follow_the_delta_method():
@@ -249,7 +264,10 @@ def test_corrected_shares_point_estimate_and_seeded_interval():
     expected, _ = rogan_gladen(q, 6 / 16, 50 / 52)
     assert r["corrected"] == pytest.approx(expected)
     assert r["corrected_lo"] <= r["corrected"] <= r["corrected_hi"]
-    assert r["raw_lo"] <= q <= r["raw_hi"] and r["rates_scope"] == "pooled"
+    # one source: partial pooling shrinks its rates towards themselves
+    assert r["raw_lo"] <= q <= r["raw_hi"] and r["rates_scope"] == "partial"
+    (r0,) = corrected_shares([SourceCounts("A", sent, flagged)], val, n_boot=400, shrink=0)
+    assert r0["rates_scope"] == "pooled" and r0["corrected"] == pytest.approx(expected)
     again = corrected_shares([SourceCounts("A", sent, flagged)], val, n_boot=400, seed=9)
     assert again == recs
     other = corrected_shares([SourceCounts("A", sent, flagged)], val, n_boot=400, seed=10)
