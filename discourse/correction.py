@@ -160,7 +160,29 @@ def validation_from_rows(
     sha256: str = "",
     use_prob: bool = False,
 ) -> ValidationSample:
-    """Check and read the rows of a validation file (``(line, {column: value})`` pairs).
+    """Check and read the rows of a validation file.
+
+    Parameters
+    ----------
+    header : sequence of str
+        The file's columns.
+    rows : sequence of (int, mapping)
+        ``(line number, {column: value})`` pairs, as a CSV reader gives them.
+    frames : sequence of str
+        The frames to read.
+    where : str
+        The file's name, for messages.
+    sha256 : str
+        The file's hash, for provenance.
+    use_prob : bool
+        Also read ``prob_<frame>`` columns.
+
+    Returns
+    -------
+    ValidationSample
+
+    Notes
+    -----
 
     Columns: ``source``, one gold 0/1 column per frame, ``pred_<frame>`` (the method's
     0/1 call), ``weight`` (inverse inclusion probability), optionally ``stratum``,
@@ -353,8 +375,21 @@ def draw_stratified(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """A stratified random sample of ``n`` items, seeded.
 
-    ``strata`` gives each item's stratum. Returns the chosen indices (in random order),
-    their weights ``N_h / n_h`` (inverse inclusion probabilities) and ``N_h`` per stratum.
+    Parameters
+    ----------
+    strata : sequence of str
+        Each item's stratum.
+    n : int
+        Sample size (allocated by :func:`allocate`).
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    tuple of (ndarray, ndarray, dict)
+        The chosen indices (in random order, so a sample coded in part is a random part of
+        each stratum), their weights ``N_h / n_h`` (inverse inclusion probabilities), and
+        ``N_h`` per stratum.
     """
     labels = np.asarray(list(strata), dtype=object)
     names = sorted(set(labels.tolist()))
@@ -399,8 +434,20 @@ def wilson_neff(p: float, n_eff: float, conf: float = CONF) -> tuple[float, floa
 def weighted_rates(y, pred, weight) -> tuple[float | None, float | None]:
     """Design-weighted sensitivity and specificity of ``pred`` (0/1 or probabilities).
 
-    ``sens = sum w y pred / sum w y``; ``spec = sum w (1-y)(1-pred) / sum w (1-y)``;
-    None where there is no positive (negative).
+    Parameters
+    ----------
+    y : array of 0/1
+        Gold labels of one frame.
+    pred : array
+        The method's 0/1 calls, or its probabilities (the probabilistic rates).
+    weight : array
+        Sampling weights (inverse inclusion probabilities).
+
+    Returns
+    -------
+    tuple of (float or None, float or None)
+        ``sum w y pred / sum w y`` and ``sum w (1-y)(1-pred) / sum w (1-y)``; None where
+        there is no positive (negative).
     """
     y = np.asarray(y, dtype=float)
     p = np.asarray(pred, dtype=float)
@@ -436,6 +483,31 @@ def error_rates(
     shrink: float = 0.0,
 ) -> list[dict]:
     """Weighted sensitivity and specificity per frame (and source), with Wilson intervals.
+
+    Parameters
+    ----------
+    val : ValidationSample
+        The coded sample.
+    min_pos, min_neg : int
+        Coded positives and negatives every source needs for per-source rates.
+    soft : bool
+        The probabilistic rates (mean probability among positives, negatives).
+    conf : float
+        Confidence level.
+    pooled : bool
+        Pooled rates only.
+    shrink : float
+        Partial pooling strength; 0 for the rule below.
+
+    Returns
+    -------
+    list of dict
+        Per frame and source: ``sensitivity``, ``specificity`` with ``_lo``/``_hi``,
+        ``youden_j``, ``unstable``, ``n_pos``, ``n_neg``, ``n_eff_pos``, ``n_eff_neg``,
+        ``note``.
+
+    Notes
+    -----
 
     One record per frame and source (``source`` is ``"*"`` for rates pooled over
     sources, used for every source when some source has fewer than ``min_pos``
@@ -511,8 +583,24 @@ def shrunk_rates(y, pred, weight, pooled: tuple, k0: float) -> tuple[float | Non
 def rogan_gladen(q: float, sens: float, spec: float) -> tuple[float | None, bool]:
     """Adjusted classify-and-count: ``(q + spec - 1) / (sens + spec - 1)`` clipped to [0, 1].
 
-    Returns (estimate, unstable). Unstable when ``sens + spec - 1 < 0.2``; the estimate
-    is None when ``sens + spec - 1 <= 0`` (the method is no better than chance).
+    Parameters
+    ----------
+    q : float
+        The share of items the method flags (or the mean probability).
+    sens, spec : float
+        The method's sensitivity and specificity.
+
+    Returns
+    -------
+    tuple of (float or None, bool)
+        The corrected share, None when ``sens + spec - 1 <= 0`` (the method is no better
+        than chance); and whether it is unstable (``sens + spec - 1 < 0.2``).
+
+    Examples
+    --------
+    >>> p, unstable = rogan_gladen(0.3, 0.8, 0.9)
+    >>> round(p, 4), unstable
+    (0.2857, False)
     """
     j = sens + spec - 1
     if j <= 0:
@@ -634,6 +722,34 @@ def corrected_shares(
 ) -> list[dict]:
     """Raw and corrected sentence shares per source and frame, with bootstrap intervals.
 
+    Parameters
+    ----------
+    counts : sequence of SourceCounts
+        Per group (source, or source and period): each article's sentence count and
+        flagged sentences (or probability sums) per frame.
+    val : ValidationSample
+        The coded validation sample of the same method.
+    soft : bool
+        The probabilistic version (needs ``prob_sum`` and ``val.prob``).
+    n_boot, seed : int
+        Bootstrap resamples and seed.
+    min_pos, min_neg : int
+        Coded positives and negatives every source needs for its own rates (``shrink=0``).
+    conf : float
+        Confidence level of the intervals.
+    shrink : float
+        Partial pooling strength (pseudo-rows), see :func:`shrunk_rates`.
+
+    Returns
+    -------
+    list of dict
+        One record per group and frame: ``raw``, ``raw_lo``, ``raw_hi``, ``corrected``,
+        ``corrected_lo``, ``corrected_hi``, ``sensitivity``, ``specificity``,
+        ``youden_j``, ``unstable``, ``rates_scope`` (source, partial or pooled),
+        ``undefined_share``, ``note``, ``estimator`` (acc or pacc), counts.
+
+    Notes
+    -----
     ``soft=False``: adjusted classify-and-count from the method's 0/1 calls;
     ``soft=True``: probabilistic classify-and-count (raw: mean probability) adjusted with
     the probabilistic rates. Interval: percentile bootstrap over replicates that resample
