@@ -21,7 +21,7 @@ from discourse.models import ArticleScore
 from discourse.resources import default_lexicon_path
 from discourse.scoring import Scorer, ScoreStats, iter_scores
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Warn
-from discourse.stats import Comparison, compare
+from discourse.stats import Comparison, compare, group_key
 from discourse.store import Selection, Store, open_store
 
 BY_CHOICES = ("source", "source,week", "source,month")
@@ -77,10 +77,10 @@ def selection(
     until: str | None = None,
     today: date | None = None,
 ) -> Selection:
-    s = parse_when(since, today, "--since")
-    u = parse_when(until, today, "--until")
+    s = parse_when(since, today, "`since`")
+    u = parse_when(until, today, "`until`")
     if s and u and s > u:
-        raise InputError(f"--since {since} is after --until {until}; swap them")
+        raise InputError(f"`since` {since} is after `until` {until}; swap them")
     return Selection(sources=list(sources) if sources else None, since=s, until=u)
 
 
@@ -116,7 +116,7 @@ def check_sources(store: Store, sel: Selection) -> None:
 def parse_by(by: str) -> tuple[str, ...]:
     parts = tuple(p.strip() for p in by.split(",") if p.strip())
     if ",".join(parts) not in BY_CHOICES:
-        raise InputError(f"--by {by!r} is not supported; use one of {', '.join(BY_CHOICES)}")
+        raise InputError(f"`by` {by!r} is not supported; use one of {', '.join(BY_CHOICES)}")
     return parts
 
 
@@ -168,7 +168,7 @@ def compare_sources(
     if validation is not None:
         val = corr.read_validation(validation, scorer.frames)
         corr.check_method(val, scorer.method)
-        collector = corr.CountsCollector(scorer.frames, by)
+        collector = corr.CountsCollector(scorer.frames, by, lambda sc: group_key(sc, by))
     stream = scores(inputs, scorer, sel, progress=progress, workers=workers)
     cmp = compare(
         collector.wrap(stream) if collector else stream,
@@ -214,11 +214,8 @@ def probability_counts(
     probabilities over its sentences, per frame (for the probabilistic correction)."""
     from types import SimpleNamespace
 
-    import numpy as np
-
     from discourse.classifier import classify_articles
-    from discourse.correction import SourceCounts
-    from discourse.stats import group_key
+    from discourse.correction import probability_source_counts
 
     cols = [list(scorer.model.frames_).index(f) for f in scorer.frames]
     groups: dict[tuple, tuple[list, list]] = {}
@@ -231,7 +228,7 @@ def probability_counts(
             if key is not None:
                 n, sums = groups.setdefault(key, ([], []))
                 n.append(len(ss))
-                sums.append(probs[:, cols].sum(axis=0) if len(ss) else np.zeros(len(cols)))
+                sums.append(probs[:, cols].sum(axis=0).tolist())
         batch.clear()
 
     for art in store.iter_articles(sel):
@@ -241,10 +238,9 @@ def probability_counts(
     flush()
     si = by.index("source")
     return [
-        SourceCounts(key[si], np.asarray(n, dtype=float), np.zeros((len(n), len(cols))),
-                     np.asarray(sums, dtype=float).reshape(len(n), len(cols)), key=key)
+        probability_source_counts(key[si], key, n, sums, len(cols))
         for key, (n, sums) in sorted(groups.items())
-    ]  # fmt: skip
+    ]
 
 
 def read_one_text(target: str, db: str | None) -> str:
@@ -286,32 +282,3 @@ def hit_char_spans(
             a, b = spans[h.tok_start][0], spans[h.tok_end - 1][1]
             by_sent.setdefault(h.sentence, []).append((a, b, h.frame, h.term))
     return by_sent
-
-
-def explain_lines(score: ArticleScore, scorer: Scorer, color: bool) -> list[str]:
-    """Every matched span highlighted in its sentence, with the frame and term that fired."""
-    from discourse.terminal import highlight
-
-    a = score.article
-    head = f"== [{a.id}] {a.source} · {a.day or 'undated'} · {a.title}"
-    counts = ", ".join(f"{f} {fs.hits}" for f, fs in score.frames.items() if fs.hits)
-    lines = [
-        head,
-        f"   {score.n_tokens} tokens, {score.n_sentences} sentences; hits: "
-        f"{counts or 'none'}; dominant: {score.dominant or '–'}",
-    ]
-    by_sent = hit_char_spans(score, scorer)
-    sents = {s.index: s for s in score.sentences}
-    for idx in sorted(by_sent):
-        items = by_sent[idx]
-        text = sents[idx].text
-        lines.append(
-            f"  [{idx}] "
-            + highlight(text, [(x, y) for x, y, _, _ in items], color).replace("\n", " ")
-        )
-        fired: dict[str, list[str]] = {}
-        for _, _, f, t in items:
-            fired.setdefault(f, []).append(t)
-        lines.append("       ← " + "; ".join(f"{f}: {', '.join(ts)}" for f, ts in fired.items()))
-    lines.append("")
-    return lines

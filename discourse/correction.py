@@ -33,7 +33,7 @@ import csv
 import hashlib
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -655,6 +655,17 @@ class SourceCounts:
     key: tuple = ()  # the group (source, or source and period); () means (source,)
 
 
+def probability_source_counts(
+    source: str, key: tuple, sentences: Sequence[int], prob_sums: Sequence, k: int
+) -> SourceCounts:
+    """A group's :class:`SourceCounts` for the probabilistic correction, from lists."""
+    n = len(sentences)
+    return SourceCounts(
+        source, np.asarray(sentences, dtype=float), np.zeros((n, k)),
+        np.asarray(prob_sums, dtype=float).reshape(n, k), key=key,
+    )  # fmt: skip
+
+
 def _seed_for(seed: int, name: str) -> np.random.Generator:
     import zlib
 
@@ -771,19 +782,7 @@ def corrected_shares(
         if (r["frame"], r["source"]) not in rates:  # for sources the sample lacks
             r["note"] = f"frame '{r['frame']}': pooled rates for sources the sample lacks"
             rates[(r["frame"], "*")] = r
-    wrep = _validation_replicates(val, n_boot, seed)
-    src = np.array(val.sources)
-    y_all = val.y.astype(float)
-    boot_rates: dict[tuple[str, str], tuple] = {}
-    for (f, s), _ in rates.items():
-        j = val.frames.index(f)
-        m = (src == s) if s != "*" else np.ones(len(val), dtype=bool)
-        boot_rates[(f, s)] = _rate_replicates(wrep[:, m], y_all[m, j], calls[m, j])
-        if shrink > 0 and s != "*":
-            pool = _rate_replicates(wrep, y_all[:, j], calls[:, j])
-            boot_rates[(f, s)] = _shrunk_replicates(
-                wrep[:, m], y_all[m, j], calls[m, j], val.weight[m], pool, shrink
-            )
+    boot_rates = _boot_rates(val, calls, rates, n_boot, seed, shrink)
     alpha = (1 - conf) / 2
     out = []
     for c in counts:
@@ -793,36 +792,60 @@ def corrected_shares(
         for j, f in enumerate(val.frames):
             key = (f, c.source) if (f, c.source) in rates else (f, "*")
             r = rates[key]
-            rec = {
-                "source": c.source, "key": c.key or (c.source,), "frame": f,
-                "estimator": "pacc" if soft else "acc",
-                "n_articles": len(c.sentences), "n_sentences": int(total),
-                "raw": None, "raw_lo": None, "raw_hi": None, "corrected": None,
-                "corrected_lo": None, "corrected_hi": None,
-                "sensitivity": r["sensitivity"], "specificity": r["specificity"],
-                "youden_j": r["youden_j"], "unstable": r["unstable"],
-                "rates_scope": "pooled" if key[1] == "*" else ("partial" if shrink else "source"),
-                "undefined_share": None, "note": r["note"],
-            }  # fmt: skip
+            scope = "pooled" if key[1] == "*" else ("partial" if shrink else "source")
+            rec = _record(c, f, r, "pacc" if soft else "acc", scope, total)
             out.append(rec)
             if q_boot is None or r["sensitivity"] is None or r["specificity"] is None:
                 continue
             q = float(num[:, j].sum() / total)
-            rec["raw"] = q
-            rec["raw_lo"], rec["raw_hi"] = (
-                float(v) for v in np.quantile(q_boot[:, j], [alpha, 1 - alpha])
-            )
-            rec["corrected"], _ = rogan_gladen(q, r["sensitivity"], r["specificity"])
-            sens_b, spec_b = boot_rates[key]
-            p_b = rogan_gladen_array(q_boot[:, j], sens_b, spec_b)
-            ok = ~np.isnan(p_b)
-            rec["undefined_share"] = float(1 - ok.mean())
-            if ok.any():
-                lo, hi = np.quantile(p_b[ok], [alpha, 1 - alpha])
-                rec["corrected_lo"], rec["corrected_hi"] = float(lo), float(hi)
-            if rec["undefined_share"] > 0.05:
-                rec["unstable"] = True
+            _fill(rec, q, q_boot[:, j], r, boot_rates[key], alpha)
     return out
+
+
+def _record(c: SourceCounts, frame: str, r: dict, estimator: str, scope: str, total) -> dict:
+    """A corrected-share record before its figures are filled in."""
+    return {
+        "source": c.source, "key": c.key or (c.source,), "frame": frame,
+        "estimator": estimator, "n_articles": len(c.sentences), "n_sentences": int(total),
+        "raw": None, "raw_lo": None, "raw_hi": None, "corrected": None,
+        "corrected_lo": None, "corrected_hi": None,
+        "sensitivity": r["sensitivity"], "specificity": r["specificity"],
+        "youden_j": r["youden_j"], "unstable": r["unstable"], "rates_scope": scope,
+        "undefined_share": None, "note": r["note"],
+    }  # fmt: skip
+
+
+def _boot_rates(val, calls, rates: dict, n_boot: int, seed: int, shrink: float) -> dict:
+    """Bootstrap replicates of (sens, spec) for every (frame, source or "*") in ``rates``."""
+    wrep = _validation_replicates(val, n_boot, seed)
+    src = np.array(val.sources)
+    y_all = val.y.astype(float)
+    out: dict[tuple[str, str], tuple] = {}
+    for f, s in rates:
+        j = val.frames.index(f)
+        m = (src == s) if s != "*" else np.ones(len(val), dtype=bool)
+        out[(f, s)] = _rate_replicates(wrep[:, m], y_all[m, j], calls[m, j])
+        if shrink > 0 and s != "*":
+            pool = _rate_replicates(wrep, y_all[:, j], calls[:, j])
+            out[(f, s)] = _shrunk_replicates(
+                wrep[:, m], y_all[m, j], calls[m, j], val.weight[m], pool, shrink
+            )
+    return out
+
+
+def _fill(rec: dict, q: float, q_boot, rates: dict, boot: tuple, alpha: float) -> None:
+    """A record's raw share, corrected share and their percentile intervals."""
+    rec["raw"] = q
+    rec["raw_lo"], rec["raw_hi"] = (float(v) for v in np.quantile(q_boot, [alpha, 1 - alpha]))
+    rec["corrected"], _ = rogan_gladen(q, rates["sensitivity"], rates["specificity"])
+    p_b = rogan_gladen_array(q_boot, boot[0], boot[1])
+    ok = ~np.isnan(p_b)
+    rec["undefined_share"] = float(1 - ok.mean())
+    if ok.any():
+        lo, hi = np.quantile(p_b[ok], [alpha, 1 - alpha])
+        rec["corrected_lo"], rec["corrected_hi"] = float(lo), float(hi)
+    if rec["undefined_share"] > 0.05:
+        rec["unstable"] = True
 
 
 # ------------------------------------------------------ attaching to comparisons
@@ -832,20 +855,25 @@ class CountsCollector:
     """Collects per-article counts from a stream of article scores as it flows past.
 
     ``wrap(scores)`` yields the scores unchanged (so :func:`discourse.stats.compare` can
-    consume them) and keeps, per group (``by``: source, or source and period), each
-    article's sentence count and the sentences the method flagged per frame.
+    consume them) and keeps, per group (``by``: source, or source and period, as given by
+    ``group_key(score)``; None leaves a score out), each article's sentence count and the
+    sentences the method flagged per frame.
     """
 
-    def __init__(self, frames: Sequence[str], by: tuple[str, ...] = ("source",)) -> None:
+    def __init__(
+        self,
+        frames: Sequence[str],
+        by: tuple[str, ...] = ("source",),
+        group_key: Callable[[object], tuple | None] | None = None,
+    ) -> None:
         self.frames = list(frames)
         self.by = by
+        self.group_key = group_key or (lambda sc: (sc.article.source,))
         self._groups: dict[tuple, tuple[list[int], list[list[int]]]] = {}
 
     def wrap(self, scores):
-        from discourse.stats import group_key
-
         for sc in scores:
-            key = group_key(sc, self.by)
+            key = self.group_key(sc)
             if key is not None:
                 sent, flagged = self._groups.setdefault(key, ([], []))
                 sent.append(sc.n_sentences)

@@ -42,7 +42,13 @@ from discourse.classifier.predict import (
     classify_sentences,
     sentence_fields,
 )
-from discourse.classifier.training import CIRCULAR_WARNING, TrainResult, lexicon_labels, train
+from discourse.classifier.training import (
+    CIRCULAR_WARNING,
+    TrainResult,
+    lexicon_labels,
+    train,
+    train_from,
+)
 from discourse.classifier.validation import (
     CORE_FRAMES,
     CVResult,
@@ -86,5 +92,6 @@ __all__ = [
     "sentence_fields",
     "text_fingerprint",
     "train",
+    "train_from",
     "word_tokens",
 ]

@@ -77,6 +77,8 @@ def evaluate(
     all three. ``errors=N``: the N worst false positives and false negatives per frame and
     method, with the lexicon's matched terms and the classifier's probability.
     """
+    if errors < 0:
+        raise InputError(f"`errors` {errors}: give a number of sentences, 0 or more")
     notes: list[str] = []
 
     def note(msg: str) -> None:
@@ -98,7 +100,7 @@ def evaluate(
         if missing:
             raise InputError(
                 f"the model has no frame '{missing[0]}' (its frames: "
-                f"{', '.join(model.frames_)}); choose frames with --frames"
+                f"{', '.join(model.frames_)}); choose frames with `frames`"
             )
     meta: dict[str, Any] = {
         "gold": gs.path,
@@ -116,33 +118,68 @@ def evaluate(
             note(f"the lexicon {lex.name} has no frame {', '.join(lex_missing)}: never present")
         preds["lexicon"] = lexicon_predict(lex, gs.texts, frames)
     if model is not None:
-        meta.update(model.provenance())
-        cols = [model.frames_.index(f) for f in frames]
-        probs = model.predict_proba(gs.texts)[:, cols]
-        thr = np.asarray(model.thresholds_)[cols]
-        preds["classifier"] = (probs >= thr).astype(np.int8)
-        meta["thresholds"] = {f: round(float(t), 4) for f, t in zip(frames, thr)}
-        card = getattr(model, "card_", None) or {}
-        trained_on = (card.get("training_data") or {}).get("sha256")
-        seen = set(getattr(model, "training_fingerprints_", None) or ())
-        overlap = sum(1 for t in gs.texts if text_fingerprint(t) in seen)
-        meta["overlap_with_training"] = overlap
-        meta["in_sample"] = bool(trained_on and trained_on == gs.sha256)
-        if meta["in_sample"]:
-            note(
-                "these gold labels are the model's own training data: the classifier's scores "
-                "are in-sample and optimistic; its honest estimate is the cross-validation in "
-                "the model card"
-            )
-        elif overlap and getattr(model, "label_kind_", "") == "lexicon":
-            meta["overlap_note"] = (
-                "the model saw these sentences with the lexicon's labels, never the gold labels"
-            )
-        elif overlap:
-            note(
-                f"{overlap} of the {len(gs)} gold sentences were in the model's training data: "
-                "the classifier's scores are optimistic; evaluate on sentences it has not seen"
-            )
+        probs = _classifier_predictions(model, gs, frames, preds, meta, note)
+    metrics = _metrics(gs, preds, frames)
+    agreement = _agreement(gs, preds, frames)
+    errs = _worst_errors(gs, preds, probs, lex, frames, errors) if errors > 0 else []
+    rates, source_rates = _design_rates(gold, gs, preds, meta)
+    return EvalResult(list(frames), metrics, agreement, errs, meta, notes, rates, source_rates)
+
+
+def _design_rates(gold, gs: LabelSet, preds: dict[str, np.ndarray], meta: dict) -> tuple:
+    """Sensitivity and specificity of each method, weighted by the gold file's ``weight``
+    column (a validation sample) or unweighted; pooled, and per source where possible."""
+    from discourse.correction import evaluation_rates, read_weights
+
+    weights = read_weights(gold) if isinstance(gold, (str, os.PathLike)) else None
+    if weights is not None and len(weights) != len(gs):
+        raise InputError(f"{gs.path}: {len(weights)} weights for {len(gs)} rows")
+    meta["weighted"] = weights is not None
+    if "lexicon" in preds and "classifier" in preds:
+        preds = {**preds, "both": preds["lexicon"] | preds["classifier"]}
+    pooled = evaluation_rates(gs.frames, gs.y, preds, gs.sources, weights, pooled=True)
+    per_source = [
+        r for r in evaluation_rates(gs.frames, gs.y, preds, gs.sources, weights)
+        if r["source"] != "*"
+    ]  # fmt: skip
+    return pooled, per_source
+
+
+def _classifier_predictions(model, gs: LabelSet, frames, preds: dict, meta: dict, note):
+    """The classifier's verdicts into ``preds``, its provenance and overlap into ``meta``;
+    returns the probabilities (for the worst errors)."""
+    meta.update(model.provenance())
+    cols = [model.frames_.index(f) for f in frames]
+    probs = model.predict_proba(gs.texts)[:, cols]
+    thr = np.asarray(model.thresholds_)[cols]
+    preds["classifier"] = (probs >= thr).astype(np.int8)
+    meta["thresholds"] = {f: round(float(t), 4) for f, t in zip(frames, thr)}
+    card = getattr(model, "card_", None) or {}
+    trained_on = (card.get("training_data") or {}).get("sha256")
+    seen = set(getattr(model, "training_fingerprints_", None) or ())
+    overlap = sum(1 for t in gs.texts if text_fingerprint(t) in seen)
+    meta["overlap_with_training"] = overlap
+    meta["in_sample"] = bool(trained_on and trained_on == gs.sha256)
+    if meta["in_sample"]:
+        note(
+            "these gold labels are the model's own training data: the classifier's scores "
+            "are in-sample and optimistic; its honest estimate is the cross-validation in "
+            "the model card"
+        )
+    elif overlap and getattr(model, "label_kind_", "") == "lexicon":
+        meta["overlap_note"] = (
+            "the model saw these sentences with the lexicon's labels, never the gold labels"
+        )
+    elif overlap:
+        note(
+            f"{overlap} of the {len(gs)} gold sentences were in the model's training data: "
+            "the classifier's scores are optimistic; evaluate on sentences it has not seen"
+        )
+    return probs
+
+
+def _metrics(gs: LabelSet, preds: dict, frames) -> list[dict]:
+    """Precision, recall and F1 per frame and method, and macro-F1 (core frames, all)."""
     metrics = []
     for j, f in enumerate(frames):
         for m, P in preds.items():
@@ -157,6 +194,11 @@ def evaluate(
         vals = [v for v in vals if v is not None]
         if vals:
             metrics.append({"frame": "macro (all)", "method": m, "f1": float(np.mean(vals))})
+    return metrics
+
+
+def _agreement(gs: LabelSet, preds: dict, frames) -> list[dict]:
+    """Cohen's kappa and Krippendorff's alpha between each pair of raters, and all three."""
     agreement = []
     raters = {"gold": gs.y, **preds}
     pairs = [("lexicon", "gold"), ("classifier", "gold"), ("lexicon", "classifier")]
@@ -192,28 +234,7 @@ def evaluate(
                     "n": len(gs),
                 }
             )
-    errs = _worst_errors(gs, preds, probs, lex, frames, errors) if errors > 0 else []
-    rates, source_rates = _design_rates(gold, gs, preds, meta)
-    return EvalResult(list(frames), metrics, agreement, errs, meta, notes, rates, source_rates)
-
-
-def _design_rates(gold, gs: LabelSet, preds: dict[str, np.ndarray], meta: dict) -> tuple:
-    """Sensitivity and specificity of each method, weighted by the gold file's ``weight``
-    column (a validation sample) or unweighted; pooled, and per source where possible."""
-    from discourse.correction import evaluation_rates, read_weights
-
-    weights = read_weights(gold) if isinstance(gold, (str, os.PathLike)) else None
-    if weights is not None and len(weights) != len(gs):
-        raise InputError(f"{gs.path}: {len(weights)} weights for {len(gs)} rows")
-    meta["weighted"] = weights is not None
-    if "lexicon" in preds and "classifier" in preds:
-        preds = {**preds, "both": preds["lexicon"] | preds["classifier"]}
-    pooled = evaluation_rates(gs.frames, gs.y, preds, gs.sources, weights, pooled=True)
-    per_source = [
-        r for r in evaluation_rates(gs.frames, gs.y, preds, gs.sources, weights)
-        if r["source"] != "*"
-    ]  # fmt: skip
-    return pooled, per_source
+    return agreement
 
 
 def _worst_errors(

@@ -105,7 +105,7 @@ def lexicon_labels(
         if pos in (0, len(texts)):
             raise InputError(
                 f"the lexicon never {'fires' if pos == 0 else 'misses'} for frame '{f}' in "
-                f"{len(texts)} sentences, so there is nothing to learn; leave it out with --frames"
+                f"{len(texts)} sentences, so there is nothing to learn; leave it out with `frames`"
             )
     ls = LabelSet(texts, y, frames, docs, sources, sidx, list(range(len(texts))), sha, where)
     ls.kind = "lexicon"
@@ -139,15 +139,15 @@ def train(
     warn = warn or (lambda m: None)
     if from_lexicon:
         if lex is None:
-            raise InputError("--from-lexicon needs a lexicon")
+            raise InputError("`from_lexicon` needs a lexicon")
         if store is None:
-            raise InputError("--from-lexicon labels the store's sentences: give --db")
+            raise InputError("`from_lexicon` labels the store's sentences: give `db`")
         ls = lexicon_labels(store, lex, sel, max_sentences, seed, frames)
         lexicon_features = False
         warn(CIRCULAR_WARNING)
     else:
         if labels_path is None:
-            raise InputError("give a labels CSV (or --from-lexicon)")
+            raise InputError("give a labels CSV (or `from_lexicon`)")
         ls = load_labels(labels_path, frames if frames else (lex.frame_names if lex else None))
     k = check_groups(ls, k, warn)
     cv = None
@@ -227,3 +227,54 @@ def build_card(
             "not cross-validated (--cv 0): no honest estimate of accuracy"
         )
     return card
+
+
+def train_from(
+    labels_path: str | os.PathLike | None,
+    out_path: str | os.PathLike | None,
+    *,
+    from_lexicon: bool = False,
+    db: str | None = None,
+    max_sentences: int = 50_000,
+    **options,
+) -> TrainResult:
+    """:func:`train` on a labels file, or (``from_lexicon``) on the sentences of the store ``db``.
+
+    Parameters
+    ----------
+    labels_path : path or None
+        Hand-coded labels; exactly one of ``labels_path`` and ``from_lexicon``.
+    out_path : path or None
+        Write the model here (nothing is written without it).
+    from_lexicon : bool
+        Weak supervision: the lexicon labels the store's sentences (circular validation).
+    db : str or None
+        The store, with ``from_lexicon``.
+    max_sentences : int
+        With ``from_lexicon``, use at most this many sentences (at least 10).
+    **options
+        Passed to :func:`train` (``lexicon``, ``k``, ``seed``, ``frames``, ``warn``, ...).
+
+    Returns
+    -------
+    TrainResult
+
+    Examples
+    --------
+    >>> res = train_from("corpora/demo/labels.csv", None, k=0)  # doctest: +SKIP
+    """
+    if from_lexicon and labels_path is not None:
+        raise InputError("give LABELS.csv or `from_lexicon`, not both")
+    if not from_lexicon and labels_path is None:
+        raise InputError("give a labels file (LABELS.csv) or `from_lexicon` to train on")
+    if max_sentences < 10:
+        raise InputError(f"`max_sentences` {max_sentences} is too few; use at least 10")
+    if not from_lexicon:
+        return train(labels_path, out_path, max_sentences=max_sentences, **options)
+    from discourse.store import open_store
+
+    with open_store(db, create=False) as store:
+        return train(
+            labels_path, out_path, from_lexicon=True, store=store, max_sentences=max_sentences,
+            **options,
+        )  # fmt: skip

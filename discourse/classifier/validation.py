@@ -133,10 +133,10 @@ def check_groups(labels: LabelSet, k: int, warn: Warn | None = None) -> int:
             "because grouped cross-validation and threshold selection hold whole articles out"
         )
     if k == 1 or k < 0:
-        raise InputError(f"--cv {k}: use at least 2 folds (or 0 to skip cross-validation)")
+        raise InputError(f"`cv` {k}: use at least 2 folds (or 0 to skip cross-validation)")
     if k > n_docs:
         if warn:
-            warn(f"--cv {k} is more than the {n_docs} articles; using {n_docs} folds")
+            warn(f"`cv` {k} is more than the {n_docs} articles; using {n_docs} folds")
         k = n_docs
     return k
 
@@ -180,16 +180,7 @@ def cross_validate(
     for fi, (tr, te) in enumerate(splits):
         if progress:
             progress(f"fold {fi + 1}/{k}: training on {len(tr)} sentences, testing on {len(te)}")
-        train_docs = {ls.doc_ids[i] for i in tr}
-        assert not train_docs & {ls.doc_ids[i] for i in te}, "an article is in train and test"
-        est = FrameClassifier(
-            frames=ls.frames, lexicon=lex if lexicon_features else None, **est_params
-        )
-        est.fit([ls.texts[i] for i in tr], ls.y[tr], groups=[ls.doc_ids[i] for i in tr])
-        Yt = ls.y[te]
-        preds = {"classifier": est.predict([ls.texts[i] for i in te])}
-        majority = (ls.y[tr].mean(axis=0) > 0.5).astype(np.int8)
-        preds["baseline"] = np.tile(majority, (len(te), 1))
+        est, preds, Yt = _cv_fold(ls, tr, te, lex if lexicon_features else None, est_params)
         if lex_pred is not None:
             preds["lexicon"] = lex_pred[te]
         pooled_true.append(Yt)
@@ -208,9 +199,42 @@ def cross_validate(
             }
         )
     methods = [m for m in METHODS if pooled[m]]
-    all_true = np.vstack(pooled_true)
+    summary = _cv_summary(ls.frames, methods, per_fold, pooled, np.vstack(pooled_true))
+    macro = _cv_macro(methods, per_fold, core, ls.frames, k)
+    return CVResult(
+        frames=ls.frames,
+        k=k,
+        seed=seed,
+        splitter=splitter,
+        n_sentences=len(ls),
+        n_docs=ls.n_docs,
+        folds=folds,
+        per_fold=per_fold,
+        summary=summary,
+        macro=macro,
+        core_frames=core,
+        lexicon=lexicon_meta(lex),
+        circular=circular,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _cv_fold(ls: LabelSet, tr, te, lex, est_params: dict):
+    """Fit on the training fold; the classifier's and the majority baseline's verdicts."""
+    train_docs = {ls.doc_ids[i] for i in tr}
+    assert not train_docs & {ls.doc_ids[i] for i in te}, "an article is in train and test"
+    est = FrameClassifier(frames=ls.frames, lexicon=lex, **est_params)
+    est.fit([ls.texts[i] for i in tr], ls.y[tr], groups=[ls.doc_ids[i] for i in tr])
+    preds = {"classifier": est.predict([ls.texts[i] for i in te])}
+    majority = (ls.y[tr].mean(axis=0) > 0.5).astype(np.int8)
+    preds["baseline"] = np.tile(majority, (len(te), 1))
+    return est, preds, ls.y[te]
+
+
+def _cv_summary(frames, methods, per_fold, pooled, all_true) -> list[dict]:
+    """Per frame and method: P/R/F1 mean ± SD over folds, and F1 pooled over folds."""
     summary = []
-    for f_i, f in enumerate(ls.frames):
+    for f_i, f in enumerate(frames):
         for m in methods:
             rows = [r for r in per_fold if r["frame"] == f and r["method"] == m]
             rec: dict[str, Any] = {"frame": f, "method": m}
@@ -222,9 +246,14 @@ def cross_validate(
             rec["support"] = pool["support"]
             rec["predicted"] = pool["predicted"]
             summary.append(rec)
+    return summary
+
+
+def _cv_macro(methods, per_fold, core, frames, k: int) -> list[dict]:
+    """Macro-F1 per method over the core frames and over all frames (mean ± SD over folds)."""
     macro = []
     for m in methods:
-        for which, fs in (("core", core), ("all", ls.frames)):
+        for which, fs in (("core", core), ("all", frames)):
             if not fs:
                 continue
             per = []
@@ -247,22 +276,7 @@ def cross_validate(
                     "frame_list": list(fs),
                 }
             )
-    return CVResult(
-        frames=ls.frames,
-        k=k,
-        seed=seed,
-        splitter=splitter,
-        n_sentences=len(ls),
-        n_docs=ls.n_docs,
-        folds=folds,
-        per_fold=per_fold,
-        summary=summary,
-        macro=macro,
-        core_frames=core,
-        lexicon=lexicon_meta(lex),
-        circular=circular,
-        seconds=time.perf_counter() - t0,
-    )
+    return macro
 
 
 def lexicon_meta(lex: Lexicon | None) -> dict | None:
