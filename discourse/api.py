@@ -21,7 +21,7 @@ from discourse.models import ArticleScore
 from discourse.resources import default_lexicon_path
 from discourse.scoring import Scorer, ScoreStats, iter_scores
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Warn
-from discourse.stats import Comparison, compare
+from discourse.stats import Comparison, compare, group_key
 from discourse.store import Selection, Store, open_store
 
 BY_CHOICES = ("source", "source,week", "source,month")
@@ -156,11 +156,22 @@ def compare_sources(
     progress: Callable[[int], None] | None = None,
     scorer: Scorer | None = None,
     workers: int = 1,
+    validation: str | Path | None = None,
 ) -> tuple[Comparison, dict]:
+    """Compare groups; with ``validation`` (a coded validation sample of the scorer's
+    method), records also get shares corrected for the method's errors."""
+    from discourse import correction as corr
+
     check_sources(inputs.store, sel)
     scorer = scorer or Scorer(lexicon)
+    val = collector = None
+    if validation is not None:
+        val = corr.read_validation(validation, scorer.frames)
+        corr.check_method(val, scorer.method)
+        collector = corr.CountsCollector(scorer.frames, by, lambda sc: group_key(sc, by))
+    stream = scores(inputs, scorer, sel, progress=progress, workers=workers)
     cmp = compare(
-        scores(inputs, scorer, sel, progress=progress, workers=workers),
+        collector.wrap(stream) if collector else stream,
         scorer.frames,
         by=by,
         n_boot=n_boot,
@@ -181,7 +192,55 @@ def compare_sources(
         undated_left_out=cmp.undated_dropped,
         frames=scorer.frames,
     )
+    if val is not None:
+        fixed = corr.corrected_shares(collector.counts(), val, n_boot=n_boot, seed=seed)
+        corr.attach(cmp.records, fixed, val, by)
+        meta["corrected_with"] = corr.correction_meta(val, fixed)
+        if val.prob is not None and scorer.model is not None:
+            counts = probability_counts(inputs.store, scorer, sel, by)
+            soft = corr.corrected_shares(counts, val, soft=True, n_boot=n_boot, seed=seed)
+            corr.attach_probabilistic(cmp.records, soft, by)
+            meta["corrected_with"]["probabilistic"] = (
+                "mean classifier probability, adjusted with the mean probability among the "
+                "validation sample's frame and non-frame sentences (Bella et al. 2010)"
+            )
     return cmp, meta
+
+
+def probability_counts(
+    store: Store, scorer: Scorer, sel: Selection, by: tuple[str, ...], chunk: int = 200
+) -> list:
+    """Per group: each article's sentence count and the sum of the classifier's
+    probabilities over its sentences, per frame (for the probabilistic correction)."""
+    from types import SimpleNamespace
+
+    from discourse.classifier import classify_articles
+    from discourse.correction import probability_source_counts
+
+    cols = [list(scorer.model.frames_).index(f) for f in scorer.frames]
+    groups: dict[tuple, tuple[list, list]] = {}
+    batch: list = []
+
+    def flush() -> None:
+        sents = [[s.text for s in scorer.tokenizer.sentences(a.text)] for a in batch]
+        for art, ss, probs in zip(batch, sents, classify_articles(scorer.model, sents)):
+            key = group_key(SimpleNamespace(article=art), by)
+            if key is not None:
+                n, sums = groups.setdefault(key, ([], []))
+                n.append(len(ss))
+                sums.append(probs[:, cols].sum(axis=0).tolist())
+        batch.clear()
+
+    for art in store.iter_articles(sel):
+        batch.append(art)
+        if len(batch) >= chunk:
+            flush()
+    flush()
+    si = by.index("source")
+    return [
+        probability_source_counts(key[si], key, n, sums, len(cols))
+        for key, (n, sums) in sorted(groups.items())
+    ]
 
 
 def read_one_text(target: str, db: str | None) -> str:

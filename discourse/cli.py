@@ -134,6 +134,16 @@ MethodOpt = Annotated[
 ]
 
 
+ValidationOpt = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="GOLD.csv",
+        help="A coded validation sample of the method ('discourse label --validation N'): "
+        "adds sentence shares corrected for the method's errors, with 95% intervals.",
+    ),
+]
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -700,13 +710,15 @@ def compare(
         str,
         typer.Option(help="Multiple-comparison correction for --pairwise: holm, bh or none."),
     ] = "holm",
+    validation: ValidationOpt = None,
     fmt: FormatOpt = "table",
     chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
     raw_csv: RawCsvOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare sources per frame: prevalence with Wilson intervals, intensity with
-    bootstrap intervals, chi-square tests with Cramér's V; --pairwise adds every pair.
+    bootstrap intervals, chi-square tests with Cramér's V; --pairwise adds every pair;
+    --validation adds shares corrected for the method's errors.
 
     Example: discourse compare corpora/demo --by source,month
     """
@@ -720,7 +732,7 @@ def compare(
         res = commands.compare(
             inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed,
             workers=workers, pairwise=pairwise, correction=correction, progress=prog,
-            scorer=commands.make_scorer(lex, model, method, _warn(quiet)),
+            scorer=commands.make_scorer(lex, model, method, _warn(quiet)), validation=validation,
         )  # fmt: skip
     _infos(compare_notes(res), quiet)
     chart = chart and fmt == "table" and sys.stdout.isatty()
@@ -924,6 +936,7 @@ def report(
         int, typer.Option(help="Bootstrap resamples for intensity intervals.")
     ] = DEFAULT_BOOT,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = DEFAULT_SEED,
+    validation: ValidationOpt = None,
     raw_csv: RawCsvOpt = False,
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
@@ -947,7 +960,7 @@ def report(
         path, data = run_report(
             _paths(paths, demo), db, output, lexicon=lexicon, week=week, since=since,
             until=until, sources=source, raw_csv=raw_csv, progress=prog, warn=_warn(quiet),
-            trailing=trailing, n_boot=boot, seed=seed,
+            trailing=trailing, n_boot=boot, seed=seed, validation=validation,
             **model_options(model, method, _warn(quiet)),
         )  # fmt: skip
     _info(data.summary_line(path), quiet)
@@ -1046,12 +1059,21 @@ def evaluate(
             "method (with --format csv: only these).",
         ),
     ] = 0,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            help="Sensitivity and specificity of this method only: lexicon, classifier or "
+            "both (default: every method evaluated).",
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Score the lexicon (and a model) against gold labels: precision, recall, F1,
-    Cohen's kappa and Krippendorff's alpha.
+    Cohen's kappa, Krippendorff's alpha, and sensitivity and specificity (weighted by the
+    sample design of a validation file from 'label --validation').
 
     Example: discourse evaluate corpora/demo/labels.csv --model models/demo
     """
@@ -1063,7 +1085,7 @@ def evaluate(
     res = do_evaluate(
         gold, model=load_optional_model(model, _warn(False)), lexicon=_lexicon(lexicon),
         frames=frame_list(frames), errors=errors, warn=_warn(quiet),
-    )  # fmt: skip
+    ).with_rates_of(method)  # fmt: skip
     _out(render_eval_result(res, fmt, errors, raw_csv=raw_csv))
 
 
@@ -1094,6 +1116,17 @@ def label(
     lexicon: LexiconOpt = None,
     frames: FramesOpt = None,
     context: Annotated[int, typer.Option(help="Neighbouring sentences shown on each side.")] = 1,
+    validation: Annotated[
+        int,
+        typer.Option(
+            "--validation",
+            metavar="N",
+            help="Draw a validation sample of N sentences for 'compare --validation': "
+            "stratified by source x the method's call, weights and calls recorded, coded "
+            "without the method's hints. Resume with the same N and --seed.",
+        ),
+    ] = 0,
+    method: MethodOpt = "lexicon",
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -1107,17 +1140,16 @@ def label(
     the URL, else article:<id>.
 
     Example: discourse label corpora/demo -o my-labels.csv --sample 20 --stratify
+    Validation: discourse label corpora/demo -o val.csv --validation 300 --method lexicon
     """
-    from discourse.commands import frame_list, load_optional_model
-    from discourse.labeling import label_session
+    from discourse.commands import code_sentences
     from discourse.terminal import write
 
-    lex, mdl = _lexicon(lexicon), load_optional_model(model, _warn(quiet))
     with _open(Scope(paths, demo, db, source, since, until, quiet, "table")) as inp:
-        report = label_session(
-            inp.store, output, lex, _key_reader(), write, n=sample, seed=seed, sel=inp.sel,
-            stratify=stratify, model=mdl, uncertain=uncertain, frames=frame_list(frames),
-            context=context,
+        report = code_sentences(
+            inp, output, lexicon, model, _key_reader(), write, _warn(quiet), n=sample, seed=seed,
+            stratify=stratify, uncertain=uncertain, frames=frames, context=context,
+            validation=validation, method=method,
         )  # fmt: skip
     _info(report.summary(), quiet)
 

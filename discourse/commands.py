@@ -365,6 +365,7 @@ def compare(
     correction: str = "holm",
     scorer: Scorer | None = None,
     progress: Progress | None = None,
+    validation: str | Path | None = None,
 ) -> CompareResult:
     """Compare the sources of a selection per frame, and every pair if ``pairwise``.
 
@@ -388,6 +389,9 @@ def compare(
         With a model, when the classifier decides presence.
     progress : callable, optional
         Receives the count of articles done.
+    validation : path, optional
+        A coded validation sample of the scorer's method: adds shares corrected for its
+        errors (:mod:`discourse.correction`).
 
     Returns
     -------
@@ -412,7 +416,7 @@ def compare(
         progress.total = inputs.store.count(sel)  # type: ignore[attr-defined]
     cmp, meta = api.compare_sources(
         inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed, progress=progress,
-        scorer=scorer, workers=workers,
+        scorer=scorer, workers=workers, validation=validation,
     )  # fmt: skip
     if not pairwise:
         return CompareResult(cmp, meta, by_t)
@@ -435,3 +439,63 @@ def frame_list(frames: str | None) -> list[str] | None:
     if not out:
         raise InputError(f"`frames` {frames!r} names no frame; e.g. `frames` partnership,threat")
     return out
+
+
+def code_sentences(
+    inputs: api.Inputs,
+    output: str | Path,
+    lexicon: str | Path | None,
+    model_path: str | Path | None,
+    read_key,
+    write,
+    warn: Warn,
+    *,
+    n: int = 50,
+    seed: int = DEFAULT_SEED,
+    stratify: bool = False,
+    uncertain: float = 0.0,
+    frames: str | None = None,
+    context: int = 1,
+    validation: int = 0,
+    method: str = "lexicon",
+):
+    """``discourse label``: a coding session, or with ``validation`` a validation sample.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        Opened inputs with their selection (``inputs.sel``).
+    output : path
+        The labels CSV to append to.
+    lexicon, model_path : path or None
+        The lexicon (None: the default) and an optional model.
+    read_key, write : callable
+        One key per call; text out.
+    warn : callable
+        Receives warnings.
+    n, seed, stratify, uncertain, frames, context
+        As :func:`discourse.labeling.label_session`.
+    validation : int
+        Above 0: draw (or resume) a validation sample of this size for ``method``
+        (:func:`discourse.labeling.validation_session`), coded blind.
+    method : {"lexicon", "classifier", "both"}
+        The method a validation sample validates.
+
+    Returns
+    -------
+    SessionReport
+    """
+    from discourse.labeling import label_session, validation_session
+
+    lex = api.get_lexicon(lexicon)
+    if validation:
+        scorer = make_scorer(lex, model_path, method, warn)
+        return validation_session(
+            inputs.store, output, scorer, read_key, write, validation, seed, inputs.sel,
+            context, stratify=stratify, uncertain=uncertain,
+        )  # fmt: skip
+    return label_session(
+        inputs.store, output, lex, read_key, write, n=n, seed=seed, sel=inputs.sel,
+        stratify=stratify, model=load_optional_model(model_path, warn), uncertain=uncertain,
+        frames=frame_list(frames), context=context,
+    )  # fmt: skip

@@ -212,6 +212,42 @@ def pct_ci(x: float | None, lo: float | None, hi: float | None) -> str:
     return f"{100 * x:.0f}% [{100 * lo:.0f}–{100 * hi:.0f}]"
 
 
+def pct1_ci(x: float | None, lo: float | None, hi: float | None) -> str:
+    """A share and its interval in percent with one decimal: ``36.3% [30.3–42.7]``."""
+    if x is None or lo is None or hi is None:
+        return "–" if x is None else f"{100 * x:.1f}%"
+    return f"{100 * x:.1f}% [{100 * lo:.1f}–{100 * hi:.1f}]"
+
+
+CORRECTED_TITLE = (
+    "Sentence share: raw → corrected for the method's errors [bootstrap 95% CI over "
+    "articles and the validation sample]"
+)
+
+
+def corrected_cell(r: dict | None) -> str:
+    """A record's raw and corrected sentence shares: ``10.2% → 31.5% [18–61]`` (``!``: unstable)."""
+    if r is None:
+        return "–"
+    raw = pct(r.get("sentence_share"), 1)
+    if r.get("corrected") is None:
+        return f"{raw} → –"
+    ci = f"[{100 * r['corrected_lo']:.0f}–{100 * r['corrected_hi']:.0f}]"
+    flag = " !" if r.get("corrected_unstable") else ""
+    return f"{raw} → {pct(r['corrected'], 1)} {ci}{flag}"
+
+
+def corrected_basis(corr: dict) -> str:
+    """One sentence: what the corrected figures rest on and which figure findings rest on."""
+    return (
+        f"Corrected with {corr.get('n')} validated sentences ({corr.get('validation')}, "
+        f"sha256 {str(corr.get('validation_sha256', ''))[:12]}, method {corr.get('method')}). "
+        "Findings about shares rest on the corrected figures; "
+        f"! marks unstable ones (sensitivity + specificity − 1 < {corr.get('unstable_below')}), "
+        "which rest on neither: code more sentences."
+    )
+
+
 def num_ci(x: float | None, lo: float | None, hi: float | None, digits: int = 1) -> str:
     if x is None:
         return "–"

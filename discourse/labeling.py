@@ -81,8 +81,9 @@ class Candidate:
     article_id: int | None = None
     suggestion: dict[str, list[str]] = field(default_factory=dict)  # frame -> lexicon terms
     probs: dict[str, float] | None = None  # frame -> classifier probability
-    reason: str = "random"  # "random" or "uncertain"
+    reason: str = "random"  # "random", "uncertain" or "validation"
     margin: float | None = None  # distance to the nearest threshold (logit scale)
+    extra: dict[str, object] = field(default_factory=dict)  # more columns (validation design)
 
 
 @dataclass
@@ -152,13 +153,19 @@ def read_progress(
 class LabelWriter:
     """Appends coded sentences to a labels CSV, flushing each row to disk."""
 
-    def __init__(self, path: str | os.PathLike, frames: Sequence[str], header: list[str] | None):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        frames: Sequence[str],
+        header: list[str] | None,
+        extra: Sequence[str] = (),
+    ):
         self.path = Path(path)
         self.frames = list(frames)
         if self.path.parent and not self.path.parent.exists():
             raise InputError(f"cannot write {self.path}: folder {self.path.parent} does not exist")
         new = header is None
-        self.header = header or ["doc_id", "source", "sent_idx", "text", *self.frames]
+        self.header = header or ["doc_id", "source", "sent_idx", "text", *self.frames, *extra]
         needs_newline = False
         if not new:
             with self.path.open("rb") as fh:
@@ -182,6 +189,7 @@ class LabelWriter:
             "source": cand.source,
             "sent_idx": cand.sent_idx,
             "text": cand.text,
+            **cand.extra,
             **codes,
         }
         self._w.writerow(["" if values.get(c) is None else values.get(c, "") for c in self.header])
@@ -299,7 +307,9 @@ def sample_candidates(
 # ---------------------------------------------------------------------- session
 
 
-def _render(cand: Candidate, pos: int, total: int, frames: Sequence[str], thresholds) -> str:
+def _render(
+    cand: Candidate, pos: int, total: int, frames: Sequence[str], thresholds, blind: bool = False
+) -> str:
     lines = [
         "",
         f"[{pos}/{total}] {cand.source} · {cand.doc_id} · sentence {cand.sent_idx}"
@@ -310,6 +320,8 @@ def _render(cand: Candidate, pos: int, total: int, frames: Sequence[str], thresh
     lines.append(f"  > {cand.text}")
     for a in cand.after:
         lines.append(f"    {a}")
+    if blind:  # a validation sample: the coder must not see what the method says
+        return "\n".join(lines) + "\n"
     sug = [f"{f} ({', '.join(cand.suggestion[f])})" for f in frames if f in cand.suggestion]
     lines.append("  lexicon: " + ("; ".join(sug) if sug else "no frame"))
     if cand.probs is not None:
@@ -332,25 +344,34 @@ def run_session(
     labels: dict[str, str] | None = None,
     thresholds: dict[str, float] | None = None,
     report: SessionReport | None = None,
+    blind: bool = False,
 ) -> SessionReport:
-    """The coding loop: one keystroke per frame, one CSV row per coded sentence."""
+    """The coding loop: one keystroke per frame, one CSV row per coded sentence.
+
+    ``blind``: show neither the lexicon's suggestion nor the model's probabilities (for a
+    validation sample, whose codes must not lean on the method they validate).
+    """
     report = report or SessionReport(str(writer.path))
     labels = labels or {}
     width = max((len(f) for f in frames), default=8)
     total = len(candidates)
-    write(HELP + "\n")
+    help_text = (
+        HELP.split("\n")[0] + "\nCode what the sentence does (see the codebook)." if blind else HELP
+    )
+    write(help_text + "\n")
     try:
         for pos, cand in enumerate(candidates, 1):
             report.offered += 1
-            write(_render(cand, pos, total, frames, thresholds))
+            write(_render(cand, pos, total, frames, thresholds, blind))
             codes: dict[str, int] = {}
             j = 0
             skipped = False
             while j < len(frames):
                 f = frames[j]
                 hint = "lexicon: yes" if f in cand.suggestion else "lexicon: no"
+                hint = "" if blind else f" ({hint})"
                 label = labels.get(f, "")
-                write(f"  {f:<{width}}  {label[:40]:<40} [y/n] ({hint}) ")
+                write(f"  {f:<{width}}  {label[:40]:<40} [y/n]{hint} ")
                 key = read_key()
                 key = key.lower() if key not in ("\r", "\n") else key
                 if key in QUIT_KEYS:
@@ -369,7 +390,7 @@ def run_session(
                     skipped = True
                     break
                 else:
-                    write(("" if key == HELP_KEY else f"key {key!r}? ") + HELP + "\n")
+                    write(("" if key == HELP_KEY else f"key {key!r}? ") + help_text + "\n")
             if skipped:
                 report.skipped += 1
                 continue
@@ -440,5 +461,154 @@ def label_session(
         thresholds = {f: float(t) for f, t in zip(model.frames_, model.thresholds_)}
     try:
         return run_session(candidates, frames, writer, read_key, write, labels, thresholds, report)
+    finally:
+        writer.close()
+
+
+# ------------------------------------------------------------- validation sample
+
+VALIDATION_COLUMNS = ("method", "stratum", "stratum_size", "weight")
+
+
+def _population(store, scorer, sel, chunk: int = 200):
+    """Every sentence of the selection: its key, source, the method's calls and probabilities."""
+    from discourse.scoring import sentence_rows
+
+    frames = scorer.frames
+    keys: list[tuple[str, int]] = []
+    sources: list[str] = []
+    preds: list[list[int]] = []
+    probs: list[list[float]] = []
+    batch: list[Article] = []
+
+    def flush() -> None:
+        for sc in scorer.score_batch(batch, keep=True):
+            doc = article_doc_id(sc.article)
+            for row in sentence_rows(sc, frames, scorer):
+                keys.append((doc, row["sent_idx"]))
+                sources.append(sc.article.source)
+                preds.append([row[f"{f}_present"] for f in frames])
+                if scorer.model is not None:
+                    probs.append([row.get(f"{f}_prob", math.nan) for f in frames])
+        batch.clear()
+
+    for art in store.iter_articles(sel, order="id"):
+        batch.append(art)
+        if len(batch) >= chunk:
+            flush()
+    if batch:
+        flush()
+    return keys, sources, preds, probs
+
+
+def validation_candidates(
+    store,
+    scorer,
+    n: int,
+    seed: int = DEFAULT_SEED,
+    sel=None,
+    exclude: set[tuple[str, int]] | None = None,
+    context: int = 1,
+) -> list[Candidate]:
+    """A validation sample of ``n`` sentences, stratified by source x the method's call.
+
+    Every sentence of the selection is scored with ``scorer`` (its method: lexicon,
+    classifier or both); the strata are source x (flags any frame / flags none), the
+    sample is split equally over strata (capped at their size), seeded. Each candidate
+    carries, in ``extra``, the method's 0/1 call per frame (``pred_<frame>``), the
+    probabilities (``prob_<frame>``, with a model), the method, its stratum, the
+    stratum's size ``N_h`` and its weight ``N_h / n_h``. The draw does not depend on
+    ``exclude`` (sentences already coded are only left out of what is offered), so a
+    session resumed with the same ``n`` and ``seed`` continues the same sample.
+    """
+    from discourse.correction import draw_stratified, stratum_label
+
+    keys, sources, preds, probs = _population(store, scorer, sel)
+    labels = [stratum_label(s, p) for s, p in zip(sources, preds)]
+    idx, weights, sizes = draw_stratified(labels, n, seed=seed)
+    frames = scorer.frames
+    chosen: dict[tuple[str, int], tuple[int, dict]] = {}
+    for pos, (i, w) in enumerate(zip(idx.tolist(), weights.tolist())):
+        extra: dict[str, object] = {f"pred_{f}": int(v) for f, v in zip(frames, preds[i])}
+        if probs:
+            extra.update({f"prob_{f}": round(float(v), 6) for f, v in zip(frames, probs[i])})
+        extra.update(
+            method=scorer.method, stratum=labels[i], stratum_size=sizes[labels[i]],
+            weight=f"{w:.12g}",
+        )  # fmt: skip
+        chosen[keys[i]] = (pos, extra)
+    docs = {d for d, _ in chosen}
+    out: list[tuple[int, Candidate]] = []
+    for art in store.iter_articles(sel, order="id"):
+        doc = article_doc_id(art)
+        if doc not in docs:
+            continue
+        sents = scorer.tokenizer.sentences(art.text)
+        for s in sents:
+            if (doc, s.index) not in chosen or (doc, s.index) in (exclude or set()):
+                continue
+            pos, extra = chosen[(doc, s.index)]
+            lo, hi = max(0, s.index - context), s.index + context + 1
+            cand = Candidate(
+                doc_id=doc, source=art.source, sent_idx=s.index, text=" ".join(s.text.split()),
+                before=[" ".join(x.text.split()) for x in sents[lo : s.index]],
+                after=[" ".join(x.text.split()) for x in sents[s.index + 1 : hi]],
+                article_id=art.id, reason="validation", extra=extra,
+            )  # fmt: skip
+            out.append((pos, cand))
+    return [c for _, c in sorted(out, key=lambda t: t[0])]
+
+
+def validation_columns(frames: Sequence[str], with_probs: bool) -> list[str]:
+    """The columns a validation file adds to a labels file, in order."""
+    cols = [f"pred_{f}" for f in frames]
+    cols += [f"prob_{f}" for f in frames] if with_probs else []
+    return [*cols, *VALIDATION_COLUMNS]
+
+
+def validation_session(
+    store,
+    labels_path: str | os.PathLike,
+    scorer,
+    read_key: ReadKey,
+    write: Write,
+    n: int,
+    seed: int = DEFAULT_SEED,
+    sel=None,
+    context: int = 1,
+    stratify: bool = False,
+    uncertain: float = 0.0,
+) -> SessionReport:
+    """Draw (or resume) a validation sample and code it blind; append to ``labels_path``.
+
+    The file is a labels file plus the columns of :func:`validation_columns`. The coder
+    sees neither the lexicon's suggestion nor the model's probabilities.
+    """
+    if n < 1:
+        raise InputError(f"--validation {n}: give a sample size, 1 or more")
+    if stratify or uncertain:
+        raise InputError(
+            "--validation draws its own stratified sample; leave out --uncertain and --stratify"
+        )
+    frames = list(scorer.frames)
+    done, header = read_progress(labels_path, frames)
+    extra = validation_columns(frames, scorer.model is not None)
+    if header is not None:
+        missing = [c for c in extra if c not in header]
+        if missing:
+            raise InputError(
+                f"{labels_path}: no column '{missing[0]}', so it is not a validation sample "
+                f"of this method ({scorer.method}); code the validation sample into a new file"
+            )
+    candidates = validation_candidates(store, scorer, n, seed, sel, done, context)
+    report = SessionReport(str(labels_path), already=len(done))
+    if not candidates:
+        write("nothing left to code in this validation sample\n")
+        return report
+    writer = LabelWriter(labels_path, frames, header, extra=extra)
+    lex = scorer.lexicon
+    labels = {f: lex.frames[f].label for f in frames if f in lex.frames}
+    try:
+        return run_session(candidates, frames, writer, read_key, write, labels, None, report, True)
     finally:
         writer.close()

@@ -12,14 +12,18 @@ from collections.abc import Sequence
 
 from discourse.api import hit_char_spans
 from discourse.formats import (
+    CORRECTED_TITLE,
     clip_left,
     clip_right,
+    corrected_basis,
+    corrected_cell,
     grid,
     md_escape,
     num,
     num_ci,
     p_text,
     pct,
+    pct1_ci,
     pct_ci,
     render_records,
     signed_pp,
@@ -159,6 +163,8 @@ def render_compare(
         grid(rate_rows, headers=headers, tablefmt=tf, disable_numparse=True),
         "",
     ]
+    if isinstance(meta.get("corrected_with"), dict):
+        out += corrected_section(cmp_records, frames, keys, meta["corrected_with"], fmt)
     out += _tests_section(tests, keys, fmt)
     if chart and keys == ["source"]:
         out += ["", prevalence_chart(cmp_records, frames)]
@@ -643,8 +649,11 @@ def render_evaluation(
     error_rows: list[dict],
     errors: int,
     fmt: str,
+    rates: Sequence[dict] = (),
+    source_rates: Sequence[dict] = (),
 ) -> str:
-    """``discourse evaluate`` for people: scores per frame, agreement, the worst errors."""
+    """``discourse evaluate`` for people: scores per frame, sensitivity and specificity,
+    agreement, the worst errors."""
     out: list[str] = []
     md = fmt == "md"
     tf = "github" if md else "simple"
@@ -662,6 +671,8 @@ def render_evaluation(
             "training data: its scores are optimistic"
         )
     out += ["", table_text(records, fmt=tf, floatfmt=".2f")]
+    if rates:
+        out += rates_section(rates, source_rates, bool(meta_in.get("weighted")), md)
     pairs = [
         a for a in agreement if a["raters"] in ("lexicon-classifier", "lexicon-classifier-gold")
     ]
@@ -693,6 +704,84 @@ def render_evaluation(
                 f"{e['doc_id']}#{e['sent_idx']}\n    {e['text']}"
             )
     return "\n".join(out) + "\n"
+
+
+def rates_section(rates: Sequence[dict], source_rates: Sequence[dict], weighted: bool, md: bool):
+    """Lines: sensitivity and specificity per frame and method (pooled, then per source)."""
+    how = (
+        "weighted by the sample design (the file's weights)"
+        if weighted
+        else "unweighted (no weight column: a census or a simple random sample)"
+    )
+    out = [
+        "",
+        ("## " if md else "")
+        + f"Sensitivity and specificity, {how} [Wilson 95% CI on the effective n]",
+        "",
+    ]
+
+    def row(r: dict) -> dict:
+        j = r["youden_j"]
+        return {
+            "frame": r["frame"],
+            "method": r["method"],
+            **({"source": r["source"]} if r["source"] != "*" else {}),
+            "sensitivity": pct1_ci(r["sensitivity"], r["sensitivity_lo"], r["sensitivity_hi"]),
+            "specificity": pct1_ci(r["specificity"], r["specificity_lo"], r["specificity_hi"]),
+            "sens+spec-1": "–" if j is None else f"{j:.2f}" + (" unstable" if j < 0.2 else ""),
+            "positives": r["n_pos"],
+            "negatives": r["n_neg"],
+        }
+
+    tf = "github" if md else "simple"
+
+    def table(recs: Sequence[dict]) -> str:
+        rows = [row(r) for r in recs]
+        return grid([list(x.values()) for x in rows], list(rows[0]), tf, disable_numparse=True)
+
+    out.append(table(rates))
+    if source_rates:
+        out += ["", ("## " if md else "") + "Per source (frames with enough coded positives "
+                "and negatives in every source)", ""]  # fmt: skip
+        out.append(table(source_rates))
+    return out
+
+
+def corrected_section(
+    records: Sequence[dict], frames: Sequence[str], keys: Sequence[str], corr: dict, fmt: str
+) -> list[str]:
+    """Raw and corrected sentence shares side by side, and what the corrected ones rest on."""
+    tf = "github" if fmt == "md" else "simple"
+    groups: dict[tuple, dict[str, dict]] = {}
+    for r in records:
+        groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
+    rows = [[*key, *[corrected_cell(per.get(f)) for f in frames]] for key, per in groups.items()]
+    out = [
+        ("## " if fmt == "md" else "") + CORRECTED_TITLE,
+        "",
+        grid(rows, headers=[*keys, *frames], tablefmt=tf, disable_numparse=True),
+        "",
+        corrected_basis(corr),
+    ]
+    if any(r.get("pcc") is not None for r in records):
+
+        def soft(r: dict | None) -> str:
+            if r is None or r.get("pcc") is None:
+                return "–"
+            shown = {"sentence_share": r["pcc"], "corrected": r["pcc_corrected"],
+                     "corrected_lo": r["pcc_corrected_lo"], "corrected_hi": r["pcc_corrected_hi"],
+                     "corrected_unstable": r["pcc_unstable"]}  # fmt: skip
+            return corrected_cell(shown)
+
+        rows = [[*key, *[soft(per.get(f)) for f in frames]] for key, per in groups.items()]
+        out += [
+            "",
+            "Probabilistic version: mean classifier probability → adjusted [95% CI]",
+            "",
+            grid(rows, headers=[*keys, *frames], tablefmt=tf, disable_numparse=True),
+        ]
+    out += [f"note: {n}" for n in corr.get("notes", [])]
+    return [*out, ""]
 
 
 # ------------------------------------------------------------------ per command
@@ -914,7 +1003,10 @@ def render_eval_result(res, fmt: str, errors: int, raw_csv: bool = False) -> str
         if fmt == "jsonl" and errors:
             recs = [*recs, *({"record": "error", **e} for e in res.errors)]
         return render_records(recs, fmt, raw_csv=raw_csv)
-    return render_evaluation(res.meta, eval_records(res), res.agreement, res.errors, errors, fmt)
+    return render_evaluation(
+        res.meta, eval_records(res), res.agreement, res.errors, errors, fmt,
+        res.rates, res.source_rates,
+    )  # fmt: skip
 
 
 def explain_lines(score: ArticleScore, scorer: Scorer, color: bool) -> list[str]:

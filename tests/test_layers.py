@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("dates", ("dates",)),
     ("acquire and store", ("extract", "ingest", "http", "store", "tokenize")),
     ("lexicon", ("lexicon",)),
+    ("measurement error", ("correction",)),  # pure numpy/scipy; evaluate uses it
     ("classifier", ("classifier",)),
     ("scoring", ("scoring",)),
     ("statistics", ("stats",)),
@@ -42,8 +43,8 @@ THIRD_PARTY = {
     "typer": ("cli",),
     "click": (),  # never: typer vendors its own
     "sklearn": ("classifier",),
-    "numpy": ("classifier", "stats"),
-    "scipy": ("classifier", "stats"),
+    "numpy": ("classifier", "stats", "correction"),
+    "scipy": ("classifier", "stats", "correction"),
     "trafilatura": ("extract",),
     "feedparser": ("http.feeds",),
     "tomli": ("http.feeds",),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -33,11 +33,29 @@ class EvalResult:
     errors: list[dict]
     meta: dict
     warnings: list[str] = field(default_factory=list)
+    rates: list[dict] = field(default_factory=list)  # sensitivity/specificity, pooled
+    source_rates: list[dict] = field(default_factory=list)  # per source where the sample allows
+
+    def with_rates_of(self, method: str | None) -> EvalResult:
+        """The result with sensitivity and specificity of one method only (None: all)."""
+        if method is None:
+            return self
+        known = sorted({r["method"] for r in self.rates})
+        if method not in known:
+            raise InputError(
+                f"--method {method}: no such method evaluated here (evaluated: "
+                f"{', '.join(known) or 'none'}); 'classifier' and 'both' need --model"
+            )
+        keep = [r for r in self.rates if r["method"] == method]
+        by_src = [r for r in self.source_rates if r["method"] == method]
+        return replace(self, rates=keep, source_rates=by_src)
 
     def to_dict(self) -> dict:
         return {
             "meta": self.meta,
             "metrics": self.metrics,
+            "rates": self.rates,
+            "source_rates": self.source_rates,
             "agreement": self.agreement,
             "errors": self.errors,
             "warnings": self.warnings,
@@ -104,7 +122,27 @@ def evaluate(
     metrics = _metrics(gs, preds, frames)
     agreement = _agreement(gs, preds, frames)
     errs = _worst_errors(gs, preds, probs, lex, frames, errors) if errors > 0 else []
-    return EvalResult(list(frames), metrics, agreement, errs, meta, notes)
+    rates, source_rates = _design_rates(gold, gs, preds, meta)
+    return EvalResult(list(frames), metrics, agreement, errs, meta, notes, rates, source_rates)
+
+
+def _design_rates(gold, gs: LabelSet, preds: dict[str, np.ndarray], meta: dict) -> tuple:
+    """Sensitivity and specificity of each method, weighted by the gold file's ``weight``
+    column (a validation sample) or unweighted; pooled, and per source where possible."""
+    from discourse.correction import evaluation_rates, read_weights
+
+    weights = read_weights(gold) if isinstance(gold, (str, os.PathLike)) else None
+    if weights is not None and len(weights) != len(gs):
+        raise InputError(f"{gs.path}: {len(weights)} weights for {len(gs)} rows")
+    meta["weighted"] = weights is not None
+    if "lexicon" in preds and "classifier" in preds:
+        preds = {**preds, "both": preds["lexicon"] | preds["classifier"]}
+    pooled = evaluation_rates(gs.frames, gs.y, preds, gs.sources, weights, pooled=True)
+    per_source = [
+        r for r in evaluation_rates(gs.frames, gs.y, preds, gs.sources, weights)
+        if r["source"] != "*"
+    ]  # fmt: skip
+    return pooled, per_source
 
 
 def _classifier_predictions(model, gs: LabelSet, frames, preds: dict, meta: dict, note):
@@ -254,6 +292,12 @@ def _worst_errors(
     return out
 
 
+RATE_FIELDS = (
+    "sensitivity", "sensitivity_lo", "sensitivity_hi",
+    "specificity", "specificity_lo", "specificity_hi", "youden_j",
+)  # fmt: skip
+
+
 def eval_records(res: EvalResult, numeric: bool = False) -> list[dict]:
     """Evaluation as records.
 
@@ -276,6 +320,16 @@ def eval_records(res: EvalResult, numeric: bool = False) -> list[dict]:
             if "precision" in rec:
                 rec["kappa"] = a["kappa"] if a else None
                 rec["alpha"] = a["alpha"] if a else None
+                rate = next(
+                    (
+                        x
+                        for x in res.rates
+                        if x["frame"] == r["frame"] and x["method"] == r["method"]
+                    ),
+                    None,
+                )
+                for k in RATE_FIELDS:
+                    rec[k] = rate[k] if rate else None
             out.append(rec)
         for a in res.agreement:
             if not a["raters"].endswith("-gold") or a["raters"].count("-") > 1:

@@ -137,6 +137,7 @@ def build_report(
     now: datetime | None = None,
     model=None,
     method: str = "lexicon",
+    validation: str | os.PathLike | None = None,
 ) -> ReportData:
     """Gather one report's data from ``store``.
 
@@ -163,9 +164,8 @@ def build_report(
     frames = list(scorer.frames)
     touched = store.count(trend_sel)
     progress_cmp = _fill_cache(inputs, scorer, sel, trend_sel, touched, progress)
-    cmp, cmeta = api.compare_sources(
-        inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed, progress=progress_cmp, scorer=scorer
-    )
+    cmp, cmeta = api.compare_sources(inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed,
+        progress=progress_cmp, scorer=scorer, validation=validation)  # fmt: skip
     articles = [article_row(sc, frames) for sc in api.scores(inputs, scorer, sel)]
     trends = _trends(store, lexicon, per, trend_sel, trend_by, trailing, alpha, scorer)
     pw = st.pairwise_from_records(cmp.records, by_t, "holm") if cmp.records else []

@@ -22,7 +22,17 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 
-from discourse.formats import md_escape, num_ci, p_text, pct, pct_ci, table_text
+from discourse.formats import (
+    CORRECTED_TITLE,
+    corrected_basis,
+    corrected_cell,
+    md_escape,
+    num_ci,
+    p_text,
+    pct,
+    pct_ci,
+    table_text,
+)
 from discourse.report.data import ReportData
 
 # colour-blind-safe colours for outlets (Okabe-Ito and Tol), in order; repeats after ten
@@ -332,6 +342,33 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
     return table_text(recs, columns=cols, fmt="github", headers=[_md_cell(h) for h in headers])
 
 
+def corrected_rows(data: ReportData) -> tuple[list[str], list[list]]:
+    """Headers and rows of raw → corrected sentence shares (empty without ``--validation``)."""
+    if not data.compare_meta.get("corrected_with"):
+        return [], []
+    keys = list(data.by)
+    groups: dict[tuple, dict[str, dict]] = {}
+    for r in data.records:
+        groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
+    rows = [
+        [*[Data(v) if k == "source" else v for k, v in zip(keys, key)],
+         *[corrected_cell(per.get(f)) for f in data.frames]]
+        for key, per in groups.items()
+    ]  # fmt: skip
+    return [*keys, *data.frames], rows
+
+
+def corrected_md(data: ReportData) -> list[str]:
+    """Raw and corrected sentence shares side by side (with ``--validation``), else nothing."""
+    headers, rows = corrected_rows(data)
+    if not headers:
+        return []
+    corr = data.compare_meta["corrected_with"]
+    out = [f"### {CORRECTED_TITLE}", "", _md_table(headers, rows), ""]
+    out += [md_escape(corrected_basis(corr)), ""]
+    return out + [f"> Note: {md_escape(n)}" for n in corr.get("notes", [])] + [""]
+
+
 def _md_evidence(data: ReportData) -> list[str]:
     """Distinctive terms per outlet, then example sentences per frame and outlet."""
     out: list[str] = []
@@ -428,6 +465,7 @@ def render_markdown(data: ReportData) -> str:
             "",
             _md_table(headers, rate),
             "",
+            *corrected_md(data),
             "### Across outlets: chi-square test of independence on presence, Cramér's V",
             "",
             _md_table(test_headers(data), tests),
@@ -652,6 +690,8 @@ def render_html(data: ReportData) -> str:
                 if svg:
                     trend_charts.append({"caption": frame_title(data, f), "svg": Markup(svg)})
     headers, prev, rate, tests = comparison_rows(data)
+    corr_headers, corr_rows = corrected_rows(data)
+    corr = data.compare_meta.get("corrected_with") or {}
     window, unit = _window(data)
     example_frames = []
     for f in data.frames:
@@ -668,6 +708,11 @@ def render_html(data: ReportData) -> str:
     legend_sources = [s for s in cmap if any(r["source"] == s for r in data.trend)]
     return _template().render(
         title=data.title,
+        corrected_title=CORRECTED_TITLE,
+        corrected_headers=corr_headers,
+        corrected_rows=corr_rows,
+        corrected_basis=corrected_basis(corr) if corr else "",
+        corrected_notes=corr.get("notes", []),
         generated=when(data.provenance.get("generated_at")),
         css=Markup(_package_text("report.css")),
         prov=data.provenance,

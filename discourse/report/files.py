@@ -48,6 +48,9 @@ COMPARE_COLUMNS = (
     "cramers_v",
     "test_note",
 )
+CORRECTED_COLUMNS = (
+    "corrected", "corrected_lo", "corrected_hi", "corrected_unstable", "correction",
+)  # fmt: skip
 _PROV_COLUMNS = ("lexicon", "lexicon_version", "lexicon_hash")
 
 
@@ -108,7 +111,8 @@ def render_files(data: ReportData, raw_csv: bool = False) -> dict[str, str]:
     """Every file of the report folder, rendered in memory: ``{relative path: text}``."""
     prov = {k: data.provenance.get(k) for k in _PROV_COLUMNS}
     lead = {"period": data.period.label}
-    cols = ["period", *data.by, *COMPARE_COLUMNS, *_PROV_COLUMNS]
+    corrected = CORRECTED_COLUMNS if data.compare_meta.get("corrected_with") else ()
+    cols = ["period", *data.by, *COMPARE_COLUMNS, *corrected, *_PROV_COLUMNS]
     frame_rows = [{**lead, **r, **prov} for r in data.records]
     art_cols = ["period", *_article_columns(data.frames), *_PROV_COLUMNS]
     art_rows = [{**lead, **r, **prov} for r in data.articles]
