@@ -810,17 +810,7 @@ def lexicon_stats(
         )
         for term in items
     ]
-    overlaps = [
-        {
-            "frame_a": fa,
-            "term_a": ta,
-            "frame_b": fb,
-            "term_b": tb,
-            "spans": n,
-            "articles": overlap_arts[(fa, ta, fb, tb)],
-        }
-        for (fa, ta, fb, tb), n in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
+    overlaps = _overlap_records(overlap, overlap_arts)
     terms = [r for r in records if r["kind"] == "term"]
     notes = [] if n_articles else ["no articles in the selection; every count is 0"]
     meta = _meta(
@@ -835,6 +825,21 @@ def lexicon_stats(
         notes=notes,
     )
     return Evidence(records, meta, {"overlap": overlaps})
+
+
+def _overlap_records(overlap: Counter, overlap_arts: Counter) -> list[dict]:
+    """Term pairs of different frames counted on the same span, most frequent first."""
+    return [
+        {
+            "frame_a": fa,
+            "term_a": ta,
+            "frame_b": fb,
+            "term_b": tb,
+            "spans": n,
+            "articles": overlap_arts[(fa, ta, fb, tb)],
+        }
+        for (fa, ta, fb, tb), n in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def lexicon_has_exclude(lexicon: Lexicon) -> bool:
