@@ -43,6 +43,25 @@ def test_shipped_lexicon_meets_the_issue():
     assert any("partnership for peace" in e.lower() for e in lx.frames["partnership"].exclude)
 
 
+def test_every_proximity_rule_of_the_shipped_lexicon_has_an_example_it_decides():
+    """Each near: rule fires on at least one match example; without the rule that example
+    would not fire its frame (so the example tests the rule, not the word list)."""
+    lx = load_lexicon(LEXICON)
+    rules = [(f.name, r) for f in lx.frames.values() for r in f.near]
+    assert len(rules) >= 5
+    results = run_examples(lx)
+    for fname, rule in rules:
+        deciding = [
+            r
+            for r in results
+            if r.frame == fname
+            and r.kind == "match"
+            and r.ok
+            and all(t.startswith(f"near:{rule.name}") for t in r.terms)
+        ]
+        assert deciding, f"no match example of {fname} fires only through near:{rule.name}"
+
+
 @pytest.mark.parametrize("path", sorted((LEXICON.parent).glob("*.yaml")), ids=lambda p: p.name)
 def test_every_shipped_lexicon_passes_its_examples(path):
     results = run_examples(load_lexicon(path))
