@@ -1212,6 +1212,19 @@ def _frame_list(frames: str | None) -> list[str] | None:
     return out
 
 
+def _train_params(
+    context: float, calibrate: bool, dual: bool, extra: Path | None, weight: float, weak: bool
+) -> dict | None:
+    if not 0 <= context <= 10:
+        raise InputError(f"--context {context} is out of range; give a weight from 0 to 10")
+    if not 0 < weight <= 10:
+        raise InputError(f"--extra-weight {weight} is out of range; give a weight in (0, 10]")
+    if extra is not None and weak:
+        raise InputError("--extra adds hand-coded labels; it does not go with --from-lexicon")
+    params = {"context_weight": context, "calibrate": calibrate, "dual": dual}
+    return {k: v for k, v in params.items() if v} or None
+
+
 @app.command()
 def train(
     labels: Annotated[
@@ -1255,6 +1268,33 @@ def train(
     max_sentences: Annotated[
         int, typer.Option(help="--from-lexicon: use at most this many sentences.")
     ] = 50_000,
+    context: Annotated[
+        float,
+        typer.Option(
+            "--context",
+            help="Weight of the neighbouring sentences (previous and next of the same "
+            "article) as extra features; 0: each sentence alone.",
+        ),
+    ] = 0.0,
+    calibrate: Annotated[
+        bool,
+        typer.Option(help="Platt-calibrate the probabilities in the inner folds."),
+    ] = False,
+    dual: Annotated[
+        bool,
+        typer.Option(help="liblinear's dual solver: the same model, faster on large vocabularies."),
+    ] = False,
+    extra: Annotated[
+        Path | None,
+        typer.Option(
+            "--extra",
+            metavar="EXTRA.csv",
+            help="More labels for training only (never tested), e.g. the demo labels.",
+        ),
+    ] = None,
+    extra_weight: Annotated[
+        float, typer.Option(help="Weight of each --extra sentence (1: as much as LABELS).")
+    ] = 1.0,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
@@ -1278,6 +1318,7 @@ def train(
         raise InputError("give a labels file (LABELS.csv) or --from-lexicon to train on")
     if max_sentences < 10:
         raise InputError(f"--max-sentences {max_sentences} is too few; use at least 10")
+    params = _train_params(context, calibrate, dual, extra, extra_weight, from_lexicon)
     lex = get_lexicon(lexicon)
 
     def loud(msg: str) -> None:  # the circular-validation warning comes last, never silenced
@@ -1306,6 +1347,9 @@ def train(
             max_sentences=max_sentences,
             warn=loud,
             progress=progress,
+            params=params,
+            extra=extra,
+            extra_weight=extra_weight,
         )
     finally:
         if store is not None:

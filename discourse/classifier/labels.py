@@ -20,7 +20,8 @@ from discourse.classifier.estimator import canonical_json
 from discourse.errors import InputError
 from discourse.shared import Warn
 
-META_COLUMNS = ("doc_id", "source", "sent_idx", "text")
+# sentence_index: the name corpora/realdev/realdev.py writes; read as sent_idx
+META_COLUMNS = ("doc_id", "source", "sent_idx", "sentence_index", "text")
 MAX_LABELS_BYTES = 200_000_000
 
 
@@ -217,7 +218,8 @@ def _validate_labels(
     texts, doc_ids, sources, sidx, lines = [], [], [], [], []
     y = np.zeros((len(rows), len(frames)), dtype=np.int8)
     seen: dict[tuple, int] = {}
-    has_idx = "sent_idx" in header
+    idx_col = next((c for c in ("sent_idx", "sentence_index") if c in header), None)
+    has_idx = idx_col is not None
     for r, (line, rec) in enumerate(rows):
         doc = rec.get("doc_id")
         doc = (
@@ -235,12 +237,12 @@ def _validate_labels(
             )
         idx: int | None = None
         if has_idx:
-            raw_idx = rec.get("sent_idx")
+            raw_idx = rec.get(idx_col)
             try:
                 idx = int(str(raw_idx).strip())
             except ValueError:
                 raise InputError(
-                    f"{where}, line {line}: sent_idx is {_show(raw_idx)}, not a whole number; "
+                    f"{where}, line {line}: {idx_col} is {_show(raw_idx)}, not a whole number; "
                     "give the sentence's position in its article (0, 1, 2, ...)"
                 ) from None
         for j, f in enumerate(frames):
