@@ -77,10 +77,10 @@ def selection(
     until: str | None = None,
     today: date | None = None,
 ) -> Selection:
-    s = parse_when(since, today, "--since")
-    u = parse_when(until, today, "--until")
+    s = parse_when(since, today, "`since`")
+    u = parse_when(until, today, "`until`")
     if s and u and s > u:
-        raise InputError(f"--since {since} is after --until {until}; swap them")
+        raise InputError(f"`since` {since} is after `until` {until}; swap them")
     return Selection(sources=list(sources) if sources else None, since=s, until=u)
 
 
@@ -116,7 +116,7 @@ def check_sources(store: Store, sel: Selection) -> None:
 def parse_by(by: str) -> tuple[str, ...]:
     parts = tuple(p.strip() for p in by.split(",") if p.strip())
     if ",".join(parts) not in BY_CHOICES:
-        raise InputError(f"--by {by!r} is not supported; use one of {', '.join(BY_CHOICES)}")
+        raise InputError(f"`by` {by!r} is not supported; use one of {', '.join(BY_CHOICES)}")
     return parts
 
 
@@ -223,32 +223,3 @@ def hit_char_spans(
             a, b = spans[h.tok_start][0], spans[h.tok_end - 1][1]
             by_sent.setdefault(h.sentence, []).append((a, b, h.frame, h.term))
     return by_sent
-
-
-def explain_lines(score: ArticleScore, scorer: Scorer, color: bool) -> list[str]:
-    """Every matched span highlighted in its sentence, with the frame and term that fired."""
-    from discourse.terminal import highlight
-
-    a = score.article
-    head = f"== [{a.id}] {a.source} · {a.day or 'undated'} · {a.title}"
-    counts = ", ".join(f"{f} {fs.hits}" for f, fs in score.frames.items() if fs.hits)
-    lines = [
-        head,
-        f"   {score.n_tokens} tokens, {score.n_sentences} sentences; hits: "
-        f"{counts or 'none'}; dominant: {score.dominant or '–'}",
-    ]
-    by_sent = hit_char_spans(score, scorer)
-    sents = {s.index: s for s in score.sentences}
-    for idx in sorted(by_sent):
-        items = by_sent[idx]
-        text = sents[idx].text
-        lines.append(
-            f"  [{idx}] "
-            + highlight(text, [(x, y) for x, y, _, _ in items], color).replace("\n", " ")
-        )
-        fired: dict[str, list[str]] = {}
-        for _, _, f, t in items:
-            fired.setdefault(f, []).append(t)
-        lines.append("       ← " + "; ".join(f"{f}: {', '.join(ts)}" for f, ts in fired.items()))
-    lines.append("")
-    return lines

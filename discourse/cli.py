@@ -6,7 +6,9 @@ Exit codes: 0 ok; 1 a DiscourseError (bad input, missing file, corrupt model);
 
 from __future__ import annotations
 
+import re
 import sys
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +16,7 @@ import typer
 
 from discourse import __version__
 from discourse.errors import DiscourseError, InputError
+from discourse.formats import DATA_FORMATS
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
 app = typer.Typer(
@@ -101,17 +104,6 @@ MinCountOpt = Annotated[
 ]
 
 
-def _progress(label: str, quiet: bool):
-    from discourse.terminal import Progress
-
-    return Progress(label, enabled=None if not quiet else False)
-
-
-def _notes(result, quiet: bool) -> None:
-    for note in result.notes:
-        _info(note, quiet)
-
-
 FramesOpt = Annotated[
     str | None,
     typer.Option(
@@ -133,28 +125,84 @@ MethodOpt = Annotated[
 ]
 
 
-def _scorer(lex, model_path, method: str, quiet: bool):
-    from discourse.scoring import Scorer
-
-    return Scorer(lex, **_model_options(model_path, method, quiet))
+# ------------------------------------------------------------------ helpers
 
 
-def _model_options(model_path, method: str, quiet: bool) -> dict:
-    """--model/--method as Scorer arguments (the model loaded once, the method checked)."""
-    from discourse.scoring import check_method
+@dataclass
+class Scope:
+    """Where a command's articles come from: PATHs (or --demo) or the store, and a selection."""
 
-    check_method(method, model_path is not None)
-    if model_path is None:
-        return {}
-    from discourse.classifier import load_model
+    paths: list[Path] | None
+    demo: bool
+    db: str | None
+    source: list[str] | None
+    since: str | None
+    until: str | None
+    quiet: bool
+    fmt: str
 
-    return {"model": load_model(model_path, warn=_warn(quiet)), "method": method}
+
+def _pick(cls, values: dict) -> dict:
+    """The command's parameters that are fields of the dataclass ``cls``."""
+    return {f.name: values[f.name] for f in fields(cls) if f.name in values}
+
+
+def _progress(label: str, quiet: bool):
+    from discourse.terminal import Progress
+
+    return Progress(label, enabled=None if not quiet else False)
+
+
+def _lexicon(path: Path | None):
+    from discourse.api import get_lexicon
+
+    return get_lexicon(path)
+
+
+def _inputs(paths: list[Path] | None, demo: bool, db: str | None, quiet: bool):
+    from discourse.api import open_inputs
+
+    return open_inputs(_paths(paths, demo), db, warn=_warn(quiet))
+
+
+def _open(scope: Scope):
+    from discourse.api import open_selected
+
+    paths = _paths(scope.paths, scope.demo)
+    return open_selected(
+        paths, scope.db, scope.source, scope.since, scope.until, _warn(scope.quiet)
+    )
+
+
+def _evidence(scope: Scope, label: str, run, render):
+    """The evidence commands' scaffold: open the selection, run with a progress counter
+    (closed in ``finally``), print the notes, render."""
+    _check_format(scope.fmt)
+    with _open(scope) as inp, _progress(label, scope.quiet) as prog:
+        res = run(inp.store, inp.sel, prog)
+    for note in res.notes:
+        _info(note, scope.quiet)
+    _out(render(res))
+    return res
+
+
+def _key_reader():
+    """One key at a time: from the terminal, or one character of scripted input (end quits)."""
+    if sys.stdin.isatty():
+        return lambda: typer.getchar(echo=False)
+    return lambda: sys.stdin.read(1)
+
+
+def _color() -> bool:
+    from discourse.terminal import use_color as terminal_color
+
+    return terminal_color()
 
 
 def _warn(quiet: bool):
     def warn(msg: str) -> None:
         if not quiet:
-            print(f"warning: {msg}", file=sys.stderr)
+            print(f"warning: {flag_names(msg)}", file=sys.stderr)
 
     return warn
 
@@ -164,7 +212,16 @@ def _info(msg: str, quiet: bool = False) -> None:
         print(msg, file=sys.stderr)
 
 
-def _check_format(fmt: str, allowed=("table", "csv", "json", "jsonl", "md")) -> str:
+def _infos(lines, quiet: bool) -> None:
+    for line in lines:
+        _info(line, quiet)
+
+
+def _info_cb(quiet: bool):
+    return lambda msg: _info(msg, quiet)
+
+
+def _check_format(fmt: str, allowed=DATA_FORMATS) -> str:
     if fmt not in allowed:
         raise InputError(f"--format {fmt!r} is not supported here; use one of {', '.join(allowed)}")
     return fmt
@@ -225,26 +282,12 @@ def ingest(
 
     Example: discourse ingest corpora/demo --db discourse.db
     """
+    from discourse.commands import ingest_into
     from discourse.ingest import IngestOptions
-    from discourse.ingest import ingest as do_ingest
-    from discourse.store import FileLock, default_db_path, open_store
-    from discourse.terminal import Progress
 
-    opts = IngestOptions(
-        source=source,
-        fmt=fmt,
-        text_col=text_col,
-        source_col=source_col,
-        title_col=title_col,
-        date_col=date_col,
-        url_col=url_col,
-        max_bytes=max_bytes,
-    )
-    path = db or default_db_path()
-    with open_store(path) as store, FileLock(path):
-        prog = Progress("ingesting", enabled=None if not quiet else False)
-        report = do_ingest(store, paths, opts, warn=_warn(quiet), progress=prog)
-        prog.close()
+    opts = IngestOptions(**_pick(IngestOptions, locals()))
+    with _progress("ingesting", quiet) as prog:
+        report, path = ingest_into(db, paths, opts, warn=_warn(quiet), progress=prog)
     _info(f"{report.summary()} -> {path}", quiet)
     if report.skipped and report.added == 0 and report.duplicates == 0:
         raise typer.Exit(1)
@@ -276,30 +319,16 @@ def fetch(
 
     Example: discourse fetch --feeds feeds.toml --db news.db --dry-run
     """
-    from discourse.formats import to_json
-    from discourse.http import fetch_feeds
-    from discourse.store import FileLock, default_db_path, open_store
+    from discourse.commands import fetch_into
+    from discourse.render import render_fetch
 
     _check_format(fmt, ("text", "json"))
-    if delay < 0 or timeout <= 0:
-        raise InputError("--delay must be >= 0 and --timeout > 0 seconds")
-    path = db or default_db_path()
     progress = None if quiet or not sys.stderr.isatty() else (lambda m: _info(m))
-    with open_store(path) as store, FileLock(path):
-        report = fetch_feeds(
-            store,
-            feeds,
-            dry_run=dry_run,
-            allow_private=allow_private,
-            delay=delay,
-            timeout=timeout,
-            warn=_warn(quiet),
-            progress=progress,
-        )
-    if fmt == "json":
-        _out(to_json(report.as_dict()) + "\n")
-    elif not quiet:
-        _out("\n".join(report.summary_lines()) + "\n")
+    report = fetch_into(
+        db, feeds, dry_run=dry_run, allow_private=allow_private, delay=delay, timeout=timeout,
+        warn=_warn(quiet), progress=progress,
+    )  # fmt: skip
+    _out(render_fetch(report, fmt, quiet))
     if report.all_failed:
         raise typer.Exit(1)
 
@@ -320,15 +349,11 @@ def corpus_list(
 
     Example: discourse corpus list --source "Harmony Daily" --limit 10
     """
-    from discourse.api import check_sources, selection
+    from discourse.commands import list_articles
     from discourse.formats import render_records
-    from discourse.store import open_store
 
     _check_format(fmt)
-    with open_store(db, create=False) as store:
-        sel = selection(source, since, until)
-        check_sources(store, sel)
-        rows = store.list_articles(sel, limit)
+    rows = list_articles(db, source, since, until, limit)
     _out(render_records(rows, fmt, table_columns=["id", "source", "date", "title"]))
 
 
@@ -338,23 +363,11 @@ def corpus_stats(db: DbOpt = None, fmt: FormatOpt = "table") -> None:
 
     Example: discourse corpus stats
     """
+    from discourse.commands import source_stats
     from discourse.formats import render_records
-    from discourse.store import open_store
 
     _check_format(fmt)
-    with open_store(db, create=False) as store:
-        rows = store.source_stats()
-    if fmt == "table" and rows:
-        total = {
-            "source": "TOTAL",
-            "articles": sum(r["articles"] for r in rows),
-            "first": min((r["first"] for r in rows if r["first"]), default=None),
-            "last": max((r["last"] for r in rows if r["last"]), default=None),
-            "characters": sum(r["characters"] or 0 for r in rows),
-            "undated": sum(r["undated"] for r in rows),
-        }
-        rows = [*rows, total]
-    _out(render_records(rows, fmt))
+    _out(render_records(source_stats(db, total=fmt == "table"), fmt))
 
 
 @corpus_app.command("show")
@@ -367,28 +380,11 @@ def corpus_show(
 
     Example: discourse corpus show 12
     """
-    from dataclasses import asdict
-
-    from discourse.formats import to_json
-    from discourse.store import open_store
+    from discourse.commands import get_article
+    from discourse.render import render_article
 
     _check_format(fmt, ("text", "json"))
-    with open_store(db, create=False) as store:
-        art = store.get(article_id)
-    if art is None:
-        raise InputError(f"no article with id {article_id}; see 'discourse corpus list'")
-    if fmt == "json":
-        _out(to_json(asdict(art)) + "\n")
-        return
-    head = [
-        f"id:     {art.id}",
-        f"source: {art.source}",
-        f"title:  {art.title}",
-        f"date:   {art.date or ''}",
-        f"url:    {art.url}",
-        f"origin: {art.origin}",
-    ]
-    _out("\n".join(head) + "\n\n" + art.text + "\n")
+    _out(render_article(get_article(db, article_id), fmt))
 
 
 @corpus_app.command("export")
@@ -407,33 +403,10 @@ def corpus_export(
 
     Example: discourse corpus export --format csv -o articles.csv
     """
-    from dataclasses import asdict
-
-    from discourse.api import check_sources, selection
-    from discourse.formats import csv_text, to_json
-    from discourse.store import open_store
+    from discourse.commands import export_articles
 
     _check_format(fmt, ("csv", "jsonl"))
-    cols = ["id", "source", "title", "date", "url", "lang", "author", "text"]
-    with open_store(db, create=False) as store:
-        sel = selection(source, since, until)
-        check_sources(store, sel)
-        sink = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
-        try:
-            first = True
-            for art in store.iter_articles(sel):
-                rec = {c: asdict(art)[c] for c in cols}
-                if fmt == "jsonl":
-                    sink.write(to_json(rec, indent=None) + "\n")
-                else:
-                    text = csv_text([rec], cols, raw=raw_csv)
-                    sink.write(text if first else text.split("\n", 1)[1])
-                first = False
-            if first and fmt == "csv":
-                sink.write(",".join(cols) + "\n")
-        finally:
-            if output:
-                sink.close()
+    export_articles(db, source, since, until, fmt, output, raw_csv)
 
 
 # ------------------------------------------------------------------- tokens
@@ -453,40 +426,11 @@ def tokens(
 
     Example: discourse tokens corpora/demo/meridian-wire/2026-08-04-wang-lavrov-moscow-talks.md
     """
-    from discourse.api import read_one_text
-    from discourse.formats import to_json
-    from discourse.tokenize import Tokenizer
+    from discourse.commands import tokenize_target
+    from discourse.render import render_tokens
 
     _check_format(fmt, ("text", "json"))
-    if engine not in ("fast", "punkt"):
-        raise InputError(f"--engine {engine!r} is not known; use fast or punkt")
-    if words not in ("fast", "treebank"):
-        raise InputError(f"--words {words!r} is not known; use fast or treebank")
-    text = read_one_text(target, db)
-    tok = Tokenizer(engine, words)
-    out = []
-    for s in tok.sentences(text):
-        spans = tok.token_spans(s.text)
-        toks = [s.text[a:b] for a, b in spans]
-        out.append(
-            {
-                "index": s.index,
-                "start": s.start,
-                "end": s.end,
-                "text": s.text,
-                "tokens": toks,
-                "spans": [[s.start + a, s.start + b] for a, b in spans],
-            }
-        )
-    if fmt == "json":
-        _out(to_json(out) + "\n")
-        return
-    lines = []
-    for s in out:
-        lines.append(f"[{s['index']}] {s['start']}-{s['end']}: {s['text']}")
-        lines.append("    " + " | ".join(s["tokens"]))
-    lines.append(f"{len(out)} sentences, {sum(len(s['tokens']) for s in out)} tokens")
-    _out("\n".join(lines) + "\n")
+    _out(render_tokens(tokenize_target(target, db, engine, words), fmt))
 
 
 # ------------------------------------------------------------------ lexicon
@@ -507,51 +451,12 @@ def lexicon_show(
 
     Example: discourse lexicon show --frame partnership
     """
-    from dataclasses import asdict
-
-    from discourse.api import get_lexicon
-    from discourse.formats import table_text, to_json
+    from discourse.commands import lexicon_frames
+    from discourse.render import render_lexicon
 
     _check_format(fmt, ("text", "json"))
-    lex = get_lexicon(lexicon)
-    if frame and frame not in lex.frames:
-        raise InputError(f"no frame {frame!r} in {lex.name}; frames: {', '.join(lex.frames)}")
-    frames = {frame: lex.frames[frame]} if frame else lex.frames
-    if fmt == "json":
-        _out(
-            to_json(
-                {
-                    "name": lex.name,
-                    "version": lex.version,
-                    "hash": lex.hash,
-                    "path": lex.path,
-                    "frames": {k: asdict(v) for k, v in frames.items()},
-                }
-            )
-            + "\n"
-        )
-        return
-    lines = [f"{lex.name} {lex.version} ({lex.hash}) — {lex.path}"]
-    if lex.description:
-        lines.append(lex.description)
-    lines.append("")
-    rows = [
-        {
-            "frame": f.name,
-            "label": f.label,
-            "terms": len(f.terms),
-            "exclude": len(f.exclude),
-            "examples": len(f.match_examples) + len(f.no_match_examples),
-        }
-        for f in frames.values()
-    ]
-    lines.append(table_text(rows))
-    for f in frames.values():
-        if frame:
-            lines += ["", f"{f.name}: {f.description}", "", "terms: " + ", ".join(f.terms)]
-            if f.exclude:
-                lines.append("exclude: " + ", ".join(f.exclude))
-    _out("\n".join(lines) + "\n")
+    lex, frames = lexicon_frames(lexicon, frame)
+    _out(render_lexicon(lex, frames, frame is not None and frame != "", fmt))
 
 
 @lexicon_app.command("check")
@@ -580,22 +485,14 @@ def lexicon_test(
     """
     from discourse.api import get_lexicon
     from discourse.lexicon import run_examples
+    from discourse.render import render_lexicon_test
 
-    lex = get_lexicon(lexicon)
-    results = run_examples(lex)
-    failed = [r for r in results if not r.ok]
-    for r in results:
-        if not r.ok or verbose:
-            mark = "ok  " if r.ok else "FAIL"
-            why = f" (fired: {', '.join(r.terms)})" if r.terms else " (nothing fired)"
-            print(
-                f"{mark} {r.frame:<16} {r.kind:<8} {r.sentence}{why if not r.ok or r.terms else ''}"
-            )
-    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    if failed:
+    results = run_examples(get_lexicon(lexicon))
+    _out(render_lexicon_test(results, verbose))
+    if any(not r.ok for r in results):
         raise typer.Exit(1)
     if not results:
-        print("warning: the lexicon has no examples to test", file=sys.stderr)
+        _warn(False)("the lexicon has no examples to test")
 
 
 @lexicon_app.command("convert")
@@ -654,18 +551,16 @@ def lexicon_stats(
     Example: discourse lexicon stats corpora/demo
     """
     from discourse import evidence
-    from discourse.api import get_lexicon, open_selected
     from discourse.render import render_lexicon_stats
 
-    _check_format(fmt)
-    lex = get_lexicon(lexicon)
-    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
-        sel = inp.sel
-        prog = _progress("matching", quiet)
-        res = evidence.lexicon_stats(inp.store, lex, sel, generic_share=generic, progress=prog)
-        prog.close()
-    _notes(res, quiet)
-    _out(render_lexicon_stats(res.records, res.tables["overlap"], res.meta, fmt, raw_csv=raw_csv))
+    lex = _lexicon(lexicon)
+    _evidence(
+        Scope(paths, demo, db, source, since, until, quiet, fmt), "matching",
+        lambda store, sel, prog: evidence.lexicon_stats(
+            store, lex, sel, generic_share=generic, progress=prog),
+        lambda r: render_lexicon_stats(
+            r.records, r.tables["overlap"], r.meta, fmt, raw_csv=raw_csv),
+    )  # fmt: skip
 
 
 @lexicon_app.command("suggest")
@@ -691,21 +586,15 @@ def lexicon_suggest(
     Example: discourse lexicon suggest corpora/demo --frame partnership
     """
     from discourse import evidence
-    from discourse.api import get_lexicon, open_selected
     from discourse.render import render_suggest
 
-    _check_format(fmt)
-    sizes = evidence.parse_ngram(ngram)
-    lex = get_lexicon(lexicon)
-    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
-        sel = inp.sel
-        prog = _progress("matching", quiet)
-        res = evidence.suggest(
-            inp.store, lex, frame, sel, ngram=sizes, min_count=min_count, top=top, progress=prog
-        )
-        prog.close()
-    _notes(res, quiet)
-    _out(render_suggest(res.records, res.meta, fmt, raw_csv=raw_csv))
+    lex = _lexicon(lexicon)
+    _evidence(
+        Scope(paths, demo, db, source, since, until, quiet, fmt), "matching",
+        lambda store, sel, prog: evidence.suggest(
+            store, lex, frame, sel, ngram=ngram, min_count=min_count, top=top, progress=prog),
+        lambda r: render_suggest(r.records, r.meta, fmt, raw_csv=raw_csv),
+    )  # fmt: skip
 
 
 # -------------------------------------------------------------------- score
@@ -734,60 +623,17 @@ def score(
 
     Example: discourse score corpora/demo/harmony-daily --explain
     """
-    from discourse.api import explain_lines, get_lexicon, open_selected
-    from discourse.formats import render_records, to_json
-    from discourse.scoring import article_row, sentence_rows
-    from discourse.terminal import use_color
+    from discourse.commands import make_scorer, score_articles
+    from discourse.render import render_score
 
     _check_format(fmt)
     if by not in ("article", "sentence"):
         raise InputError(f"--by {by!r} is not known; use article or sentence")
-    lex = get_lexicon(lexicon)
-    scorer = _scorer(lex, model, method, quiet)
-    frames = scorer.frames
-    color = use_color()
-    rows = []
-    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
-        sel = inp.sel
-        keep = by == "sentence" or explain
-        batch: list = []
-
-        def flush() -> None:
-            for sc in scorer.score_batch(batch, keep=keep):
-                if explain and fmt in ("table", "md"):
-                    _out("\n".join(explain_lines(sc, scorer, color)) + "\n")
-                elif by == "sentence":
-                    rows.extend(sentence_rows(sc, frames, scorer))
-                else:
-                    row = article_row(sc, frames)
-                    if explain:
-                        row["hits"] = [
-                            {"frame": h.frame, "term": h.term, "sentence": h.sentence}
-                            for h in sc.hits
-                        ]
-                    rows.append(row)
-            batch.clear()
-
-        for art in inp.store.iter_articles(sel):
-            batch.append(art)
-            if len(batch) >= 100:
-                flush()
-        flush()
-    if explain and fmt in ("table", "md"):
-        return
-    meta = {"tool_version": __version__, **scorer.provenance()}
-    if fmt in ("table", "md"):
-        per_frame = "_hits" if method == "lexicon" else "_present"
-        if by == "sentence":
-            cols = ["id", "sent_idx", *[f"{f}{per_frame}" for f in frames], "terms"]
-        else:
-            cols = ["id", "source", "date", "tokens", *[f"{f}{per_frame}" for f in frames]]
-            cols.append("dominant")
-        _out(render_records(rows, fmt, table_columns=cols))
-    elif fmt == "json":
-        _out(to_json({"meta": meta, "records": rows}) + "\n")
-    else:
-        _out(render_records(rows, fmt, raw_csv=raw_csv))
+    scorer = make_scorer(_lexicon(lexicon), model, method, _warn(quiet))
+    with _open(Scope(paths, demo, db, source, since, until, quiet, fmt)) as inp:
+        scores = score_articles(inp, scorer, keep=by == "sentence" or explain)
+        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv):
+            _out(text)
 
 
 # ------------------------------------------------------------------ compare
@@ -833,72 +679,21 @@ def compare(
 
     Example: discourse compare corpora/demo --by source,month
     """
-    from discourse.api import compare_sources, get_lexicon, open_inputs, parse_by, selection
-    from discourse.render import render_compare, render_compare_pairwise
-    from discourse.stats import CORRECTIONS, pairwise_from_records
-    from discourse.terminal import Progress
+    from discourse import commands
+    from discourse.api import selection
+    from discourse.render import compare_notes, render_compare_result
 
     _check_format(fmt)
-    if boot < 100:
-        raise InputError(f"--boot {boot} is too few resamples; use at least 100 (default 2000)")
-    if correction not in CORRECTIONS:
-        raise InputError(
-            f"--correction {correction!r} is not known; use one of {', '.join(CORRECTIONS)}"
-        )
-    if workers < 1:
-        raise InputError(f"--workers {workers}: use 1 or more processes")
-    by_t = parse_by(by)
-    lex = get_lexicon(lexicon)
-    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
-        sel = selection(source, since, until)
-        total = inp.store.count(sel)
-        prog = Progress("scoring", total=total, enabled=None if not quiet else False)
-        cmp, meta = compare_sources(
-            inp,
-            lex,
-            sel,
-            by_t,
-            n_boot=boot,
-            seed=seed,
-            progress=prog,
-            scorer=_scorer(lex, model, method, quiet),
-            workers=workers,
-        )
-        prog.close()
-    if cmp.n_articles == 0:
-        _info("no articles in the selection; nothing to compare", quiet)
-    show_chart = chart and fmt == "table" and sys.stdout.isatty()
-    if not pairwise:
-        _out(
-            render_compare(
-                cmp.records,
-                cmp.tests,
-                cmp.frames,
-                by_t,
-                meta,
-                fmt,
-                raw_csv=raw_csv,
-                chart=show_chart,
-            )
-        )
-        return
-    from discourse.evidence import pairwise_method
-
-    pairs = pairwise_from_records(cmp.records, by_t, correction)
-    meta = {**meta, "correction": correction, "pairwise": pairwise_method(correction, by_t)}
-    _out(
-        render_compare_pairwise(
-            cmp.records,
-            cmp.tests,
-            cmp.frames,
-            by_t,
-            meta,
-            fmt,
-            pairs,
-            raw_csv=raw_csv,
-            chart=show_chart,
-        )
-    )
+    lex = _lexicon(lexicon)
+    with _inputs(paths, demo, db, quiet) as inp, _progress("scoring", quiet) as prog:
+        res = commands.compare(
+            inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed,
+            workers=workers, pairwise=pairwise, correction=correction, progress=prog,
+            scorer=commands.make_scorer(lex, model, method, _warn(quiet)),
+        )  # fmt: skip
+    _infos(compare_notes(res), quiet)
+    chart = chart and fmt == "table" and sys.stdout.isatty()
+    _out(render_compare_result(res, fmt, raw_csv=raw_csv, chart=chart))
 
 
 # ------------------------------------------------------------------ keyness
@@ -951,33 +746,17 @@ def keyness(
     Example: discourse keyness corpora/demo --source "Harmony Daily" --frame partnership
     """
     from discourse import evidence
-    from discourse.api import get_lexicon, open_inputs, selection
     from discourse.render import render_keyness
 
-    _check_format(fmt)
-    sizes = evidence.parse_ngram(ngram)
-    lex = get_lexicon(lexicon) if frame else None
-    with open_inputs(_paths(paths, demo), db, warn=_warn(quiet)) as inp:
-        sel = selection(None, since, until)
-        prog = _progress("counting", quiet)
-        res = evidence.keyness(
-            inp.store,
-            sel,
-            sources=source,
-            vs=vs,
-            frame=frame,
-            lexicon=lex,
-            ngram=sizes,
-            min_count=min_count,
-            top=top,
-            use_stopwords=stopwords,
-            extra_stopwords=stop or (),
-            prior_size=prior_size,
-            progress=prog,
-        )
-        prog.close()
-    _notes(res, quiet)
-    _out(render_keyness(res.records, res.meta, fmt, raw_csv=raw_csv))
+    lex = _lexicon(lexicon) if frame else None
+    _evidence(
+        Scope(paths, demo, db, None, since, until, quiet, fmt), "counting",
+        lambda store, sel, prog: evidence.keyness(
+            store, sel, sources=source, vs=vs, frame=frame, lexicon=lex, ngram=ngram,
+            min_count=min_count, top=top, use_stopwords=stopwords, extra_stopwords=stop or (),
+            prior_size=prior_size, progress=prog),
+        lambda r: render_keyness(r.records, r.meta, fmt, raw_csv=raw_csv),
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------- kwic
@@ -1020,35 +799,18 @@ def kwic(
     Example: discourse kwic "frame:anti_hegemonism" corpora/demo --source "Meridian Wire"
     """
     from discourse import evidence
-    from discourse.api import get_lexicon, open_selected
-    from discourse.render import render_kwic
-    from discourse.terminal import use_color
+    from discourse.render import kwic_notes, render_kwic
 
-    _check_format(fmt)
-    lex = get_lexicon(lexicon) if pattern.strip().lower().startswith("frame:") else None
-    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
-        sel = inp.sel
-        prog = _progress("searching", quiet)
-        res = evidence.kwic(
-            inp.store,
-            pattern,
-            sel,
-            lexicon=lex,
-            window=window,
-            limit=limit,
-            sample=sample,
-            seed=seed,
-            progress=prog,
-        )
-        prog.close()
-    _notes(res, quiet)
-    shown, total = res.meta["shown"], res.meta["matches"]
-    if total is not None and shown < total:
-        _info(f"{shown} of {total} hits shown", quiet)
-    elif res.meta["truncated"]:
-        _info(f"first {shown} hits shown (--limit)", quiet)
-    color = fmt == "table" and use_color()
-    _out(render_kwic(res.records, res.meta, fmt, color=color, width=width, raw_csv=raw_csv))
+    lex = _lexicon(lexicon) if pattern.strip().lower().startswith("frame:") else None
+    color = fmt == "table" and _color()
+    res = _evidence(
+        Scope(paths, demo, db, source, since, until, quiet, fmt), "searching",
+        lambda store, sel, prog: evidence.kwic(
+            store, pattern, sel, lexicon=lex, window=window, limit=limit, sample=sample,
+            seed=seed, progress=prog),
+        lambda r: render_kwic(r.records, r.meta, fmt, color=color, width=width, raw_csv=raw_csv),
+    )  # fmt: skip
+    _infos(kwic_notes(res.meta), quiet)
 
 
 # -------------------------------------------------------------------- trend
@@ -1088,38 +850,19 @@ def trend(
     Example: discourse trend corpora/demo --by month --frame threat
     """
     from discourse import evidence
-    from discourse.api import get_lexicon, open_selected
     from discourse.render import render_trend
 
-    _check_format(fmt)
-    lex = get_lexicon(lexicon)
-    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
-        sel = inp.sel
-        prog = _progress("scoring", quiet)
-        res = evidence.trend(
-            inp.store,
-            lex,
-            sel,
-            by=by,
-            frames=frame,
-            window=window,
-            alpha=alpha,
-            min_baseline=min_baseline,
-            combine=all_sources,
-            progress=prog,
-        )
-        prog.close()
-    _notes(res, quiet)
-    _out(render_trend(res.records, res.meta, fmt, chart=chart, raw_csv=raw_csv))
+    lex = _lexicon(lexicon)
+    _evidence(
+        Scope(paths, demo, db, source, since, until, quiet, fmt), "scoring",
+        lambda store, sel, prog: evidence.trend(
+            store, lex, sel, by=by, frames=frame, window=window, alpha=alpha,
+            min_baseline=min_baseline, combine=all_sources, progress=prog),
+        lambda r: render_trend(r.records, r.meta, fmt, chart=chart, raw_csv=raw_csv),
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------- report
-#
-# Paste into discourse/cli.py after the `compare` command (before "# ---- main").
-# Uses only names cli.py already defines: app, PathsArg, DemoOpt, DbOpt, LexiconOpt,
-# SinceOpt, UntilOpt, SourceOpt, QuietOpt, RawCsvOpt, _paths, _progress, _warn, _info,
-# InputError, Path, Annotated, typer. Nothing else in cli.py changes (the library side
-# is discourse.weekly.run_report).
 
 
 @app.command()
@@ -1162,67 +905,57 @@ def report(
 
     Example: discourse report --demo --week 2026-W47 -o reports/
     """
+    from discourse.commands import model_options
     from discourse.report import run_report
 
-    if boot < 100:
-        raise InputError(f"--boot {boot} is too few resamples; use at least 100 (default 2000)")
-    prog = _progress("scoring", quiet)
-    try:
+    with _progress("scoring", quiet) as prog:
         path, data = run_report(
-            _paths(paths, demo),
-            db,
-            output,
-            lexicon=lexicon,
-            week=week,
-            since=since,
-            until=until,
-            sources=source,
-            raw_csv=raw_csv,
-            progress=prog,
-            warn=_warn(quiet),
-            trailing=trailing,
-            n_boot=boot,
-            seed=seed,
-            **_model_options(model, method, quiet),
-        )
-    finally:
-        prog.close()
-    st = data.score_stats
-    _info(
-        f"wrote {path}/ · {data.period.description} · {data.n_articles} articles from "
-        f"{len(data.sources)} outlets · scored {st.scored}, cached {st.cached}"
-        + (" · no articles in the period: the report says so" if data.empty else ""),
-        quiet,
-    )
+            _paths(paths, demo), db, output, lexicon=lexicon, week=week, since=since,
+            until=until, sources=source, raw_csv=raw_csv, progress=prog, warn=_warn(quiet),
+            trailing=trailing, n_boot=boot, seed=seed,
+            **model_options(model, method, _warn(quiet)),
+        )  # fmt: skip
+    _info(data.summary_line(path), quiet)
 
 
 # ---------------------------------------------------------------- classifier
-# Paste into discourse/cli.py after the `compare` command (before "# --- main").
-# Uses only names cli.py already has: app, typer, Annotated, Path, sys, InputError,
-# DbOpt, PathsArg, DemoOpt, FormatOpt, LexiconOpt, SourceOpt, SinceOpt, UntilOpt,
-# QuietOpt, _paths, _warn, _info, _check_format, _out.
 
 
-def _frame_list(frames: str | None) -> list[str] | None:
-    if frames is None:
-        return None
-    out = [f.strip() for f in frames.split(",") if f.strip()]
-    if not out:
-        raise InputError(f"--frames {frames!r} names no frame; e.g. --frames partnership,threat")
-    return out
+def _show_train(result, lex, fmt: str, from_lexicon: bool, quiet: bool) -> None:
+    from discourse.classifier import CIRCULAR_WARNING
+    from discourse.render import render_train, train_notes
+
+    _out(render_train(result, lex, fmt, from_lexicon))
+    _infos(train_notes(result, fmt), quiet)
+    if from_lexicon:  # the circular-validation warning comes last, never silenced
+        _warn(False)(CIRCULAR_WARNING)
 
 
-def _train_params(
-    context: float, calibrate: bool, dual: bool, extra: Path | None, weight: float, weak: bool
-) -> dict | None:
-    if not 0 <= context <= 10:
-        raise InputError(f"--context {context} is out of range; give a weight from 0 to 10")
-    if not 0 < weight <= 10:
-        raise InputError(f"--extra-weight {weight} is out of range; give a weight in (0, 10]")
-    if extra is not None and weak:
-        raise InputError("--extra adds hand-coded labels; it does not go with --from-lexicon")
-    params = {"context_weight": context, "calibrate": calibrate, "dual": dual}
-    return {k: v for k, v in params.items() if v} or None
+ContextOpt = Annotated[
+    float,
+    typer.Option(
+        "--context",
+        help="Weight of the neighbouring sentences (previous and next of the same "
+        "article) as extra features; 0: each sentence alone.",
+    ),
+]
+CalibrateOpt = Annotated[
+    bool, typer.Option(help="Platt-calibrate the probabilities in the inner folds.")
+]
+DualOpt = Annotated[
+    bool, typer.Option(help="liblinear's dual solver: the same model, faster to train.")
+]
+ExtraOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--extra",
+        metavar="EXTRA.csv",
+        help="More labels for training only (never tested), e.g. the demo labels.",
+    ),
+]
+ExtraWeightOpt = Annotated[
+    float, typer.Option(help="Weight of each --extra sentence (1: as much as LABELS).")
+]
 
 
 @app.command()
@@ -1268,33 +1001,11 @@ def train(
     max_sentences: Annotated[
         int, typer.Option(help="--from-lexicon: use at most this many sentences.")
     ] = 50_000,
-    context: Annotated[
-        float,
-        typer.Option(
-            "--context",
-            help="Weight of the neighbouring sentences (previous and next of the same "
-            "article) as extra features; 0: each sentence alone.",
-        ),
-    ] = 0.0,
-    calibrate: Annotated[
-        bool,
-        typer.Option(help="Platt-calibrate the probabilities in the inner folds."),
-    ] = False,
-    dual: Annotated[
-        bool,
-        typer.Option(help="liblinear's dual solver: the same model, faster on large vocabularies."),
-    ] = False,
-    extra: Annotated[
-        Path | None,
-        typer.Option(
-            "--extra",
-            metavar="EXTRA.csv",
-            help="More labels for training only (never tested), e.g. the demo labels.",
-        ),
-    ] = None,
-    extra_weight: Annotated[
-        float, typer.Option(help="Weight of each --extra sentence (1: as much as LABELS).")
-    ] = 1.0,
+    context: ContextOpt = 0.0,
+    calibrate: CalibrateOpt = False,
+    dual: DualOpt = False,
+    extra: ExtraOpt = None,
+    extra_weight: ExtraWeightOpt = 1.0,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
@@ -1306,79 +1017,18 @@ def train(
 
     Example: discourse train corpora/demo/labels.csv -o models/demo
     """
-    from discourse.api import get_lexicon
-    from discourse.classifier import CIRCULAR_WARNING, cv_records
-    from discourse.classifier import train as do_train
-    from discourse.formats import render_records, to_json
+    from discourse.classifier import CIRCULAR_WARNING, recipe_params, train_from
+    from discourse.commands import frame_list
 
     _check_format(fmt)
-    if from_lexicon and labels is not None:
-        raise InputError("give LABELS.csv or --from-lexicon, not both")
-    if not from_lexicon and labels is None:
-        raise InputError("give a labels file (LABELS.csv) or --from-lexicon to train on")
-    if max_sentences < 10:
-        raise InputError(f"--max-sentences {max_sentences} is too few; use at least 10")
-    params = _train_params(context, calibrate, dual, extra, extra_weight, from_lexicon)
-    lex = get_lexicon(lexicon)
-
-    def loud(msg: str) -> None:  # the circular-validation warning comes last, never silenced
-        if msg != CIRCULAR_WARNING and not quiet:
-            print(f"warning: {msg}", file=sys.stderr)
-
-    def progress(msg: str) -> None:
-        _info(msg, quiet)
-
-    store = None
-    if from_lexicon:
-        from discourse.store import open_store
-
-        store = open_store(db, create=False)
-    try:
-        result = do_train(
-            labels,
-            output,
-            lexicon=lex,
-            k=cv,
-            seed=seed,
-            from_lexicon=from_lexicon,
-            store=store,
-            frames=_frame_list(frames),
-            lexicon_features=lexicon_features,
-            max_sentences=max_sentences,
-            warn=loud,
-            progress=progress,
-            params=params,
-            extra=extra,
-            extra_weight=extra_weight,
-        )
-    finally:
-        if store is not None:
-            store.close()
-    card = result.card
-    if fmt == "json":
-        _out(to_json(card) + "\n")
-    elif result.cv is None:
-        _info("no cross-validation (--cv 0): the model's accuracy is unknown", quiet)
-    elif fmt == "csv" or fmt == "jsonl":
-        _out(render_records(cv_records(result.cv, numeric=True), fmt))
-    else:
-        cvd = result.cv
-        head = [
-            ("# " if fmt == "md" else "")
-            + f"lexicon {lex.name} {lex.version} ({lex.hash}) · model {card['model_hash']}",
-            f"{cvd.k}-fold cross-validation grouped by doc_id ({cvd.n_docs} articles, "
-            f"{cvd.n_sentences} sentences; seed {cvd.seed}): mean ± SD over folds",
-            "",
-        ]
-        if from_lexicon:
-            head.insert(0, "!! " + CIRCULAR_WARNING + "\n")
-        _out("\n".join(head) + "\n" + render_records(cv_records(cvd), fmt))
-    if result.paths:
-        _info("wrote " + ", ".join(result.paths.values()), quiet)
-    elif not quiet:
-        _info("no model written (give -o MODEL to save it)")
-    if from_lexicon:
-        print(f"warning: {CIRCULAR_WARNING}", file=sys.stderr)
+    lex = _lexicon(lexicon)
+    result = train_from(
+        labels, output, lexicon=lex, k=cv, seed=seed, from_lexicon=from_lexicon, db=db,
+        frames=frame_list(frames), lexicon_features=lexicon_features, max_sentences=max_sentences,
+        warn=lambda m: m == CIRCULAR_WARNING or _warn(quiet)(m), progress=_info_cb(quiet),
+        params=recipe_params(context, calibrate, dual), extra=extra, extra_weight=extra_weight,
+    )  # fmt: skip
+    _show_train(result, lex, fmt, from_lexicon, quiet)
 
 
 @app.command()
@@ -1409,30 +1059,16 @@ def evaluate(
 
     Example: discourse evaluate corpora/demo/labels.csv --model models/demo
     """
-    from discourse.api import get_lexicon
-    from discourse.classifier import eval_records, load_model
     from discourse.classifier import evaluate as do_evaluate
-    from discourse.formats import render_records, to_json
-    from discourse.render import render_evaluation
+    from discourse.commands import frame_list, load_optional_model
+    from discourse.render import render_eval_result
 
     _check_format(fmt)
-    if errors < 0:
-        raise InputError(f"--errors {errors}: give a number of sentences, 0 or more")
-    lex = get_lexicon(lexicon)
-    mdl = load_model(model, warn=_warn(False)) if model is not None else None
     res = do_evaluate(
-        gold, model=mdl, lexicon=lex, frames=_frame_list(frames), errors=errors, warn=_warn(quiet)
-    )
-    if fmt == "json":
-        _out(to_json(res.to_dict()) + "\n")
-        return
-    if fmt in ("csv", "jsonl"):
-        recs = res.errors if errors and fmt == "csv" else eval_records(res, numeric=True)
-        if fmt == "jsonl" and errors:
-            recs = [*recs, *({"record": "error", **e} for e in res.errors)]
-        _out(render_records(recs, fmt, raw_csv=raw_csv))
-        return
-    _out(render_evaluation(res.meta, eval_records(res), res.agreement, res.errors, errors, fmt))
+        gold, model=load_optional_model(model, _warn(False)), lexicon=_lexicon(lexicon),
+        frames=frame_list(frames), errors=errors, warn=_warn(quiet),
+    )  # fmt: skip
+    _out(render_eval_result(res, fmt, errors, raw_csv=raw_csv))
 
 
 @app.command()
@@ -1476,50 +1112,38 @@ def label(
 
     Example: discourse label corpora/demo -o my-labels.csv --sample 20 --stratify
     """
-    from discourse.api import get_lexicon, open_selected
-    from discourse.classifier import load_model
+    from discourse.commands import frame_list, load_optional_model
     from discourse.labeling import label_session
+    from discourse.terminal import write
 
-    if sample < 1:
-        raise InputError(f"--sample {sample}: give at least 1")
-    if context < 0:
-        raise InputError(f"--context {context}: give 0 or more")
-    lex = get_lexicon(lexicon)
-    mdl = load_model(model, warn=_warn(quiet)) if model is not None else None
-    if sys.stdin.isatty():
-
-        def read_key() -> str:
-            return typer.getchar(echo=False)
-    else:  # scripted input: one character per key; end of input quits
-
-        def read_key() -> str:
-            return sys.stdin.read(1)
-
-    def write(text: str) -> None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-    with open_selected(_paths(paths, demo), db, source, since, until, _warn(quiet)) as inp:
-        sel = inp.sel
+    lex, mdl = _lexicon(lexicon), load_optional_model(model, _warn(quiet))
+    with _open(Scope(paths, demo, db, source, since, until, quiet, "table")) as inp:
         report = label_session(
-            inp.store,
-            output,
-            lex,
-            read_key,
-            write,
-            n=sample,
-            seed=seed,
-            sel=sel,
-            stratify=stratify,
-            model=mdl,
-            uncertain=uncertain,
-            frames=_frame_list(frames),
+            inp.store, output, lex, _key_reader(), write, n=sample, seed=seed, sel=inp.sel,
+            stratify=stratify, model=mdl, uncertain=uncertain, frames=frame_list(frames),
             context=context,
-        )
+        )  # fmt: skip
     _info(report.summary(), quiet)
 
 
 # --------------------------------------------------------------------- main
+
+
+#: Library parameter names whose flag is not ``--`` + the name with dashes.
+FLAGS = {"n_boot": "--boot", "generic_share": "--generic", "k": "--cv", "fmt": "--format"}
+
+
+def flag_names(message: str) -> str:
+    """A library message with its parameter names (in backticks) shown as this CLI's flags.
+
+    Examples
+    --------
+    >>> flag_names("`n_boot` 50 is too few; `min_count` too")
+    '--boot 50 is too few; --min-count too'
+    """
+    return re.sub(
+        r"`(\w+)`", lambda m: FLAGS.get(m.group(1), "--" + m.group(1).replace("_", "-")), message
+    )
 
 
 def _usage_error(e: Exception) -> int | None:
@@ -1551,7 +1175,7 @@ def main(argv: list[str] | None = None) -> int:
         print(code, file=sys.stderr)
         return 1
     except DiscourseError as e:
-        print(f"discourse: error: {e}", file=sys.stderr)
+        print(f"discourse: error: {flag_names(str(e))}", file=sys.stderr)
         return e.exit_code
     except (KeyboardInterrupt, EOFError):
         print("discourse: interrupted", file=sys.stderr)

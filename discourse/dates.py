@@ -68,7 +68,7 @@ def parse_article_date(value) -> str | None:
         return None
 
 
-def parse_when(value: str | None, today: date | None = None, what: str = "--since") -> str | None:
+def parse_when(value: str | None, today: date | None = None, what: str = "`since`") -> str | None:
     """A --since/--until value: YYYY-MM-DD, YYYY-MM, ``today`` or a span: 7d, 4w, 3m, 1y."""
     if value is None or value == "":
         return None
@@ -107,11 +107,11 @@ def week_bounds(week: str) -> tuple[str, str]:
     """First and last day of an ISO week given as ``2026-W48``."""
     m = re.match(r"^(\d{4})-?W(\d{1,2})$", week.strip(), re.I)
     if not m:
-        raise InputError(f"--week {week!r} is not an ISO week; use e.g. 2026-W48")
+        raise InputError(f"`week` {week!r} is not an ISO week; use e.g. 2026-W48")
     try:
         start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
-        raise InputError(f"--week {week!r} does not exist; weeks run from W01 to W52/53") from None
+        raise InputError(f"`week` {week!r} does not exist; weeks run from W01 to W52/53") from None
     return start.isoformat(), (start + timedelta(days=6)).isoformat()
 
 
@@ -172,7 +172,7 @@ def periods_between(first: str, last: str, by: str) -> list[str]:
     ['2026-W47', '2026-W48', '2026-W49']
     """
     if by not in ("week", "month"):
-        raise InputError(f"--by {by!r} is not supported; use week or month")
+        raise InputError(f"`by` {by!r} is not supported; use week or month")
     d0, d1 = date.fromisoformat(first[:10]), date.fromisoformat(last[:10])
     out: list[str] = []
     if by == "week":
@@ -186,3 +186,34 @@ def periods_between(first: str, last: str, by: str) -> list[str]:
             out.append(f"{y}-{m:02d}")
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
+
+
+def periods_before(day: str, by: str, n: int) -> str:
+    """The first day of the period ``n`` periods before the one holding ``day``.
+
+    Parameters
+    ----------
+    day : str
+        An ISO date.
+    by : {"week", "month"}
+        ISO weeks (starting on Monday) or calendar months.
+    n : int
+        How many periods back.
+
+    Returns
+    -------
+    str
+        An ISO date.
+
+    Examples
+    --------
+    >>> periods_before("2026-11-18", "week", 2), periods_before("2026-02-10", "month", 3)
+    ('2026-11-02', '2025-11-01')
+    """
+    start = date.fromisoformat(day[:10])
+    if by == "week":
+        return (start - timedelta(days=start.weekday() + 7 * n)).isoformat()
+    y, m = start.year, start.month - n
+    while m < 1:
+        y, m = y - 1, m + 12
+    return date(y, m, 1).isoformat()

@@ -45,6 +45,7 @@ from discourse.lexicon import Frame, Lexicon, Matcher
 from discourse.models import Article, Sentence
 from discourse.scoring import Scorer, iter_scores
 from discourse.shared import DEFAULT_SEED, Progress
+from discourse.stats import Reservoir
 from discourse.store import Selection, Store
 from discourse.tokenize import Tokenizer, normalize, tokenize_terms
 
@@ -154,7 +155,7 @@ def _meta(store: Store, sel: Selection, lexicon: Lexicon | None = None, **extra)
     return meta
 
 
-def _check_frame(lexicon: Lexicon | None, frame: str, option: str = "--frame") -> int:
+def _check_frame(lexicon: Lexicon | None, frame: str, option: str = "`frame`") -> int:
     if lexicon is None:
         raise InputError(f"{option} {frame!r} needs a lexicon")
     if frame not in lexicon.frames:
@@ -171,6 +172,13 @@ def _check_known(names: Sequence[str], known: Sequence[str], option: str) -> Non
             raise InputError(f"unknown source {name!r} for {option}; sources: {listing}")
 
 
+def _check_counts(min_count: int, top: int) -> None:
+    if min_count < 1:
+        raise InputError(f"`min_count` {min_count} must be at least 1")
+    if top < 0:
+        raise InputError(f"`top` {top} must be 0 (all) or more")
+
+
 def _check_ngrams(sizes: Sequence[int] | str) -> tuple[int, ...]:
     if isinstance(sizes, str):
         return parse_ngram(sizes)
@@ -184,7 +192,7 @@ def parse_ngram(text: str) -> tuple[int, ...]:
     except ValueError:
         sizes = ()
     if not sizes or any(n not in (1, 2) for n in sizes):
-        raise InputError(f"--ngram {text!r} is not supported; use 1, 2 or 1,2")
+        raise InputError(f"`ngram` {text!r} is not supported; use 1, 2 or 1,2")
     return tuple(sorted(set(sizes)))
 
 
@@ -219,6 +227,51 @@ def _space(text: str) -> str:
 # ---------------------------------------------------------------------- keyness
 
 
+def _keyness_statistic(prior_size: float | None) -> str:
+    return KEYNESS_METHOD.format(scaled=f", rescaled to a0 = {prior_size:g}" if prior_size else "")
+
+
+def _keyness_groups(known: list[str], sources, vs: str | None) -> tuple[str | None, list[str]]:
+    """The sources to describe and the one to compare with (None: the rest), checked."""
+    if vs is not None:
+        _check_known([vs], known, "`vs`")
+    focus = list(sources) if sources else [s for s in known if s != vs]
+    _check_known(focus, known, "`source`")
+    if vs is not None and vs in focus:
+        raise InputError(f"`vs` {vs!r} is also a `source`; compare a source with another one")
+    return vs, focus
+
+
+def _keyness_notes(known, focus, vs, n_sent: Counter, frame: str | None) -> list[str]:
+    notes: list[str] = []
+    where = f"sentences carrying {frame}" if frame else "articles"
+    if not known:
+        notes.append("no articles in the selection; nothing to compare")
+    for s in focus:
+        if not n_sent[s]:
+            notes.append(f"{s}: no {where} in the selection; no keyness terms")
+    if vs is not None and not n_sent[vs]:
+        notes.append(f"{vs}: no {where} in the selection to compare with")
+    return notes
+
+
+def _keyness_record(source: str, vs, frame, n: int, rank: int, r: dict) -> dict:
+    return {
+        "source": source,
+        "vs": vs or "rest",
+        "frame": frame or "",
+        "ngram": n,
+        "rank": rank,
+        "term": r["term"],
+        "count": r["count_a"],
+        "count_vs": r["count_b"],
+        "per_1k": r["per_1k_a"],
+        "per_1k_vs": r["per_1k_b"],
+        "log_odds": r["log_odds"],
+        "z": r["z"],
+    }
+
+
 def keyness(
     store: Store,
     sel: Selection | None = None,
@@ -227,7 +280,7 @@ def keyness(
     vs: str | None = None,
     frame: str | None = None,
     lexicon: Lexicon | None = None,
-    ngram: Sequence[int] = (1, 2),
+    ngram: str | Sequence[int] = (1, 2),
     min_count: int = 5,
     top: int = 20,
     use_stopwords: bool = True,
@@ -252,26 +305,13 @@ def keyness(
     Records: ``source, vs, frame, ngram, rank, term, count, count_vs, per_1k,
     per_1k_vs, log_odds, z``.
     """
-    sel = sel or Selection()
-    tokenizer = tokenizer or Tokenizer()
+    sel, tokenizer = sel or Selection(), tokenizer or Tokenizer()
     sizes = _check_ngrams(ngram)
-    if min_count < 1:
-        raise InputError(f"--min-count {min_count} must be at least 1")
-    if top < 0:
-        raise InputError(f"--top {top} must be 0 (all) or more")
+    _check_counts(min_count, top)
     known = store.sources(sel)
-    if vs == "rest":
-        vs = None
-    if vs is not None:
-        _check_known([vs], known, "--vs")
-    focus = list(sources) if sources else [s for s in known if s != vs]
-    _check_known(focus, known, "--source")
-    if vs is not None and vs in focus:
-        raise InputError(f"--vs {vs!r} is also a --source; compare a source with another one")
-    matcher = fi = None
-    if frame:
-        fi = _check_frame(lexicon, frame)
-        matcher = Matcher(lexicon)  # type: ignore[arg-type]
+    vs, focus = _keyness_groups(known, sources, None if vs == "rest" else vs)
+    fi = _check_frame(lexicon, frame) if frame else None
+    matcher = Matcher(lexicon) if frame else None  # type: ignore[arg-type]
     stop = _stop(use_stopwords, extra_stopwords)
     counts: dict[int, dict[str, Counter]] = {n: {s: Counter() for s in known} for n in sizes}
     n_sent: Counter = Counter()
@@ -283,47 +323,24 @@ def keyness(
             n_sent[art.source] += 1
             for n, gram in ngrams(sent.tokens, sizes, stop):
                 per[n][gram] += 1
+    notes = _keyness_notes(known, focus, vs, n_sent, frame)
     records: list[dict] = []
-    notes: list[str] = []
-    where = f"sentences carrying {frame}" if frame else "articles"
-    if not known:
-        notes.append("no articles in the selection; nothing to compare")
-    for s in focus:
-        if not n_sent[s]:
-            notes.append(f"{s}: no {where} in the selection; no keyness terms")
-    if vs is not None and not n_sent[vs]:
-        notes.append(f"{vs}: no {where} in the selection to compare with")
     for n in sizes:
         res = st.keyness_groups(
             {s: dict(c) for s, c in counts[n].items()}, focus, vs, prior_size, min_count
         )
         for s in focus:
             rows = [r for r in res.get(s, []) if r["z"] > 0]
-            for rank, r in enumerate(rows[:top] if top else rows, 1):
-                records.append(
-                    {
-                        "source": s,
-                        "vs": vs or "rest",
-                        "frame": frame or "",
-                        "ngram": n,
-                        "rank": rank,
-                        "term": r["term"],
-                        "count": r["count_a"],
-                        "count_vs": r["count_b"],
-                        "per_1k": r["per_1k_a"],
-                        "per_1k_vs": r["per_1k_b"],
-                        "log_odds": r["log_odds"],
-                        "z": r["z"],
-                    }
-                )
+            records += [
+                _keyness_record(s, vs, frame, n, rank, r)
+                for rank, r in enumerate(rows[:top] if top else rows, 1)
+            ]
     tokens = {s: sum(counts[1][s].values()) if 1 in counts else None for s in known}
     meta = _meta(
         store,
         sel,
         lexicon if frame else None,
-        statistic=KEYNESS_METHOD.format(
-            scaled=f", rescaled to a0 = {prior_size:g}" if prior_size else ""
-        ),
+        statistic=_keyness_statistic(prior_size),
         frame=frame,
         vs=vs or "rest",
         ngram=list(sizes),
@@ -374,6 +391,47 @@ def _doc_spans(sentences: list[Sentence], tokenizer: Tokenizer) -> tuple[list, l
     return spans, offsets
 
 
+def _kwic_rows(art, tokenizer, matcher, fi: int, frame: str, window: int | None):
+    """Every hit of frame index ``fi`` in one article, as a KWIC record."""
+    sentences = tokenizer.sentences(art.text)
+    doc = None
+    for s in sentences:
+        found = [h for h in matcher.match(s.tokens) if h[0] == fi]
+        if not found:
+            continue
+        spans = tokenizer.token_spans(s.text)
+        for _, term, a, b in found:
+            if b - 1 >= len(spans):  # tokenization mismatch (exotic case folding)
+                continue
+            cs, ce = spans[a][0], spans[b - 1][1]
+            start, end = s.start + cs, s.start + ce
+            if window is None:
+                left, right = s.text[:cs], s.text[ce:]
+            elif window == 0:
+                left = right = ""
+            else:
+                if doc is None:
+                    doc = _doc_spans(sentences, tokenizer)
+                dspans, offsets = doc
+                ga, gb = offsets[s.index] + a, offsets[s.index] + b - 1
+                left = art.text[dspans[max(0, ga - window)][0] : start]
+                right = art.text[end : dspans[min(len(dspans) - 1, gb + window)][1]]
+            yield {
+                "id": art.id,
+                "source": art.source,
+                "date": art.day,
+                "title": art.title,
+                "sentence": s.index,
+                "start": start,
+                "end": end,
+                "left": _space(left),
+                "keyword": _space(art.text[start:end]),
+                "right": _space(right),
+                "term": term,
+                "frame": frame,
+            }
+
+
 def kwic(
     store: Store,
     pattern: str,
@@ -405,71 +463,30 @@ def kwic(
     sel = sel or Selection()
     tokenizer = tokenizer or Tokenizer()
     if window is not None and window < 0:
-        raise InputError(f"--window {window} must be 0 or more tokens")
+        raise InputError(f"`window` {window} must be 0 or more tokens")
     if sample is not None and sample < 1:
-        raise InputError(f"--sample {sample} must be at least 1")
+        raise InputError(f"`sample` {sample} must be at least 1")
     if limit is not None and limit < 1:
-        raise InputError(f"--limit {limit} must be at least 1")
+        raise InputError(f"`limit` {limit} must be at least 1")
     matcher, fi, frame = _pattern_matcher(pattern, lexicon)
-    rng = random.Random(seed)
+    keep = Reservoir(sample, random.Random(seed)) if sample is not None else None
     rows: list[tuple[int, dict]] = []
     seen = 0
     truncated = False
     for art in _articles(store, sel, progress):
-        sentences = tokenizer.sentences(art.text)
-        doc = None
-        for s in sentences:
-            found = [h for h in matcher.match(s.tokens) if h[0] == fi]
-            if not found:
-                continue
-            spans = tokenizer.token_spans(s.text)
-            for _, term, a, b in found:
-                if b - 1 >= len(spans):  # tokenization mismatch (exotic case folding)
-                    continue
-                cs, ce = spans[a][0], spans[b - 1][1]
-                start, end = s.start + cs, s.start + ce
-                if window is None:
-                    left, right = s.text[:cs], s.text[ce:]
-                elif window == 0:
-                    left = right = ""
-                else:
-                    if doc is None:
-                        doc = _doc_spans(sentences, tokenizer)
-                    dspans, offsets = doc
-                    ga, gb = offsets[s.index] + a, offsets[s.index] + b - 1
-                    left = art.text[dspans[max(0, ga - window)][0] : start]
-                    right = art.text[end : dspans[min(len(dspans) - 1, gb + window)][1]]
-                row = {
-                    "id": art.id,
-                    "source": art.source,
-                    "date": art.day,
-                    "title": art.title,
-                    "sentence": s.index,
-                    "start": start,
-                    "end": end,
-                    "left": _space(left),
-                    "keyword": _space(art.text[start:end]),
-                    "right": _space(right),
-                    "term": term,
-                    "frame": frame,
-                }
-                if sample is not None:  # reservoir sampling (Algorithm R)
-                    if len(rows) < sample:
-                        rows.append((seen, row))
-                    else:
-                        j = rng.randrange(seen + 1)
-                        if j < sample:
-                            rows[j] = (seen, row)
-                else:
-                    rows.append((seen, row))
-                seen += 1
-                if sample is None and limit is not None and len(rows) >= limit:
-                    truncated = True
-                    break
-            if truncated:
+        for row in _kwic_rows(art, tokenizer, matcher, fi, frame, window):
+            if keep is not None:
+                keep.add((seen, row))
+            else:
+                rows.append((seen, row))
+            seen += 1
+            if keep is None and limit is not None and len(rows) >= limit:
+                truncated = True
                 break
         if truncated:
             break
+    if keep is not None:
+        rows = list(keep.items)
     rows.sort(key=lambda r: r[0])
     records = [r for _, r in rows]
     if limit is not None and len(records) > limit:
@@ -497,6 +514,30 @@ def kwic(
 
 
 # ------------------------------------------------------------------------ trend
+
+
+def _trend_series(agg: st.Aggregate, src: str, frame: str, periods: list[str], deps: dict):
+    """One source's series for one frame: every period, departures flagged."""
+    empty = st.GroupFrame()
+    cells = [agg.groups.get((src, p), {}).get(frame, empty) for p in periods]
+    flags = st.trend_departures([(c.n_present, c.n_articles) for c in cells], **deps)
+    for p, c, d in zip(periods, cells, flags):
+        lo, hi = st.wilson(c.n_present, c.n_articles)
+        hits, tokens = sum(c.hits), sum(c.tokens)
+        yield {
+            "source": src,
+            "period": p,
+            "frame": frame,
+            "n_articles": c.n_articles,
+            "n_present": c.n_present,
+            "prevalence": c.n_present / c.n_articles if c.n_articles else None,
+            "prevalence_lo": lo,
+            "prevalence_hi": hi,
+            "hits": hits,
+            "tokens": tokens,
+            "per_1k": 1000.0 * hits / tokens if tokens else None,
+            **d,
+        }
 
 
 def trend(
@@ -527,62 +568,28 @@ def trend(
     """
     sel = sel or Selection()
     if by not in ("week", "month"):
-        raise InputError(f"--by {by!r} is not supported; use week or month")
+        raise InputError(f"`by` {by!r} is not supported; use week or month")
     if window < 1:
-        raise InputError(f"--window {window} must be at least 1 period")
+        raise InputError(f"`window` {window} must be at least 1 period")
     if not 0 < alpha < 1:
-        raise InputError(f"--alpha {alpha} must be between 0 and 1")
+        raise InputError(f"`alpha` {alpha} must be between 0 and 1")
     scorer = scorer or Scorer(lexicon)
     names = list(frames) if frames else list(scorer.frames)
     for f in names:
         _check_frame(lexicon, f)
-    # (source, period) -> frame -> [articles, present, hits, tokens]
-    agg: dict[tuple[str, str], dict[str, list[int]]] = {}
-    first = last = None
-    undated = 0
-    for sc in _scored(store, sel, scorer, progress):
+
+    def key(sc):
         day = sc.article.day
-        if not day:
-            undated += 1
-            continue
-        first = day if first is None or day < first else first
-        last = day if last is None or day > last else last
-        src = ALL_SOURCES if combine else sc.article.source
-        cell = agg.setdefault((src, period_of(day, by)), {f: [0, 0, 0, 0] for f in names})  # type: ignore[arg-type]
-        for f in names:
-            fs = sc.frames[f]
-            c = cell[f]
-            c[0] += 1
-            c[1] += int(fs.present)
-            c[2] += fs.hits
-            c[3] += sc.n_tokens
+        return (ALL_SOURCES if combine else sc.article.source, period_of(day, by)) if day else None
+
+    agg = st.aggregate(_scored(store, sel, scorer, progress), names, key)
+    first, last, undated = agg.first, agg.last, agg.undated
     periods = periods_between(first, last, by) if first and last else []
     sources = [ALL_SOURCES] if combine else store.sources(sel)
-    records = []
-    for src in sources:
-        for f in names:
-            cells = [agg.get((src, p), {}).get(f, [0, 0, 0, 0]) for p in periods]
-            deps = st.trend_departures(
-                [(c[1], c[0]) for c in cells], window=window, alpha=alpha, min_baseline=min_baseline
-            )
-            for p, c, d in zip(periods, cells, deps):
-                lo, hi = st.wilson(c[1], c[0])
-                records.append(
-                    {
-                        "source": src,
-                        "period": p,
-                        "frame": f,
-                        "n_articles": c[0],
-                        "n_present": c[1],
-                        "prevalence": c[1] / c[0] if c[0] else None,
-                        "prevalence_lo": lo,
-                        "prevalence_hi": hi,
-                        "hits": c[2],
-                        "tokens": c[3],
-                        "per_1k": 1000.0 * c[2] / c[3] if c[3] else None,
-                        **d,
-                    }
-                )
+    deps = {"window": window, "alpha": alpha, "min_baseline": min_baseline}
+    records = [
+        r for src in sources for f in names for r in _trend_series(agg, src, f, periods, deps)
+    ]
     notes = []
     if not periods:
         notes.append("no dated articles in the selection; no trend to show")
@@ -631,34 +638,26 @@ def pairwise(
     sel = sel or Selection()
     if correction not in st.CORRECTIONS:
         raise InputError(
-            f"--correction {correction!r} is not known; use {', '.join(st.CORRECTIONS)}"
+            f"`correction` {correction!r} is not known; use {', '.join(st.CORRECTIONS)}"
         )
     if tuple(by) not in (("source",), ("source", "week"), ("source", "month")):
         raise InputError(
-            f"--by {','.join(by)!r} is not supported; use source, source,week or source,month"
+            f"`by` {','.join(by)!r} is not supported; use source, source,week or source,month"
         )
     scorer = scorer or Scorer(lexicon)
     names = list(frames) if frames else list(scorer.frames)
     for f in names:
         _check_frame(lexicon, f)
-    groups: dict[tuple, dict[str, list[int]]] = {}
-    undated = 0
-    for sc in _scored(store, sel, scorer, progress):
-        key = st.group_key(sc, tuple(by))
-        if key is None:
-            undated += 1
-            continue
-        g = groups.setdefault(key, {f: [0, 0] for f in names})
-        for f in names:
-            g[f][0] += 1
-            g[f][1] += int(sc.frames[f].present)
+    agg = st.aggregate(
+        _scored(store, sel, scorer, progress), names, lambda sc: st.group_key(sc, tuple(by))
+    )
+    groups, undated = agg.groups, agg.undated
     counts = []
     for key in sorted(groups):
         for f in names:
             rec = dict(zip(by, key))
-            rec.update(
-                {"frame": f, "n_articles": groups[key][f][0], "n_present": groups[key][f][1]}
-            )
+            gf = groups[key][f]
+            rec.update({"frame": f, "n_articles": gf.n_articles, "n_present": gf.n_present})
             counts.append(rec)
     records = st.pairwise_from_records(counts, by, correction)
     notes = []
@@ -691,6 +690,67 @@ def pairwise_method(correction: str, by: Sequence[str] = ("source",)) -> str:
 # ------------------------------------------------------------ lexicon diagnostics
 
 
+@dataclass
+class _TermCounts:
+    """Per (frame, kind, term): firings, articles, firings per source, sources seen."""
+
+    hits: Counter = field(default_factory=Counter)
+    arts: Counter = field(default_factory=Counter)
+    by_source: dict = field(default_factory=dict)
+    sources_seen: dict = field(default_factory=dict)
+
+    def hit(self, key: tuple, source: str, in_art: set) -> None:
+        self.hits[key] += 1
+        in_art.add(key)
+        self.by_source.setdefault(key, Counter())[source] += 1
+
+    def article_done(self, in_art: set, source: str) -> None:
+        for key in in_art:
+            self.arts[key] += 1
+            self.sources_seen.setdefault(key, set()).add(source)
+
+
+def _overlapping(found: list, fnames: list[str]) -> Iterator[tuple]:
+    """Pairs of hits of different frames whose tokens overlap, as (frame, term) pairs."""
+    for i in range(len(found)):
+        fa, ta, a1, b1 = found[i]
+        for j in range(i + 1, len(found)):
+            fb, tb, a2, b2 = found[j]
+            if fa != fb and a1 < b2 and a2 < b1:
+                yield (
+                    (fnames[fa], ta, fnames[fb], tb)
+                    if fa < fb
+                    else (fnames[fb], tb, fnames[fa], ta)
+                )
+
+
+def _term_record(
+    tc: _TermCounts, fname: str, kind: str, term: str, n_articles: int, generic_share: float
+) -> dict:
+    key = (fname, kind, term)
+    h = tc.hits[key]
+    src = tc.by_source.get(key)
+    top_src, top_n = src.most_common(1)[0] if src else (None, 0)
+    share = tc.arts[key] / n_articles if n_articles else None
+    status = ""
+    if n_articles and h == 0:
+        status = "never fires"
+    elif kind == "term" and share is not None and share >= generic_share:
+        status = "generic"
+    return {
+        "frame": fname,
+        "kind": kind,
+        "term": term,
+        "hits": h,
+        "articles": tc.arts[key],
+        "article_share": share,
+        "sources": len(tc.sources_seen.get(key, ())),
+        "top_source": top_src,
+        "top_source_share": top_n / h if h else None,
+        "status": status,
+    }
+
+
 def lexicon_stats(
     store: Store,
     lexicon: Lexicon,
@@ -715,14 +775,10 @@ def lexicon_stats(
     """
     sel = sel or Selection()
     if not 0 < generic_share <= 1:
-        raise InputError(f"--generic {generic_share} must be a share between 0 and 1")
+        raise InputError(f"`generic_share` {generic_share} must be a share between 0 and 1")
     tokenizer = tokenizer or Tokenizer()
     matcher = Matcher(lexicon)
-    fnames = lexicon.frame_names
-    hits: Counter = Counter()
-    arts: Counter = Counter()
-    by_source: dict[tuple, Counter] = {}
-    sources_seen: dict[tuple, set] = {}
+    tc = _TermCounts()
     overlap: Counter = Counter()
     overlap_arts: Counter = Counter()
     n_articles = 0
@@ -733,62 +789,23 @@ def lexicon_stats(
         for sent in tokenizer.sentences(art.text):
             found = matcher.match(sent.tokens)
             for fi, term, _, _ in found:
-                key = (fnames[fi], "term", term)
-                hits[key] += 1
-                in_art.add(key)
-                by_source.setdefault(key, Counter())[art.source] += 1
+                tc.hit((lexicon.frame_names[fi], "term", term), art.source, in_art)
             if lexicon_has_exclude(lexicon):
                 for fi, _, _, term, is_ex in matcher.raw_matches(sent.tokens):
                     if is_ex:
-                        key = (fnames[fi], "exclude", term)
-                        hits[key] += 1
-                        in_art.add(key)
-                        by_source.setdefault(key, Counter())[art.source] += 1
-            for i in range(len(found)):
-                fa, ta, a1, b1 = found[i]
-                for j in range(i + 1, len(found)):
-                    fb, tb, a2, b2 = found[j]
-                    if fa != fb and a1 < b2 and a2 < b1:
-                        pair = (
-                            (fnames[fa], ta, fnames[fb], tb)
-                            if fa < fb
-                            else (fnames[fb], tb, fnames[fa], ta)
-                        )
-                        overlap[pair] += 1
-                        ov_art.add(pair)
-        for key in in_art:
-            arts[key] += 1
-            sources_seen.setdefault(key, set()).add(art.source)
+                        tc.hit((lexicon.frame_names[fi], "exclude", term), art.source, in_art)
+            for pair in _overlapping(found, lexicon.frame_names):
+                overlap[pair] += 1
+                ov_art.add(pair)
+        tc.article_done(in_art, art.source)
         for pair in ov_art:
             overlap_arts[pair] += 1
-    records = []
-    for fname, frame in lexicon.frames.items():
-        for kind, items in (("term", frame.terms), ("exclude", frame.exclude)):
-            for term in items:
-                key = (fname, kind, term)
-                h = hits[key]
-                src = by_source.get(key)
-                top_src, top_n = src.most_common(1)[0] if src else (None, 0)
-                share = arts[key] / n_articles if n_articles else None
-                status = ""
-                if n_articles and h == 0:
-                    status = "never fires"
-                elif kind == "term" and share is not None and share >= generic_share:
-                    status = "generic"
-                records.append(
-                    {
-                        "frame": fname,
-                        "kind": kind,
-                        "term": term,
-                        "hits": h,
-                        "articles": arts[key],
-                        "article_share": share,
-                        "sources": len(sources_seen.get(key, ())),
-                        "top_source": top_src,
-                        "top_source_share": top_n / h if h else None,
-                        "status": status,
-                    }
-                )
+    records = [
+        _term_record(tc, fname, kind, term, n_articles, generic_share)
+        for fname, frame in lexicon.frames.items()
+        for kind, items in (("term", frame.terms), ("exclude", frame.exclude))
+        for term in items
+    ]
     overlaps = [
         {
             "frame_a": fa,
@@ -801,9 +818,7 @@ def lexicon_stats(
         for (fa, ta, fb, tb), n in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     terms = [r for r in records if r["kind"] == "term"]
-    notes = []
-    if not n_articles:
-        notes.append("no articles in the selection; every count is 0")
+    notes = [] if n_articles else ["no articles in the selection; every count is 0"]
     meta = _meta(
         store,
         sel,
@@ -825,13 +840,65 @@ def lexicon_has_exclude(lexicon: Lexicon) -> bool:
 # ---------------------------------------------------------------------- suggest
 
 
+def _new_candidates(rows, lexicon, matcher, frame: str, min_count: int, top: int) -> list:
+    """Over-used terms that the frame's terms do not match yet, with the frames that do."""
+    kept = []
+    for r in rows:
+        if r["z"] <= 0 or r["count_a"] < min_count:
+            continue
+        toks = r["term"].split(" ")
+        covering = {
+            lexicon.frame_names[h[0]]
+            for h in matcher.match(toks)
+            if h[2] == 0 and h[3] == len(toks)
+        }
+        if frame in covering:
+            continue
+        kept.append((r, sorted(covering)))
+        if top and len(kept) >= top:
+            break
+    return kept
+
+
+class _FrameCounts:
+    """N-gram counts inside a frame's sentences (its own hits masked) and outside them."""
+
+    def __init__(self, sizes: Sequence[int]) -> None:
+        self.sizes = sizes
+        self.inside: dict[int, Counter] = {n: Counter() for n in sizes}
+        self.outside: dict[int, Counter] = {n: Counter() for n in sizes}
+        self.n_arts: Counter = Counter()
+        self.last_art: dict[tuple[int, str], int | None] = {}
+        self.srcs: dict[tuple[int, str], set] = {}
+        self.first_seen: dict[tuple[int, str], tuple[int | None, int]] = {}
+        self.n_in = self.n_out = 0
+
+    def add(self, art: Article, sent: Sentence, mine: list, stop: frozenset[str]) -> None:
+        if not mine:
+            self.n_out += 1
+            for n, gram in ngrams(sent.tokens, self.sizes, stop):
+                self.outside[n][gram] += 1
+            return
+        self.n_in += 1
+        masked = {i for _, _, a, b in mine for i in range(a, b)}
+        for n, gram in ngrams(sent.tokens, self.sizes, stop, masked):
+            self.inside[n][gram] += 1
+            key = (n, gram)
+            if key not in self.first_seen:
+                self.first_seen[key] = (art.id, sent.index)
+            if self.last_art.get(key, -1) != art.id:
+                self.last_art[key] = art.id
+                self.n_arts[key] += 1
+            self.srcs.setdefault(key, set()).add(art.source)
+
+
 def suggest(
     store: Store,
     lexicon: Lexicon,
     frame: str,
     sel: Selection | None = None,
     *,
-    ngram: Sequence[int] = (1, 2),
+    ngram: str | Sequence[int] = (1, 2),
     min_count: int = 3,
     top: int = 30,
     prior_size: float | None = None,
@@ -854,60 +921,19 @@ def suggest(
     per_1k_other, log_odds, z, articles, sources, in_lexicon, example_id,
     example``.
     """
-    sel = sel or Selection()
-    tokenizer = tokenizer or Tokenizer()
+    sel, tokenizer = sel or Selection(), tokenizer or Tokenizer()
     sizes = _check_ngrams(ngram)
     fi = _check_frame(lexicon, frame)
-    if min_count < 1:
-        raise InputError(f"--min-count {min_count} must be at least 1")
-    if top < 0:
-        raise InputError(f"--top {top} must be 0 (all) or more")
-    matcher = Matcher(lexicon)
-    stop = _stop(use_stopwords, extra_stopwords)
-    inside: dict[int, Counter] = {n: Counter() for n in sizes}
-    outside: dict[int, Counter] = {n: Counter() for n in sizes}
-    n_arts: Counter = Counter()
-    last_art: dict[tuple[int, str], int | None] = {}
-    srcs: dict[tuple[int, str], set] = {}
-    first_seen: dict[tuple[int, str], tuple[int | None, int]] = {}
-    n_in = n_out = 0
+    _check_counts(min_count, top)
+    matcher, stop = Matcher(lexicon), _stop(use_stopwords, extra_stopwords)
+    fc = _FrameCounts(sizes)
     for art in _articles(store, sel, progress):
         for sent in tokenizer.sentences(art.text):
-            mine = [h for h in matcher.match(sent.tokens) if h[0] == fi]
-            if not mine:
-                n_out += 1
-                for n, gram in ngrams(sent.tokens, sizes, stop):
-                    outside[n][gram] += 1
-                continue
-            n_in += 1
-            masked = {i for _, _, a, b in mine for i in range(a, b)}
-            for n, gram in ngrams(sent.tokens, sizes, stop, masked):
-                inside[n][gram] += 1
-                key = (n, gram)
-                if key not in first_seen:
-                    first_seen[key] = (art.id, sent.index)
-                if last_art.get(key, -1) != art.id:
-                    last_art[key] = art.id
-                    n_arts[key] += 1
-                srcs.setdefault(key, set()).add(art.source)
+            fc.add(art, sent, [h for h in matcher.match(sent.tokens) if h[0] == fi], stop)
     records: list[dict] = []
     for n in sizes:
-        rows = st.log_odds_dirichlet(dict(inside[n]), dict(outside[n]), prior_size=prior_size)
-        kept = []
-        for r in rows:
-            if r["z"] <= 0 or r["count_a"] < min_count:
-                continue
-            toks = r["term"].split(" ")
-            covering = {
-                lexicon.frame_names[h[0]]
-                for h in matcher.match(toks)
-                if h[2] == 0 and h[3] == len(toks)
-            }
-            if frame in covering:
-                continue
-            kept.append((r, sorted(covering)))
-            if top and len(kept) >= top:
-                break
+        rows = st.log_odds_dirichlet(dict(fc.inside[n]), dict(fc.outside[n]), prior_size=prior_size)
+        kept = _new_candidates(rows, lexicon, matcher, frame, min_count, top)
         for rank, (r, covering) in enumerate(kept, 1):
             key = (n, r["term"])
             records.append(
@@ -921,36 +947,37 @@ def suggest(
                     "per_1k_other": r["per_1k_b"],
                     "log_odds": r["log_odds"],
                     "z": r["z"],
-                    "articles": n_arts[key],
-                    "sources": len(srcs.get(key, ())),
+                    "articles": fc.n_arts[key],
+                    "sources": len(fc.srcs.get(key, ())),
                     "in_lexicon": ", ".join(covering),
-                    "example_id": first_seen[key][0],
+                    "example_id": fc.first_seen[key][0],
                     "example": "",
                 }
             )
-    _add_examples(store, records, first_seen, tokenizer)
-    notes = []
-    if not n_in:
-        notes.append(f"frame {frame} fires in no sentence of the selection; nothing to suggest")
-    elif not n_out:
-        notes.append(f"frame {frame} fires in every sentence; nothing to compare with")
+    _add_examples(store, records, fc.first_seen, tokenizer)
     meta = _meta(
         store,
         sel,
         lexicon,
         frame=frame,
-        statistic=KEYNESS_METHOD.format(
-            scaled=f", rescaled to a0 = {prior_size:g}" if prior_size else ""
-        )
+        statistic=_keyness_statistic(prior_size)
         + "; frame sentences (own hits masked) vs all other sentences",
-        sentences_in_frame=n_in,
-        sentences_other=n_out,
+        sentences_in_frame=fc.n_in,
+        sentences_other=fc.n_out,
         ngram=list(sizes),
         min_count=min_count,
         top=top,
-        notes=notes,
+        notes=_suggest_notes(frame, fc.n_in, fc.n_out),
     )
     return Evidence(records, meta)
+
+
+def _suggest_notes(frame: str, n_in: int, n_out: int) -> list[str]:
+    if not n_in:
+        return [f"frame {frame} fires in no sentence of the selection; nothing to suggest"]
+    if not n_out:
+        return [f"frame {frame} fires in every sentence; nothing to compare with"]
+    return []
 
 
 def _add_examples(

@@ -26,7 +26,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def clean(value: Any) -> Any:
-    """Make a value JSON-safe: NaN/Inf -> None, recursively."""
+    """Make a value strict-JSON-safe, recursively: NaN/Inf -> None, NumPy scalars -> Python.
+
+    The one cleaner for every JSON the tool writes (outputs, reports, model files).
+
+    Examples
+    --------
+    >>> clean({"a": float("nan"), "b": [1.5, float("inf")]})
+    {'a': None, 'b': [1.5, None]}
+    """
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):

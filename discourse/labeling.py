@@ -31,6 +31,7 @@ from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
 from discourse.models import Article
 from discourse.shared import DEFAULT_SEED
+from discourse.stats import Reservoir
 from discourse.tokenize import Tokenizer
 
 ReadKey = Callable[[], str]
@@ -128,7 +129,7 @@ def read_progress(
             if missing:
                 raise InputError(
                     f"{p}: no column '{missing[0]}' (columns: {', '.join(header)}); code into "
-                    "a new file, or choose the file's frames with --frames"
+                    "a new file, or choose the file's frames with `frames`"
                 )
             di, si = header.index("doc_id"), header.index("sent_idx")
             done = set()
@@ -198,6 +199,24 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def _candidate(art, doc: str, sents: list, s, context: int, matcher) -> Candidate:
+    """A sentence to code, with its neighbours and the lexicon's suggestion."""
+    lo, hi = max(0, s.index - context), s.index + context + 1
+    cand = Candidate(
+        doc_id=doc,
+        source=art.source,
+        sent_idx=s.index,
+        text=" ".join(s.text.split()),
+        before=[" ".join(x.text.split()) for x in sents[lo : s.index]],
+        after=[" ".join(x.text.split()) for x in sents[s.index + 1 : hi]],
+        article_id=art.id,
+    )
+    if matcher is not None:
+        for fi, term, _, _ in matcher.match(s.tokens):
+            cand.suggestion.setdefault(matcher.frames[fi], []).append(term)
+    return cand
+
+
 def sample_candidates(
     store,
     lexicon: Lexicon | None,
@@ -222,18 +241,17 @@ def sample_candidates(
     if n <= 0:
         return []
     if not 0.0 <= uncertain <= 1.0:
-        raise InputError(f"--uncertain {uncertain}: give a share between 0 and 1")
+        raise InputError(f"`uncertain` {uncertain}: give a share between 0 and 1")
     if uncertain > 0 and model is None:
         raise InputError(
-            "--uncertain needs a model (--model MODEL) to know what it is unsure about"
+            "`uncertain` needs a model (`model` MODEL) to know what it is unsure about"
         )
     rng = random.Random(seed)
     exclude = exclude or set()
     tok = Tokenizer()
     matcher = Matcher(lexicon) if lexicon is not None else None
     pool_size = n * (pool_factor if model is not None and uncertain > 0 else 1)
-    reservoirs: dict[str, list[Candidate]] = {}
-    seen: dict[str, int] = {}
+    reservoirs: dict[str, Reservoir] = {}
     for art in store.iter_articles(sel, order="id"):
         doc = article_doc_id(art)
         sents = tok.sentences(art.text)
@@ -243,30 +261,11 @@ def sample_candidates(
                 continue
             if sum(1 for t in s.tokens if t[:1].isalnum()) < min_words:
                 continue
-            seen[key] = seen.get(key, 0) + 1
-            res = reservoirs.setdefault(key, [])
-            if len(res) < pool_size:
-                slot = len(res)
-                res.append(None)  # type: ignore[arg-type]
-            else:
-                slot = rng.randrange(seen[key])
-                if slot >= pool_size:
-                    continue
-            lo, hi = max(0, s.index - context), s.index + context + 1
-            cand = Candidate(
-                doc_id=doc,
-                source=art.source,
-                sent_idx=s.index,
-                text=" ".join(s.text.split()),
-                before=[" ".join(x.text.split()) for x in sents[lo : s.index]],
-                after=[" ".join(x.text.split()) for x in sents[s.index + 1 : hi]],
-                article_id=art.id,
-            )
-            if matcher is not None:
-                for fi, term, _, _ in matcher.match(s.tokens):
-                    cand.suggestion.setdefault(matcher.frames[fi], []).append(term)
-            res[slot] = cand
-    pools = {k: v for k, v in sorted(reservoirs.items())}
+            res = reservoirs.setdefault(key, Reservoir(pool_size, rng))
+            slot = res.slot()
+            if slot is not None:
+                res.items[slot] = _candidate(art, doc, sents, s, context, matcher)
+    pools = {k: v.items for k, v in sorted(reservoirs.items())}
     for v in pools.values():
         rng.shuffle(v)
     if model is not None:
@@ -407,13 +406,17 @@ def label_session(
     Resumable: sentences already in the file are not offered again. Frames: ``frames``,
     else the model's, else the lexicon's.
     """
+    if n < 1:
+        raise InputError(f"`sample` {n}: give at least 1")
+    if context < 0:
+        raise InputError(f"`context` {context}: give 0 or more")
     if frames is None:
         if model is not None:
             frames = list(model.frames_)
         elif lexicon is not None:
             frames = lexicon.frame_names
         else:
-            raise InputError("give a lexicon, a model or --frames: which frames to code?")
+            raise InputError("give a lexicon, a model or `frames`: which frames to code?")
     frames = list(frames)
     done, header = read_progress(labels_path, frames)
     candidates = sample_candidates(

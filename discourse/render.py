@@ -10,6 +10,7 @@ import shutil
 import textwrap
 from collections.abc import Sequence
 
+from discourse.api import hit_char_spans
 from discourse.formats import (
     clip_left,
     clip_right,
@@ -26,6 +27,8 @@ from discourse.formats import (
     table_text,
     to_json,
 )
+from discourse.models import ArticleScore
+from discourse.scoring import Scorer
 from discourse.terminal import highlight
 
 
@@ -54,6 +57,66 @@ def provenance_line(meta: dict) -> str:
 # ------------------------------------------------------------------ compare
 
 
+def _compare_rows(groups: dict, frames: list[str]) -> tuple[list, list]:
+    """Per group: prevalence cells and intensity cells, each with its interval."""
+    prev_rows, rate_rows = [], []
+    for key, per in groups.items():
+        n = next(iter(per.values()))["n_articles"]
+        prev_rows.append(
+            [
+                *key,
+                n,
+                *[
+                    pct_ci(per[f]["prevalence"], per[f]["prevalence_lo"], per[f]["prevalence_hi"])
+                    for f in frames
+                ],
+            ]
+        )
+        rate_rows.append(
+            [
+                *key,
+                n,
+                *[
+                    num_ci(per[f]["per_1k"], per[f]["per_1k_lo"], per[f]["per_1k_hi"])
+                    for f in frames
+                ],
+            ]
+        )
+    return prev_rows, rate_rows
+
+
+def _tests_section(tests: list[dict], keys: list[str], fmt: str) -> list[str]:
+    """The chi-square tests table, with its title."""
+    tf = "github" if fmt == "md" else "simple"
+    period_keys = [k for k in keys if k != "source"]
+    test_rows = []
+    for t in tests:
+        stat = f"χ²({t['df']}) = {t['chi2']:.2f}" if t["chi2"] is not None else "–"
+        v = f"{t['cramers_v']:.2f}" if t["cramers_v"] is not None else "–"
+        test_rows.append(
+            [
+                *[t[k] for k in period_keys],
+                t["frame"],
+                t["groups"],
+                stat,
+                p_text(t["p_value"]),
+                v,
+                t["test_note"],
+            ]
+        )
+    title = "Across sources: chi-square test of independence on presence, Cramér's V"
+    return [
+        ("## " if fmt == "md" else "") + title,
+        "",
+        grid(
+            test_rows,
+            headers=[*period_keys, "frame", "sources", "chi-square", "p", "V", "note"],
+            tablefmt=tf,
+            disable_numparse=True,
+        ),
+    ]
+
+
 def render_compare(
     cmp_records: list[dict],
     tests: list[dict],
@@ -78,29 +141,7 @@ def render_compare(
     for r in cmp_records:
         groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
     headers = [*keys, "articles", *frames]
-    prev_rows, rate_rows = [], []
-    for key, per in groups.items():
-        n = next(iter(per.values()))["n_articles"]
-        prev_rows.append(
-            [
-                *key,
-                n,
-                *[
-                    pct_ci(per[f]["prevalence"], per[f]["prevalence_lo"], per[f]["prevalence_hi"])
-                    for f in frames
-                ],
-            ]
-        )
-        rate_rows.append(
-            [
-                *key,
-                n,
-                *[
-                    num_ci(per[f]["per_1k"], per[f]["per_1k_lo"], per[f]["per_1k_hi"])
-                    for f in frames
-                ],
-            ]
-        )
+    prev_rows, rate_rows = _compare_rows(groups, frames)
     title = "Prevalence: % of articles with the frame [Wilson 95% CI]"
     out += [
         ("## " if fmt == "md" else "") + title,
@@ -118,33 +159,7 @@ def render_compare(
         grid(rate_rows, headers=headers, tablefmt=tf, disable_numparse=True),
         "",
     ]
-    period_keys = [k for k in keys if k != "source"]
-    test_rows = []
-    for t in tests:
-        stat = f"χ²({t['df']}) = {t['chi2']:.2f}" if t["chi2"] is not None else "–"
-        v = f"{t['cramers_v']:.2f}" if t["cramers_v"] is not None else "–"
-        test_rows.append(
-            [
-                *[t[k] for k in period_keys],
-                t["frame"],
-                t["groups"],
-                stat,
-                p_text(t["p_value"]),
-                v,
-                t["test_note"],
-            ]
-        )
-    title = "Across sources: chi-square test of independence on presence, Cramér's V"
-    out += [
-        ("## " if fmt == "md" else "") + title,
-        "",
-        grid(
-            test_rows,
-            headers=[*period_keys, "frame", "sources", "chi-square", "p", "V", "note"],
-            tablefmt=tf,
-            disable_numparse=True,
-        ),
-    ]
+    out += _tests_section(tests, keys, fmt)
     if chart and keys == ["source"]:
         out += ["", prevalence_chart(cmp_records, frames)]
     return "\n".join(out) + "\n"
@@ -295,6 +310,39 @@ def render_kwic(
     return "\n".join(lines) + "\n"
 
 
+def _trend_sparklines(rows: list[dict], f: str, n: int, fmt: str) -> list[str]:
+    """One frame's block: per source, prevalence and intensity sparklines and departures."""
+    out = []
+    sources = list(dict.fromkeys(r["source"] for r in rows))
+    sw = max(len(s) for s in sources)
+    top_rate = max((r["per_1k"] or 0.0 for r in rows), default=0.0)
+    out.append(_heading(f, fmt, 3))
+    out.append(
+        f"  {'':<{sw}}  {'prevalence':<{max(n, 10)}}  {'all':>4}   "
+        f"{'per 1k':<{max(n, 6)}}  {'all':>5}"
+    )
+    for s in sources:
+        series = [r for r in rows if r["source"] == s]
+        prev = sparkline([r["prevalence"] for r in series])
+        rate = sparkline([r["per_1k"] if r["n_articles"] else None for r in series], top_rate)
+        k = sum(r["n_present"] for r in series)
+        m = sum(r["n_articles"] for r in series)
+        h = sum(r["hits"] for r in series)
+        t = sum(r["tokens"] for r in series)
+        all_prev = pct(k / m if m else None)
+        all_rate = num(1000.0 * h / t if t else None)
+        out.append(
+            f"  {s:<{sw}}  {prev:<{max(n, 10)}}  {all_prev:>4}   {rate:<{max(n, 6)}}  {all_rate:>5}"
+        )
+        marks = "".join(
+            "▲" if r["flag"] == "up" else "▼" if r["flag"] == "down" else " " for r in series
+        )
+        if marks.strip():
+            out.append(f"  {'':<{sw}}  {marks.rstrip()}")
+    out.append("")
+    return out
+
+
 def render_trend(
     records: list[dict], meta: dict, fmt: str, chart: bool = True, raw_csv: bool = False
 ) -> str:
@@ -337,39 +385,7 @@ def render_trend(
         )
         out.append("")
         for f in frames:
-            rows = [r for r in records if r["frame"] == f]
-            sources = list(dict.fromkeys(r["source"] for r in rows))
-            sw = max(len(s) for s in sources)
-            top_rate = max((r["per_1k"] or 0.0 for r in rows), default=0.0)
-            n = len(periods)
-            out.append(_heading(f, fmt, 3))
-            out.append(
-                f"  {'':<{sw}}  {'prevalence':<{max(n, 10)}}  {'all':>4}   "
-                f"{'per 1k':<{max(n, 6)}}  {'all':>5}"
-            )
-            for s in sources:
-                series = [r for r in rows if r["source"] == s]
-                prev = sparkline([r["prevalence"] for r in series])
-                rate = sparkline(
-                    [r["per_1k"] if r["n_articles"] else None for r in series], top_rate
-                )
-                k = sum(r["n_present"] for r in series)
-                m = sum(r["n_articles"] for r in series)
-                h = sum(r["hits"] for r in series)
-                t = sum(r["tokens"] for r in series)
-                all_prev = pct(k / m if m else None)
-                all_rate = num(1000.0 * h / t if t else None)
-                out.append(
-                    f"  {s:<{sw}}  {prev:<{max(n, 10)}}  {all_prev:>4}   "
-                    f"{rate:<{max(n, 6)}}  {all_rate:>5}"
-                )
-                marks = "".join(
-                    "▲" if r["flag"] == "up" else "▼" if r["flag"] == "down" else " "
-                    for r in series
-                )
-                if marks.strip():
-                    out.append(f"  {'':<{sw}}  {marks.rstrip()}")
-            out.append("")
+            out += _trend_sparklines([r for r in records if r["frame"] == f], f, len(periods), fmt)
     flagged = [r for r in records if r["flag"]]
     if flagged:
         out.append(_heading("Periods that depart from their trailing baseline", fmt))
@@ -396,19 +412,6 @@ def _trend_row(r: dict) -> list:
 
 
 # ----------------------------------------------------------------------- pairwise
-
-
-def render_pairwise(records: list[dict], meta: dict, fmt: str, raw_csv: bool = False) -> str:
-    """Pairwise prevalence differences: one row per frame and pair of sources."""
-    machine = _evidence_machine(records, meta, fmt, raw_csv)
-    if machine is not None:
-        return machine
-    return (
-        "\n".join(
-            [_heading(provenance_line(meta), fmt, 1), "", pairwise_section(records, meta, fmt)]
-        )
-        + "\n"
-    )
 
 
 def pairwise_section(records: list[dict], meta: dict, fmt: str) -> str:
@@ -479,6 +482,31 @@ def render_compare_pairwise(
 # ------------------------------------------------------------------ lexicon stats
 
 
+def _never_fire_section(records: list[dict], fmt: str) -> list[str]:
+    """Lexicon entries that never fire, wrapped per frame (nothing when every entry fires)."""
+    out: list[str] = []
+    never: dict[str, list[str]] = {}
+    for r in records:
+        if r["status"] == "never fires":
+            label = r["term"] + (" (exclude)" if r["kind"] == "exclude" else "")
+            never.setdefault(r["frame"], []).append(label)
+    if never:
+        out += [_heading("Never fire", fmt), ""]
+        wrap = max(40, shutil.get_terminal_size((100, 24)).columns - 2) if fmt != "md" else 10**6
+        for f, ts in never.items():
+            out.append(
+                textwrap.fill(
+                    f"{f} ({len(ts)}): {', '.join(ts)}",
+                    width=wrap,
+                    initial_indent="  ",
+                    subsequent_indent="      ",
+                    break_on_hyphens=False,
+                )
+            )
+        out.append("")
+    return out
+
+
 def render_lexicon_stats(
     records: list[dict],
     overlap: list[dict],
@@ -530,25 +558,7 @@ def render_lexicon_stats(
         out += [_heading(f"Generic: fire in at least {share:.0%} of articles", fmt), ""]
         out += [f"  {r['frame']}: {r['term']} ({pct(r['article_share'])})" for r in generic]
         out.append("")
-    never: dict[str, list[str]] = {}
-    for r in records:
-        if r["status"] == "never fires":
-            label = r["term"] + (" (exclude)" if r["kind"] == "exclude" else "")
-            never.setdefault(r["frame"], []).append(label)
-    if never:
-        out += [_heading("Never fire", fmt), ""]
-        wrap = max(40, shutil.get_terminal_size((100, 24)).columns - 2) if fmt != "md" else 10**6
-        for f, ts in never.items():
-            out.append(
-                textwrap.fill(
-                    f"{f} ({len(ts)}): {', '.join(ts)}",
-                    width=wrap,
-                    initial_indent="  ",
-                    subsequent_indent="      ",
-                    break_on_hyphens=False,
-                )
-            )
-        out.append("")
+    out += _never_fire_section(records, fmt)
     out.append(_heading("Spans counted for two frames", fmt))
     out.append("")
     if overlap:
@@ -683,3 +693,235 @@ def render_evaluation(
                 f"{e['doc_id']}#{e['sent_idx']}\n    {e['text']}"
             )
     return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ per command
+
+
+def render_fetch(report, fmt: str, quiet: bool) -> str:
+    """``fetch``: the report as JSON, or one summary line per feed (nothing when quiet)."""
+    if fmt == "json":
+        return to_json(report.as_dict()) + "\n"
+    return "" if quiet else "\n".join(report.summary_lines()) + "\n"
+
+
+def render_article(art, fmt: str) -> str:
+    """``corpus show``: one article with its metadata, as text or JSON."""
+    from dataclasses import asdict
+
+    if fmt == "json":
+        return to_json(asdict(art)) + "\n"
+    head = [
+        f"id:     {art.id}",
+        f"source: {art.source}",
+        f"title:  {art.title}",
+        f"date:   {art.date or ''}",
+        f"url:    {art.url}",
+        f"origin: {art.origin}",
+    ]
+    return "\n".join(head) + "\n\n" + art.text + "\n"
+
+
+def render_tokens(sentences: list[dict], fmt: str) -> str:
+    """``tokens``: each sentence with its span and its tokens, as text or JSON."""
+    if fmt == "json":
+        return to_json(sentences) + "\n"
+    lines = []
+    for s in sentences:
+        lines.append(f"[{s['index']}] {s['start']}-{s['end']}: {s['text']}")
+        lines.append("    " + " | ".join(s["tokens"]))
+    lines.append(f"{len(sentences)} sentences, {sum(len(s['tokens']) for s in sentences)} tokens")
+    return "\n".join(lines) + "\n"
+
+
+def render_lexicon(lex, frames: dict, one_frame: bool, fmt: str) -> str:
+    """``lexicon show``: frames with term counts (and one frame's terms), as text or JSON."""
+    from dataclasses import asdict
+
+    if fmt == "json":
+        return to_json(
+            {
+                "name": lex.name,
+                "version": lex.version,
+                "hash": lex.hash,
+                "path": lex.path,
+                "frames": {k: asdict(v) for k, v in frames.items()},
+            }
+        ) + "\n"  # fmt: skip
+    lines = [f"{lex.name} {lex.version} ({lex.hash}) — {lex.path}"]
+    if lex.description:
+        lines.append(lex.description)
+    rows = [
+        {
+            "frame": f.name,
+            "label": f.label,
+            "terms": len(f.terms),
+            "exclude": len(f.exclude),
+            "examples": len(f.match_examples) + len(f.no_match_examples),
+        }
+        for f in frames.values()
+    ]
+    lines += ["", table_text(rows)]
+    for f in frames.values() if one_frame else ():
+        lines += ["", f"{f.name}: {f.description}", "", "terms: " + ", ".join(f.terms)]
+        if f.exclude:
+            lines.append("exclude: " + ", ".join(f.exclude))
+    return "\n".join(lines) + "\n"
+
+
+def render_lexicon_test(results: list, verbose: bool) -> str:
+    """``lexicon test``: failing examples (and passing ones if ``verbose``), then a count."""
+    lines = []
+    for r in results:
+        if not r.ok or verbose:
+            mark = "ok  " if r.ok else "FAIL"
+            why = f" (fired: {', '.join(r.terms)})" if r.terms else " (nothing fired)"
+            shown = why if not r.ok or r.terms else ""
+            lines.append(f"{mark} {r.frame:<16} {r.kind:<8} {r.sentence}{shown}")
+    failed = sum(1 for r in results if not r.ok)
+    lines.append(f"{len(results) - failed} passed, {failed} failed")
+    return "\n".join(lines) + "\n"
+
+
+def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, raw_csv: bool):
+    """``score``: yields the output in pieces (``--explain`` on a terminal streams per article).
+
+    Per article (or per sentence with ``by="sentence"``) as table, CSV, JSON, JSON Lines
+    or Markdown; with ``explain`` and ``table``/``md``, every match highlighted instead.
+    """
+    from discourse import __version__
+    from discourse.scoring import article_row, sentence_rows
+
+    frames = scorer.frames
+    if explain and fmt in ("table", "md"):
+        for sc in scores:
+            yield "\n".join(explain_lines(sc, scorer, color)) + "\n"
+        return
+    rows: list[dict] = []
+    for sc in scores:
+        if by == "sentence":
+            rows.extend(sentence_rows(sc, frames, scorer))
+            continue
+        row = article_row(sc, frames)
+        if explain:
+            row["hits"] = [
+                {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
+            ]
+        rows.append(row)
+    if fmt == "json":
+        meta = {"tool_version": __version__, **scorer.provenance()}
+        yield to_json({"meta": meta, "records": rows}) + "\n"
+    elif fmt in ("table", "md"):
+        yield render_records(rows, fmt, table_columns=_score_columns(scorer, by))
+    else:
+        yield render_records(rows, fmt, raw_csv=raw_csv)
+
+
+def _score_columns(scorer, by: str) -> list[str]:
+    per_frame = "_hits" if scorer.method == "lexicon" else "_present"
+    cols = [f"{f}{per_frame}" for f in scorer.frames]
+    if by == "sentence":
+        return ["id", "sent_idx", *cols, "terms"]
+    return ["id", "source", "date", "tokens", *cols, "dominant"]
+
+
+def compare_notes(res) -> list[str]:
+    """``compare``: a status line for stderr when the selection was empty."""
+    if res.comparison.n_articles == 0:
+        return ["no articles in the selection; nothing to compare"]
+    return []
+
+
+def render_compare_result(res, fmt: str, raw_csv: bool = False, chart: bool = False) -> str:
+    """``compare``: :func:`render_compare`, or :func:`render_compare_pairwise` with pairs."""
+    cmp = res.comparison
+    args = (cmp.records, cmp.tests, cmp.frames, res.by, res.meta, fmt)
+    if res.pairs is None:
+        return render_compare(*args, raw_csv=raw_csv, chart=chart)
+    return render_compare_pairwise(*args, res.pairs, raw_csv=raw_csv, chart=chart)
+
+
+def render_train(result, lex, fmt: str, from_lexicon: bool) -> str:
+    """``train``: the model card (JSON) or the cross-validation table; '' without CV."""
+    from discourse.classifier import CIRCULAR_WARNING, cv_records
+
+    card, cvd = result.card, result.cv
+    if fmt == "json":
+        return to_json(card) + "\n"
+    if cvd is None:
+        return ""
+    if fmt in ("csv", "jsonl"):
+        return render_records(cv_records(cvd, numeric=True), fmt)
+    head = [
+        ("# " if fmt == "md" else "")
+        + f"lexicon {lex.name} {lex.version} ({lex.hash}) · model {card['model_hash']}",
+        f"{cvd.k}-fold cross-validation grouped by doc_id ({cvd.n_docs} articles, "
+        f"{cvd.n_sentences} sentences; seed {cvd.seed}): mean ± SD over folds",
+        "",
+    ]
+    if from_lexicon:
+        head.insert(0, "!! " + CIRCULAR_WARNING + "\n")
+    return "\n".join(head) + "\n" + render_records(cv_records(cvd), fmt)
+
+
+def render_eval_result(res, fmt: str, errors: int, raw_csv: bool = False) -> str:
+    """``evaluate``: scores against gold (and the worst errors) in any data format."""
+    from discourse.classifier import eval_records
+
+    if fmt == "json":
+        return to_json(res.to_dict()) + "\n"
+    if fmt in ("csv", "jsonl"):
+        recs = res.errors if errors and fmt == "csv" else eval_records(res, numeric=True)
+        if fmt == "jsonl" and errors:
+            recs = [*recs, *({"record": "error", **e} for e in res.errors)]
+        return render_records(recs, fmt, raw_csv=raw_csv)
+    return render_evaluation(res.meta, eval_records(res), res.agreement, res.errors, errors, fmt)
+
+
+def explain_lines(score: ArticleScore, scorer: Scorer, color: bool) -> list[str]:
+    """Every matched span highlighted in its sentence, with the frame and term that fired."""
+    a = score.article
+    head = f"== [{a.id}] {a.source} · {a.day or 'undated'} · {a.title}"
+    counts = ", ".join(f"{f} {fs.hits}" for f, fs in score.frames.items() if fs.hits)
+    lines = [
+        head,
+        f"   {score.n_tokens} tokens, {score.n_sentences} sentences; hits: "
+        f"{counts or 'none'}; dominant: {score.dominant or '–'}",
+    ]
+    by_sent = hit_char_spans(score, scorer)
+    sents = {s.index: s for s in score.sentences}
+    for idx in sorted(by_sent):
+        items = by_sent[idx]
+        text = sents[idx].text
+        lines.append(
+            f"  [{idx}] "
+            + highlight(text, [(x, y) for x, y, _, _ in items], color).replace("\n", " ")
+        )
+        fired: dict[str, list[str]] = {}
+        for _, _, f, t in items:
+            fired.setdefault(f, []).append(t)
+        lines.append("       ← " + "; ".join(f"{f}: {', '.join(ts)}" for f, ts in fired.items()))
+    lines.append("")
+    return lines
+
+
+def train_notes(result, fmt: str) -> list[str]:
+    """``train``: the status lines for stderr after the output (what was written)."""
+    notes = []
+    if fmt != "json" and result.cv is None:
+        notes.append("no cross-validation (--cv 0): the model's accuracy is unknown")
+    if result.paths:
+        notes.append("wrote " + ", ".join(result.paths.values()))
+    else:
+        notes.append("no model written (give -o MODEL to save it)")
+    return notes
+
+
+def kwic_notes(meta: dict) -> list[str]:
+    """``kwic``: how many hits are shown when not all are (a sample or ``--limit``)."""
+    shown, total = meta["shown"], meta["matches"]
+    if total is not None and shown < total:
+        return [f"{shown} of {total} hits shown"]
+    if meta["truncated"]:
+        return [f"first {shown} hits shown (--limit)"]
+    return []

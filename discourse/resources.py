@@ -24,9 +24,5 @@ def default_lexicon_path() -> Path:
     return data_path("lexicons", DEFAULT_LEXICON_NAME)
 
 
-def lexicons_dir() -> Path:
-    return data_path("lexicons")
-
-
 def demo_corpus_path() -> Path:
     return data_path("corpora", "demo")

@@ -12,17 +12,44 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 
 from discourse.dates import period_of
+from discourse.errors import InputError
 from discourse.models import ArticleScore
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
 CONF = 0.95
+MIN_BOOT = 100
+
+
+def check_n_boot(n_boot: int) -> None:
+    """Refuse too few bootstrap resamples (fewer than :data:`MIN_BOOT`).
+
+    Parameters
+    ----------
+    n_boot : int
+        Bootstrap resamples for the intensity intervals.
+
+    Raises
+    ------
+    InputError
+        When ``n_boot`` is below 100; the message names the parameter in backticks.
+
+    Examples
+    --------
+    >>> check_n_boot(2000)
+    """
+    if n_boot < MIN_BOOT:
+        raise InputError(
+            f"`n_boot` {n_boot} is too few resamples; use at least {MIN_BOOT} "
+            f"(default {DEFAULT_BOOT})"
+        )
 
 
 def wilson(k: int, n: int, conf: float = CONF) -> tuple[float, float] | tuple[None, None]:
@@ -142,6 +169,69 @@ def group_key(score: ArticleScore, by: tuple[str, ...]) -> tuple | None:
     return tuple(key)
 
 
+@dataclass
+class Aggregate:
+    """Per-(group, frame) counts of a stream of scores, and what was left out."""
+
+    groups: dict[tuple, dict[str, GroupFrame]]
+    n: int = 0
+    undated: int = 0
+    first: str | None = None
+    last: str | None = None
+
+
+def aggregate(
+    scores: Iterable[ArticleScore], frames: Sequence[str], key: Callable[[ArticleScore], Any]
+) -> Aggregate:
+    """One pass over ``scores``: per group (``key(score)``) and frame, the counts.
+
+    Used by :func:`compare`, :func:`discourse.evidence.trend` and
+    :func:`discourse.evidence.pairwise` (and so by the report).
+
+    Parameters
+    ----------
+    scores : iterable of ArticleScore
+        Consumed once; only per-article counts are kept (not texts).
+    frames : sequence of str
+        The frames to count.
+    key : callable
+        The group of a score (a tuple); None leaves it out (counted as undated).
+
+    Returns
+    -------
+    Aggregate
+        ``groups[key][frame]`` is a :class:`GroupFrame`; ``first``/``last`` the date range
+        of the counted articles.
+
+    Examples
+    --------
+    >>> aggregate([], ["threat"], lambda sc: (sc.article.source,)).groups
+    {}
+    """
+    agg = Aggregate({})
+    for sc in scores:
+        k = key(sc)
+        if k is None:
+            agg.undated += 1
+            continue
+        agg.n += 1
+        day = sc.article.day
+        if day:
+            agg.first = day if agg.first is None or day < agg.first else agg.first
+            agg.last = day if agg.last is None or day > agg.last else agg.last
+        g = agg.groups.setdefault(k, {f: GroupFrame() for f in frames})
+        for f in frames:
+            fs = sc.frames[f]
+            gf = g[f]
+            gf.n_articles += 1
+            gf.n_present += int(fs.present)
+            gf.hits.append(fs.hits)
+            gf.tokens.append(sc.n_tokens)
+            gf.sentences += sc.n_sentences
+            gf.sentences_with += fs.sentences_with
+    return agg
+
+
 def compare(
     scores: Iterable[ArticleScore],
     frames: list[str],
@@ -153,60 +243,64 @@ def compare(
 
     Consumes the stream once, keeping only per-article counts (not texts).
     Tests compare sources within each period (or overall when ``by`` is source only).
+
+    Parameters
+    ----------
+    scores : iterable of ArticleScore
+    frames : list of str
+    by : tuple of str
+        ``("source",)``, ``("source", "week")`` or ``("source", "month")``.
+    n_boot, seed : int
+        Bootstrap resamples for the intensity intervals, and their seed.
+
+    Returns
+    -------
+    Comparison
+        Flat records (one per group and frame, each carrying its frame's test) and tests.
     """
-    groups: dict[tuple, dict[str, GroupFrame]] = {}
-    n = 0
-    undated = 0
-    first = last = None
-    for sc in scores:
-        key = group_key(sc, by)
-        if key is None:
-            undated += 1
-            continue
-        n += 1
-        day = sc.article.day
-        if day:
-            first = day if first is None or day < first else first
-            last = day if last is None or day > last else last
-        g = groups.setdefault(key, {f: GroupFrame() for f in frames})
-        for f in frames:
-            fs = sc.frames[f]
-            gf = g[f]
-            gf.n_articles += 1
-            gf.n_present += int(fs.present)
-            gf.hits.append(fs.hits)
-            gf.tokens.append(sc.n_tokens)
-            gf.sentences += sc.n_sentences
-            gf.sentences_with += fs.sentences_with
+    agg = aggregate(scores, frames, lambda sc: group_key(sc, by))
     records = []
-    for key in sorted(groups):
-        g = groups[key]
+    for key in sorted(agg.groups):
         for fi, f in enumerate(frames):
-            gf = g[f]
-            lo, hi = wilson(gf.n_present, gf.n_articles)
-            tok = sum(gf.tokens)
-            per_1k = 1000.0 * sum(gf.hits) / tok if tok else None
-            # a distinct, reproducible stream per group and frame
-            sub_seed = _sub_seed(seed, key, fi)
-            blo, bhi = bootstrap_rate(gf.hits, gf.tokens, n_boot=n_boot, seed=sub_seed)
             rec = dict(zip(by, key))
-            rec.update(
-                {
-                    "frame": f,
-                    "n_articles": gf.n_articles,
-                    "n_present": gf.n_present,
-                    "prevalence": gf.n_present / gf.n_articles if gf.n_articles else None,
-                    "prevalence_lo": lo,
-                    "prevalence_hi": hi,
-                    "hits": sum(gf.hits),
-                    "tokens": tok,
-                    "per_1k": per_1k,
-                    "per_1k_lo": blo,
-                    "per_1k_hi": bhi,
-                    "sentence_share": gf.sentences_with / gf.sentences if gf.sentences else None,
-                }
-            )
+            rec.update(_group_record(agg.groups[key][f], f, _sub_seed(seed, key, fi), n_boot))
             records.append(rec)
+    tests = _presence_tests(agg.groups, frames, by)
+    # attach each frame's test to its records (flat output, one record per group and frame)
+    period_keys = [b for b in by if b != "source"]
+    index = {(tuple(t[p] for p in period_keys), t["frame"]): t for t in tests}
+    for rec in records:
+        t = index[(tuple(rec[p] for p in period_keys), rec["frame"])]
+        for k in ("chi2", "df", "p_value", "cramers_v", "test_note"):
+            rec[k] = t[k]
+    first_last = (agg.first, agg.last)
+    return Comparison(frames, by, records, tests, agg.n, first_last, n_boot, seed, agg.undated)
+
+
+def _group_record(gf: GroupFrame, frame: str, sub_seed: int, n_boot: int) -> dict:
+    """Prevalence (Wilson), intensity (bootstrap over articles), sentence share of one cell."""
+    lo, hi = wilson(gf.n_present, gf.n_articles)
+    tok = sum(gf.tokens)
+    # a distinct, reproducible stream per group and frame (sub_seed)
+    blo, bhi = bootstrap_rate(gf.hits, gf.tokens, n_boot=n_boot, seed=sub_seed)
+    return {
+        "frame": frame,
+        "n_articles": gf.n_articles,
+        "n_present": gf.n_present,
+        "prevalence": gf.n_present / gf.n_articles if gf.n_articles else None,
+        "prevalence_lo": lo,
+        "prevalence_hi": hi,
+        "hits": sum(gf.hits),
+        "tokens": tok,
+        "per_1k": 1000.0 * sum(gf.hits) / tok if tok else None,
+        "per_1k_lo": blo,
+        "per_1k_hi": bhi,
+        "sentence_share": gf.sentences_with / gf.sentences if gf.sentences else None,
+    }
+
+
+def _presence_tests(groups: dict, frames: Sequence[str], by: tuple[str, ...]) -> list[dict]:
+    """Chi-square tests of presence across sources, per frame within each period."""
     tests = []
     period_keys = [b for b in by if b != "source"]
     strata: dict[tuple, list[tuple]] = {}
@@ -234,13 +328,7 @@ def compare(
                 }
             )
             tests.append(t)
-    # attach each frame's test to its records (flat output, one record per group and frame)
-    index = {(tuple(t[p] for p in period_keys), t["frame"]): t for t in tests}
-    for rec in records:
-        t = index[(tuple(rec[p] for p in period_keys), rec["frame"])]
-        for k in ("chi2", "df", "p_value", "cramers_v", "test_note"):
-            rec[k] = t[k]
-    return Comparison(frames, by, records, tests, n, (first, last), n_boot, seed, undated)
+    return tests
 
 
 def _sub_seed(seed: int, key: tuple, frame_index: int) -> int:
@@ -597,3 +685,48 @@ def trend_departures(
                 rec["flag"] = "up" if k / n > p0 else "down"
         out.append(rec)
     return out
+
+
+class Reservoir:
+    """A uniform random sample of at most ``size`` items of a stream (Algorithm R).
+
+    Parameters
+    ----------
+    size : int
+        The most items kept.
+    rng : random.Random
+        The source of randomness (seeded by the caller, so a sample is reproducible).
+
+    Examples
+    --------
+    >>> import random
+    >>> r = Reservoir(2, random.Random(1))
+    >>> for x in "abcde":
+    ...     r.add(x)
+    >>> len(r.items), r.seen
+    (2, 5)
+    """
+
+    def __init__(self, size: int, rng) -> None:
+        self.size = size
+        self.rng = rng
+        self.items: list = []
+        self.seen = 0
+
+    def slot(self) -> int | None:
+        """Where the stream's next item goes in :attr:`items`; None when it is not kept.
+
+        A caller that builds items lazily asks first and builds only kept ones.
+        """
+        self.seen += 1
+        if len(self.items) < self.size:
+            self.items.append(None)
+            return len(self.items) - 1
+        j = self.rng.randrange(self.seen)
+        return j if j < self.size else None
+
+    def add(self, item) -> None:
+        """Offer the stream's next item."""
+        i = self.slot()
+        if i is not None:
+            self.items[i] = item

@@ -74,6 +74,12 @@ class Progress:
         sys.stderr.flush()
         self._shown = True
 
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         if self._shown:
             sys.stderr.write("\r\x1b[K")

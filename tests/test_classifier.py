@@ -32,9 +32,9 @@ from discourse.classifier import (
     sentence_fields,
     train,
 )
-from discourse.classifier.modelfile import _clean
 from discourse.classifier.validation import _splitter
 from discourse.errors import InputError, ModelError
+from discourse.formats import clean
 from discourse.lexicon import load_lexicon
 from discourse.shared import DEFAULT_SEED
 
@@ -504,7 +504,7 @@ def test_train_writes_model_and_card_and_evaluate_flags_in_sample(small, lex, tm
         assert probs == sorted(probs, reverse=True) and len(probs) <= 2
     lex_fp = [e for e in ev.errors if e["method"] == "lexicon" and e["error"] == "false positive"]
     assert lex_fp and all(f"{e['frame']}:" in e["lexicon_terms"] for e in lex_fp)
-    json.dumps(_clean(ev.to_dict()), allow_nan=False)
+    json.dumps(clean(ev.to_dict()), allow_nan=False)
     assert C.eval_records(ev)[0]["frame"] == "partnership"
 
 

@@ -17,6 +17,7 @@ from sklearn.base import clone
 from discourse.classifier import (
     FrameClassifier,
     best_threshold,
+    classify_articles,
     cross_validate,
     load_labels,
     load_model,
@@ -92,6 +93,17 @@ def test_context_lets_the_model_read_a_sentence_through_its_neighbours():
     n_word = len(with_ctx.word_vectorizer_.vocabulary_)
     n_char = len(with_ctx.char_vectorizer_.vocabulary_)
     assert with_ctx.coef_.shape == (1, 2 * n_word + n_char)
+
+
+def test_scoring_articles_reads_neighbours_within_each_article_only():
+    texts, y, docs = _toy()
+    m = FrameClassifier(frames=["partnership"], min_df=1, threshold_folds=0, context_weight=1.0)
+    m.fit(texts, y, groups=docs)
+    arts = [["Talk of friendship and trust.", "Both sides said so."], ["Both sides said so."]]
+    got = classify_articles(m, arts)
+    want = m.predict_proba([*arts[0], *arts[1]], context=["Both sides said so.", arts[0][0], ""])
+    assert np.allclose(np.vstack(got), want)
+    assert got[0][1, 0] > got[1][0, 0]  # the friendly neighbour lifts only its own article
 
 
 def test_context_weight_zero_leaves_the_model_unchanged(small):

@@ -319,3 +319,11 @@ def test_workers_give_the_same_numbers(run, db):
     b = json.loads(run("compare", "--db", db, "-f", "json").out)
     assert a["records"] == b["records"] == json.loads(one.out)["records"]
     assert run("compare", DEMO, "--workers", "0").code == 1
+
+
+def test_library_messages_name_the_cli_flags(run):
+    r = run("keyness", "--demo", "--min-count", "0")
+    assert r.code == 1
+    assert r.err.strip() == "discourse: error: --min-count 0 must be at least 1"
+    r = run("compare", "--demo", "--boot", "10")
+    assert "--boot 10 is too few resamples" in r.err and "`" not in r.err

@@ -182,7 +182,7 @@ def test_kwic_bad_patterns(store, lex):
         ev.kwic(store, "   ")
     with pytest.raises(InputError, match="no frame 'nope'"):
         ev.kwic(store, "frame:nope", lexicon=lex)
-    with pytest.raises(InputError, match="--window"):
+    with pytest.raises(InputError, match="`window`"):
         ev.kwic(store, "trust", window=-1)
 
 
@@ -250,13 +250,13 @@ def test_keyness_each_source_vs_rest_and_vs_one(store):
 def test_keyness_input_errors(store, lex):
     with pytest.raises(InputError, match="unknown source 'Delta'"):
         ev.keyness(store, sources=["Delta"])
-    with pytest.raises(InputError, match="--vs 'Alpha' is also a --source"):
+    with pytest.raises(InputError, match="`vs` 'Alpha' is also a `source`"):
         ev.keyness(store, sources=["Alpha"], vs="Alpha")
     with pytest.raises(InputError, match="no frame"):
         ev.keyness(store, frame="nope", lexicon=lex)
     with pytest.raises(InputError, match="needs a lexicon"):
         ev.keyness(store, frame="partnership")
-    with pytest.raises(InputError, match="--ngram"):
+    with pytest.raises(InputError, match="`ngram`"):
         ev.keyness(store, ngram=(3,))
 
 
@@ -313,7 +313,7 @@ def test_pairwise_from_the_store(store, lex):
     assert ab["diff_pp"] == pytest.approx(50.0)
     assert ab["test"] == "fisher" and ab["p_value"] == pytest.approx(1.0)
     assert "Holm" in res.meta["statistic"] and "Newcombe" in res.meta["statistic"]
-    with pytest.raises(InputError, match="--correction"):
+    with pytest.raises(InputError, match="`correction`"):
         ev.pairwise(store, lex, correction="sidak")
 
 
@@ -411,7 +411,7 @@ def test_parse_ngram_and_progress(store):
     assert ev.parse_ngram("2") == (2,)
     assert ev.parse_ngram(" 2, 1 ") == (1, 2)
     for bad in ("3", "", "1,x", "0"):
-        with pytest.raises(InputError, match="--ngram"):
+        with pytest.raises(InputError, match="`ngram`"):
             ev.parse_ngram(bad)
     seen: list[int] = []
     ev.keyness(store, min_count=1, progress=seen.append)
@@ -419,11 +419,11 @@ def test_parse_ngram_and_progress(store):
 
 
 def test_counts_must_be_sensible(store, lex):
-    with pytest.raises(InputError, match="--min-count"):
+    with pytest.raises(InputError, match="`min_count`"):
         ev.keyness(store, min_count=0)
-    with pytest.raises(InputError, match="--top"):
+    with pytest.raises(InputError, match="`top`"):
         ev.suggest(store, lex, "partnership", top=-1)
-    with pytest.raises(InputError, match="--alpha"):
+    with pytest.raises(InputError, match="`alpha`"):
         ev.trend(store, lex, alpha=1.5)
-    with pytest.raises(InputError, match="--generic"):
+    with pytest.raises(InputError, match="`generic_share`"):
         ev.lexicon_stats(store, lex, generic_share=0)

@@ -35,15 +35,15 @@ def test_golden_output(case, workspace):
     expected = expected_files(case)
     assert expected, f"no golden files for {case.name}; run python -m tests.golden.regenerate"
     actual = run_case(case, workspace)
-    assert sorted(actual) == sorted(expected)
     for name, body in expected.items():
-        if actual[name] != body:
+        if actual.get(name) != body:
             diff = difflib.unified_diff(
                 body.decode("utf-8", "replace").splitlines(),
-                actual[name].decode("utf-8", "replace").splitlines(),
+                actual.get(name, b"(missing)").decode("utf-8", "replace").splitlines(),
                 "expected/" + name,
                 "actual/" + name,
                 lineterm="",
                 n=1,
             )
             pytest.fail(f"{name} differs from the golden file:\n" + "\n".join(list(diff)[:40]))
+    assert sorted(actual) == sorted(expected)

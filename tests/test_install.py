@@ -74,3 +74,19 @@ def test_installed_tool_runs_on_demo_corpus(wheel_dir, tmp_path):
     assert data["meta"]["n_sources"] == 5
     r = _run(wheel_dir, "-m", "discourse", "lexicon", "test", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.strip().endswith("0 failed")
+
+
+def test_installed_report_finds_its_templates(wheel_dir, tmp_path):
+    """The HTML template and CSS are package data (importlib.resources), in the wheel."""
+    names = {p.relative_to(wheel_dir).as_posix() for p in wheel_dir.rglob("templates/*")}
+    assert {
+        "discourse/report/templates/report.html.j2",
+        "discourse/report/templates/report.css",
+    } <= names
+    r = _run(
+        wheel_dir, "-m", "discourse", "report", "--demo", "--week", "2026-W47", "-o", "out",
+        "-q", "--boot", "100", cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "out" / "2026-W47" / "report.html").read_text(encoding="utf-8")
+    assert "<style>" in html and ":root" in html

@@ -167,7 +167,7 @@ def test_uncertainty_sampling(corpus, lex):
     cutoff = sorted(c.margin for c in pool)[2]
     assert all(c.margin <= cutoff for c in cands)
     assert all(c.probs is not None and "partnership" in c.probs for c in cands)
-    with pytest.raises(InputError, match="--uncertain needs a model"):
+    with pytest.raises(InputError, match="`uncertain` needs a model"):
         sample_candidates(corpus, lex, 3, uncertain=0.5)
 
 

@@ -398,5 +398,5 @@ def test_resolve_period(kw, label, kind, since, until):
 
 
 def test_resolve_period_refuses_week_with_since():
-    with pytest.raises(InputError, match="--week 2026-W47 cannot be combined"):
+    with pytest.raises(InputError, match="`week` 2026-W47 cannot be combined"):
         resolve_period("2026-W47", since="7d")

@@ -163,14 +163,26 @@ def _collected_meta(base: Path) -> list[dict]:
     return metas
 
 
-def build(base: Path = HERE) -> None:
-    """Collected excerpts -> excerpts.csv and sentences.csv (facts only)."""
+def _previous_splits(base: Path) -> dict[str, str]:
+    """The split of every excerpt already in excerpts.csv: a rebuild never moves one."""
+    path = base / "excerpts.csv"
+    return {e["excerpt_id"]: e["split"] for e in _read(path)} if path.exists() else {}
+
+
+def build(base: Path = HERE, new_split: str | None = None) -> None:
+    """Collected excerpts -> excerpts.csv and sentences.csv (facts only).
+
+    Excerpts already listed keep their split. New ones all go to ``new_split`` when it is
+    given (a fresh hold-out collected later); otherwise a seeded fifth of each group goes to
+    ``holdout`` and the rest to ``dev``.
+    """
     metas = [m for m in _collected_meta(base) if read_excerpt(m["id"], base) is not None]
     texts = {m["id"]: read_excerpt(m["id"], base) for m in metas}
     dups = near_duplicates(texts)
     excluded = {b: f"near-duplicate of {a} ({s:.0%} shared 6-grams)" for a, b, s in dups}
     kept_ids = [m["id"] for m in metas if m["id"] not in excluded]
-    held = holdout(kept_ids)
+    previous = _previous_splits(base)
+    held = holdout([e for e in kept_ids if e not in previous])
     excerpts, sentences = [], []
     for m in metas:
         eid, text = m["id"], texts[m["id"]]
@@ -194,7 +206,8 @@ def build(base: Path = HERE) -> None:
              "outlet": m.get("outlet", ""), "url": m["url"], "query": m["query"],
              "rank": m.get("rank", ""), "sha1": sha1(text), "n_chars": len(text),
              "n_sentences": len(rows), "n_kept": sum(r["keep"] for r in rows),
-             "split": "holdout" if eid in held else "dev", "excluded": excluded.get(eid, "")}
+             "split": previous.get(eid) or new_split or ("holdout" if eid in held else "dev"),
+             "excluded": excluded.get(eid, "")}
         )  # fmt: skip
     _write(base / "excerpts.csv", EXCERPT_FIELDS, excerpts)
     _write(base / "sentences.csv", SENTENCE_FIELDS, sentences)
@@ -289,18 +302,29 @@ def packets(n_parts: int = 2) -> None:
     if any(problems.values()):
         sys.exit("verify failed: collect the text again before coding")
     rows = _read(HERE / "sentences.csv")
+    done = _coded_by_both()
     sheet = []
     for i, r in enumerate(rows):
-        if r["keep"] == "1":
+        if r["keep"] == "1" and r["sid"] not in done:
             prev, nxt = _neighbours(rows, i, texts)
             sheet.append({"sid": r["sid"], "previous": prev, "sentence": texts[r["sid"]],
                           "next": nxt})  # fmt: skip
     out = TEXT / "coding"
+    first = len(list(out.glob("sheet-*.csv"))) + 1  # earlier rounds' sheets stay as they are
     size = -(-len(sheet) // n_parts)
     for p in range(n_parts):
         part = sheet[p * size : (p + 1) * size]
-        _write(out / f"sheet-{p + 1}.csv", ["sid", "previous", "sentence", "next"], part)
-        print(f"{out / f'sheet-{p + 1}.csv'}: {len(part)} sentences")
+        path = out / f"sheet-{first + p}.csv"
+        _write(path, ["sid", "previous", "sentence", "next"], part)
+        print(f"{path}: {len(part)} sentences")
+
+
+def _coded_by_both() -> set[str]:
+    """Sids that both coders' merged files already hold (an earlier round)."""
+    paths = [HERE / "coder_a.csv", HERE / "coder_b.csv"]
+    if not all(p.exists() for p in paths):
+        return set()
+    return set(_labels(paths[0])) & set(_labels(paths[1]))
 
 
 def _labels(path: Path) -> dict[str, dict[str, int]]:
@@ -342,20 +366,20 @@ def labels() -> None:
         if not path.exists():
             continue
         coded = _labels(path)
-        rows = {"all": [], "dev": [], "holdout": []}
+        rows: dict[str, list[dict]] = {"all": []}
         for sid, lab in coded.items():
             eid, idx = sid.rsplit(":", 1)
             e = excerpts[eid]
             row = {"text": texts[sid], "doc_id": eid, "sentence_index": idx,
                    "source": e["group"], **lab}  # fmt: skip
             rows["all"].append(row)
-            rows[e["split"]].append(row)
+            rows.setdefault(e["split"], []).append(row)
         suffix = "" if name == "gold" else f"_{name}"
         for part, prs in rows.items():
             stem = "gold" if part == "all" else part
             _write(TEXT / f"{stem}{suffix}.csv", fields, prs)
-        print(f"{name}: {len(rows['all'])} sentences (dev {len(rows['dev'])}, "
-              f"holdout {len(rows['holdout'])}) -> {TEXT}")  # fmt: skip
+        sizes = ", ".join(f"{part} {len(prs)}" for part, prs in rows.items() if part != "all")
+        print(f"{name}: {len(rows['all'])} sentences ({sizes}) -> {TEXT}")
 
 
 def merge_coders() -> None:
@@ -374,11 +398,12 @@ def disputes() -> None:
     """A sheet of every (sentence, frame) the coders disagree on, for the third reading."""
     texts, _ = verified_sentences()
     a, b = _labels(HERE / "coder_a.csv"), _labels(HERE / "coder_b.csv")
+    decided = set(_adjudicated())
     rows = _read(HERE / "sentences.csv")
     index = {r["sid"]: i for i, r in enumerate(rows)}
     sheet = []
     for sid in sorted(set(a) & set(b), key=index.get):
-        frames = [f for f in FRAMES if a[sid][f] != b[sid][f]]
+        frames = [f for f in FRAMES if a[sid][f] != b[sid][f] and (sid, f) not in decided]
         if not frames:
             continue
         prev, nxt = _neighbours(rows, index[sid], texts)
@@ -391,14 +416,23 @@ def disputes() -> None:
           f"disputed frame codes -> {TEXT / 'coding' / 'disputes.csv'}")  # fmt: skip
 
 
-def gold() -> None:
-    """Agreed codes plus the third reading's decisions (text/coding/out/adjudicated.csv)."""
-    a, b = _labels(HERE / "coder_a.csv"), _labels(HERE / "coder_b.csv")
+def _adjudicated() -> dict[tuple[str, str], int]:
+    """The third reading's decisions so far: (sid, frame) -> 0/1."""
+    path = TEXT / "coding" / "out" / "adjudicated.csv"
     decided: dict[tuple[str, str], int] = {}
-    for n, r in enumerate(_read(TEXT / "coding" / "out" / "adjudicated.csv"), 2):
+    if not path.exists():
+        return decided
+    for n, r in enumerate(_read(path), 2):
         if r.get("frame") not in FRAMES or r.get("present") not in ("0", "1"):
             sys.exit(f"adjudicated.csv:{n}: needs sid, a frame name and present 0/1")
         decided[(r["sid"], r["frame"])] = int(r["present"])
+    return decided
+
+
+def gold() -> None:
+    """Agreed codes plus the third reading's decisions (text/coding/out/adjudicated.csv)."""
+    a, b = _labels(HERE / "coder_a.csv"), _labels(HERE / "coder_b.csv")
+    decided = _adjudicated()
     rows, missing = [], []
     for sid in a:
         if sid not in b:
@@ -426,13 +460,16 @@ def main(argv: list[str] | None = None) -> int:
     steps = ["build", "verify", "packets", "merge-coders", "alpha", "disputes", "gold", "labels"]
     parser.add_argument("step", choices=steps)
     parser.add_argument("--parts", type=int, default=2, help="coding sheets (packets)")
+    parser.add_argument("--new-split", help="build: put every new excerpt in this split")
     args = parser.parse_args(argv)
     if args.step == "verify":
         return verify()
     if args.step == "packets":
         packets(args.parts)
+    elif args.step == "build":
+        build(new_split=args.new_split)
     else:
-        steps = {"build": build, "merge-coders": merge_coders, "alpha": alpha,
+        steps = {"merge-coders": merge_coders, "alpha": alpha,
                  "disputes": disputes, "gold": gold, "labels": labels}  # fmt: skip
         steps[args.step]()
     return 0

@@ -52,7 +52,14 @@ from discourse.classifier.predict import (
     classify_sentences,
     sentence_fields,
 )
-from discourse.classifier.training import CIRCULAR_WARNING, TrainResult, lexicon_labels, train
+from discourse.classifier.training import (
+    CIRCULAR_WARNING,
+    TrainResult,
+    lexicon_labels,
+    recipe_params,
+    train,
+    train_from,
+)
 from discourse.classifier.validation import (
     CORE_FRAMES,
     CVResult,
@@ -98,5 +105,7 @@ __all__ = [
     "sentence_fields",
     "text_fingerprint",
     "train",
+    "train_from",
+    "recipe_params",
     "word_tokens",
 ]

@@ -75,31 +75,61 @@ def best_threshold(
 class FrameClassifier(BaseEstimator):
     """Multi-label frame classifier: TF-IDF n-grams (+ lexicon hits) -> one LR per frame.
 
-    ``fit(texts, Y, groups=None)`` takes sentence texts, a 0/1 matrix ``Y`` of shape
-    (n, n_frames) and optionally the document of each sentence; the per-frame
-    thresholds are then chosen by grouped inner cross-validation on that training data
-    (``threshold_folds`` folds). ``predict_proba`` -> (n, n_frames); ``predict`` -> 0/1.
+    A scikit-learn estimator: ``__init__`` only stores its parameters, ``fit`` returns
+    ``self``, fitted attributes end in ``_``. Per-frame decision thresholds are chosen by
+    grouped inner cross-validation on the training data only.
 
-    Parameters: ``frames`` (names of Y's columns), ``lexicon`` (a Lexicon or the path
-    of a lexicon file; its per-frame hit counts, log(1+n), become extra features scaled
-    by ``lexicon_weight``; None: no lexicon features), n-gram ranges, ``min_df``,
-    ``max_features`` (per vectorizer), ``C`` (inverse regularization),
-    ``threshold_folds``, ``random_state``, and three that are off by default:
-
-    * ``context_weight`` > 0 adds the neighbouring sentences (previous and next of the
-      same document, see :func:`neighbour_context`) as a second word TF-IDF block and
-      their lexicon hit counts, both scaled by this weight. ``fit`` and
-      ``predict_proba`` then take ``groups`` (the document of each text, texts in
-      document order) or an explicit ``context`` (one neighbour string per text).
-    * ``calibrate``: Platt scaling per frame, fitted on the out-of-fold probabilities of
-      the grouped inner cross-validation (the same one that chooses the thresholds), so
-      the probabilities are calibrated on sentences the model did not train on.
-    * ``dual``: liblinear's dual solver (the same optimum, much faster when there are
-      more features than sentences).
+    Parameters
+    ----------
+    frames : sequence of str, optional
+        Names of the columns of ``Y`` (default: ``frame0``, ``frame1``, ...).
+    lexicon : Lexicon or path, optional
+        Its per-frame hit counts, log(1 + n), become extra features scaled by
+        ``lexicon_weight``; None: no lexicon features.
+    word_ngrams, char_ngrams : tuple of int
+        N-gram ranges of the word and character (``char_wb``) TF-IDF vectorizers.
+    min_df : int
+        Minimum document frequency of an n-gram (falls back to 1 on tiny data).
+    max_features : int or None
+        Most n-grams per vectorizer.
+    C : float
+        Inverse regularization strength of each logistic regression.
+    lexicon_weight : float
+        Scale of the lexicon features.
+    threshold_folds : int
+        Inner folds for choosing each frame's threshold (0: 0.5 for every frame).
+    random_state : int
+        Seed of the inner folds and the solvers.
+    context_weight : float
+        Off at 0. Above 0, the neighbouring sentences (previous and next of the same
+        document, see :func:`neighbour_context`) are a second word TF-IDF block, with
+        their lexicon hit counts, both scaled by this weight; ``fit`` and
+        ``predict_proba`` then take ``groups`` (the document of each text, texts in
+        document order) or an explicit ``context`` (one neighbour string per text).
+    calibrate : bool
+        Platt scaling per frame, fitted on the out-of-fold scores of the grouped inner
+        cross-validation that also chooses the thresholds.
+    dual : bool
+        liblinear's dual solver (the same optimum, much faster when there are more
+        features than sentences).
 
     ``fit`` also takes ``sample_weight``: rows weighted below the highest weight (e.g.
-    extra labels from another corpus) only train; the inner folds, thresholds and
-    calibration use the full-weight rows.
+    extra labels from another corpus) train, but the inner folds hold out and score
+    only the full-weight rows, so thresholds and calibration come from those.
+
+    Attributes
+    ----------
+    frames_ : list of str
+        The frames, in the order of the columns of ``predict``.
+    thresholds_ : list of float
+        Per-frame decision thresholds on the probability.
+
+    Examples
+    --------
+    >>> clf = FrameClassifier(frames=["partnership"], threshold_folds=0)
+    >>> texts = ["mutual trust and friendship", "missiles and threats"] * 3
+    >>> clf.fit(texts, [[1], [0]] * 3).predict(["friendship and trust"]).tolist()
+    [[1]]
     """
 
     def __init__(

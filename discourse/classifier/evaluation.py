@@ -64,6 +64,8 @@ def evaluate(
     all three. ``errors=N``: the N worst false positives and false negatives per frame and
     method, with the lexicon's matched terms and the classifier's probability.
     """
+    if errors < 0:
+        raise InputError(f"`errors` {errors}: give a number of sentences, 0 or more")
     notes: list[str] = []
 
     def note(msg: str) -> None:
@@ -85,7 +87,7 @@ def evaluate(
         if missing:
             raise InputError(
                 f"the model has no frame '{missing[0]}' (its frames: "
-                f"{', '.join(model.frames_)}); choose frames with --frames"
+                f"{', '.join(model.frames_)}); choose frames with `frames`"
             )
     meta: dict[str, Any] = {
         "gold": gs.path,
@@ -103,34 +105,49 @@ def evaluate(
             note(f"the lexicon {lex.name} has no frame {', '.join(lex_missing)}: never present")
         preds["lexicon"] = lexicon_predict(lex, gs.texts, frames)
     if model is not None:
-        meta.update(model.provenance())
-        cols = [model.frames_.index(f) for f in frames]
-        ctx = neighbour_context(gs.texts, gs.doc_ids, gs.sent_idx)
-        probs = model.predict_proba(gs.texts, context=ctx)[:, cols]
-        thr = np.asarray(model.thresholds_)[cols]
-        preds["classifier"] = (probs >= thr).astype(np.int8)
-        meta["thresholds"] = {f: round(float(t), 4) for f, t in zip(frames, thr)}
-        card = getattr(model, "card_", None) or {}
-        trained_on = (card.get("training_data") or {}).get("sha256")
-        seen = set(getattr(model, "training_fingerprints_", None) or ())
-        overlap = sum(1 for t in gs.texts if text_fingerprint(t) in seen)
-        meta["overlap_with_training"] = overlap
-        meta["in_sample"] = bool(trained_on and trained_on == gs.sha256)
-        if meta["in_sample"]:
-            note(
-                "these gold labels are the model's own training data: the classifier's scores "
-                "are in-sample and optimistic; its honest estimate is the cross-validation in "
-                "the model card"
-            )
-        elif overlap and getattr(model, "label_kind_", "") == "lexicon":
-            meta["overlap_note"] = (
-                "the model saw these sentences with the lexicon's labels, never the gold labels"
-            )
-        elif overlap:
-            note(
-                f"{overlap} of the {len(gs)} gold sentences were in the model's training data: "
-                "the classifier's scores are optimistic; evaluate on sentences it has not seen"
-            )
+        probs = _classifier_predictions(model, gs, frames, preds, meta, note)
+    metrics = _metrics(gs, preds, frames)
+    agreement = _agreement(gs, preds, frames)
+    errs = _worst_errors(gs, preds, probs, lex, frames, errors) if errors > 0 else []
+    return EvalResult(list(frames), metrics, agreement, errs, meta, notes)
+
+
+def _classifier_predictions(model, gs: LabelSet, frames, preds: dict, meta: dict, note):
+    """The classifier's verdicts into ``preds``, its provenance and overlap into ``meta``;
+    returns the probabilities (for the worst errors)."""
+    meta.update(model.provenance())
+    cols = [model.frames_.index(f) for f in frames]
+    ctx = neighbour_context(gs.texts, gs.doc_ids, gs.sent_idx)  # for a model with context
+    probs = model.predict_proba(gs.texts, context=ctx)[:, cols]
+    thr = np.asarray(model.thresholds_)[cols]
+    preds["classifier"] = (probs >= thr).astype(np.int8)
+    meta["thresholds"] = {f: round(float(t), 4) for f, t in zip(frames, thr)}
+    card = getattr(model, "card_", None) or {}
+    trained_on = (card.get("training_data") or {}).get("sha256")
+    seen = set(getattr(model, "training_fingerprints_", None) or ())
+    overlap = sum(1 for t in gs.texts if text_fingerprint(t) in seen)
+    meta["overlap_with_training"] = overlap
+    meta["in_sample"] = bool(trained_on and trained_on == gs.sha256)
+    if meta["in_sample"]:
+        note(
+            "these gold labels are the model's own training data: the classifier's scores "
+            "are in-sample and optimistic; its honest estimate is the cross-validation in "
+            "the model card"
+        )
+    elif overlap and getattr(model, "label_kind_", "") == "lexicon":
+        meta["overlap_note"] = (
+            "the model saw these sentences with the lexicon's labels, never the gold labels"
+        )
+    elif overlap:
+        note(
+            f"{overlap} of the {len(gs)} gold sentences were in the model's training data: "
+            "the classifier's scores are optimistic; evaluate on sentences it has not seen"
+        )
+    return probs
+
+
+def _metrics(gs: LabelSet, preds: dict, frames) -> list[dict]:
+    """Precision, recall and F1 per frame and method, and macro-F1 (core frames, all)."""
     metrics = []
     for j, f in enumerate(frames):
         for m, P in preds.items():
@@ -145,6 +162,11 @@ def evaluate(
         vals = [v for v in vals if v is not None]
         if vals:
             metrics.append({"frame": "macro (all)", "method": m, "f1": float(np.mean(vals))})
+    return metrics
+
+
+def _agreement(gs: LabelSet, preds: dict, frames) -> list[dict]:
+    """Cohen's kappa and Krippendorff's alpha between each pair of raters, and all three."""
     agreement = []
     raters = {"gold": gs.y, **preds}
     pairs = [("lexicon", "gold"), ("classifier", "gold"), ("lexicon", "classifier")]
@@ -180,8 +202,7 @@ def evaluate(
                     "n": len(gs),
                 }
             )
-    errs = _worst_errors(gs, preds, probs, lex, frames, errors) if errors > 0 else []
-    return EvalResult(list(frames), metrics, agreement, errs, meta, notes)
+    return agreement
 
 
 def _worst_errors(

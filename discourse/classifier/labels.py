@@ -180,15 +180,8 @@ def load_labels(
     return _validate_labels(header, rows, sha, where, frames, require_both_classes, warn)
 
 
-def _validate_labels(
-    header: list[str],
-    rows: list[tuple[int, dict]],
-    sha: str,
-    where: str,
-    frames: Sequence[str] | None,
-    require_both_classes: bool,
-    warn: Warn | None,
-) -> LabelSet:
+def _label_frames(header: list[str], frames, where: str) -> list[str]:
+    """The frame columns (given, or every column that is not meta), checked against the header."""
     cols = ", ".join(header) or "none"
     for col, why in (
         ("text", "the sentence itself"),
@@ -211,8 +204,67 @@ def _validate_labels(
         if f not in header:
             raise InputError(
                 f"{where}: no column for frame '{f}' (columns: {cols}); add a 0/1 column "
-                f"'{f}' or choose the frames to use with --frames"
+                f"'{f}' or choose the frames to use with `frames`"
             )
+    return frames
+
+
+def _label_row(
+    rec: dict, idx_col: str | None, where: str, line: int
+) -> tuple[str, str, int | None]:
+    """doc_id, text and sent_idx (from column ``idx_col``, if any) of one row, checked."""
+    doc = rec.get("doc_id")
+    doc = "" if doc is None or (isinstance(doc, float) and math.isnan(doc)) else str(doc).strip()
+    if not doc:
+        raise InputError(
+            f"{where}, line {line}: empty doc_id; give every sentence the id of its article"
+        )
+    text = rec.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(
+            f"{where}, line {line}: empty text (doc_id {doc!r}); fill in the sentence "
+            "or remove the row"
+        )
+    idx: int | None = None
+    if idx_col is not None:
+        raw_idx = rec.get(idx_col)
+        try:
+            idx = int(str(raw_idx).strip())
+        except ValueError:
+            raise InputError(
+                f"{where}, line {line}: {idx_col} is {_show(raw_idx)}, not a whole number; "
+                "give the sentence's position in its article (0, 1, 2, ...)"
+            ) from None
+    return doc, text, idx
+
+
+def _check_both_classes(y, frames, where: str, require: bool, warn: Warn | None) -> None:
+    """A frame coded 0 (or 1) everywhere cannot be learned or measured."""
+    for j, f in enumerate(frames):
+        pos = int(y[:, j].sum())
+        if pos in (0, len(y)):
+            only = "0" if pos == 0 else "1"
+            msg = (
+                f"{where}: frame '{f}' is {only} in all {len(y)} rows (one class only), so "
+                f"there is nothing to learn or measure; code some sentences "
+                f"{'with' if pos == 0 else 'without'} it or leave it out with `frames`"
+            )
+            if require:
+                raise InputError(msg)
+            if warn:
+                warn(msg)
+
+
+def _validate_labels(
+    header: list[str],
+    rows: list[tuple[int, dict]],
+    sha: str,
+    where: str,
+    frames: Sequence[str] | None,
+    require_both_classes: bool,
+    warn: Warn | None,
+) -> LabelSet:
+    frames = _label_frames(header, frames, where)
     if not rows:
         raise InputError(f"{where}: no data rows; code some sentences first")
     texts, doc_ids, sources, sidx, lines = [], [], [], [], []
@@ -221,30 +273,7 @@ def _validate_labels(
     idx_col = next((c for c in ("sent_idx", "sentence_index") if c in header), None)
     has_idx = idx_col is not None
     for r, (line, rec) in enumerate(rows):
-        doc = rec.get("doc_id")
-        doc = (
-            "" if doc is None or (isinstance(doc, float) and math.isnan(doc)) else str(doc).strip()
-        )
-        if not doc:
-            raise InputError(
-                f"{where}, line {line}: empty doc_id; give every sentence the id of its article"
-            )
-        text = rec.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise InputError(
-                f"{where}, line {line}: empty text (doc_id {doc!r}); fill in the sentence "
-                "or remove the row"
-            )
-        idx: int | None = None
-        if has_idx:
-            raw_idx = rec.get(idx_col)
-            try:
-                idx = int(str(raw_idx).strip())
-            except ValueError:
-                raise InputError(
-                    f"{where}, line {line}: {idx_col} is {_show(raw_idx)}, not a whole number; "
-                    "give the sentence's position in its article (0, 1, 2, ...)"
-                ) from None
+        doc, text, idx = _label_row(rec, idx_col, where, line)
         for j, f in enumerate(frames):
             v = _label_value(rec.get(f))
             if v is None:
@@ -268,17 +297,5 @@ def _validate_labels(
         sources.append("" if src is None or not isinstance(src, str) else src.strip())
         sidx.append(idx)
         lines.append(line)
-    for j, f in enumerate(frames):
-        pos = int(y[:, j].sum())
-        if pos in (0, len(rows)):
-            only = "0" if pos == 0 else "1"
-            msg = (
-                f"{where}: frame '{f}' is {only} in all {len(rows)} rows (one class only), so "
-                f"there is nothing to learn or measure; code some sentences "
-                f"{'with' if pos == 0 else 'without'} it or leave it out with --frames"
-            )
-            if require_both_classes:
-                raise InputError(msg)
-            if warn:
-                warn(msg)
+    _check_both_classes(y, frames, where, require_both_classes, warn)
     return LabelSet(texts, y, frames, doc_ids, sources, sidx, lines, sha, where)

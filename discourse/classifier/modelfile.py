@@ -8,10 +8,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 import os
 import platform
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -23,10 +21,12 @@ import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from discourse import __version__
+from discourse.atomic import atomic_write
 from discourse.classifier.estimator import FrameClassifier, char_config, word_config
 from discourse.classifier.features import lexicon_from_data
 from discourse.dates import now_utc
 from discourse.errors import ModelError
+from discourse.formats import clean
 from discourse.lexicon import Matcher
 from discourse.shared import Warn
 
@@ -62,46 +62,10 @@ def model_paths(path: str | os.PathLike) -> tuple[Path, Path, Path]:
     )
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; model files are for sharing
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def _json_bytes(obj: Any) -> bytes:
-    return (json.dumps(_clean(obj), ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode(
+    return (json.dumps(clean(obj), ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode(
         "utf-8"
     )
-
-
-def _clean(v: Any) -> Any:
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        return v if math.isfinite(v) else None
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, dict):
-        return {str(k): _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
-    return v
 
 
 def versions() -> dict[str, str]:
@@ -147,10 +111,10 @@ def save_model(model: FrameClassifier, path: str | os.PathLike, card: dict | Non
         },
     }
     try:
-        _atomic_write(npath, npz)
-        _atomic_write(jpath, _json_bytes(body))
+        atomic_write(npath, npz)
+        atomic_write(jpath, _json_bytes(body))
         if card is not None:
-            _atomic_write(cpath, _json_bytes(card))
+            atomic_write(cpath, _json_bytes(card))
     except OSError as e:
         raise ModelError(f"cannot write the model to {jpath.parent}: {e.strerror}") from None
     out = {"json": str(jpath), "npz": str(npath)}
@@ -161,6 +125,25 @@ def save_model(model: FrameClassifier, path: str | os.PathLike, card: dict | Non
 
 def _default_warn(msg: str) -> None:
     warnings.warn(msg, UserWarning, stacklevel=3)
+
+
+def _read_model_json(jpath: Path) -> Any:
+    """The parsed MODEL.json; one-line ModelError when it is too large, unreadable or not JSON."""
+    try:
+        if jpath.stat().st_size > MAX_MODEL_BYTES:
+            raise ModelError(f"{jpath}: larger than {MAX_MODEL_BYTES} bytes; not a model file")
+        raw = jpath.read_bytes()
+    except OSError as e:
+        raise ModelError(f"cannot read the model {jpath}: {e.strerror}") from None
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        where = f" (line {e.lineno})" if isinstance(e, json.JSONDecodeError) else ""
+        raise ModelError(
+            f"{jpath} is not a valid model file: not JSON{where}, perhaps truncated or "
+            "corrupted; copy it again or retrain with 'discourse train'"
+        ) from None
+    return body
 
 
 def load_model(path: str | os.PathLike, warn: Warn | None = None) -> FrameClassifier:
@@ -176,20 +159,7 @@ def load_model(path: str | os.PathLike, warn: Warn | None = None) -> FrameClassi
             f"no model at {jpath}; train one with 'discourse train LABELS.csv -o "
             f"{jpath.with_suffix('')}'"
         )
-    try:
-        if jpath.stat().st_size > MAX_MODEL_BYTES:
-            raise ModelError(f"{jpath}: larger than {MAX_MODEL_BYTES} bytes; not a model file")
-        raw = jpath.read_bytes()
-    except OSError as e:
-        raise ModelError(f"cannot read the model {jpath}: {e.strerror}") from None
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        where = f" (line {e.lineno})" if isinstance(e, json.JSONDecodeError) else ""
-        raise ModelError(
-            f"{jpath} is not a valid model file: not JSON{where}, perhaps truncated or "
-            "corrupted; copy it again or retrain with 'discourse train'"
-        ) from None
+    body = _read_model_json(jpath)
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         if isinstance(body, dict) and body.get("format") == CARD_FORMAT:
             raise ModelError(

@@ -105,7 +105,7 @@ def lexicon_labels(
         if pos in (0, len(texts)):
             raise InputError(
                 f"the lexicon never {'fires' if pos == 0 else 'misses'} for frame '{f}' in "
-                f"{len(texts)} sentences, so there is nothing to learn; leave it out with --frames"
+                f"{len(texts)} sentences, so there is nothing to learn; leave it out with `frames`"
             )
     ls = LabelSet(texts, y, frames, docs, sources, sidx, list(range(len(texts))), sha, where)
     ls.kind = "lexicon"
@@ -143,17 +143,19 @@ def train(
     warn = warn or (lambda m: None)
     if from_lexicon:
         if lex is None:
-            raise InputError("--from-lexicon needs a lexicon")
+            raise InputError("`from_lexicon` needs a lexicon")
         if store is None:
-            raise InputError("--from-lexicon labels the store's sentences: give --db")
+            raise InputError("`from_lexicon` labels the store's sentences: give `db`")
         ls = lexicon_labels(store, lex, sel, max_sentences, seed, frames)
         lexicon_features = False
         warn(CIRCULAR_WARNING)
     else:
         if labels_path is None:
-            raise InputError("give a labels CSV (or --from-lexicon)")
+            raise InputError("give a labels CSV (or `from_lexicon`)")
         ls = load_labels(labels_path, frames if frames else (lex.frame_names if lex else None))
     k = check_groups(ls, k, warn)
+    if not 0 < extra_weight <= 10:
+        raise InputError(f"--extra-weight {extra_weight} is out of range; give a weight in (0, 10]")
     extra_set = load_labels(extra, ls.frames) if extra is not None else None
     cv = None
     if k >= 2:
@@ -181,17 +183,21 @@ def train(
     model.label_kind_ = ls.kind  # "gold" or "lexicon" (weak supervision)
     card = build_card(model, ls, cv, lex, from_lexicon, labels_path, seed)
     if extra_set is not None:
-        card["training_data"]["extra"] = {
-            "path": str(extra),
-            "sha256": extra_set.sha256,
-            "n_sentences": len(extra_set),
-            "n_docs": extra_set.n_docs,
-            "weight": float(extra_weight),
-            "label_counts": extra_set.label_counts(),
-        }
+        card["training_data"]["extra"] = _extra_card(extra, extra_set, extra_weight)
     model.card_ = card
     paths = save_model(model, out_path, card) if out_path is not None else {}
     return TrainResult(model, card, cv, ls, paths)
+
+
+def _extra_card(path: Any, extra: LabelSet, weight: float) -> dict:
+    return {
+        "path": str(path),
+        "sha256": extra.sha256,
+        "n_sentences": len(extra),
+        "n_docs": extra.n_docs,
+        "weight": float(weight),
+        "label_counts": extra.label_counts(),
+    }
 
 
 def _fit_final(
@@ -264,3 +270,79 @@ def build_card(
             "not cross-validated (--cv 0): no honest estimate of accuracy"
         )
     return card
+
+
+def recipe_params(context: float = 0.0, calibrate: bool = False, dual: bool = False) -> dict:
+    """The :class:`FrameClassifier` parameters of ``discourse train``'s recipe options.
+
+    Parameters
+    ----------
+    context : float
+        ``context_weight``, from 0 (each sentence alone) to 10.
+    calibrate : bool
+        Platt-calibrate the probabilities in the inner folds.
+    dual : bool
+        Use liblinear's dual solver.
+
+    Returns
+    -------
+    dict
+        Only the options that are on, so a default model keeps its parameters and hash.
+    """
+    if not 0 <= context <= 10:
+        raise InputError(f"--context {context} is out of range; give a weight from 0 to 10")
+    params = {"context_weight": float(context), "calibrate": calibrate, "dual": dual}
+    return {k: v for k, v in params.items() if v}
+
+
+def train_from(
+    labels_path: str | os.PathLike | None,
+    out_path: str | os.PathLike | None,
+    *,
+    from_lexicon: bool = False,
+    db: str | None = None,
+    max_sentences: int = 50_000,
+    **options,
+) -> TrainResult:
+    """:func:`train` on a labels file, or (``from_lexicon``) on the sentences of the store ``db``.
+
+    Parameters
+    ----------
+    labels_path : path or None
+        Hand-coded labels; exactly one of ``labels_path`` and ``from_lexicon``.
+    out_path : path or None
+        Write the model here (nothing is written without it).
+    from_lexicon : bool
+        Weak supervision: the lexicon labels the store's sentences (circular validation).
+    db : str or None
+        The store, with ``from_lexicon``.
+    max_sentences : int
+        With ``from_lexicon``, use at most this many sentences (at least 10).
+    **options
+        Passed to :func:`train` (``lexicon``, ``k``, ``seed``, ``frames``, ``warn``, ...).
+
+    Returns
+    -------
+    TrainResult
+
+    Examples
+    --------
+    >>> res = train_from("corpora/demo/labels.csv", None, k=0)  # doctest: +SKIP
+    """
+    if from_lexicon and labels_path is not None:
+        raise InputError("give LABELS.csv or `from_lexicon`, not both")
+    if not from_lexicon and labels_path is None:
+        raise InputError("give a labels file (LABELS.csv) or `from_lexicon` to train on")
+    if max_sentences < 10:
+        raise InputError(f"`max_sentences` {max_sentences} is too few; use at least 10")
+    if from_lexicon and options.get("extra") is not None:
+        raise InputError("--extra adds hand-coded labels; it does not go with --from-lexicon")
+    if not from_lexicon:
+        return train(labels_path, out_path, max_sentences=max_sentences, **options)
+    from discourse.store import open_store
+
+    with open_store(db, create=False) as store:
+        return train(
+            labels_path, out_path, from_lexicon=True, store=store, max_sentences=max_sentences,
+            **options,
+        )  # fmt: skip

@@ -133,10 +133,10 @@ def check_groups(labels: LabelSet, k: int, warn: Warn | None = None) -> int:
             "because grouped cross-validation and threshold selection hold whole articles out"
         )
     if k == 1 or k < 0:
-        raise InputError(f"--cv {k}: use at least 2 folds (or 0 to skip cross-validation)")
+        raise InputError(f"`cv` {k}: use at least 2 folds (or 0 to skip cross-validation)")
     if k > n_docs:
         if warn:
-            warn(f"--cv {k} is more than the {n_docs} articles; using {n_docs} folds")
+            warn(f"`cv` {k} is more than the {n_docs} articles; using {n_docs} folds")
         k = n_docs
     return k
 
@@ -161,9 +161,8 @@ def cross_validate(
 
     ``labels``: a path, LabelSet, DataFrame or list of dicts. ``params``: extra
     :class:`FrameClassifier` parameters. With ``lexicon_features``, the lexicon's hit
-    counts are classifier features too. Folds keep each ``doc_id`` in one fold.
-    ``extra``: more labels (a path, LabelSet, ...) added to every training fold with
-    weight ``extra_weight`` and never tested (e.g. the demo labels beside real text).
+    counts are classifier features too. Folds keep each ``doc_id`` in one fold. ``extra``:
+    more labels added to every training fold (weight ``extra_weight``), never tested.
     """
     import time
 
@@ -185,13 +184,7 @@ def cross_validate(
     for fi, (tr, te) in enumerate(splits):
         if progress:
             progress(f"fold {fi + 1}/{k}: training on {len(tr)} sentences, testing on {len(te)}")
-        train_docs = {ls.doc_ids[i] for i in tr}
-        assert not train_docs & {ls.doc_ids[i] for i in te}, "an article is in train and test"
-        est, pred = fold_fit(tr, te)
-        Yt = ls.y[te]
-        preds = {"classifier": pred}
-        majority = (ls.y[tr].mean(axis=0) > 0.5).astype(np.int8)
-        preds["baseline"] = np.tile(majority, (len(te), 1))
+        est, preds, Yt = _cv_fold(ls, tr, te, fold_fit)
         if lex_pred is not None:
             preds["lexicon"] = lex_pred[te]
         pooled_true.append(Yt)
@@ -210,9 +203,41 @@ def cross_validate(
             }
         )
     methods = [m for m in METHODS if pooled[m]]
-    all_true = np.vstack(pooled_true)
+    summary = _cv_summary(ls.frames, methods, per_fold, pooled, np.vstack(pooled_true))
+    macro = _cv_macro(methods, per_fold, core, ls.frames, k)
+    return CVResult(
+        frames=ls.frames,
+        k=k,
+        seed=seed,
+        splitter=splitter,
+        n_sentences=len(ls),
+        n_docs=ls.n_docs,
+        folds=folds,
+        per_fold=per_fold,
+        summary=summary,
+        macro=macro,
+        core_frames=core,
+        lexicon=lexicon_meta(lex),
+        circular=circular,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _cv_fold(ls: LabelSet, tr, te, fold_fit: _FoldFitter):
+    """Fit on the training fold; the classifier's and the majority baseline's verdicts."""
+    train_docs = {ls.doc_ids[i] for i in tr}
+    assert not train_docs & {ls.doc_ids[i] for i in te}, "an article is in train and test"
+    est, pred = fold_fit(tr, te)
+    preds = {"classifier": pred}
+    majority = (ls.y[tr].mean(axis=0) > 0.5).astype(np.int8)
+    preds["baseline"] = np.tile(majority, (len(te), 1))
+    return est, preds, ls.y[te]
+
+
+def _cv_summary(frames, methods, per_fold, pooled, all_true) -> list[dict]:
+    """Per frame and method: P/R/F1 mean ± SD over folds, and F1 pooled over folds."""
     summary = []
-    for f_i, f in enumerate(ls.frames):
+    for f_i, f in enumerate(frames):
         for m in methods:
             rows = [r for r in per_fold if r["frame"] == f and r["method"] == m]
             rec: dict[str, Any] = {"frame": f, "method": m}
@@ -224,9 +249,14 @@ def cross_validate(
             rec["support"] = pool["support"]
             rec["predicted"] = pool["predicted"]
             summary.append(rec)
+    return summary
+
+
+def _cv_macro(methods, per_fold, core, frames, k: int) -> list[dict]:
+    """Macro-F1 per method over the core frames and over all frames (mean ± SD over folds)."""
     macro = []
     for m in methods:
-        for which, fs in (("core", core), ("all", ls.frames)):
+        for which, fs in (("core", core), ("all", frames)):
             if not fs:
                 continue
             per = []
@@ -249,22 +279,7 @@ def cross_validate(
                     "frame_list": list(fs),
                 }
             )
-    return CVResult(
-        frames=ls.frames,
-        k=k,
-        seed=seed,
-        splitter=splitter,
-        n_sentences=len(ls),
-        n_docs=ls.n_docs,
-        folds=folds,
-        per_fold=per_fold,
-        summary=summary,
-        macro=macro,
-        core_frames=core,
-        lexicon=lexicon_meta(lex),
-        circular=circular,
-        seconds=time.perf_counter() - t0,
-    )
+    return macro
 
 
 class _FoldFitter:

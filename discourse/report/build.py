@@ -26,6 +26,7 @@ from discourse.dates import (
     period_end,
     period_of,
     period_start,
+    periods_before,
     periods_between,
     week_bounds,
 )
@@ -38,6 +39,7 @@ from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 from discourse.store import Selection, Store
 
 DISTINCTIVE_Z = 1.96  # a keyness z at or above this is called distinctive
+_TREND_META = ("by", "window", "alpha", "min_baseline", "rule")
 _TREND_KEYS = (
     "source",
     "period",
@@ -69,7 +71,7 @@ def resolve_period(
     today = today or date.today()
     if week is not None and (since or until):
         raise InputError(
-            f"--week {week} cannot be combined with --since/--until; give one or the other"
+            f"`week` {week} cannot be combined with `since`/`until`; give one or the other"
         )
     if week is not None:
         w = week.strip().lower()
@@ -149,101 +151,103 @@ def build_report(
     :class:`discourse.terminal.Progress`), it is set to the number of articles
     to go through.
 
-    On a file store, scores come from the store's score cache where present
-    and new scores are added to it, so a second run over an unchanged store
-    scores nothing (``score_stats.scored == 0``).
+    On a file store, scores come from (and go to) the store's score cache, so a
+    second run over an unchanged store scores nothing (``score_stats.scored == 0``).
     """
-    if trailing < 1:
-        raise InputError(f"--trailing {trailing} must be at least 1 period")
-    if trend_by not in ("week", "month"):
-        raise InputError(f"trend_by {trend_by!r} is not supported; use week or month")
     by_t = api.parse_by(by)
     per = period or resolve_period(week, since, until, today)
-    sel = Selection(sources=list(sources) if sources else None, since=per.since, until=per.until)
+    sel, trend_sel = _selections(per, sources, trend_by, max(history, trailing), trailing)
     inputs = api.Inputs(store)
     api.check_sources(store, sel)
     scorer = _CountingScorer(lexicon, model=model, method=method)
-    if model is not None and model_hash is None:
-        model_hash = model.model_hash
     frames = list(scorer.frames)
-    labels = {f: lexicon.frames[f].label for f in frames}
-
-    # the trend needs the trailing periods before the report period
-    trend_sel = sel
-    if per.since:
-        start = date.fromisoformat(per.since)
-        if trend_by == "week":
-            start -= timedelta(days=start.weekday() + 7 * max(history, trailing))
-        else:
-            y, m = start.year, start.month - max(history, trailing)
-            while m < 1:
-                y, m = y - 1, m + 12
-            start = date(y, m, 1)
-        trend_sel = Selection(sources=sel.sources, since=start.isoformat(), until=sel.until)
     touched = store.count(trend_sel)
-
-    # 1. fill the score cache once for everything the report reads (file stores)
-    if not store.in_memory:
-        _set_total(progress, touched)
-        for _ in api.scores(inputs, scorer, trend_sel, progress=progress):
-            pass
-        progress_cmp = None
-    else:
-        _set_total(progress, store.count(sel))
-        progress_cmp = progress
-
-    # 2. the comparison: exactly what `discourse compare` computes
+    progress_cmp = _fill_cache(inputs, scorer, sel, trend_sel, touched, progress)
     cmp, cmeta = api.compare_sources(
         inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed, progress=progress_cmp, scorer=scorer
     )
-
-    # 3. per-article rows (from the cache on a file store)
     articles = [article_row(sc, frames) for sc in api.scores(inputs, scorer, sel)]
+    trends = _trends(store, lexicon, per, trend_sel, trend_by, trailing, alpha, scorer)
+    pw = st.pairwise_from_records(cmp.records, by_t, "holm") if cmp.records else []
+    kn = ev.keyness(store, sel, top=top_terms)
+    scored = len(scorer.scored_ids)
+    settings = {"by": ",".join(by_t), "n_boot": n_boot, "seed": seed, "trend_by": trend_by,
+                "trend_window": trailing, "trend_rule": trends["trend_meta"]["rule"]}  # fmt: skip
+    model_hash = model_hash or getattr(model, "model_hash", None)
+    return ReportData(
+        period=per,
+        provenance=_provenance(store, lexicon, per, cmp, model_hash, settings, now),
+        frames=frames,
+        frame_labels={f: lexicon.frames[f].label for f in frames},
+        sources=sorted({r["source"] for r in cmp.records}),
+        by=by_t,
+        compare_meta=cmeta,
+        records=cmp.records,
+        tests=cmp.tests,
+        leaders=_leaders(cmp.records, cmp.tests, pw, frames, by_t),
+        pairwise=pw,
+        keyness=_top_terms(kn.records, top_terms),
+        examples=_examples(store, lexicon, articles, frames, n_examples),
+        articles=articles,
+        score_stats=ScoreStats(scored=scored, cached=max(0, touched - scored)),
+        notes=_notes(per, cmp, kn),
+        **trends,
+    )
 
-    # 4. trends: per source and all sources pooled, by evidence.trend's rule
-    tr = ev.trend(
-        store, lexicon, trend_sel, by=trend_by, window=trailing, alpha=alpha, scorer=scorer
-    )
-    tr_all = ev.trend(
-        store,
-        lexicon,
-        trend_sel,
-        by=trend_by,
-        window=trailing,
-        alpha=alpha,
-        combine=True,
-        scorer=scorer,
-    )
+
+def _selections(per: Period, sources, trend_by: str, back: int, trailing: int):
+    """The report period's selection, and the trend's (``back`` periods earlier)."""
+    if trailing < 1:
+        raise InputError(f"`trailing` {trailing} must be at least 1 period")
+    if trend_by not in ("week", "month"):
+        raise InputError(f"trend_by {trend_by!r} is not supported; use week or month")
+    sel = Selection(sources=list(sources) if sources else None, since=per.since, until=per.until)
+    if not per.since:
+        return sel, sel
+    start = periods_before(per.since, trend_by, back)
+    return sel, Selection(sources=sel.sources, since=start, until=sel.until)
+
+
+def _fill_cache(inputs, scorer, sel, trend_sel, touched: int, progress):
+    """Fill the score cache once for everything the report reads (file stores).
+
+    Returns the progress callback the comparison should use (None when done here).
+    """
+    store = inputs.store
+    if store.in_memory:
+        _set_total(progress, store.count(sel))
+        return progress
+    _set_total(progress, touched)
+    for _ in api.scores(inputs, scorer, trend_sel, progress=progress):
+        pass
+    return None
+
+
+def _trends(store, lexicon, per: Period, trend_sel, trend_by, trailing, alpha, scorer) -> dict:
+    """Trends per source and all sources pooled (by evidence.trend's rule), for ReportData."""
+    kw = {"by": trend_by, "window": trailing, "alpha": alpha, "scorer": scorer}
+    tr = ev.trend(store, lexicon, trend_sel, **kw)
+    tr_all = ev.trend(store, lexicon, trend_sel, combine=True, **kw)
     trend_periods = _chart_periods(per, trend_sel, tr.meta.get("periods") or [], trend_by)
     focus = _focus_periods(per, tr.meta.get("periods") or [], trend_by)
     shown = set(trend_periods)
-    trend_records = [
-        {k: r.get(k) for k in _TREND_KEYS}
-        for r in tr.records + tr_all.records
-        if r["period"] in shown
-    ]
-    changes = [
-        _change(r)
-        for r in tr.records + tr_all.records
-        if r["period"] in focus and r.get("flag") in ("up", "down")
-    ]
+    both = tr.records + tr_all.records
+    changes = [_change(r) for r in both if r["period"] in focus and r.get("flag") in ("up", "down")]
     changes.sort(key=lambda c: (c["period"], c["source"] != ev.ALL_SOURCES, c["source"]))
-    baseline = [_baseline_row(r) for r in tr_all.records if r["period"] in focus]
+    return {
+        "trend": [{k: r.get(k) for k in _TREND_KEYS} for r in both if r["period"] in shown],
+        "trend_periods": trend_periods,
+        "focus_periods": focus,
+        "changes": changes,
+        "baseline": [_baseline_row(r) for r in tr_all.records if r["period"] in focus],
+        "trend_meta": {k: tr.meta.get(k) for k in _TREND_META},
+    }
 
-    # 5. leaders and pairwise differences, from the comparison's records
-    pw = st.pairwise_from_records(cmp.records, by_t, "holm") if cmp.records else []
-    leaders = _leaders(cmp.records, cmp.tests, pw, frames, by_t)
 
-    # 6. evidence: distinctive terms and example sentences
-    kn = ev.keyness(store, sel, top=top_terms)
-    keyness = _top_terms(kn.records, top_terms)
-    examples = _examples(store, lexicon, articles, frames, n_examples)
-
-    scored = len(scorer.scored_ids)
-    stats = ScoreStats(scored=scored, cached=max(0, touched - scored))
-    src_in_period = sorted({r["source"] for r in cmp.records})
+def _provenance(store, lexicon, per: Period, cmp, model_hash, settings: dict, now) -> dict:
+    """What produced the report: tool, lexicon, model, corpus, period, settings, time."""
     first, last = store.date_range()
-    prov = {
+    return {
         "tool_version": __version__,
         **lexicon.provenance(),
         "lexicon_sha256": lexicon.sha256,
@@ -258,49 +262,23 @@ def build_report(
         "since": per.since,
         "until": per.until,
         "articles_in_period": cmp.n_articles,
-        "sources_in_period": len(src_in_period),
+        "sources_in_period": len({r["source"] for r in cmp.records}),
         "articles_from": cmp.date_range[0],
         "articles_to": cmp.date_range[1],
         "undated_left_out": cmp.undated_dropped,
-        "by": ",".join(by_t),
-        "n_boot": n_boot,
-        "seed": seed,
-        "trend_by": trend_by,
-        "trend_window": trailing,
-        "trend_rule": tr.meta.get("rule"),
+        **settings,
         "generated_at": (now or now_utc()).isoformat(timespec="seconds"),
     }
+
+
+def _notes(per: Period, cmp, kn) -> list[str]:
     notes = []
     if cmp.n_articles == 0:
         notes.append(f"no articles in {per.phrase}; nothing to compare")
     if cmp.undated_dropped:
         n = cmp.undated_dropped
         notes.append(f"{n} undated article{'s' if n != 1 else ''} left out of the comparison")
-    notes += [n for n in kn.notes if cmp.n_articles]
-    return ReportData(
-        period=per,
-        provenance=prov,
-        frames=frames,
-        frame_labels=labels,
-        sources=src_in_period,
-        by=by_t,
-        compare_meta=cmeta,
-        records=cmp.records,
-        tests=cmp.tests,
-        leaders=leaders,
-        pairwise=pw,
-        changes=changes,
-        baseline=baseline,
-        keyness=keyness,
-        examples=examples,
-        trend=trend_records,
-        trend_periods=trend_periods,
-        focus_periods=focus,
-        trend_meta={k: tr.meta.get(k) for k in ("by", "window", "alpha", "min_baseline", "rule")},
-        articles=articles,
-        score_stats=stats,
-        notes=notes,
-    )
+    return notes + [n for n in kn.notes if cmp.n_articles]
 
 
 def _set_total(progress, total: int) -> None:

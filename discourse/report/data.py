@@ -99,6 +99,15 @@ class ReportData:
     def title(self) -> str:
         return f"Framing report: {self.period.description}"
 
+    def summary_line(self, path) -> str:
+        """The one line ``discourse report`` prints on stderr after writing ``path``."""
+        st = self.score_stats
+        return (
+            f"wrote {path}/ · {self.period.description} · {self.n_articles} articles from "
+            f"{len(self.sources)} outlets · scored {st.scored}, cached {st.cached}"
+            + (" · no articles in the period: the report says so" if self.empty else "")
+        )
+
     def summary(self) -> dict:
         """The content of ``summary.json``."""
         return {

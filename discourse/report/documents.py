@@ -343,6 +343,47 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
     return table_text(recs, columns=cols, fmt="github", headers=[_md_cell(h) for h in headers])
 
 
+def _md_evidence(data: ReportData) -> list[str]:
+    """Distinctive terms per outlet, then example sentences per frame and outlet."""
+    out: list[str] = []
+    for src in data.sources:
+        terms = data.keyness.get(src, [])
+        shown = ", ".join(
+            (f"**{md_escape(t['term'])}**" if t["distinctive"] else md_escape(t["term"]))
+            + f" (z {t['z']:.1f})"
+            for t in terms
+        )
+        out.append(f"- **{md_escape(src)}**: {shown or 'no distinctive terms (too few words)'}")
+    out += [
+        "",
+        "### Example sentences",
+        "",
+        "Matches of the frame's terms are in **bold**.",
+        "",
+    ]
+    for f in data.frames:
+        exs = [e for e in data.examples if e["frame"] == f]
+        out += [f"#### {_md(frame_title(data, f))}", ""]
+        if not exs:
+            out += ["No sentence in the period carries this frame.", ""]
+        for src in data.sources:
+            mine = [e for e in exs if e["source"] == src]
+            if not mine:
+                continue
+            out += [f"**{md_escape(src)}**", ""]
+            for i, e in enumerate(mine, 1):
+                text = "".join(
+                    f"**{md_escape(seg['text'])}**" if seg["mark"] else md_escape(seg["text"])
+                    for seg in e["segments"]
+                )
+                url = safe_url(e["url"])
+                meta = f"{md_escape(e['title'] or 'untitled')}, {e['date'] or 'undated'}"
+                out.append(f"{i}. {text}  ")
+                out.append(f"   — _{meta}_" + (f" <{url}>" if url else ""))
+            out.append("")
+    return out
+
+
 def render_markdown(data: ReportData) -> str:
     """The report for a mail client: headline findings first, then the comparison table,
     then the evidence (distinctive terms, example sentences with matches in **bold**),
@@ -410,41 +451,7 @@ def render_markdown(data: ReportData) -> str:
             "**bold** terms reach z ≥ 1.96, the others are the strongest candidates.",
             "",
         ]
-        for src in data.sources:
-            terms = data.keyness.get(src, [])
-            shown = ", ".join(
-                (f"**{md_escape(t['term'])}**" if t["distinctive"] else md_escape(t["term"]))
-                + f" (z {t['z']:.1f})"
-                for t in terms
-            )
-            out.append(f"- **{md_escape(src)}**: {shown or 'no distinctive terms (too few words)'}")
-        out += [
-            "",
-            "### Example sentences",
-            "",
-            "Matches of the frame's terms are in **bold**.",
-            "",
-        ]
-        for f in data.frames:
-            exs = [e for e in data.examples if e["frame"] == f]
-            out += [f"#### {_md(frame_title(data, f))}", ""]
-            if not exs:
-                out += ["No sentence in the period carries this frame.", ""]
-            for src in data.sources:
-                mine = [e for e in exs if e["source"] == src]
-                if not mine:
-                    continue
-                out += [f"**{md_escape(src)}**", ""]
-                for i, e in enumerate(mine, 1):
-                    text = "".join(
-                        f"**{md_escape(seg['text'])}**" if seg["mark"] else md_escape(seg["text"])
-                        for seg in e["segments"]
-                    )
-                    url = safe_url(e["url"])
-                    meta = f"{md_escape(e['title'] or 'untitled')}, {e['date'] or 'undated'}"
-                    out.append(f"{i}. {text}  ")
-                    out.append(f"   — _{meta}_" + (f" <{url}>" if url else ""))
-                out.append("")
+        out += _md_evidence(data)
         out += [f"## Articles ({len(data.articles)})", ""]
         rows = [
             [a["date"] or "", Data(a["source"]), Data(a["title"] or "untitled"), a["dominant"]]

@@ -12,7 +12,6 @@ output folder.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import secrets
@@ -21,10 +20,11 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from discourse.atomic import atomic_write
 from discourse.errors import InputError, StoreError
 from discourse.formats import csv_text, to_json
-from discourse.report import documents
 from discourse.report.data import ReportData
+from discourse.report.documents import render_html, render_markdown
 from discourse.store import FileLock
 
 REPORT_FILES = ("report.md", "report.html", "frames_by_source.csv", "articles.csv", "summary.json")
@@ -114,8 +114,8 @@ def render_files(data: ReportData, raw_csv: bool = False) -> dict[str, str]:
     art_rows = [{**lead, **r, **prov} for r in data.articles]
     stems = unique_names(data.sources, "source")
     files = {
-        "report.md": documents.render_markdown(data),
-        "report.html": documents.render_html(data),
+        "report.md": render_markdown(data),
+        "report.html": render_html(data),
         "frames_by_source.csv": csv_text(frame_rows, cols, raw=raw_csv),
         "articles.csv": csv_text(art_rows, art_cols, raw=raw_csv),
     }
@@ -179,22 +179,6 @@ def write_report(data: ReportData, out_dir: str | os.PathLike, raw_csv: bool = F
             f"cannot write the report to {final}: {e.strerror or e}; nothing was changed"
         ) from None
     return final
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary name beside ``path``, flush it to disk, rename it over."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def _swap_in(tmp: Path, final: Path) -> None:

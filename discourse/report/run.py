@@ -12,6 +12,8 @@ from discourse import api
 from discourse.report.build import build_report, resolve_period
 from discourse.report.data import ReportData
 from discourse.report.files import write_report
+from discourse.shared import DEFAULT_BOOT
+from discourse.stats import check_n_boot
 from discourse.store import FileLock
 
 # ------------------------------------------------------------------------- run
@@ -41,6 +43,7 @@ def run_report(
     :class:`~discourse.errors.LockError` (exit code 3). ``options`` go to
     :func:`build_report`. Returns the report folder and the data.
     """
+    check_n_boot(options.get("n_boot", DEFAULT_BOOT))
     per = resolve_period(week, since, until, today)  # bad options fail before any I/O
     lex = api.get_lexicon(lexicon)
     with api.open_inputs(paths, db, warn=warn) as inp:
