@@ -969,6 +969,43 @@ def report(
 # ---------------------------------------------------------------- classifier
 
 
+def _show_train(result, lex, fmt: str, from_lexicon: bool, quiet: bool) -> None:
+    from discourse.classifier import CIRCULAR_WARNING
+    from discourse.render import render_train, train_notes
+
+    _out(render_train(result, lex, fmt, from_lexicon))
+    _infos(train_notes(result, fmt), quiet)
+    if from_lexicon:  # the circular-validation warning comes last, never silenced
+        _warn(False)(CIRCULAR_WARNING)
+
+
+ContextOpt = Annotated[
+    float,
+    typer.Option(
+        "--context",
+        help="Weight of the neighbouring sentences (previous and next of the same "
+        "article) as extra features; 0: each sentence alone.",
+    ),
+]
+CalibrateOpt = Annotated[
+    bool, typer.Option(help="Platt-calibrate the probabilities in the inner folds.")
+]
+DualOpt = Annotated[
+    bool, typer.Option(help="liblinear's dual solver: the same model, faster to train.")
+]
+ExtraOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--extra",
+        metavar="EXTRA.csv",
+        help="More labels for training only (never tested), e.g. the demo labels.",
+    ),
+]
+ExtraWeightOpt = Annotated[
+    float, typer.Option(help="Weight of each --extra sentence (1: as much as LABELS).")
+]
+
+
 @app.command()
 def train(
     labels: Annotated[
@@ -1012,6 +1049,11 @@ def train(
     max_sentences: Annotated[
         int, typer.Option(help="--from-lexicon: use at most this many sentences.")
     ] = 50_000,
+    context: ContextOpt = 0.0,
+    calibrate: CalibrateOpt = False,
+    dual: DualOpt = False,
+    extra: ExtraOpt = None,
+    extra_weight: ExtraWeightOpt = 1.0,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
@@ -1023,9 +1065,8 @@ def train(
 
     Example: discourse train corpora/demo/labels.csv -o models/demo
     """
-    from discourse.classifier import CIRCULAR_WARNING, train_from
+    from discourse.classifier import CIRCULAR_WARNING, recipe_params, train_from
     from discourse.commands import frame_list
-    from discourse.render import render_train, train_notes
 
     _check_format(fmt)
     lex = _lexicon(lexicon)
@@ -1033,11 +1074,9 @@ def train(
         labels, output, lexicon=lex, k=cv, seed=seed, from_lexicon=from_lexicon, db=db,
         frames=frame_list(frames), lexicon_features=lexicon_features, max_sentences=max_sentences,
         warn=lambda m: m == CIRCULAR_WARNING or _warn(quiet)(m), progress=_info_cb(quiet),
+        params=recipe_params(context, calibrate, dual), extra=extra, extra_weight=extra_weight,
     )  # fmt: skip
-    _out(render_train(result, lex, fmt, from_lexicon))
-    _infos(train_notes(result, fmt), quiet)
-    if from_lexicon:  # the circular-validation warning comes last, never silenced
-        _warn(False)(CIRCULAR_WARNING)
+    _show_train(result, lex, fmt, from_lexicon, quiet)
 
 
 @app.command()

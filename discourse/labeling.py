@@ -279,7 +279,9 @@ def sample_candidates(
     if model is not None:
         allc = [c for v in pools.values() for c in v]
         if allc:
-            probs = model.predict_proba([c.text for c in allc])
+            # a model trained with context reads each sentence with its two neighbours
+            ctx = [" ".join([*c.before[-1:], *c.after[:1]]) for c in allc]
+            probs = model.predict_proba([c.text for c in allc], context=ctx)
             thr = model.thresholds_
             for c, row in zip(allc, probs):
                 c.probs = {f: float(p) for f, p in zip(model.frames_, row)}

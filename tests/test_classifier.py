@@ -179,9 +179,9 @@ def test_thresholds_are_chosen_inside_the_training_fold(small, monkeypatch):
     seen_fits: list[set[str]] = []
     real = FrameClassifier._fit_state
 
-    def spy(self, texts, Y, lex):
+    def spy(self, texts, Y, lex, *rest):
         seen_fits.append(set(texts))
-        return real(self, texts, Y, lex)
+        return real(self, texts, Y, lex, *rest)
 
     monkeypatch.setattr(FrameClassifier, "_fit_state", spy)
     cv = cross_validate(small, k=3, seed=7, params={"threshold_folds": 2})

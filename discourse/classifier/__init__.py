@@ -23,9 +23,19 @@ model files. Callers import from here; the modules follow the banners of the wor
 
 from __future__ import annotations
 
-from discourse.classifier.estimator import FrameClassifier, best_threshold, text_fingerprint
+from discourse.classifier.estimator import (
+    FrameClassifier,
+    best_threshold,
+    platt_scaling,
+    text_fingerprint,
+)
 from discourse.classifier.evaluation import EvalResult, eval_records, evaluate
-from discourse.classifier.features import lexicon_hits, lexicon_predict, word_tokens
+from discourse.classifier.features import (
+    lexicon_hits,
+    lexicon_predict,
+    neighbour_context,
+    word_tokens,
+)
 from discourse.classifier.labels import LabelSet, load_labels
 from discourse.classifier.metrics import cohen_kappa, krippendorff_alpha_nominal, prf
 from discourse.classifier.modelfile import (
@@ -46,6 +56,7 @@ from discourse.classifier.training import (
     CIRCULAR_WARNING,
     TrainResult,
     lexicon_labels,
+    recipe_params,
     train,
     train_from,
 )
@@ -59,6 +70,8 @@ from discourse.classifier.validation import (
 )
 
 __all__ = [
+    "neighbour_context",
+    "platt_scaling",
     "CARD_FORMAT",
     "CIRCULAR_WARNING",
     "CORE_FRAMES",
@@ -93,5 +106,6 @@ __all__ = [
     "text_fingerprint",
     "train",
     "train_from",
+    "recipe_params",
     "word_tokens",
 ]

@@ -27,6 +27,7 @@ from sklearn.model_selection import GroupKFold
 from discourse.classifier.features import (
     lexicon_counts,
     lexicon_to_data,
+    neighbour_context,
     resolve_lexicon,
     word_tokens,
 )
@@ -99,6 +100,22 @@ class FrameClassifier(BaseEstimator):
         Inner folds for choosing each frame's threshold (0: 0.5 for every frame).
     random_state : int
         Seed of the inner folds and the solvers.
+    context_weight : float
+        Off at 0. Above 0, the neighbouring sentences (previous and next of the same
+        document, see :func:`neighbour_context`) are a second word TF-IDF block, with
+        their lexicon hit counts, both scaled by this weight; ``fit`` and
+        ``predict_proba`` then take ``groups`` (the document of each text, texts in
+        document order) or an explicit ``context`` (one neighbour string per text).
+    calibrate : bool
+        Platt scaling per frame, fitted on the out-of-fold scores of the grouped inner
+        cross-validation that also chooses the thresholds.
+    dual : bool
+        liblinear's dual solver (the same optimum, much faster when there are more
+        features than sentences).
+
+    ``fit`` also takes ``sample_weight``: rows weighted below the highest weight (e.g.
+    extra labels from another corpus) train, but the inner folds hold out and score
+    only the full-weight rows, so thresholds and calibration come from those.
 
     Attributes
     ----------
@@ -127,6 +144,9 @@ class FrameClassifier(BaseEstimator):
         lexicon_weight: float = 1.0,
         threshold_folds: int = 3,
         random_state: int = DEFAULT_SEED,
+        context_weight: float = 0.0,
+        calibrate: bool = False,
+        dual: bool = False,
     ) -> None:
         self.frames = frames
         self.lexicon = lexicon
@@ -138,6 +158,9 @@ class FrameClassifier(BaseEstimator):
         self.lexicon_weight = lexicon_weight
         self.threshold_folds = threshold_folds
         self.random_state = random_state
+        self.context_weight = context_weight
+        self.calibrate = calibrate
+        self.dual = dual
 
     # -- fitting
     def _vectorizers(self, min_df: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
@@ -148,7 +171,14 @@ class FrameClassifier(BaseEstimator):
             char.set_params(max_features=self.max_features)
         return word, char
 
-    def _fit_state(self, texts: list[str], Y: np.ndarray, lex: Lexicon | None) -> dict:
+    def _fit_state(
+        self,
+        texts: list[str],
+        Y: np.ndarray,
+        lex: Lexicon | None,
+        context: list[str] | None = None,
+        weight: np.ndarray | None = None,
+    ) -> dict:
         state: dict[str, Any] = {}
         for min_df in dict.fromkeys((self.min_df, 1)):
             word, char = self._vectorizers(min_df)
@@ -162,7 +192,7 @@ class FrameClassifier(BaseEstimator):
             raise InputError("the training sentences contain no words to learn from")
         state["word"], state["char"] = word, char
         state["matcher"] = Matcher(lex) if lex is not None else None
-        X = self._stack(state, Xw, Xc, texts)
+        X = self._stack(state, Xw, Xc, texts, context)
         coef = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float64)
         intercept = np.zeros(Y.shape[1], dtype=np.float64)
         for j in range(Y.shape[1]):
@@ -177,36 +207,69 @@ class FrameClassifier(BaseEstimator):
                 max_iter=1000,
                 random_state=self.random_state,
             )
-            lr.fit(X, y)
+            if self.dual:
+                lr.set_params(dual=True, max_iter=5000)
+            lr.fit(X, y, sample_weight=weight)
             coef[j] = lr.coef_[0]
             intercept[j] = lr.intercept_[0]
         state["coef"], state["intercept"] = coef, intercept
         return state
 
-    def _stack(self, state: dict, Xw, Xc, texts: Sequence[str]) -> sparse.csr_matrix:
+    def _stack(
+        self, state: dict, Xw, Xc, texts: Sequence[str], context: Sequence[str] | None
+    ) -> sparse.csr_matrix:
         blocks = [Xw, Xc]
-        if state["matcher"] is not None:
-            blocks.append(lexicon_counts(state["matcher"], texts) * float(self.lexicon_weight))
+        matcher = state["matcher"]
+        if matcher is not None:
+            blocks.append(lexicon_counts(matcher, texts) * float(self.lexicon_weight))
+        cw = float(self.context_weight or 0.0)
+        if cw > 0:
+            ctx = list(context) if context is not None else [""] * len(texts)
+            blocks.append(state["word"].transform(ctx) * cw)
+            if matcher is not None:
+                blocks.append(lexicon_counts(matcher, ctx) * (cw * float(self.lexicon_weight)))
         return sparse.hstack(blocks, format="csr", dtype=np.float64)
 
-    def _proba(self, state: dict, texts: list[str]) -> np.ndarray:
+    def _scores(self, state: dict, texts: list[str], context: list[str] | None) -> np.ndarray:
         X = self._stack(
-            state, state["word"].transform(texts), state["char"].transform(texts), texts
+            state, state["word"].transform(texts), state["char"].transform(texts), texts, context
         )
-        return expit(np.asarray(X @ state["coef"].T) + state["intercept"])
+        return np.asarray(X @ state["coef"].T) + state["intercept"]
 
-    def fit(self, X: Iterable[str], y, groups: Sequence | None = None) -> FrameClassifier:
+    def _proba(self, state: dict, texts: list[str], context: list[str] | None) -> np.ndarray:
+        z = self._scores(state, texts, context)
+        cal = state.get("calibration")
+        if cal is not None:
+            z = z * cal[:, 0] + cal[:, 1]
+        return expit(z)
+
+    def _context(self, texts: list[str], groups, context) -> list[str] | None:
+        if not self.context_weight:
+            return None
+        if context is not None:
+            ctx = [str(c) for c in context]
+            if len(ctx) != len(texts):
+                raise ValueError(f"{len(ctx)} context strings for {len(texts)} texts")
+            return ctx
+        return neighbour_context(texts, list(groups) if groups is not None else None)
+
+    def fit(
+        self,
+        X: Iterable[str],
+        y,
+        groups: Sequence | None = None,
+        context: Sequence[str] | None = None,
+        sample_weight: Sequence[float] | None = None,
+    ) -> FrameClassifier:
+        """Fit on texts and a 0/1 matrix ``y`` (n_texts, n_frames); returns self.
+
+        ``groups``: the document of each text (inner folds keep documents together;
+        with ``context_weight``, neighbours are the adjacent texts of the same group).
+        ``context``: explicit neighbour text per row instead. ``sample_weight``: see the
+        class docstring.
+        """
         texts = _texts(X)
-        Y = np.asarray(y)
-        if Y.ndim == 1:
-            Y = Y.reshape(-1, 1)
-        if Y.ndim != 2 or Y.shape[0] != len(texts):
-            raise ValueError(f"y must have shape (n_texts, n_frames); got {Y.shape}")
-        if not np.isin(Y, (0, 1)).all():
-            raise ValueError("y must hold only 0 and 1")
-        Y = Y.astype(np.int8)
-        if len(texts) < 2:
-            raise InputError("need at least 2 sentences to train a classifier")
+        Y = _check_y(y, len(texts))
         frames = (
             list(self.frames)
             if self.frames is not None
@@ -214,25 +277,13 @@ class FrameClassifier(BaseEstimator):
         )
         if len(frames) != Y.shape[1]:
             raise ValueError(f"{len(frames)} frame names for {Y.shape[1]} columns of y")
+        w = _check_weight(sample_weight, len(texts))
         lex = resolve_lexicon(self.lexicon)
-        state = self._fit_state(texts, Y, lex)
-        # thresholds: grouped inner cross-validation on this training data only
+        ctx = self._context(texts, groups, context)
+        state = self._fit_state(texts, Y, lex, ctx, w)
         g = np.asarray(groups) if groups is not None else np.arange(len(texts))
-        n_groups = len(np.unique(g))
-        thresholds = np.full(Y.shape[1], 0.5)
-        inner_f1: list[float | None] = [None] * Y.shape[1]
-        folds = min(int(self.threshold_folds or 0), n_groups)
-        if folds >= 2:
-            oof = np.zeros(Y.shape, dtype=np.float64)
-            splitter = group_kfold(folds, self.random_state)
-            for tr, va in splitter.split(texts, groups=g):
-                sub = self._fit_state([texts[i] for i in tr], Y[tr], lex)
-                oof[va] = self._proba(sub, [texts[i] for i in va])
-            for j in range(Y.shape[1]):
-                thresholds[j], inner_f1[j] = best_threshold(Y[:, j], oof[:, j])
-            self.threshold_method_ = f"max F1, grouped inner {folds}-fold CV on the training data"
-        else:
-            self.threshold_method_ = "0.5 (too few documents for inner cross-validation)"
+        thresholds, inner_f1, calibration, method = self._inner(texts, Y, lex, ctx, w, g)
+        self.threshold_method_ = method
         self.frames_ = frames
         self.lexicon_ = lex
         self.word_vectorizer_ = state["word"]
@@ -240,13 +291,59 @@ class FrameClassifier(BaseEstimator):
         self._matcher = state["matcher"]
         self.coef_ = state["coef"]
         self.intercept_ = state["intercept"]
+        self.calibration_ = calibration
         self.thresholds_ = thresholds
         self.threshold_f1_ = inner_f1
         self.n_train_ = len(texts)
-        self.n_groups_ = n_groups
+        self.n_groups_ = len(np.unique(g))
         self.label_counts_ = {f: int(Y[:, j].sum()) for j, f in enumerate(frames)}
         self.training_fingerprints_ = sorted({text_fingerprint(t) for t in texts})
         return self
+
+    def _inner(
+        self,
+        texts: list[str],
+        Y: np.ndarray,
+        lex: Lexicon | None,
+        ctx: list[str] | None,
+        w: np.ndarray | None,
+        g: np.ndarray,
+    ) -> tuple[np.ndarray, list, np.ndarray | None, str]:
+        """Thresholds (and Platt calibration) from grouped inner cross-validation.
+
+        Only full-weight rows are held out and scored; lower-weight rows train unless
+        their document is held out.
+        """
+        F = Y.shape[1]
+        thresholds = np.full(F, 0.5)
+        inner_f1: list[float | None] = [None] * F
+        primary = np.arange(len(texts)) if w is None else np.flatnonzero(w >= w.max())
+        extra = np.setdiff1d(np.arange(len(texts)), primary)
+        folds = min(int(self.threshold_folds or 0), len(np.unique(g[primary])))
+        if folds < 2:
+            return thresholds, inner_f1, None, "0.5 (too few documents for inner cross-validation)"
+        z = np.zeros((len(primary), F), dtype=np.float64)
+        for tr, va in group_kfold(folds, self.random_state).split(primary, groups=g[primary]):
+            held_out = np.isin(g[extra], g[primary[va]])  # an article's extra rows too
+            rows = np.r_[primary[tr], extra[~held_out]]
+            sub = self._fit_state(
+                _take(texts, rows), Y[rows], lex, _take(ctx, rows), None if w is None else w[rows]
+            )
+            z[va] = self._scores(sub, _take(texts, primary[va]), _take(ctx, primary[va]))
+        Yp = Y[primary]
+        calibration = None
+        if self.calibrate:
+            calibration = np.array([platt_scaling(z[:, j], Yp[:, j]) for j in range(F)])
+            z = z * calibration[:, 0] + calibration[:, 1]
+        p = expit(z)
+        for j in range(F):
+            thresholds[j], inner_f1[j] = best_threshold(Yp[:, j], p[:, j])
+        method = f"max F1, grouped inner {folds}-fold CV on the training data"
+        if len(extra):
+            method += " (its full-weight rows)"
+        if self.calibrate:
+            method += "; Platt-calibrated on the same out-of-fold scores"
+        return thresholds, inner_f1, calibration, method
 
     # -- prediction
     def _check_fitted(self) -> None:
@@ -260,19 +357,34 @@ class FrameClassifier(BaseEstimator):
             "matcher": getattr(self, "_matcher", None),
             "coef": self.coef_,
             "intercept": self.intercept_,
+            "calibration": getattr(self, "calibration_", None),
         }
 
-    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
-        """Probability of each frame per text: array (n_texts, n_frames)."""
+    def predict_proba(
+        self,
+        X: Iterable[str],
+        groups: Sequence | None = None,
+        context: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        """Probability of each frame per text: array (n_texts, n_frames).
+
+        With ``context_weight``, give ``groups`` (document of each text, in document
+        order) or ``context``; without either, every sentence is read alone.
+        """
         self._check_fitted()
         texts = _texts(X)
         if not texts:
             return np.zeros((0, len(self.frames_)))
-        return self._proba(self._state(), texts)
+        return self._proba(self._state(), texts, self._context(texts, groups, context))
 
-    def predict(self, X: Iterable[str]) -> np.ndarray:
+    def predict(
+        self,
+        X: Iterable[str],
+        groups: Sequence | None = None,
+        context: Sequence[str] | None = None,
+    ) -> np.ndarray:
         """0/1 per text and frame (probability >= the frame's threshold)."""
-        return (self.predict_proba(X) >= self.thresholds_).astype(np.int8)
+        return (self.predict_proba(X, groups, context) >= self.thresholds_).astype(np.int8)
 
     # -- identity
     @property
@@ -315,13 +427,16 @@ class FrameClassifier(BaseEstimator):
         }
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        return {
+        out = {
             "word_idf": np.asarray(self.word_vectorizer_.idf_, dtype=np.float64),
             "char_idf": np.asarray(self.char_vectorizer_.idf_, dtype=np.float64),
             "coef": np.asarray(self.coef_, dtype=np.float64),
             "intercept": np.asarray(self.intercept_, dtype=np.float64),
             "thresholds": np.asarray(self.thresholds_, dtype=np.float64),
         }
+        if getattr(self, "calibration_", None) is not None:
+            out["calibration"] = np.asarray(self.calibration_, dtype=np.float64)
+        return out
 
 
 def text_fingerprint(text: str) -> str:
@@ -361,13 +476,71 @@ def _vocab_list(vec: TfidfVectorizer) -> list[str]:
     return out
 
 
+# parameters added after model format 1 was fixed: written only when not at their
+# default, so that a model trained without them keeps its hash
+_OPTIONAL_PARAMS = {"context_weight": 0.0, "calibrate": False, "dual": False}
+
+
 def plain_params(est: FrameClassifier) -> dict:
     p = est.get_params()
     p.pop("lexicon", None)
     p.pop("frames", None)
+    for k, default in _OPTIONAL_PARAMS.items():
+        if k in p and p[k] == default:
+            del p[k]
     for k in ("word_ngrams", "char_ngrams"):
         p[k] = [int(x) for x in p[k]]
     return p
+
+
+def _check_y(y, n: int) -> np.ndarray:
+    Y = np.asarray(y)
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    if Y.ndim != 2 or Y.shape[0] != n:
+        raise ValueError(f"y must have shape (n_texts, n_frames); got {Y.shape}")
+    if not np.isin(Y, (0, 1)).all():
+        raise ValueError("y must hold only 0 and 1")
+    if n < 2:
+        raise InputError("need at least 2 sentences to train a classifier")
+    return Y.astype(np.int8)
+
+
+def _check_weight(sample_weight, n: int) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,) or not np.isfinite(w).all() or (w <= 0).any():
+        raise ValueError(f"sample_weight must be {n} positive numbers, one per text")
+    return w
+
+
+def _take(seq: Sequence | None, rows: np.ndarray) -> list | None:
+    return None if seq is None else [seq[i] for i in rows]
+
+
+def platt_scaling(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling: (a, b) so that ``expit(a * score + b)`` is a calibrated probability.
+
+    Parameters
+    ----------
+    scores : array
+        Decision scores (log-odds) of held-out rows.
+    y : array
+        Their 0/1 labels.
+
+    Returns
+    -------
+    tuple of float
+        Slope and intercept of a logistic regression of ``y`` on ``scores`` (nearly
+        unregularized); ``(1.0, 0.0)``, no change, when ``y`` has one class only.
+    """
+    y = np.asarray(y).astype(int)
+    if y.min() == y.max():
+        return 1.0, 0.0
+    lr = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
+    lr.fit(np.asarray(scores, dtype=np.float64).reshape(-1, 1), y)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
 def _texts(X: Iterable[str]) -> list[str]:

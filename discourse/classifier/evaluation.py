@@ -13,7 +13,12 @@ import numpy as np
 
 from discourse import __version__
 from discourse.classifier.estimator import FrameClassifier, text_fingerprint
-from discourse.classifier.features import lexicon_hits, lexicon_predict, resolve_lexicon
+from discourse.classifier.features import (
+    lexicon_hits,
+    lexicon_predict,
+    neighbour_context,
+    resolve_lexicon,
+)
 from discourse.classifier.labels import LabelSet, load_labels
 from discourse.classifier.metrics import cohen_kappa, krippendorff_alpha_nominal, prf
 from discourse.classifier.modelfile import load_model
@@ -150,7 +155,8 @@ def _classifier_predictions(model, gs: LabelSet, frames, preds: dict, meta: dict
     returns the probabilities (for the worst errors)."""
     meta.update(model.provenance())
     cols = [model.frames_.index(f) for f in frames]
-    probs = model.predict_proba(gs.texts)[:, cols]
+    ctx = neighbour_context(gs.texts, gs.doc_ids, gs.sent_idx)  # for a model with context
+    probs = model.predict_proba(gs.texts, context=ctx)[:, cols]
     thr = np.asarray(model.thresholds_)[cols]
     preds["classifier"] = (probs >= thr).astype(np.int8)
     meta["thresholds"] = {f: round(float(t), 4) for f, t in zip(frames, thr)}

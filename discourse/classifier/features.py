@@ -6,6 +6,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -80,6 +81,45 @@ def lexicon_counts(matcher: Matcher, texts: Sequence[str]) -> sparse.csr_matrix:
     return sparse.csr_matrix(
         (vals, (rows, cols)), shape=(len(texts), len(matcher.frames)), dtype=np.float64
     )
+
+
+def neighbour_context(
+    texts: Sequence[str],
+    doc_ids: Sequence | None,
+    positions: Sequence[int | None] | None = None,
+) -> list[str]:
+    """Per sentence, the text of its neighbours: the previous and the next sentence of
+    the same document, joined by a space ("" for a sentence alone in its document).
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The sentences.
+    doc_ids : sequence or None
+        The document of each sentence; None: every sentence is alone (no context).
+    positions : sequence of int or None, optional
+        The position of each sentence in its document; without it (or where it is
+        None) sentences keep the order in which they appear in ``texts``.
+
+    Returns
+    -------
+    list of str
+        One context string per sentence, aligned with ``texts``.
+    """
+    if doc_ids is None:
+        return [""] * len(texts)
+    by_doc: dict[Any, list[int]] = {}
+    for i, d in enumerate(doc_ids):
+        by_doc.setdefault(d, []).append(i)
+    out = [""] * len(texts)
+    for rows in by_doc.values():
+        if positions is not None and all(positions[i] is not None for i in rows):
+            rows = sorted(rows, key=lambda i: (positions[i], i))
+        for k, i in enumerate(rows):
+            prev = texts[rows[k - 1]] if k > 0 else ""
+            nxt = texts[rows[k + 1]] if k + 1 < len(rows) else ""
+            out[i] = f"{prev} {nxt}".strip()
+    return out
 
 
 def lexicon_to_data(lex: Lexicon) -> dict:

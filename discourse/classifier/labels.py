@@ -20,7 +20,8 @@ from discourse.classifier.estimator import canonical_json
 from discourse.errors import InputError
 from discourse.shared import Warn
 
-META_COLUMNS = ("doc_id", "source", "sent_idx", "text")
+# sentence_index: the name corpora/realdev/realdev.py writes; read as sent_idx
+META_COLUMNS = ("doc_id", "source", "sent_idx", "sentence_index", "text")
 MAX_LABELS_BYTES = 200_000_000
 
 
@@ -208,8 +209,10 @@ def _label_frames(header: list[str], frames, where: str) -> list[str]:
     return frames
 
 
-def _label_row(rec: dict, has_idx: bool, where: str, line: int) -> tuple[str, str, int | None]:
-    """doc_id, text and sent_idx of one row, checked."""
+def _label_row(
+    rec: dict, idx_col: str | None, where: str, line: int
+) -> tuple[str, str, int | None]:
+    """doc_id, text and sent_idx (from column ``idx_col``, if any) of one row, checked."""
     doc = rec.get("doc_id")
     doc = "" if doc is None or (isinstance(doc, float) and math.isnan(doc)) else str(doc).strip()
     if not doc:
@@ -223,13 +226,13 @@ def _label_row(rec: dict, has_idx: bool, where: str, line: int) -> tuple[str, st
             "or remove the row"
         )
     idx: int | None = None
-    if has_idx:
-        raw_idx = rec.get("sent_idx")
+    if idx_col is not None:
+        raw_idx = rec.get(idx_col)
         try:
             idx = int(str(raw_idx).strip())
         except ValueError:
             raise InputError(
-                f"{where}, line {line}: sent_idx is {_show(raw_idx)}, not a whole number; "
+                f"{where}, line {line}: {idx_col} is {_show(raw_idx)}, not a whole number; "
                 "give the sentence's position in its article (0, 1, 2, ...)"
             ) from None
     return doc, text, idx
@@ -267,9 +270,10 @@ def _validate_labels(
     texts, doc_ids, sources, sidx, lines = [], [], [], [], []
     y = np.zeros((len(rows), len(frames)), dtype=np.int8)
     seen: dict[tuple, int] = {}
-    has_idx = "sent_idx" in header
+    idx_col = next((c for c in ("sent_idx", "sentence_index") if c in header), None)
+    has_idx = idx_col is not None
     for r, (line, rec) in enumerate(rows):
-        doc, text, idx = _label_row(rec, has_idx, where, line)
+        doc, text, idx = _label_row(rec, idx_col, where, line)
         for j, f in enumerate(frames):
             v = _label_value(rec.get(f))
             if v is None:

@@ -226,12 +226,12 @@ def _read_npz(data: bytes, npath: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             names = set(z.files)
-            if names != set(_ARRAY_NAMES):
+            if names - {"calibration"} != set(_ARRAY_NAMES):
                 raise ModelError(
                     f"{npath} holds {sorted(names)}, not the arrays of a discourse model"
                 )
             out = {}
-            for n in _ARRAY_NAMES:
+            for n in (*_ARRAY_NAMES, *sorted(names - set(_ARRAY_NAMES))):
                 a = z[n]
                 if a.dtype != np.float64:
                     raise ModelError(f"{npath}: array {n} is {a.dtype}, expected float64")
@@ -269,6 +269,8 @@ def _rebuild(body: dict, arrays: dict[str, np.ndarray], where: str) -> FrameClas
         vecs.append(vec)
     n_lex = len(lex.frames) if lex is not None else 0
     n_feat = len(vocabs["word"]) + len(vocabs["char"]) + n_lex
+    if float(params.get("context_weight", 0.0) or 0.0) > 0:  # the neighbours' block
+        n_feat += len(vocabs["word"]) + n_lex
     F = len(frames)
     for name, shape in (
         ("coef", (F, n_feat)),
@@ -286,6 +288,12 @@ def _rebuild(body: dict, arrays: dict[str, np.ndarray], where: str) -> FrameClas
     model.coef_ = arrays["coef"]
     model.intercept_ = arrays["intercept"]
     model.thresholds_ = arrays["thresholds"]
+    cal = arrays.get("calibration")
+    if cal is not None and cal.shape != (F, 2):
+        raise ModelError(f"{where}: array calibration has shape {cal.shape}, expected {(F, 2)}")
+    if cal is not None and not params.get("calibrate", False):
+        raise ModelError(f"{where}: the calibration array does not match the parameters")
+    model.calibration_ = cal
     model.threshold_method_ = str(body.get("threshold_method", ""))
     fit = body.get("fit") or {}
     model.n_train_ = fit.get("n_train")

@@ -28,9 +28,11 @@ def classify_articles(
     """Probabilities for several articles in one pass (faster than one call per article).
 
     Returns one array (n_sentences_of_that_article, n_frames) per article, in order.
+    A model trained with context reads each sentence with its article's neighbours.
     """
     flat = [t for sents in sentences_per_article for t in sents]
-    probs = model.predict_proba(flat) if flat else np.zeros((0, len(model.frames_)))
+    groups = [a for a, sents in enumerate(sentences_per_article) for _ in sents]
+    probs = model.predict_proba(flat, groups=groups) if flat else np.zeros((0, len(model.frames_)))
     out, pos = [], 0
     for sents in sentences_per_article:
         out.append(probs[pos : pos + len(sents)])

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from discourse.classifier.estimator import FrameClassifier, canonical_json, plain_params
-from discourse.classifier.features import resolve_lexicon
+from discourse.classifier.features import neighbour_context, resolve_lexicon
 from discourse.classifier.labels import LabelSet, load_labels
 from discourse.classifier.modelfile import CARD_FORMAT, FORMAT_VERSION, save_model, versions
 from discourse.classifier.validation import (
@@ -127,13 +127,17 @@ def train(
     sel=None,
     warn: Warn | None = None,
     progress: Note | None = None,
+    extra: str | os.PathLike | None = None,
+    extra_weight: float = 1.0,
 ) -> TrainResult:
     """Cross-validate (grouped by doc_id), fit on all labels, write model + card.
 
     With ``from_lexicon``, the labels are the lexicon's own verdicts on the store's
     sentences (weak supervision): the card marks the validation as circular, and the
     lexicon is not used as a feature (the model would just copy it).
-    Without ``out_path`` nothing is written.
+    Without ``out_path`` nothing is written. ``extra``: a second labels file added to
+    the training data with weight ``extra_weight`` (e.g. the demo labels beside the
+    real-text set); cross-validation only ever tests the sentences of ``labels_path``.
     """
     lex = resolve_lexicon(lexicon)
     warn = warn or (lambda m: None)
@@ -150,6 +154,9 @@ def train(
             raise InputError("give a labels CSV (or `from_lexicon`)")
         ls = load_labels(labels_path, frames if frames else (lex.frame_names if lex else None))
     k = check_groups(ls, k, warn)
+    if not 0 < extra_weight <= 10:
+        raise InputError(f"--extra-weight {extra_weight} is out of range; give a weight in (0, 10]")
+    extra_set = load_labels(extra, ls.frames) if extra is not None else None
     cv = None
     if k >= 2:
         cv = cross_validate(
@@ -162,6 +169,8 @@ def train(
             progress=progress,
             warn=warn,
             circular=from_lexicon,
+            extra=extra_set,
+            extra_weight=extra_weight,
         )
     if progress:
         progress(f"fitting the final model on all {len(ls)} sentences")
@@ -170,12 +179,40 @@ def train(
         lexicon=lex if lexicon_features else None,
         **{"random_state": seed, **(params or {})},
     )
-    model.fit(ls.texts, ls.y, groups=ls.doc_ids)
+    _fit_final(model, ls, extra_set, extra_weight)
     model.label_kind_ = ls.kind  # "gold" or "lexicon" (weak supervision)
     card = build_card(model, ls, cv, lex, from_lexicon, labels_path, seed)
+    if extra_set is not None:
+        card["training_data"]["extra"] = _extra_card(extra, extra_set, extra_weight)
     model.card_ = card
     paths = save_model(model, out_path, card) if out_path is not None else {}
     return TrainResult(model, card, cv, ls, paths)
+
+
+def _extra_card(path: Any, extra: LabelSet, weight: float) -> dict:
+    return {
+        "path": str(path),
+        "sha256": extra.sha256,
+        "n_sentences": len(extra),
+        "n_docs": extra.n_docs,
+        "weight": float(weight),
+        "label_counts": extra.label_counts(),
+    }
+
+
+def _fit_final(
+    model: FrameClassifier, ls: LabelSet, extra: LabelSet | None, extra_weight: float
+) -> None:
+    texts, y, docs = list(ls.texts), ls.y, list(ls.doc_ids)
+    ctx = neighbour_context(ls.texts, ls.doc_ids, ls.sent_idx)
+    weight = None
+    if extra is not None:
+        texts += extra.texts
+        y = np.vstack([y, extra.y])
+        docs += [f"extra:{d}" for d in extra.doc_ids]
+        ctx += neighbour_context(extra.texts, extra.doc_ids, extra.sent_idx)
+        weight = np.r_[np.ones(len(ls)), np.full(len(extra), float(extra_weight))]
+    model.fit(texts, y, groups=docs, context=ctx, sample_weight=weight)
 
 
 def build_card(
@@ -209,7 +246,13 @@ def build_card(
         "pipeline": {
             "features": "word 1-2-gram TF-IDF + char_wb 2-5-gram TF-IDF (sublinear tf, "
             "discourse.tokenize normalization and word tokens)"
-            + (" + lexicon hit counts log(1+n) per frame" if model.lexicon_ is not None else ""),
+            + (" + lexicon hit counts log(1+n) per frame" if model.lexicon_ is not None else "")
+            + (
+                " + the neighbouring sentences' word TF-IDF and lexicon counts, weighted "
+                f"{model.context_weight:g}"
+                if model.context_weight
+                else ""
+            ),
             "classifier": "one-vs-rest logistic regression per frame, class_weight=balanced",
             "params": plain_params(model),
             "n_features": int(model.coef_.shape[1]),
@@ -227,6 +270,29 @@ def build_card(
             "not cross-validated (--cv 0): no honest estimate of accuracy"
         )
     return card
+
+
+def recipe_params(context: float = 0.0, calibrate: bool = False, dual: bool = False) -> dict:
+    """The :class:`FrameClassifier` parameters of ``discourse train``'s recipe options.
+
+    Parameters
+    ----------
+    context : float
+        ``context_weight``, from 0 (each sentence alone) to 10.
+    calibrate : bool
+        Platt-calibrate the probabilities in the inner folds.
+    dual : bool
+        Use liblinear's dual solver.
+
+    Returns
+    -------
+    dict
+        Only the options that are on, so a default model keeps its parameters and hash.
+    """
+    if not 0 <= context <= 10:
+        raise InputError(f"--context {context} is out of range; give a weight from 0 to 10")
+    params = {"context_weight": float(context), "calibrate": calibrate, "dual": dual}
+    return {k: v for k, v in params.items() if v}
 
 
 def train_from(
@@ -269,6 +335,8 @@ def train_from(
         raise InputError("give a labels file (LABELS.csv) or `from_lexicon` to train on")
     if max_sentences < 10:
         raise InputError(f"`max_sentences` {max_sentences} is too few; use at least 10")
+    if from_lexicon and options.get("extra") is not None:
+        raise InputError("--extra adds hand-coded labels; it does not go with --from-lexicon")
     if not from_lexicon:
         return train(labels_path, out_path, max_sentences=max_sentences, **options)
     from discourse.store import open_store

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from discourse.classifier.estimator import FrameClassifier, group_kfold
-from discourse.classifier.features import lexicon_predict, resolve_lexicon
+from discourse.classifier.features import lexicon_predict, neighbour_context, resolve_lexicon
 from discourse.classifier.labels import LabelSet, load_labels
 from discourse.classifier.metrics import mean_sd, prf
 from discourse.errors import InputError
@@ -153,13 +153,16 @@ def cross_validate(
     progress: Note | None = None,
     warn: Warn | None = None,
     circular: bool = False,
+    extra: Any = None,
+    extra_weight: float = 1.0,
 ) -> CVResult:
     """Grouped k-fold CV: per frame P/R/F1 (mean ± SD over folds) of the classifier, the
     lexicon (present iff it fires) and a majority baseline, all on the same test folds.
 
     ``labels``: a path, LabelSet, DataFrame or list of dicts. ``params``: extra
     :class:`FrameClassifier` parameters. With ``lexicon_features``, the lexicon's hit
-    counts are classifier features too. Folds keep each ``doc_id`` in one fold.
+    counts are classifier features too. Folds keep each ``doc_id`` in one fold. ``extra``:
+    more labels added to every training fold (weight ``extra_weight``), never tested.
     """
     import time
 
@@ -173,6 +176,7 @@ def cross_validate(
     core = [f for f in core_frames if f in ls.frames]
     lex_pred = lexicon_predict(lex, ls.texts, ls.frames) if lex is not None else None
     est_params = {"random_state": seed, **(params or {})}
+    fold_fit = _FoldFitter(ls, lex if lexicon_features else None, est_params, extra, extra_weight)
     per_fold: list[dict] = []
     folds: list[dict] = []
     pooled: dict[str, list[np.ndarray]] = {m: [] for m in METHODS}
@@ -180,7 +184,7 @@ def cross_validate(
     for fi, (tr, te) in enumerate(splits):
         if progress:
             progress(f"fold {fi + 1}/{k}: training on {len(tr)} sentences, testing on {len(te)}")
-        est, preds, Yt = _cv_fold(ls, tr, te, lex if lexicon_features else None, est_params)
+        est, preds, Yt = _cv_fold(ls, tr, te, fold_fit)
         if lex_pred is not None:
             preds["lexicon"] = lex_pred[te]
         pooled_true.append(Yt)
@@ -219,13 +223,12 @@ def cross_validate(
     )
 
 
-def _cv_fold(ls: LabelSet, tr, te, lex, est_params: dict):
+def _cv_fold(ls: LabelSet, tr, te, fold_fit: _FoldFitter):
     """Fit on the training fold; the classifier's and the majority baseline's verdicts."""
     train_docs = {ls.doc_ids[i] for i in tr}
     assert not train_docs & {ls.doc_ids[i] for i in te}, "an article is in train and test"
-    est = FrameClassifier(frames=ls.frames, lexicon=lex, **est_params)
-    est.fit([ls.texts[i] for i in tr], ls.y[tr], groups=[ls.doc_ids[i] for i in tr])
-    preds = {"classifier": est.predict([ls.texts[i] for i in te])}
+    est, pred = fold_fit(tr, te)
+    preds = {"classifier": pred}
     majority = (ls.y[tr].mean(axis=0) > 0.5).astype(np.int8)
     preds["baseline"] = np.tile(majority, (len(te), 1))
     return est, preds, ls.y[te]
@@ -277,6 +280,39 @@ def _cv_macro(methods, per_fold, core, frames, k: int) -> list[dict]:
                 }
             )
     return macro
+
+
+class _FoldFitter:
+    """Fits the classifier on one training fold (plus any extra labels) and predicts the
+    test fold, each sentence read with its neighbours from the full labels."""
+
+    def __init__(self, ls: LabelSet, lex, est_params: dict, extra: Any, extra_weight: float):
+        self.ls, self.lex, self.params = ls, lex, est_params
+        self.ctx = neighbour_context(ls.texts, ls.doc_ids, ls.sent_idx)
+        self.extra = load_labels(extra, ls.frames) if extra is not None else None
+        self.extra_weight = float(extra_weight)
+        if self.extra is not None:
+            ex = self.extra
+            self.extra_ctx = neighbour_context(ex.texts, ex.doc_ids, ex.sent_idx)
+            self.extra_docs = [f"extra:{d}" for d in ex.doc_ids]
+
+    def __call__(self, tr: np.ndarray, te: np.ndarray) -> tuple[FrameClassifier, np.ndarray]:
+        ls = self.ls
+        texts = [ls.texts[i] for i in tr]
+        y = ls.y[tr]
+        groups = [ls.doc_ids[i] for i in tr]
+        ctx = [self.ctx[i] for i in tr]
+        weight = None
+        if self.extra is not None:
+            texts += self.extra.texts
+            y = np.vstack([y, self.extra.y])
+            groups += self.extra_docs
+            ctx += self.extra_ctx
+            weight = np.r_[np.ones(len(tr)), np.full(len(self.extra), self.extra_weight)]
+        est = FrameClassifier(frames=ls.frames, lexicon=self.lex, **self.params)
+        est.fit(texts, y, groups=groups, context=ctx, sample_weight=weight)
+        pred = est.predict([ls.texts[i] for i in te], context=[self.ctx[i] for i in te])
+        return est, pred
 
 
 def lexicon_meta(lex: Lexicon | None) -> dict | None:
