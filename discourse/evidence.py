@@ -724,6 +724,20 @@ def _overlapping(found: list, fnames: list[str]) -> Iterator[tuple]:
                 )
 
 
+def _lexicon_entries(lexicon: Lexicon) -> list[tuple[str, str, str]]:
+    """(frame, kind, term) of every term, exclude and proximity rule (``near:NAME``)."""
+    return [
+        (fname, kind, term)
+        for fname, frame in lexicon.frames.items()
+        for kind, items in (
+            ("term", frame.terms),
+            ("exclude", frame.exclude),
+            ("near", [f"near:{r.name}" for r in frame.near]),
+        )
+        for term in items
+    ]
+
+
 def _term_record(
     tc: _TermCounts, fname: str, kind: str, term: str, n_articles: int, generic_share: float
 ) -> dict:
@@ -802,13 +816,7 @@ def lexicon_stats(
             overlap_arts[pair] += 1
     records = [
         _term_record(tc, fname, kind, term, n_articles, generic_share)
-        for fname, frame in lexicon.frames.items()
-        for kind, items in (
-            ("term", frame.terms),
-            ("exclude", frame.exclude),
-            ("near", [f"near:{r.name}" for r in frame.near]),  # proximity rules' hits
-        )
-        for term in items
+        for fname, kind, term in _lexicon_entries(lexicon)
     ]
     overlaps = _overlap_records(overlap, overlap_arts)
     terms = [r for r in records if r["kind"] == "term"]

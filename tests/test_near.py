@@ -184,3 +184,13 @@ def test_lexicon_show_lists_the_rules(run, tmp_path):
     r = run("lexicon", "show", lex, "--frame", "partnership")
     assert r.code == 0, r.err
     assert "near:close_ties: (relationship, ties, relations) within 3 tokens of" in r.out
+
+
+def test_lexicon_stats_counts_each_rule(run, tmp_path):
+    lex = write(tmp_path / "lex.yaml", LEX)
+    write(tmp_path / "a" / "one.md", "Officials said relations are warm again. Warm ties.\n")
+    r = run("lexicon", "stats", tmp_path / "a", "--lexicon", lex, "--format", "json")
+    assert r.code == 0, r.err
+    recs = {(x["kind"], x["term"]): x["hits"] for x in json.loads(r.out)["records"]}
+    assert recs[("near", "near:close_ties")] == 2
+    assert recs[("term", "friendship")] == 0
