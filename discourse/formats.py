@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -85,6 +86,27 @@ def _columns(records: Sequence[dict]) -> list[str]:
                 seen.add(k)
                 cols.append(k)
     return cols
+
+
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|])")
+_MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def md_escape(text: Any) -> str:
+    r"""Text from data, made inert in Markdown: the one Markdown escaper.
+
+    One line; no emphasis, code span, link, table-cell break or HTML tag can start in it
+    (``*``, a backtick, ``[``, ``]``, ``|``, a backslash, and a ``<`` that could open a
+    tag are backslash-escaped). Used by ``--format md`` and by the report's Markdown.
+
+    Examples
+    --------
+    >>> md_escape("friend* of [steel] | <b>")
+    'friend\\* of \\[steel\\] \\| \\<b>'
+    """
+    s = re.sub(r"\s+", " ", str(text if text is not None else ""))
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return _MD_TAG.sub(r"\\<", s)
 
 
 def grid(
@@ -170,7 +192,10 @@ def render_records(
     if fmt == "jsonl":
         return "".join(to_json(r, indent=None) + "\n" for r in records)
     if fmt == "md":
-        return table_text(records, table_columns or columns, fmt="github") + "\n"
+        cells = [
+            {k: md_escape(v) if isinstance(v, str) else v for k, v in r.items()} for r in records
+        ]
+        return table_text(cells, table_columns or columns, fmt="github") + "\n"
     return table_text(records, table_columns or columns) + "\n"
 
 
@@ -260,10 +285,6 @@ def clip_right(text: str, width: int) -> str:
     if width <= 0:
         return ""
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def md_escape_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("*", "\\*")
 
 
 # --------------------------------------------------------------------- sparkline

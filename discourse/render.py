@@ -18,7 +18,7 @@ from discourse.formats import (
     corrected_basis,
     corrected_cell,
     grid,
-    md_escape_cell,
+    md_escape,
     num,
     num_ci,
     p_text,
@@ -277,12 +277,12 @@ def render_kwic(
     if fmt == "md":
         rows = [
             [
-                r["source"],
+                md_escape(r["source"]),
                 r["date"] or "",
                 r["id"],
-                md_escape_cell(r["left"]),
-                f"**{md_escape_cell(r['keyword'])}**",
-                md_escape_cell(r["right"]),
+                md_escape(r["left"]),
+                f"**{md_escape(r['keyword'])}**",
+                md_escape(r["right"]),
             ]
             for r in records
         ]

@@ -26,6 +26,7 @@ from discourse.formats import (
     CORRECTED_TITLE,
     corrected_basis,
     corrected_cell,
+    md_escape,
     num_ci,
     p_text,
     pct,
@@ -54,8 +55,6 @@ CSP = (
     "form-action 'none'; base-uri 'none'"
 )
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>\\`]+$", re.I)
-_MD_SPECIAL = re.compile(r"([\\`*\[\]|])")
-_MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 # ------------------------------------------------------------------ helpers
@@ -73,15 +72,6 @@ def safe_url(url: str | None) -> str | None:
         return None
     u = url.strip()
     return u if _SAFE_URL.match(u) else None
-
-
-def md_escape(text) -> str:
-    """Text from data, made inert in Markdown: one line; no emphasis, code span, link,
-    table-cell break or HTML tag can start in it (``*``, a backtick, ``[``, ``]``, ``|``,
-    a backslash, and a ``<`` that could open a tag are backslash-escaped)."""
-    s = re.sub(r"\s+", " ", str(text if text is not None else ""))
-    s = _MD_SPECIAL.sub(r"\\\1", s)
-    return _MD_TAG.sub(r"\\<", s)
 
 
 def _md(text) -> str:
