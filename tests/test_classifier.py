@@ -213,6 +213,7 @@ def test_cross_validation_is_reproducible(small, lex):
     json.dumps(a.to_dict(), allow_nan=False)  # strict JSON
 
 
+@pytest.mark.slow
 def test_real_five_fold_cv_on_the_demo(demo, lex):
     cv = cross_validate(demo, k=5, lexicon=lex)
     import csv
