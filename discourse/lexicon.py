@@ -238,18 +238,23 @@ def _near_rules(value: Any, node, fname: str, path: str) -> list[NearRule]:
     return rules
 
 
+def _refuse_unknown_keys(data: dict, allowed, node, path: str, within: str = "") -> None:
+    """One error naming the first unknown key of ``data`` (``within`` says where)."""
+    unknown = sorted(map(str, set(data) - set(allowed)))
+    if unknown:
+        raise LexiconError(
+            f"{_where(path, _get(node, unknown[0]))}: unknown key '{unknown[0]}'{within} "
+            f"(allowed: {', '.join(sorted(allowed))})"
+        )
+
+
 def _near_rule(item: Any, node, what: str, path: str) -> NearRule:
     where = _where(path, node)
     if not isinstance(item, dict):
         raise LexiconError(
             f"{where}: {what} must be a mapping with {', '.join(_NEAR_KEYS)}, got {_describe(item)}"
         )
-    unknown = sorted(map(str, set(item) - set(_NEAR_KEYS)))
-    if unknown:
-        raise LexiconError(
-            f"{_where(path, _get(node, unknown[0]))}: unknown key '{unknown[0]}' in {what} "
-            f"(allowed: {', '.join(_NEAR_KEYS)})"
-        )
+    _refuse_unknown_keys(item, _NEAR_KEYS, node, path, f" in {what}")
     missing = [k for k in _NEAR_KEYS if k not in item]
     if missing:
         raise LexiconError(f"{where}: {what} has no '{missing[0]}:'; add it")
@@ -295,13 +300,7 @@ def _validate(data: Any, root, path: str) -> Lexicon:
             f"{path}: a lexicon is a YAML mapping with 'name', 'version' and "
             "'frames'; see 'discourse lexicon show' for an example"
         )
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        key = sorted(map(str, unknown))[0]
-        raise LexiconError(
-            f"{_where(path, _get(root, key))}: unknown key '{key}' "
-            f"(allowed: {', '.join(sorted(_TOP_KEYS))})"
-        )
+    _refuse_unknown_keys(data, _TOP_KEYS, root, path)
     name = _str_field(data, root, "name", path, required=True)
     version = _str_field(data, root, "version", path, required=True)
     language = _str_field(data, root, "language", path, required=False, default="en")
@@ -339,13 +338,7 @@ def _validate_frame(fname: Any, fdata: Any, node, path: str) -> Frame:
         raise LexiconError(f"{where}: frame '{fname}' is empty; give it 'terms:'")
     if not isinstance(fdata, dict):
         raise LexiconError(f"{where}: frame '{fname}' must be a mapping with 'terms:'")
-    unknown = set(fdata) - _FRAME_KEYS
-    if unknown:
-        key = sorted(map(str, unknown))[0]
-        raise LexiconError(
-            f"{_where(path, _get(node, key))}: unknown key '{key}' in frame "
-            f"'{fname}' (allowed: {', '.join(sorted(_FRAME_KEYS))})"
-        )
+    _refuse_unknown_keys(fdata, _FRAME_KEYS, node, path, f" in frame '{fname}'")
     tnode = _get(node, "terms")
     terms = _str_list(
         fdata.get("terms"), tnode or node, f"frame '{fname}' terms", path, allow_empty=False
@@ -371,13 +364,7 @@ def _validate_frame(fname: Any, fdata: Any, node, path: str) -> Frame:
             f"{_where(path, exn)}: 'examples' of frame '{fname}' must be a "
             "mapping with 'match' and 'no_match' lists"
         )
-    unknown = set(ex) - _EXAMPLE_KEYS
-    if unknown:
-        key = sorted(map(str, unknown))[0]
-        raise LexiconError(
-            f"{_where(path, _get(exn, key))}: unknown key '{key}' in examples "
-            "(allowed: match, no_match)"
-        )
+    _refuse_unknown_keys(ex, _EXAMPLE_KEYS, exn, path, " in examples")
     near = _near_rules(fdata.get("near"), _get(node, "near"), fname, path)
     label = fdata.get("label") or fname.replace("_", " ").capitalize()
     desc = fdata.get("description") or ""
