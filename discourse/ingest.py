@@ -210,7 +210,7 @@ def split_front_matter(text: str, origin: str) -> tuple[dict, str, int] | Skip:
         if lines[i].strip() in ("---", "..."):
             head = "\n".join(lines[1:i])
             try:
-                meta = safeyaml.load(head) if head.strip() else {}
+                meta = safeyaml.parse(head) if head.strip() else {}
             except safeyaml.YamlError as e:
                 line = f" (line {e.line + 1})" if e.line else ""
                 return Skip(origin, f"bad front matter{line}: {e.problem}")

@@ -819,7 +819,7 @@ def convert_liwc(text: str, path: str = "<dic>") -> tuple[dict, list[str]]:
 def convert_quanteda(text: str, path: str = "<yaml>") -> tuple[dict, list[str]]:
     """Convert a quanteda-style YAML dictionary (``key: [terms]``, nested keys joined by '_')."""
     try:
-        data = safeyaml.load(text)
+        data = safeyaml.parse(text)
     except safeyaml.YamlError as e:
         line = f", line {e.line}" if e.line else ""
         raise LexiconError(f"{path}{line}: YAML error: {e.problem}") from None

@@ -131,7 +131,7 @@ def load_with_nodes(text: str) -> tuple[Any, yaml.Node | None]:
     return data, root
 
 
-def load(text: str) -> Any:
+def parse(text: str) -> Any:
     """Load one YAML document as plain data (see :func:`load_with_nodes`).
 
     Parameters

@@ -74,7 +74,7 @@ def test_alias_bomb_in_quanteda_convert_is_refused(tmp_path):
 
 def test_deep_nesting_is_a_yaml_error_not_a_recursion_error():
     with pytest.raises(safeyaml.YamlError, match="nested deeper"):
-        safeyaml.load("a: " + "[" * 100_000 + "]" * 100_000)
+        safeyaml.parse("a: " + "[" * 100_000 + "]" * 100_000)
 
 
 def test_duplicate_frame_is_an_error_with_both_lines(tmp_path):
