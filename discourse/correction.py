@@ -25,6 +25,13 @@ non-frame sentences it leaves alone) can be estimated, and the share it reports
 * **Interval**: a seeded percentile bootstrap that resamples both the articles of
   each source (clusters of sentences, so ``q`` carries its sampling error) and the
   validation sample (rows within their strata, so ``sens`` and ``spec`` carry theirs).
+  Every group shares the same validation replicates (replicate b resamples the validation
+  rows once for all groups), so groups such as the periods of a trend stay comparable.
+* **Article prevalence** (the share of articles with the frame) is corrected the same
+  way from a validation sample of whole articles (a ``unit`` column "article", drawn by
+  ``label --validation N --unit article``): each article counts once, ``q`` is the share
+  of articles in which the method finds the frame, ``sens`` and ``spec`` are the
+  article-level rates, and the bootstrap resamples articles and validation rows.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ CONF = 0.95
 MAX_VALIDATION_BYTES = 200 * 1024 * 1024
 PRED_PREFIX = "pred_"
 PROB_PREFIX = "prob_"
+UNITS = ("sentence", "article")  # what a validation file codes: one row per sentence or article
 
 
 # ----------------------------------------------------------------------- the sample
@@ -79,6 +87,7 @@ class ValidationSample:
     sha256: str = ""
     path: str = "<validation>"
     notes: list[str] = field(default_factory=list)
+    unit: str = "sentence"  # one coded row per sentence, or per article (``unit`` column)
 
     def __len__(self) -> int:
         return len(self.weight)
@@ -90,6 +99,7 @@ class ValidationSample:
             "validation": self.path,
             "validation_sha256": self.sha256,
             "n": len(self),
+            "unit": self.unit,
         }
 
 
@@ -225,11 +235,57 @@ def validation_from_rows(
             methods.add(str(rec["method"]).strip())
     strata, names = _codes(labels)
     weight, notes = check_design(w, strata, names, size, lines, where)
-    check_classes(y, frames, weight, where)
+    unit = file_unit(header, rows, where)
+    check_classes(y, frames, weight, where, unit)
     return ValidationSample(
         frames, y, pred, weight, strata, sources, docs, prob,
-        method="+".join(sorted(methods)), sha256=sha256, path=where, notes=notes,
+        method="+".join(sorted(methods)), sha256=sha256, path=where, notes=notes, unit=unit,
     )  # fmt: skip
+
+
+def file_unit(header: Sequence[str], rows: Sequence[tuple[int, Mapping]], where: str) -> str:
+    """What a validation file codes, from its ``unit`` column: sentence (no column) or article.
+
+    Every row must name the same unit; an unknown or mixed unit is a one-line error.
+    """
+    if "unit" not in header:
+        return "sentence"
+    seen: dict[str, int] = {}
+    for line, rec in rows:
+        u = str(rec.get("unit") or "").strip().lower() or "sentence"
+        if u not in UNITS:
+            raise InputError(
+                f"{where}, line {line}: unit is {u!r}; a validation file codes "
+                "sentences or articles (unit 'sentence' or 'article')"
+            )
+        seen.setdefault(u, line)
+    if len(seen) > 1:
+        raise InputError(
+            f"{where}: rows code both sentences (line {seen['sentence']}) and articles "
+            f"(line {seen['article']}); keep one unit per validation file"
+        )
+    return next(iter(seen), "sentence")
+
+
+def check_unit(val: ValidationSample, unit: str, what: str) -> None:
+    """One-line error when the validation file codes another unit than the one corrected.
+
+    Parameters
+    ----------
+    val : ValidationSample
+        The coded sample (its ``unit``: sentence or article).
+    unit : str
+        The unit whose share is being corrected or evaluated.
+    what : str
+        What is being done, for the message (e.g. "the sentence shares of 'evaluate'").
+    """
+    if val.unit == unit:
+        return
+    other = "label --validation N" + (" --unit article" if unit == "article" else "")
+    raise InputError(
+        f"{val.path} codes whole {val.unit}s (unit {val.unit}), but {what} needs a "
+        f"validation sample of {unit}s; draw one with 'discourse {other}'"
+    )
 
 
 def _codes(labels: Sequence[str]) -> tuple[np.ndarray, list[str]]:
@@ -299,7 +355,9 @@ def check_design(
     return out, notes
 
 
-def check_classes(y: np.ndarray, frames: Sequence[str], weight: np.ndarray, where: str) -> None:
+def check_classes(
+    y: np.ndarray, frames: Sequence[str], weight: np.ndarray, where: str, unit: str = "sentence"
+) -> None:
     """One-line error for a frame with no coded positive (or no negative)."""
     n = len(y)
     for j, f in enumerate(frames):
@@ -307,9 +365,9 @@ def check_classes(y: np.ndarray, frames: Sequence[str], weight: np.ndarray, wher
         if pos == 0 or pos == n:
             which, other = ("positive", "with") if pos == 0 else ("negative", "without")
             raise InputError(
-                f"{where}: frame '{f}' has no {which} among the {n} coded sentences, so the "
+                f"{where}: frame '{f}' has no {which} among the {n} coded {unit}s, so the "
                 f"method's {'sensitivity' if pos == 0 else 'specificity'} cannot be "
-                f"estimated; code more sentences {other} it, or leave the frame out "
+                f"estimated; code more {unit}s {other} it, or leave the frame out "
                 "with --frames"
             )
 
@@ -646,6 +704,8 @@ class SourceCounts:
     ``sentences`` (m,) sentences per article; ``flagged`` (m, k) sentences the method
     flags per article and frame; ``prob_sum`` (m, k) the sum of the classifier's
     probabilities over each article's sentences (for the probabilistic version).
+    ``unit`` "article": each article counts once (``sentences`` all 1, ``flagged`` 0/1
+    whether the method finds the frame in the article), so the share is article prevalence.
     """
 
     source: str
@@ -653,6 +713,7 @@ class SourceCounts:
     flagged: np.ndarray
     prob_sum: np.ndarray | None = None
     key: tuple = ()  # the group (source, or source and period); () means (source,)
+    unit: str = "sentence"
 
 
 def probability_source_counts(
@@ -770,9 +831,9 @@ def corrected_shares(
     ``shrink``: each source's rates partially pooled (:func:`shrunk_rates`, also in every
     replicate); 0 for the rule of :func:`error_rates` (own rates when every source has
     ``min_pos`` positives and ``min_neg`` negatives, else pooled).
+    Article prevalence: counts and sample of unit "article" (see the module's notes).
     """
-    if soft and (val.prob is None or any(c.prob_sum is None for c in counts)):
-        raise InputError("the probabilistic correction needs classifier probabilities")
+    _check_counts(counts, val, soft)
     calls = (val.prob if soft else val.pred).astype(float)
     rates = {
         (r["frame"], r["source"]): r
@@ -800,6 +861,14 @@ def corrected_shares(
             q = float(num[:, j].sum() / total)
             _fill(rec, q, q_boot[:, j], r, boot_rates[key], alpha)
     return out
+
+
+def _check_counts(counts: Sequence[SourceCounts], val: ValidationSample, soft: bool) -> None:
+    """One-line errors: no probabilities for the soft version; counts of another unit."""
+    if soft and (val.prob is None or any(c.prob_sum is None for c in counts)):
+        raise InputError("the probabilistic correction needs classifier probabilities")
+    for c in counts:
+        check_unit(val, c.unit, f"correcting {c.unit} shares")
 
 
 def _record(c: SourceCounts, frame: str, r: dict, estimator: str, scope: str, total) -> dict:
@@ -857,7 +926,8 @@ class CountsCollector:
     ``wrap(scores)`` yields the scores unchanged (so :func:`discourse.stats.compare` can
     consume them) and keeps, per group (``by``: source, or source and period, as given by
     ``group_key(score)``; None leaves a score out), each article's sentence count and the
-    sentences the method flagged per frame.
+    sentences the method flagged per frame; with ``unit="article"``, 1 and whether the
+    method finds the frame in the article (for article prevalence).
     """
 
     def __init__(
@@ -865,19 +935,27 @@ class CountsCollector:
         frames: Sequence[str],
         by: tuple[str, ...] = ("source",),
         group_key: Callable[[object], tuple | None] | None = None,
+        unit: str = "sentence",
     ) -> None:
         self.frames = list(frames)
         self.by = by
         self.group_key = group_key or (lambda sc: (sc.article.source,))
+        self.unit = unit
         self._groups: dict[tuple, tuple[list[int], list[list[int]]]] = {}
 
     def wrap(self, scores):
+        article = self.unit == "article"
         for sc in scores:
             key = self.group_key(sc)
             if key is not None:
                 sent, flagged = self._groups.setdefault(key, ([], []))
-                sent.append(sc.n_sentences)
-                flagged.append([sc.frames[f].sentences_with for f in self.frames])
+                sent.append(1 if article else sc.n_sentences)
+                flagged.append(
+                    [
+                        int(sc.frames[f].present) if article else sc.frames[f].sentences_with
+                        for f in self.frames
+                    ]
+                )
             yield sc
 
     def counts(self) -> list[SourceCounts]:
@@ -890,7 +968,7 @@ class CountsCollector:
                 SourceCounts(
                     key[si], np.asarray(sent, dtype=float),
                     np.asarray(flagged, dtype=float).reshape(len(sent), len(self.frames)),
-                    key=key,
+                    key=key, unit=self.unit,
                 )
             )  # fmt: skip
         return out
@@ -900,7 +978,7 @@ def correction_label(val: ValidationSample, estimator: str, scope: str) -> str:
     """The ``correction`` field: what a corrected figure rests on, in one line."""
     return (
         f"estimator={estimator};method={val.method or 'unknown'};"
-        f"validation_sha256={val.sha256[:16]};n={len(val)};rates={scope}"
+        f"validation_sha256={val.sha256[:16]};n={len(val)};rates={scope};unit={val.unit}"
     )
 
 
@@ -1014,6 +1092,29 @@ def read_weights(path: str | Path) -> np.ndarray | None:
     return w
 
 
+def check_labels_unit(path: str | Path, unit: str, what: str) -> None:
+    """One-line error when a labels file codes another unit (its ``unit`` column) than ``unit``.
+
+    A file that cannot be read is left to the labels loader, which reports what is wrong.
+    """
+    p = Path(path)
+    try:
+        with p.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader, [])]
+            if "unit" not in header:
+                found = "sentence"
+            else:
+                rows = [(reader.line_num, dict(zip(header, r))) for r in reader if any(r)]
+                found = file_unit(header, rows, str(p))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return
+    if found != unit:
+        stub = ValidationSample([], np.zeros((0, 0)), np.zeros((0, 0)), np.zeros(0),
+                                np.zeros(0), [], path=str(p), unit=found)  # fmt: skip
+        check_unit(stub, unit, what)
+
+
 def attach_probabilistic(
     records: list[dict], corrected: list[dict], by: tuple[str, ...]
 ) -> list[dict]:
@@ -1046,6 +1147,7 @@ def correction_meta(val: ValidationSample, corrected: Sequence[dict]) -> dict:
         )
     return {
         **val.provenance(),
+        "corrects": "prevalence" if val.unit == "article" else "sentence_share",
         "estimator": "adjusted classify-and-count (Rogan-Gladen), clipped to [0, 1]",
         "interval": "percentile bootstrap over articles and validation rows within strata",
         "unstable_below": UNSTABLE_J,
