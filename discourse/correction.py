@@ -1143,7 +1143,7 @@ def correction_meta(val: ValidationSample, corrected: Sequence[dict]) -> dict:
     if "partial" in scopes:
         notes.append(
             "each source's sensitivity and specificity are its own, shrunk towards the "
-            f"pooled ones as if those had been seen in {SHRINK:g} more coded sentences"
+            f"pooled ones as if those had been seen in {SHRINK:g} more coded {val.unit}s"
         )
     return {
         **val.provenance(),

@@ -259,7 +259,7 @@ def corrected_basis(corr: dict) -> str:
         f"sha256 {str(corr.get('validation_sha256', ''))[:12]}, method {corr.get('method')}). "
         "Findings about shares rest on the corrected figures; "
         f"! marks unstable ones (sensitivity + specificity − 1 < {corr.get('unstable_below')}), "
-        "which rest on neither: code more sentences."
+        f"which rest on neither: code more {corr.get('unit', 'sentence')}s."
     )
 
 

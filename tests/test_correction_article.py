@@ -224,6 +224,15 @@ def test_compare_corrects_article_prevalence_from_an_article_sample(run, coded_a
     assert "validated articles" in table.out
 
 
+def test_report_shows_corrected_article_shares(run, coded_articles, tmp_path):
+    r = run("report", DEMO, "--validation", coded_articles, "-o", tmp_path, "--since", "2000-01-01")
+    assert r.code == 0, r.err
+    (md,) = tmp_path.glob("*/report.md")
+    text = md.read_text(encoding="utf-8")
+    assert "Article share (prevalence): raw → corrected" in text
+    assert "Corrected with 30 validated articles" in text and "code more articles" in text
+
+
 def test_evaluate_refuses_an_article_sample(run, coded_articles):
     r = run("evaluate", coded_articles)
     assert r.code == 1 and r.err.count("\n") == 1
