@@ -304,3 +304,15 @@ def test_blind_coding_hides_the_outlet(demo):
         if not c.pages:
             assert c.source in _render(c, 1, len(cands), scorer.frames, None, blind=False)
     assert masked  # some texts name their own outlet (datelines), and it is hidden
+
+
+def test_rows_that_weigh_nothing_borrow_the_pooled_rates():
+    """A source whose coded positives all weigh 0 (a stratum drawn whole, when the target is
+    the rest of the corpus) gets the pooled sensitivity, not 0/0."""
+    from discourse.correction import shrunk_rates
+
+    y, p, w = np.array([1, 1, 0, 0]), np.array([1, 0, 0, 0]), np.array([0.0, 0.0, 2.0, 2.0])
+    sens, spec = shrunk_rates(y, p, w, (0.6, 0.9), 10.0)
+    assert sens == pytest.approx(0.6)
+    # negatives: (2*1 + 2*1 + k*0.9) / (4 + k), k = 10 * mean weight 2 = 20
+    assert spec == pytest.approx((4 + 20 * 0.9) / (4 + 20))

@@ -82,7 +82,7 @@ def _shrunk_replicates(wrep, y, p, w, pool: tuple, k0: float) -> tuple:
     out = []
     for mask, hit, rate in ((y == 1, p, pool[0]), (y == 0, 1 - p, pool[1])):
         n = int(mask.sum())
-        if n == 0:
+        if n == 0 or w[mask].sum() <= 0:  # no coded row (or all weigh 0): pooled
             out.append(rate)
             continue
         k = k0 * w[mask].sum() / n

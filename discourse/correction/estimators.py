@@ -185,7 +185,7 @@ def shrunk_rates(y, pred, weight, pooled: tuple, k0: float) -> tuple[float | Non
         if rate is None:
             out.append(None)
             continue
-        if n == 0:
+        if n == 0 or w[mask].sum() <= 0:  # no coded row (or all weigh 0): pooled
             out.append(float(rate))
             continue
         k = k0 * w[mask].sum() / n
