@@ -320,8 +320,10 @@ def sample_candidates(
 
 
 def _mask(text: str, source: str) -> str:
-    """``text`` with the outlet's name hidden (blind coding), case-insensitive."""
-    return re.sub(re.escape(source), MASK, text, flags=re.I) if source.strip() else text
+    """``text`` with the outlet's name hidden (blind coding): whole words, case-insensitive."""
+    if not source.strip():
+        return text
+    return re.sub(rf"(?<!\w){re.escape(source.strip())}(?!\w)", MASK, text, flags=re.I)
 
 
 def _page(cand: Candidate, page: int) -> str:
