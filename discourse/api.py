@@ -159,7 +159,8 @@ def compare_sources(
     validation: str | Path | None = None,
 ) -> tuple[Comparison, dict]:
     """Compare groups; with ``validation`` (a coded validation sample of the scorer's
-    method), records also get shares corrected for the method's errors."""
+    method), records also get shares corrected for the method's errors: the sentence
+    share, or the article share (prevalence) when the sample codes whole articles."""
     from discourse import correction as corr
 
     check_sources(inputs.store, sel)
@@ -168,7 +169,9 @@ def compare_sources(
     if validation is not None:
         val = corr.read_validation(validation, scorer.frames)
         corr.check_method(val, scorer.method)
-        collector = corr.CountsCollector(scorer.frames, by, lambda sc: group_key(sc, by))
+        collector = corr.CountsCollector(
+            scorer.frames, by, lambda sc: group_key(sc, by), unit=val.unit
+        )
     stream = scores(inputs, scorer, sel, progress=progress, workers=workers)
     cmp = compare(
         collector.wrap(stream) if collector else stream,

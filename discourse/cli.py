@@ -139,7 +139,8 @@ ValidationOpt = Annotated[
     typer.Option(
         metavar="GOLD.csv",
         help="A coded validation sample of the method ('discourse label --validation N'): "
-        "adds sentence shares corrected for the method's errors, with 95% intervals.",
+        "adds sentence shares (article shares, for a sample of whole articles) corrected "
+        "for the method's errors, with 95% intervals.",
     ),
 ]
 
@@ -883,12 +884,14 @@ def trend(
         bool, typer.Option("--all-sources", help="One series for all sources together.")
     ] = False,
     chart: Annotated[bool, typer.Option(help="Sparklines per source (table output).")] = True,
+    validation: ValidationOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Prevalence and intensity per week or month and source; periods that depart
-    from the trailing baseline (exact binomial test) are flagged.
+    from the trailing baseline (exact binomial test) are flagged. --validation adds
+    the corrected share per period and source.
 
     Example: discourse trend corpora/demo --by month --frame threat
     """
@@ -900,7 +903,8 @@ def trend(
         Scope(paths, demo, db, source, since, until, quiet, fmt), "scoring",
         lambda store, sel, prog: evidence.trend(
             store, lex, sel, by=by, frames=frame, window=window, alpha=alpha,
-            min_baseline=min_baseline, combine=all_sources, progress=prog),
+            min_baseline=min_baseline, combine=all_sources, validation=validation,
+            progress=prog),
         lambda r: render_trend(r.records, r.meta, fmt, chart=chart, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -1166,6 +1170,13 @@ def label(
         ),
     ] = 0,
     method: MethodOpt = "lexicon",
+    unit: Annotated[
+        str,
+        typer.Option(
+            help="With --validation: code sentences, or whole articles (a frame is present "
+            "in the article or not; the session pages through it: > next, < previous)."
+        ),
+    ] = "sentence",
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -1180,6 +1191,7 @@ def label(
 
     Example: discourse label corpora/demo -o my-labels.csv --sample 20 --stratify
     Validation: discourse label corpora/demo -o val.csv --validation 300 --method lexicon
+    By article: discourse label corpora/demo -o val-art.csv --validation 60 --unit article
     """
     from discourse.commands import code_sentences
     from discourse.terminal import write
@@ -1188,7 +1200,7 @@ def label(
         report = code_sentences(
             inp, output, lexicon, model, _key_reader(), write, _warn(quiet), n=sample, seed=seed,
             stratify=stratify, uncertain=uncertain, frames=frames, context=context,
-            validation=validation, method=method,
+            validation=validation, method=method, unit=unit,
         )  # fmt: skip
     _info(report.summary(), quiet)
 

@@ -458,6 +458,7 @@ def code_sentences(
     context: int = 1,
     validation: int = 0,
     method: str = "lexicon",
+    unit: str = "sentence",
 ):
     """``discourse label``: a coding session, or with ``validation`` a validation sample.
 
@@ -480,6 +481,8 @@ def code_sentences(
         (:func:`discourse.labeling.validation_session`), coded blind.
     method : {"lexicon", "classifier", "both"}
         The method a validation sample validates.
+    unit : {"sentence", "article"}
+        What a validation sample codes: sentences, or whole articles.
 
     Returns
     -------
@@ -488,11 +491,13 @@ def code_sentences(
     from discourse.labeling import label_session, validation_session
 
     lex = api.get_lexicon(lexicon)
+    if unit != "sentence" and not validation:
+        raise InputError(f"--unit {unit} applies to a validation sample; add --validation N")
     if validation:
         scorer = make_scorer(lex, model_path, method, warn)
         return validation_session(
             inputs.store, output, scorer, read_key, write, validation, seed, inputs.sel,
-            context, stratify=stratify, uncertain=uncertain,
+            context, stratify=stratify, uncertain=uncertain, unit=unit,
         )  # fmt: skip
     return label_session(
         inputs.store, output, lex, read_key, write, n=n, seed=seed, sel=inputs.sel,

@@ -44,7 +44,7 @@ from discourse.errors import InputError
 from discourse.lexicon import Frame, Lexicon, Matcher
 from discourse.models import Article, Sentence
 from discourse.scoring import Scorer, iter_scores
-from discourse.shared import DEFAULT_SEED, Progress
+from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress
 from discourse.stats import Reservoir
 from discourse.store import Selection, Store
 from discourse.tokenize import Tokenizer, normalize, tokenize_terms
@@ -553,6 +553,9 @@ def trend(
     combine: bool = False,
     scorer: Scorer | None = None,
     progress: Progress | None = None,
+    validation=None,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = DEFAULT_SEED,
 ) -> Evidence:
     """Prevalence and intensity per period (``week``/``month``) and source, departures flagged.
 
@@ -564,7 +567,9 @@ def trend(
     against the trailing ``window`` periods; rule text in ``meta["rule"]``).
     ``combine`` pools all sources into one series (source ``"all sources"``).
     Undated articles are left out and counted in ``meta["undated_left_out"]``.
-    Uses the store's score cache like ``compare``.
+    Uses the store's score cache like ``compare``. ``validation`` (a coded validation
+    sample of the lexicon, :mod:`discourse.correction`): records also get the share
+    corrected for the method's errors, per period and source (see :func:`_trend_correct`).
     """
     sel = sel or Selection()
     if by not in ("week", "month"):
@@ -582,7 +587,9 @@ def trend(
         day = sc.article.day
         return (ALL_SOURCES if combine else sc.article.source, period_of(day, by)) if day else None
 
-    agg = st.aggregate(_scored(store, sel, scorer, progress), names, key)
+    stream = _scored(store, sel, scorer, progress)
+    fix = _trend_validation(validation, names, scorer, key) if validation is not None else None
+    agg = st.aggregate(fix[1].wrap(stream) if fix else stream, names, key)
     first, last, undated = agg.first, agg.last, agg.undated
     periods = periods_between(first, last, by) if first and last else []
     sources = [ALL_SOURCES] if combine else store.sources(sel)
@@ -610,7 +617,37 @@ def trend(
         undated_left_out=undated,
         notes=notes,
     )
+    if fix:
+        meta["corrected_with"] = _trend_correct(records, agg, *fix, n_boot=n_boot, seed=seed)
     return Evidence(records, meta)
+
+
+def _trend_validation(validation, names: Sequence[str], scorer: Scorer, key):
+    """The validation sample of a corrected trend and a collector of per-period counts."""
+    from discourse import correction as corr
+
+    val = corr.read_validation(validation, names, use_prob=False)
+    corr.check_method(val, scorer.method)
+    return val, corr.CountsCollector(names, ("source", "period"), key, unit=val.unit)
+
+
+def _trend_correct(records: list[dict], agg, val, collector, n_boot: int, seed: int) -> dict:
+    """Corrected shares per period and source on the trend's records; the correction's meta.
+
+    A sentence sample corrects the sentence share (added to the records as
+    ``sentence_share``), an article sample the prevalence. The bootstrap resamples the
+    articles of each period and source, and the validation sample once per replicate,
+    shared by every period, so that periods are compared on the same error rates.
+    """
+    from discourse import correction as corr
+
+    fixed = corr.corrected_shares(collector.counts(), val, n_boot=n_boot, seed=seed)
+    if val.unit == "sentence":
+        for r in records:
+            c = agg.groups.get((r["source"], r["period"]), {}).get(r["frame"])
+            r["sentence_share"] = c.sentences_with / c.sentences if c and c.sentences else None
+    corr.attach(records, fixed, val, ("source", "period"))
+    return corr.correction_meta(val, fixed)
 
 
 # --------------------------------------------------------------------- pairwise

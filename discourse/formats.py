@@ -225,11 +225,25 @@ CORRECTED_TITLE = (
 )
 
 
-def corrected_cell(r: dict | None) -> str:
-    """A record's raw and corrected sentence shares: ``10.2% → 31.5% [18–61]`` (``!``: unstable)."""
+CORRECTED_TITLE_ARTICLE = (
+    "Article share (prevalence): raw → corrected for the method's errors [bootstrap 95% CI "
+    "over articles and the validation sample]"
+)
+
+
+def corrected_title(corr: dict) -> str:
+    """The corrected table's title: sentence shares, or article shares (an article sample)."""
+    return CORRECTED_TITLE_ARTICLE if corr.get("unit") == "article" else CORRECTED_TITLE
+
+
+def corrected_cell(r: dict | None, raw_key: str = "sentence_share") -> str:
+    """A record's raw and corrected shares: ``10.2% → 31.5% [18–61]`` (``!``: unstable).
+
+    ``raw_key``: the raw figure corrected, ``sentence_share`` or (article sample) ``prevalence``.
+    """
     if r is None:
         return "–"
-    raw = pct(r.get("sentence_share"), 1)
+    raw = pct(r.get(raw_key), 1)
     if r.get("corrected") is None:
         return f"{raw} → –"
     ci = f"[{100 * r['corrected_lo']:.0f}–{100 * r['corrected_hi']:.0f}]"
@@ -240,11 +254,12 @@ def corrected_cell(r: dict | None) -> str:
 def corrected_basis(corr: dict) -> str:
     """One sentence: what the corrected figures rest on and which figure findings rest on."""
     return (
-        f"Corrected with {corr.get('n')} validated sentences ({corr.get('validation')}, "
+        f"Corrected with {corr.get('n')} validated {corr.get('unit', 'sentence')}s "
+        f"({corr.get('validation')}, "
         f"sha256 {str(corr.get('validation_sha256', ''))[:12]}, method {corr.get('method')}). "
         "Findings about shares rest on the corrected figures; "
         f"! marks unstable ones (sensitivity + specificity − 1 < {corr.get('unstable_below')}), "
-        "which rest on neither: code more sentences."
+        f"which rest on neither: code more {corr.get('unit', 'sentence')}s."
     )
 
 

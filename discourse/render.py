@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from discourse.api import hit_char_spans
 from discourse.formats import (
-    CORRECTED_TITLE,
     clip_left,
     clip_right,
     corrected_basis,
     corrected_cell,
+    corrected_title,
     grid,
     md_escape,
     num,
@@ -377,9 +377,10 @@ def render_trend(
         "p_value",
         "flag",
     ]
+    corrected = _trend_corrected(records, meta, fmt)
     if fmt == "md":
         rows = [_trend_row(r) for r in records]
-        return "\n".join(out) + "\n" + grid(rows, headers=cols, tablefmt=tf) + "\n"
+        return "\n".join(out) + "\n" + grid(rows, headers=cols, tablefmt=tf) + "\n" + corrected
     frames = list(dict.fromkeys(r["frame"] for r in records))
     if chart:
         by = meta.get("by", "period")
@@ -399,7 +400,17 @@ def render_trend(
         out.append(grid([_trend_row(r) for r in flagged], headers=cols, tablefmt=tf))
     else:
         out.append("No period departs from its trailing baseline.")
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n" + corrected
+
+
+def _trend_corrected(records: list[dict], meta: dict, fmt: str) -> str:
+    """With ``trend --validation``: raw → corrected share per source and period, else ''."""
+    corr = meta.get("corrected_with")
+    if not isinstance(corr, dict):
+        return ""
+    frames = list(dict.fromkeys(r["frame"] for r in records))
+    shown = [r for r in records if r["n_articles"]]
+    return "\n" + "\n".join(corrected_section(shown, frames, ["source", "period"], corr, fmt))
 
 
 def _trend_row(r: dict) -> list:
@@ -755,9 +766,12 @@ def corrected_section(
     groups: dict[tuple, dict[str, dict]] = {}
     for r in records:
         groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
-    rows = [[*key, *[corrected_cell(per.get(f)) for f in frames]] for key, per in groups.items()]
+    raw = corr.get("corrects", "sentence_share")
+    rows = [
+        [*key, *[corrected_cell(per.get(f), raw) for f in frames]] for key, per in groups.items()
+    ]
     out = [
-        ("## " if fmt == "md" else "") + CORRECTED_TITLE,
+        ("## " if fmt == "md" else "") + corrected_title(corr),
         "",
         grid(rows, headers=[*keys, *frames], tablefmt=tf, disable_numparse=True),
         "",

@@ -98,6 +98,10 @@ def evaluate(
         raise InputError("nothing to evaluate: give a lexicon or a model")
     if frames is None:
         frames = model.frames_ if model is not None else lex.frame_names
+    if isinstance(gold, (str, os.PathLike)):
+        from discourse.correction import check_labels_unit
+
+        check_labels_unit(gold, "sentence", "'evaluate' (it scores each row's text)")
     gs = load_labels(gold, frames, require_both_classes=False, warn=note)
     frames = gs.frames
     if model is not None:

@@ -23,9 +23,9 @@ from functools import lru_cache
 from importlib import resources
 
 from discourse.formats import (
-    CORRECTED_TITLE,
     corrected_basis,
     corrected_cell,
+    corrected_title,
     md_escape,
     num_ci,
     p_text,
@@ -350,9 +350,10 @@ def corrected_rows(data: ReportData) -> tuple[list[str], list[list]]:
     groups: dict[tuple, dict[str, dict]] = {}
     for r in data.records:
         groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
+    raw = data.compare_meta["corrected_with"].get("corrects", "sentence_share")
     rows = [
         [*[Data(v) if k == "source" else v for k, v in zip(keys, key)],
-         *[corrected_cell(per.get(f)) for f in data.frames]]
+         *[corrected_cell(per.get(f), raw) for f in data.frames]]
         for key, per in groups.items()
     ]  # fmt: skip
     return [*keys, *data.frames], rows
@@ -364,7 +365,7 @@ def corrected_md(data: ReportData) -> list[str]:
     if not headers:
         return []
     corr = data.compare_meta["corrected_with"]
-    out = [f"### {CORRECTED_TITLE}", "", _md_table(headers, rows), ""]
+    out = [f"### {corrected_title(corr)}", "", _md_table(headers, rows), ""]
     out += [md_escape(corrected_basis(corr)), ""]
     return out + [f"> Note: {md_escape(n)}" for n in corr.get("notes", [])] + [""]
 
@@ -708,7 +709,7 @@ def render_html(data: ReportData) -> str:
     legend_sources = [s for s in cmap if any(r["source"] == s for r in data.trend)]
     return _template().render(
         title=data.title,
-        corrected_title=CORRECTED_TITLE,
+        corrected_title=corrected_title(corr),
         corrected_headers=corr_headers,
         corrected_rows=corr_rows,
         corrected_basis=corrected_basis(corr) if corr else "",
