@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from discourse import __version__
 from discourse.dates import parse_when
 from discourse.errors import InputError
 from discourse.ingest import IngestOptions, IngestReport, ingest
 from discourse.lexicon import Lexicon, load_lexicon
 from discourse.models import ArticleScore
+from discourse.provenance import provenance
 from discourse.resources import default_lexicon_path
 from discourse.scoring import Scorer, ScoreStats, iter_scores
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Warn
@@ -120,12 +120,6 @@ def parse_by(by: str) -> tuple[str, ...]:
     return parts
 
 
-def provenance(lexicon: Lexicon, **extra) -> dict:
-    meta = {"tool_version": __version__, **lexicon.provenance()}
-    meta.update(extra)
-    return meta
-
-
 def scores(
     inputs: Inputs,
     scorer: Scorer,
@@ -179,7 +173,8 @@ def compare_sources(
     )
     meta = provenance(
         lexicon,
-        **{k: v for k, v in scorer.provenance().items() if k in ("method", "model_hash")},
+        method=scorer.method,
+        model=scorer.model,
         n_articles=cmp.n_articles,
         n_sources=len({r["source"] for r in cmp.records}),
         date_from=cmp.date_range[0],

@@ -24,6 +24,7 @@ from typing import Any
 
 from discourse import safeyaml
 from discourse.errors import LexiconError
+from discourse.provenance import provenance
 from discourse.tokenize import SENTENCE_SEP, tokenize_terms
 
 FRAME_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -93,7 +94,8 @@ class Lexicon:
         return self.sha256[:12]
 
     def provenance(self) -> dict[str, str]:
-        return {"lexicon": self.name, "lexicon_version": self.version, "lexicon_hash": self.hash}
+        """``lexicon``, ``lexicon_version`` and ``lexicon_hash``, for a provenance record."""
+        return provenance(self, tool=False)
 
 
 # ----------------------------------------------------------------------- loading

@@ -892,7 +892,6 @@ def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, 
     Per article (or per sentence with ``by="sentence"``) as table, CSV, JSON, JSON Lines
     or Markdown; with ``explain`` and ``table``/``md``, every match highlighted instead.
     """
-    from discourse import __version__
     from discourse.scoring import article_row, sentence_rows
 
     frames = scorer.frames
@@ -921,7 +920,7 @@ def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, 
         if rows or (fmt == "csv" and columns is None):
             yield _score_chunk(rows, fmt, columns, raw_csv)[0]
     elif fmt == "json":
-        meta = {"tool_version": __version__, **scorer.provenance()}
+        meta = scorer.provenance()
         yield to_json({"meta": meta, "records": rows}) + "\n"
     else:
         yield render_records(rows, fmt, table_columns=_score_columns(scorer, by))

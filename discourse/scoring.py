@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
 from discourse.models import Article, ArticleScore, FrameScore, Hit, Sentence
+from discourse.provenance import provenance
 from discourse.tokenize import Tokenizer
 
 # "fast-2": matching normalizes with NFC and casefold() (was lower())
@@ -80,10 +81,8 @@ class Scorer:
         return key
 
     def provenance(self) -> dict:
-        meta = {**self.lexicon.provenance(), "method": self.method}
-        if self.model is not None:
-            meta["model_hash"] = self.model.model_hash
-        return meta
+        """Tool, lexicon, method and model (if any): what produced these scores."""
+        return provenance(self.lexicon, method=self.method, model=self.model)
 
     def score(self, article: Article, keep: bool = False) -> ArticleScore:
         """Score one article. With ``keep``, the sentences and hits are kept for evidence."""

@@ -22,11 +22,11 @@ from discourse.classifier.validation import (
     CVResult,
     check_groups,
     cross_validate,
-    lexicon_meta,
 )
 from discourse.dates import now_utc
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
+from discourse.provenance import lexicon_record
 from discourse.shared import DEFAULT_SEED, Note, Warn
 
 CIRCULAR_WARNING = (
@@ -261,7 +261,7 @@ def build_card(
         "threshold_method": model.threshold_method_,
         "seed": seed,
         "cross_validation": cv.to_dict() if cv is not None else None,
-        "lexicon": lexicon_meta(lexicon),
+        "lexicon": lexicon_record(lexicon),
         "lexicon_features": model.lexicon_ is not None,
         "versions": versions(),
     }
