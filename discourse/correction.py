@@ -148,7 +148,7 @@ def _check_columns(header: Sequence[str], frames: list[str], where: str, use_pro
         elif c == "source":
             why = "no 'source' column (the outlet of each coded sentence)"
         else:
-            why = f"no column for frame '{c}'; code every frame 0 or 1, or choose --frames"
+            why = f"no column for frame '{c}'; code every frame 0 or 1, or choose `frames`"
         raise InputError(f"{where}: {why} (columns: {cols})")
 
 
@@ -310,7 +310,7 @@ def check_classes(y: np.ndarray, frames: Sequence[str], weight: np.ndarray, wher
                 f"{where}: frame '{f}' has no {which} among the {n} coded sentences, so the "
                 f"method's {'sensitivity' if pos == 0 else 'specificity'} cannot be "
                 f"estimated; code more sentences {other} it, or leave the frame out "
-                "with --frames"
+                "with `frames`"
             )
 
 
@@ -955,7 +955,7 @@ def check_method(val: ValidationSample, method: str) -> None:
     if val.method and method and val.method != method:
         raise InputError(
             f"{val.path} validates the method '{val.method}', not '{method}'; use "
-            f"--method {val.method}, or draw a validation sample for {method} with "
+            f"`method` {val.method}, or draw a validation sample for {method} with "
             f"'discourse label --validation N --method {method}'"
         )
 

@@ -587,10 +587,10 @@ def validation_session(
     sees neither the lexicon's suggestion nor the model's probabilities.
     """
     if n < 1:
-        raise InputError(f"--validation {n}: give a sample size, 1 or more")
+        raise InputError(f"`validation` {n}: give a sample size, 1 or more")
     if stratify or uncertain:
         raise InputError(
-            "--validation draws its own stratified sample; leave out --uncertain and --stratify"
+            "`validation` draws its own stratified sample; leave out `uncertain` and `stratify`"
         )
     frames = list(scorer.frames)
     done, header = read_progress(labels_path, frames)

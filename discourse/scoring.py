@@ -28,9 +28,9 @@ METHODS = ("lexicon", "classifier", "both")
 def check_method(method: str, has_model: bool) -> None:
     """A --method value must be known, and anything but the lexicon needs a model."""
     if method not in METHODS:
-        raise InputError(f"--method {method!r} is not known; use one of {', '.join(METHODS)}")
+        raise InputError(f"`method` {method!r} is not known; use one of {', '.join(METHODS)}")
     if method != "lexicon" and not has_model:
-        raise InputError(f"--method {method} needs a trained model: add --model MODEL")
+        raise InputError(f"`method` {method} needs a trained model: add `model` MODEL")
 
 
 class Scorer:
@@ -69,7 +69,7 @@ class Scorer:
             if missing and method != "lexicon":
                 raise InputError(
                     f"the model has no frame {missing[0]!r} of lexicon {lexicon.name}; use a "
-                    f"lexicon with the model's frames ({', '.join(mframes)}) or --method lexicon"
+                    f"lexicon with the model's frames ({', '.join(mframes)}) or `method` lexicon"
                 )
             self._thr = [float(model.thresholds_[c]) if c is not None else None for c in self._cols]
 

@@ -86,7 +86,7 @@ def set_lock_wait(seconds: float | None) -> None:
         Seconds to wait; None or 0 fails at once (exit code 3), as before.
     """
     if seconds is not None and seconds < 0:
-        raise StoreError(f"--wait {seconds} is negative; give seconds to wait, e.g. --wait 600")
+        raise StoreError(f"`wait` {seconds} is negative; give seconds to wait, e.g. `wait` 600")
     _settings["lock_wait"] = seconds
 
 
@@ -173,7 +173,7 @@ def store_error(e: sqlite3.Error, path: str) -> DiscourseError:
     if kind in _BUSY:
         return BusyError(
             f"the store {path} stayed busy (another process is writing to it); "
-            "try again when it has finished, or give --wait SECONDS"
+            "try again when it has finished, or give `wait` SECONDS"
         )
     template = _PROBLEMS.get(kind, "cannot be used ({msg})")
     return StoreError(f"the store {path} " + template.format(msg=e, path=path))
@@ -555,7 +555,7 @@ class Store:
 
 def _check_existing_file(p: Path) -> None:
     if p.is_dir():
-        raise StoreError(f"--db {p} is a folder; give a file path such as {p / DEFAULT_DB}")
+        raise StoreError(f"`db` {p} is a folder; give a file path such as {p / DEFAULT_DB}")
     try:
         with p.open("rb") as fh:
             head = fh.read(16)
@@ -563,8 +563,8 @@ def _check_existing_file(p: Path) -> None:
         raise StoreError(f"cannot read the store {p}: {e.strerror}") from None
     if head and head != _SQLITE_MAGIC:
         raise StoreError(
-            f"--db {p} is not a discourse store (not an SQLite file); it was left "
-            "untouched: choose another path with --db"
+            f"`db` {p} is not a discourse store (not an SQLite file); it was left "
+            "untouched: choose another path with `db`"
         )
 
 
@@ -671,15 +671,15 @@ def _prepare(conn: sqlite3.Connection, path: str, readonly: bool = False) -> int
         if isinstance(e, BusyError):
             raise
         err = StoreError(
-            f"--db {path} is not a usable discourse store ({getattr(e, 'sqlite_error', e)}); "
-            "it was left untouched: choose another path with --db"
+            f"`db` {path} is not a usable discourse store ({getattr(e, 'sqlite_error', e)}); "
+            "it was left untouched: choose another path with `db`"
         )
         err.sqlite_error = getattr(e, "sqlite_error", None)
         raise err from None
     if version == 0 and tables:
         raise StoreError(
-            f"--db {path} is an SQLite database but not a discourse store; it was "
-            "left untouched: choose another path with --db"
+            f"`db` {path} is an SQLite database but not a discourse store; it was "
+            "left untouched: choose another path with `db`"
         )
     if version > SCHEMA_VERSION:
         raise StoreError(
@@ -716,8 +716,8 @@ def _migrate(conn: sqlite3.Connection, path: str, v: int) -> None:
         if current < v:
             if current == 0 and tables:
                 raise StoreError(
-                    f"--db {path} is an SQLite database but not a discourse store; it was "
-                    "left untouched: choose another path with --db"
+                    f"`db` {path} is an SQLite database but not a discourse store; it was "
+                    "left untouched: choose another path with `db`"
                 )
             for stmt in _split_sql(_MIGRATIONS[v]):
                 conn.execute(stmt)
@@ -774,7 +774,7 @@ class FileLock:
                 waited = f" (waited {wait:g} s)" if wait else ""
                 raise LockError(
                     f"another discourse run holds the lock {self.path}{waited}; try again "
-                    "when it has finished, or give --wait SECONDS"
+                    "when it has finished, or give `wait` SECONDS"
                 ) from None
         self._fh.seek(0)
         self._fh.truncate()

@@ -48,8 +48,8 @@ class EvalResult:
         known = sorted({r["method"] for r in self.rates})
         if method not in known:
             raise InputError(
-                f"--method {method}: no such method evaluated here (evaluated: "
-                f"{', '.join(known) or 'none'}); 'classifier' and 'both' need --model"
+                f"`method` {method}: no such method evaluated here (evaluated: "
+                f"{', '.join(known) or 'none'}); 'classifier' and 'both' need `model`"
             )
         keep = [r for r in self.rates if r["method"] == method]
         by_src = [r for r in self.source_rates if r["method"] == method]
