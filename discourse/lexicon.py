@@ -61,6 +61,29 @@ class Frame:
 
 @dataclass
 class Lexicon:
+    r"""A validated lexicon: named frames of terms, excludes, proximity rules and examples.
+
+    Built by :func:`load_lexicon` or :func:`parse_lexicon`, which validate it.
+
+    Parameters
+    ----------
+    name, version, language, description : str
+        From the file's top level.
+    frames : dict of str to Frame
+        In the file's order.
+    path : str
+        Where it was read from.
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
+    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
+    ... )
+    >>> lex.name, lex.frame_names, lex.provenance()["lexicon_version"]
+    ('demo', ['partnership'], '1.0.0')
+    """
+
     name: str
     version: str
     language: str
@@ -130,7 +153,23 @@ def _describe(value: Any) -> str:
 
 
 def load_lexicon(path: str | Path) -> Lexicon:
-    """Load and validate a lexicon file; raise :class:`LexiconError` with a line number."""
+    """Load and validate a lexicon file; raise :class:`LexiconError` with a line number.
+
+    Parameters
+    ----------
+    path : str or Path
+        A lexicon YAML file (at most ``MAX_LEXICON_BYTES``).
+
+    Returns
+    -------
+    Lexicon
+
+    Examples
+    --------
+    >>> lex = load_lexicon("lexicons/china-russia-frames.yaml")  # doctest: +SKIP
+    >>> lex.name  # doctest: +SKIP
+    'china-russia-frames'
+    """
     p = Path(path)
     try:
         if p.stat().st_size > MAX_LEXICON_BYTES:
@@ -153,7 +192,28 @@ def load_lexicon(path: str | Path) -> Lexicon:
 
 
 def parse_lexicon(text: str, path: str = "<lexicon>") -> Lexicon:
-    """Parse lexicon YAML text (plain data; no aliases, no duplicate keys) and validate it."""
+    r"""Parse lexicon YAML text (plain data; no aliases, no duplicate keys) and validate it.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    path : str
+        Named in error messages.
+
+    Returns
+    -------
+    Lexicon
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
+    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
+    ... )
+    >>> lex.frames["partnership"].terms
+    ['mutual trust', 'friend*']
+    """
     try:
         data, root = safeyaml.load_with_nodes(text)
     except safeyaml.YamlError as e:
@@ -727,7 +787,28 @@ class ExampleResult:
 
 
 def run_examples(lexicon: Lexicon, tokenizer=None) -> list[ExampleResult]:
-    """Run every frame's examples: ``match`` must fire the frame, ``no_match`` must not."""
+    r"""Run every frame's examples: ``match`` must fire the frame, ``no_match`` must not.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+    tokenizer : Tokenizer, optional
+        Default: the standard one.
+
+    Returns
+    -------
+    list of ExampleResult
+        One per example sentence, with ``ok`` and the terms that fired.
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\nframes:\n  partnership:\n"
+    ...     "    terms: [mutual trust]\n    examples:\n      match: [They pledged mutual trust.]\n"
+    ... )
+    >>> [(r.ok, r.terms) for r in run_examples(lex)]
+    [(True, ['mutual trust'])]
+    """
     from discourse.tokenize import Tokenizer
 
     tokenizer = tokenizer or Tokenizer()
@@ -892,6 +973,25 @@ def convert(
 
 
 def iter_terms(lexicon: Lexicon) -> Iterable[tuple[str, str]]:
+    r"""Every term of every frame, as ``(frame, term)``, in the file's order.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+
+    Returns
+    -------
+    iterable of (str, str)
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
+    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
+    ... )
+    >>> list(iter_terms(lex))
+    [('partnership', 'mutual trust'), ('partnership', 'friend*')]
+    """
     for fname, frame in lexicon.frames.items():
         for term in frame.terms:
             yield fname, term

@@ -26,7 +26,27 @@ METHODS = ("lexicon", "classifier", "both")
 
 
 def check_method(method: str, has_model: bool) -> None:
-    """A --method value must be known, and anything but the lexicon needs a model."""
+    """A scoring method must be known, and anything but the lexicon needs a model.
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`METHODS`.
+    has_model : bool
+        Whether a trained model was given.
+
+    Returns
+    -------
+    None
+        Raises :class:`InputError` naming `method` (or `model`) otherwise.
+
+    Examples
+    --------
+    >>> check_method("lexicon", has_model=False)
+    >>> check_method("both", has_model=False)
+    Traceback (most recent call last):
+    discourse.errors.InputError: `method` both needs a trained model: add `model` MODEL
+    """
     if method not in METHODS:
         raise InputError(f"`method` {method!r} is not known; use one of {', '.join(METHODS)}")
     if method != "lexicon" and not has_model:
@@ -41,6 +61,27 @@ class Scorer:
     the frame when a term fires), the classifier (its probability is at or above
     the frame's threshold) or ``both`` (either). Hits and hits per 1,000 tokens
     always count lexicon matches. ``key`` identifies the cached raw counts.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+    tokenizer : Tokenizer, optional
+        Default: the standard one.
+    model : FrameClassifier, optional
+        A trained model (needed by the methods ``classifier`` and ``both``).
+    method : {"lexicon", "classifier", "both"}
+    engine : {"fast", "reference"}
+        ``reference`` matches sentence by sentence (the same hits, slower).
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer = Scorer(load_lexicon(default_lexicon_path()))
+    >>> sc = scorer.score(Article("They pledged mutual trust. Missiles.", "X"))
+    >>> sc.n_sentences, sc.frames["partnership"].hits, sc.dominant
+    (2, 1, 'partnership')
     """
 
     def __init__(
@@ -264,12 +305,34 @@ def build_score(
 
 @dataclass
 class ScoreStats:
+    """How many articles a scoring run scored and how many it read from the cache.
+
+    Parameters
+    ----------
+    scored, cached : int
+
+    Examples
+    --------
+    >>> ScoreStats()
+    ScoreStats(scored=0, cached=0)
+    """
+
     scored: int = 0
     cached: int = 0
 
 
 def default_workers() -> int:
-    """Scoring processes when none are asked for: the cores, at most :data:`MAX_WORKERS`."""
+    """Scoring processes when none are asked for: the cores, at most :data:`MAX_WORKERS`.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> 1 <= default_workers() <= MAX_WORKERS
+    True
+    """
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
@@ -293,6 +356,36 @@ def iter_scores(
     that many processes, several chunks in flight, while this process reads the
     next chunk and the cache; results come back, and the cache is written, in
     input order, so the output is the same as with one worker.
+
+    Parameters
+    ----------
+    articles : iterable of Article
+    scorer : Scorer
+    store : Store, optional
+        Whose cache to read and fill.
+    use_cache : bool
+    stats : ScoreStats, optional
+        Counts scored and cached articles.
+    chunk : int
+        Articles per chunk.
+    progress : callable, optional
+        Receives the number of articles done so far.
+    workers : int
+
+    Returns
+    -------
+    iterator of ArticleScore
+        In input order, without the article texts.
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer, stats = Scorer(load_lexicon(default_lexicon_path())), ScoreStats()
+    >>> [sc.frames["partnership"].hits for sc in iter_scores(
+    ...     [Article("mutual trust", "X")], scorer, stats=stats)], stats
+    ([1], ScoreStats(scored=1, cached=0))
     """
     stats = stats if stats is not None else ScoreStats()
     done = 0
@@ -314,6 +407,28 @@ def score_stream(
 
     With ``keep``, each score holds its sentences and hits (for ``--explain``).
     The output is the same whatever the number of workers.
+
+    Parameters
+    ----------
+    articles : iterable of Article
+    scorer : Scorer
+    keep : bool
+    workers : int
+    chunk : int
+        Articles per chunk.
+
+    Returns
+    -------
+    iterator of ArticleScore
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer = Scorer(load_lexicon(default_lexicon_path()))
+    >>> [len(sc.hits) for sc in score_stream([Article("mutual trust", "X")], scorer, keep=True)]
+    [1]
     """
     for _, results, _ in _pipeline(_chunks(articles, chunk), scorer, workers, None, False, keep):
         yield from results
@@ -460,6 +575,26 @@ def _light(scores: Iterator[ArticleScore]) -> Iterator[ArticleScore]:
 
 
 def article_row(score: ArticleScore, frames: list[str]) -> dict:
+    """One flat row per article: metadata, then hits, rate, presence and share per frame.
+
+    Parameters
+    ----------
+    score : ArticleScore
+    frames : list of str
+        The columns' frames, in order.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from discourse.models import Article, RawCounts
+    >>> sc = build_score(Article("", "X"), ["a"], RawCounts(200, 4, [2], [1]))
+    >>> row = article_row(sc, ["a"])
+    >>> row["a_hits"], row["a_per_1k"], row["a_present"], row["a_sentence_share"], row["dominant"]
+    (2, 10.0, 1, 0.25, 'a')
+    """
     a = score.article
     row = {
         "id": a.id,
@@ -490,6 +625,28 @@ def sentence_rows(
 
     ``<frame>_present`` follows the scorer's method: the lexicon fired, the
     probability reached the threshold, or either.
+
+    Parameters
+    ----------
+    score : ArticleScore
+        Scored with ``keep=True``.
+    frames : list of str
+    scorer : Scorer, optional
+        Its method and thresholds (default: the lexicon).
+
+    Returns
+    -------
+    list of dict
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer = Scorer(load_lexicon(default_lexicon_path()))
+    >>> sc = scorer.score(Article("They pledged mutual trust. Missiles.", "X"), keep=True)
+    >>> [(r["sent_idx"], r["terms"]) for r in sentence_rows(sc, scorer.frames, scorer)]
+    [(0, 'partnership:mutual trust'), (1, '')]
     """
     by_sent: dict[int, list[Hit]] = {}
     for h in score.hits:

@@ -66,7 +66,25 @@ def check_n_boot(n_boot: int) -> None:
 
 
 def wilson(k: int, n: int, conf: float = CONF) -> tuple[float, float] | tuple[None, None]:
-    """Wilson score interval for k successes in n trials; (None, None) when n == 0."""
+    """Wilson score interval for k successes in n trials; (None, None) when n == 0.
+
+    Parameters
+    ----------
+    k, n : int
+        Successes (articles with the frame) and trials (articles).
+    conf : float
+        Confidence level.
+
+    Returns
+    -------
+    (float, float) or (None, None)
+        Lower and upper bound, as shares.
+
+    Examples
+    --------
+    >>> tuple(round(x, 4) for x in wilson(8, 10))
+    (0.4902, 0.9433)
+    """
     if n == 0:
         return None, None
     ci = sps.binomtest(k, n).proportion_ci(confidence_level=conf, method="wilson")
@@ -84,6 +102,29 @@ def bootstrap_rate(
     """Percentile bootstrap interval for ``scale * sum(hits) / sum(tokens)``, resampling articles.
 
     Resamples are drawn in blocks so memory stays bounded for large groups.
+
+    Parameters
+    ----------
+    hits, tokens : sequence of float
+        Per article: frame hits and tokens.
+    n_boot : int
+        Resamples.
+    seed : int
+        Seed of the resampling (the same seed, the same interval).
+    conf : float
+        Confidence level.
+    scale : float
+        Per how many tokens (1,000: hits per 1,000 tokens).
+
+    Returns
+    -------
+    (float, float) or (None, None)
+        Lower and upper bound; Nones without articles or tokens.
+
+    Examples
+    --------
+    >>> bootstrap_rate([2, 0, 1], [100, 300, 200], n_boot=200, seed=1)
+    (0.0, 12.5)
     """
     h = np.asarray(hits, dtype=float)
     t = np.asarray(tokens, dtype=float)
@@ -121,6 +162,23 @@ def chi_square_presence(present: Sequence[int], totals: Sequence[int]) -> ChiSqu
 
     ``present[i]`` articles of group ``i`` (out of ``totals[i]``) carry the frame.
     Undefined cases (one group, frame in no or in every article) return Nones and a note.
+
+    Parameters
+    ----------
+    present, totals : sequence of int
+        Per group: articles with the frame, and all articles.
+
+    Returns
+    -------
+    ChiSquare
+        Statistic, degrees of freedom, p-value, Cramér's V, n, the smallest
+        expected count and a note.
+
+    Examples
+    --------
+    >>> t = chi_square_presence([8, 2], [10, 10])
+    >>> t.chi2, t.df, round(t.p_value, 4), t.cramers_v
+    (7.2, 1, 0.0073, 0.6)
     """
     pres = np.asarray(present, dtype=float)
     tot = np.asarray(totals, dtype=float)
@@ -170,6 +228,27 @@ class Comparison:
 
 
 def group_key(score: ArticleScore, by: tuple[str, ...]) -> tuple | None:
+    """The group of a scored article: its source and/or period, in the order of ``by``.
+
+    Parameters
+    ----------
+    score : ArticleScore
+    by : tuple of str
+        ``source``, ``week`` and/or ``month``.
+
+    Returns
+    -------
+    tuple or None
+        None for an undated article when ``by`` has a period.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from discourse.models import Article
+    >>> sc = SimpleNamespace(article=Article("", "X", date="2026-08-04"))
+    >>> group_key(sc, ("source", "month")), group_key(sc, ("source", "week"))
+    (('X', '2026-08'), ('X', '2026-W32'))
+    """
     key = []
     for b in by:
         if b == "source":
@@ -397,6 +476,22 @@ def two_proportion_test(k1: int, n1: int, k2: int, n2: int) -> tuple[float | Non
     at least 5; otherwise Fisher's exact test (``scipy.stats.fisher_exact``,
     two-sided). A frame present in no article (or in every article) of both
     groups gives Fisher's p = 1. ``(None, "")`` when a group is empty.
+
+    Parameters
+    ----------
+    k1, n1, k2, n2 : int
+        Articles with the frame and all articles, of each group.
+
+    Returns
+    -------
+    (float or None, str)
+        The p-value and ``"z"``, ``"fisher"`` or ``""``.
+
+    Examples
+    --------
+    >>> p, test = two_proportion_test(8, 10, 2, 10)
+    >>> round(p, 4), test
+    (0.0073, 'z')
     """
     if n1 <= 0 or n2 <= 0:
         return None, ""
@@ -419,6 +514,23 @@ def adjust_pvalues(pvalues: Sequence[float | None], method: str = "holm") -> lis
     ``bh``: Benjamini-Hochberg (controls the false discovery rate);
     ``none``: unchanged. The family is the non-None entries. The results equal
     ``statsmodels.stats.multitest.multipletests(p, method="holm"|"fdr_bh")``.
+
+    Parameters
+    ----------
+    pvalues : sequence of float or None
+    method : {"holm", "bh", "none"}
+
+    Returns
+    -------
+    list of float or None
+        In the order of ``pvalues``.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, 0.04, None, 0.03])
+    [0.03, 0.06, None, 0.06]
+    >>> adjust_pvalues([0.01, 0.04, None, 0.03], "bh")
+    [0.03, 0.04, None, 0.04]
     """
     if method not in CORRECTIONS:
         raise ValueError(f"unknown correction {method!r}; use one of {', '.join(CORRECTIONS)}")

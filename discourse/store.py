@@ -74,6 +74,18 @@ _settings = {"lock_wait": None}
 
 
 def default_db_path() -> str:
+    """The store used without ``db``: ``DISCOURSE_DB``, else ``./discourse.db``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import os
+    >>> default_db_path() == (os.environ.get("DISCOURSE_DB") or "discourse.db")
+    True
+    """
     return os.environ.get("DISCOURSE_DB") or DEFAULT_DB
 
 
@@ -84,6 +96,16 @@ def set_lock_wait(seconds: float | None) -> None:
     ----------
     seconds : float or None
         Seconds to wait; None or 0 fails at once (exit code 3), as before.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> set_lock_wait(600); lock_wait()
+    600.0
+    >>> set_lock_wait(None)
     """
     if seconds is not None and seconds < 0:
         raise StoreError(f"`wait` {seconds} is negative; give seconds to wait, e.g. `wait` 600")
@@ -91,7 +113,18 @@ def set_lock_wait(seconds: float | None) -> None:
 
 
 def lock_wait() -> float:
-    """The lock wait in seconds: :func:`set_lock_wait`, else ``DISCOURSE_WAIT``, else 0."""
+    """The lock wait in seconds: :func:`set_lock_wait`, else ``DISCOURSE_WAIT``, else 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> set_lock_wait(5); lock_wait()
+    5.0
+    >>> set_lock_wait(None)
+    """
     if _settings["lock_wait"] is not None:
         return float(_settings["lock_wait"])
     raw = os.environ.get("DISCOURSE_WAIT", "").strip()
@@ -222,14 +255,44 @@ class _Connection(sqlite3.Connection):
 
 
 def text_hash(text: str) -> str:
-    """Hash of the normalized text (NFKC, case-folded, whitespace collapsed): the dedupe key."""
+    """Hash of the normalized text (NFKC, case-folded, whitespace collapsed): the dedupe key.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+        SHA-256, hex.
+
+    Examples
+    --------
+    >>> text_hash("Mutual  TRUST") == text_hash("mutual trust")
+    True
+    """
     norm = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
 @dataclass
 class Selection:
-    """Which articles a command works on."""
+    """Which articles a command works on (:func:`discourse.api.selection` checks one).
+
+    Parameters
+    ----------
+    sources : list of str, optional
+        Source names (None: all).
+    since, until : str, optional
+        ``YYYY-MM-DD``, both included.
+    ids : list of int, optional
+        Article ids.
+
+    Examples
+    --------
+    >>> Selection(sources=["A"], since="2026-08-01").where()
+    (' WHERE source IN (?) AND substr(date, 1, 10) >= ?', ['A', '2026-08-01'])
+    """
 
     sources: list[str] | None = None
     since: str | None = None  # inclusive, YYYY-MM-DD
@@ -272,7 +335,26 @@ def _row_to_article(row) -> Article:
 
 
 class Store:
-    """An open article store. Use :func:`open_store`."""
+    """An open article store. Use :func:`open_store`.
+
+    Parameters
+    ----------
+    conn : sqlite3.Connection
+    path : str
+        The file, or ``":memory:"``.
+    readonly : bool
+        Opened read-only (a read-only file, folder or mount).
+    version : int
+        The schema version.
+
+    Examples
+    --------
+    >>> from discourse.models import Article
+    >>> same = [Article("Mutual trust.", "A"), Article("mutual TRUST.", "A")]
+    >>> with open_store(":memory:") as store:
+    ...     store.add_articles(same), store.count(), store.sources()
+    ((1, 1), 1, ['A'])
+    """
 
     def __init__(
         self, conn: sqlite3.Connection, path: str, readonly: bool = False, version: int = 0
@@ -573,6 +655,24 @@ def open_store(path: str | os.PathLike | None = None, create: bool = True) -> St
 
     A store that cannot be written (read-only file, folder or mount) is opened
     read-only: reading commands work, writing ones fail with one line.
+
+    Parameters
+    ----------
+    path : str or PathLike, optional
+        The store's file (default: :func:`default_db_path`) or ``":memory:"``.
+    create : bool
+        Create a missing store; False: refuse with :class:`StoreError`.
+
+    Returns
+    -------
+    Store
+        Close it (or use it in a ``with`` block).
+
+    Examples
+    --------
+    >>> with open_store(":memory:") as store:
+    ...     store.in_memory, store.count()
+    (True, 0)
     """
     path = str(path) if path is not None else default_db_path()
     if path != ":memory:":
