@@ -15,7 +15,6 @@ import hashlib
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import itemgetter
@@ -510,7 +509,6 @@ class Matcher:
                     for term in items:
                         self._add(fi, term, kind, len(self.rules) - 1)
         self._max_prefix = max(map(len, self._prefix), default=0)
-        self._has_exclude = any(lexicon.frames[f].exclude for f in self.frames)
         self._cache: dict[str, tuple[_Pattern, ...]] = {}
         self._hot: set[str] = set()  # the cached tokens that have candidates
         self._plans: dict[str, tuple] = {}  # hot token -> its candidates for scan_flat
@@ -717,10 +715,6 @@ def _extend(tokens: list[str], j: int, rest) -> int:
             return -1
         j += 1
     return j
-
-
-def _occ_order(occ: _Occ) -> tuple[int, int]:
-    return occ[0], occ[2].rank
 
 
 def _span_order(occ: _Occ) -> tuple[int, int]:
@@ -970,28 +964,3 @@ def convert(
     out = safeyaml.dump(data)
     parse_lexicon(out, str(p))  # what we write must load
     return out, warnings
-
-
-def iter_terms(lexicon: Lexicon) -> Iterable[tuple[str, str]]:
-    r"""Every term of every frame, as ``(frame, term)``, in the file's order.
-
-    Parameters
-    ----------
-    lexicon : Lexicon
-
-    Returns
-    -------
-    iterable of (str, str)
-
-    Examples
-    --------
-    >>> lex = parse_lexicon(
-    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
-    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
-    ... )
-    >>> list(iter_terms(lex))
-    [('partnership', 'mutual trust'), ('partnership', 'friend*')]
-    """
-    for fname, frame in lexicon.frames.items():
-        for term in frame.terms:
-            yield fname, term
