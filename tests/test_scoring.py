@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from discourse import api
 from discourse.ingest import ingest
-from discourse.models import RawCounts
 from discourse.scoring import Scorer, ScoreStats, article_row
 from discourse.store import open_store
 
@@ -43,20 +42,7 @@ def test_article_row_counts_agree_with_hits():
                 assert row[f"{f}_present"] == int(hits > 0) or scorer.method != "lexicon"
 
 
-def test_raw_counts_keep_the_cache_format():
-    # the score cache of stores written by earlier versions stays readable
-    counts = RawCounts(120, 6, [2, 0], [1, 0], [3, 1], [3, 1])
-    payload = counts.to_payload()
-    assert payload == {"t": 120, "s": 6, "h": [2, 0], "w": [1, 0], "c": [3, 1], "b": [3, 1]}
-    assert RawCounts.from_payload(payload) == counts
-    lexicon_only = RawCounts(120, 6, [2, 0], [1, 0])
-    assert lexicon_only.to_payload() == {"t": 120, "s": 6, "h": [2, 0], "w": [1, 0]}
-    assert RawCounts.from_payload(lexicon_only.to_payload()) == lexicon_only
-
-
 def test_a_malformed_cache_entry_is_rescored(tmp_path):
-    for bad in ([1, 2], {"t": 1}, {"t": 1, "s": 1, "h": 3, "w": [0]}, "x"):
-        assert RawCounts.from_payload(bad) is None
     lex = api.get_lexicon(None)
     path = str(tmp_path / "s.db")
     with open_store(path) as store:
