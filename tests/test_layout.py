@@ -38,3 +38,17 @@ def test_the_mapping_names_existing_files():
         assert (TESTS / name).exists(), name
     for module in _mapped():
         assert (PACKAGE / module).is_dir() or (PACKAGE / f"{module}.py").exists(), module
+
+
+def test_the_readme_drawing_names_every_module_and_stage():
+    text = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+    dev = text.split("## Development", 1)[1]
+    drawing = dev.split("```", 2)[1]
+    words = set(re.findall(r"[\w]+/?", drawing))
+    for stage in ("base", "acquire", "store", "text", "frames", "analysis", "output"):
+        assert stage in words, stage
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.stem in ("__init__", "__main__"):
+            continue
+        assert rel.stem in words or f"{rel.parts[0]}/" in words, rel
