@@ -96,6 +96,18 @@ class ValidationSample:
 def stratum_label(source: str, pred_row: Sequence[int]) -> str:
     """The stratum of a sentence: its source and whether the method flags any frame.
 
+    Parameters
+    ----------
+    source : str
+    pred_row : sequence of int
+        The method's 0/1 call per frame.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> stratum_label("A", [0, 1, 0])
     'A|flagged'
     """
@@ -356,6 +368,22 @@ def allocate(sizes: Mapping[str, int], n: int) -> dict[str, int]:
     A stratum smaller than its share is taken whole and the rest is shared by the
     others (water-filling), so every non-empty stratum gets rows while ``n`` allows.
     With strata source x flagged/unflagged this oversamples what the method flags.
+
+    Parameters
+    ----------
+    sizes : mapping of str to int
+        Rows available per stratum.
+    n : int
+        The sample size.
+
+    Returns
+    -------
+    dict of str to int
+
+    Examples
+    --------
+    >>> allocate({"A|flagged": 3, "A|unflagged": 50, "B|flagged": 20}, 30)
+    {'A|flagged': 3, 'A|unflagged': 14, 'B|flagged': 13}
     """
     alloc = {h: 0 for h in sizes}
     remaining = min(int(n), sum(max(0, int(v)) for v in sizes.values()))
@@ -414,14 +442,48 @@ def draw_stratified(
 
 
 def kish_neff(weights: np.ndarray) -> float:
-    """Kish's effective sample size ``(sum w)^2 / sum w^2`` (0 for no weights)."""
+    """Kish's effective sample size ``(sum w)^2 / sum w^2`` (0 for no weights).
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Sampling weights.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(kish_neff(np.array([1.0, 1.0, 2.0, 4.0])), 4)  # 8^2 / 22
+    2.9091
+    """
     w = np.asarray(weights, dtype=float)
     s2 = float((w * w).sum())
     return float(w.sum()) ** 2 / s2 if s2 > 0 else 0.0
 
 
 def wilson_neff(p: float, n_eff: float, conf: float = CONF) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``p`` estimated from ``n_eff`` (real) trials."""
+    """Wilson score interval for a proportion ``p`` estimated from ``n_eff`` (real) trials.
+
+    Parameters
+    ----------
+    p : float
+        The (weighted) proportion.
+    n_eff : float
+        Effective number of trials (:func:`kish_neff`).
+    conf : float
+        Confidence level.
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> tuple(round(x, 4) for x in wilson_neff(0.8, 10))  # as wilson(8, 10)
+    (0.4902, 0.9433)
+    """
     if n_eff <= 0:
         return 0.0, 1.0
     z = float(sps.norm.ppf(0.5 + conf / 2))
@@ -609,7 +671,23 @@ def rogan_gladen(q: float, sens: float, spec: float) -> tuple[float | None, bool
 
 
 def rogan_gladen_array(q, sens, spec) -> np.ndarray:
-    """Vectorised :func:`rogan_gladen`: NaN where ``sens + spec - 1 <= 0``; clipped."""
+    """Vectorised :func:`rogan_gladen`: NaN where ``sens + spec - 1 <= 0``; clipped.
+
+    Parameters
+    ----------
+    q, sens, spec : array-like
+        Raw shares, sensitivities and specificities.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(q + spec - 1) / (sens + spec - 1)``, clipped to [0, 1].
+
+    Examples
+    --------
+    >>> rogan_gladen_array(np.array([0.3, 0.1]), np.array([0.8, 0.5]), np.array([0.9, 0.5]))
+    array([0.28571429,        nan])
+    """
     q, sens, spec = (np.asarray(a, dtype=float) for a in (q, sens, spec))
     j = sens + spec - 1
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -626,6 +704,27 @@ def required_positives(
     with ``J = sens + spec - 1``; counting only the validation sample's part, each term
     gets half the allowed variance: ``n_pos >= 2 (z p / (J h))^2 sens (1 - sens)`` and
     ``n_neg >= 2 (z (1-p) / (J h))^2 spec (1 - spec)``.
+
+    Parameters
+    ----------
+    share : float
+        The expected corrected share ``p``.
+    sens, spec : float
+        The method's expected sensitivity and specificity.
+    halfwidth : float
+        The wanted half-width ``h`` of the interval.
+    conf : float
+        Confidence level.
+
+    Returns
+    -------
+    (int, int)
+        Coded positives and negatives needed.
+
+    Examples
+    --------
+    >>> required_positives(0.2, 0.8, 0.95, 0.05)
+    (35, 167)
     """
     z = float(sps.norm.ppf(0.5 + conf / 2))
     j = sens + spec - 1

@@ -349,6 +349,16 @@ def compare(
     -------
     Comparison
         Flat records (one per group and frame, each carrying its frame's test) and tests.
+
+    Examples
+    --------
+    >>> from discourse.models import Article, RawCounts
+    >>> from discourse.scoring import build_score
+    >>> def art(src, hits):
+    ...     return build_score(Article("", src), ["a"], RawCounts(100, 5, [hits], [hits]))
+    >>> cmp = compare([art("X", 1), art("X", 0), art("Y", 2)], ["a"], n_boot=200)
+    >>> [(r["source"], r["n_articles"], r["prevalence"]) for r in cmp.records]
+    [('X', 2, 0.5), ('Y', 1, 1.0)]
     """
     agg = aggregate(scores, frames, lambda sc: group_key(sc, by))
     records = []
@@ -456,6 +466,23 @@ def newcombe_diff(
     or 1 (where the Wald interval collapses). Matches statsmodels'
     ``confint_proportions_2indep(..., method="newcomb")``. Returns Nones when a
     group is empty.
+
+    Parameters
+    ----------
+    k1, n1, k2, n2 : int
+        Successes and trials of each group.
+    conf : float
+        Confidence level.
+
+    Returns
+    -------
+    (float, float, float) or (None, None, None)
+        The difference, its lower and its upper bound.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in newcombe_diff(8, 10, 2, 10)]
+    [0.6, 0.1618, 0.8027]
     """
     if n1 <= 0 or n2 <= 0:
         return None, None, None
@@ -567,6 +594,25 @@ def pairwise_prevalence(
     score interval (:func:`newcombe_diff`); test: :func:`two_proportion_test`;
     correction: :func:`adjust_pvalues`. Pairs with an empty group have Nones and
     a note and are left out of the family.
+
+    Parameters
+    ----------
+    counts : sequence of (str, int, int)
+    correction : {"holm", "bh", "none"}
+    conf : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    list of dict
+        Per pair: the groups, their counts and prevalences, ``diff_pp`` with its
+        interval, ``test``, ``p_value``, ``p_adjusted``, ``correction`` and ``note``.
+
+    Examples
+    --------
+    >>> rows = pairwise_prevalence([("A", 8, 10), ("B", 2, 10), ("C", 5, 10)])
+    >>> [(r["group_a"], r["group_b"], round(r["diff_pp"]), r["test"]) for r in rows]
+    [('A', 'B', 60, 'z'), ('A', 'C', 30, 'fisher'), ('B', 'C', -30, 'fisher')]
     """
     if correction not in CORRECTIONS:
         raise ValueError(f"unknown correction {correction!r}; use one of {', '.join(CORRECTIONS)}")
@@ -667,6 +713,18 @@ def log_odds_dirichlet(
     from the prior gets ``floor``. Terms whose ``y_a + y_b`` is below
     ``min_count`` are left out. Rows are sorted by ``z``, largest first
     (positive: used more in A). Empty corpora give ``[]``.
+
+    Parameters
+    ----------
+    counts_a, counts_b : dict of str to int
+        Term counts of the two corpora (their sums are ``n_a`` and ``n_b``).
+    prior, prior_size, min_count, floor : as above
+
+    Returns
+    -------
+    list of dict
+        ``term``, ``count_a``, ``count_b``, ``per_1k_a``, ``per_1k_b``, ``log_odds``,
+        ``se`` and ``z`` per term (example: :func:`keyness_groups`).
     """
     n_a = sum(counts_a.values())
     n_b = sum(counts_b.values())
@@ -727,6 +785,27 @@ def keyness_groups(
     rows as in :func:`log_odds_dirichlet` (``_a`` = the group, ``_b`` = the
     comparison); a group with no tokens, or with nothing to compare against,
     maps to ``[]``.
+
+    Parameters
+    ----------
+    counts : dict of str to dict of str to int
+        Term counts per group.
+    focus : sequence of str, optional
+        The groups to describe (default: all).
+    vs : str, optional
+        Compare against this group instead of the rest.
+    prior_size, min_count
+        As :func:`log_odds_dirichlet`.
+
+    Returns
+    -------
+    dict of str to list of dict
+
+    Examples
+    --------
+    >>> k = keyness_groups({"A": {"trust": 10, "war": 1}, "B": {"trust": 2, "war": 9}})
+    >>> [r["term"] for r in k["A"]], [r["term"] for r in k["B"]]
+    (['trust', 'war'], ['war', 'trust'])
     """
     background: dict[str, int] = {}
     for c in counts.values():
@@ -777,9 +856,29 @@ def trend_departures(
     correction): at ``alpha = 0.05`` about one stable period in twenty is
     flagged by chance.
 
-    Returns one dict per period: ``baseline_periods`` (periods with articles
-    in the window), ``baseline_articles`` (N), ``baseline_rate`` (K/N, or
-    None), ``expected`` (n_t · p0), ``p_value``, ``flag`` and ``note``.
+    Parameters
+    ----------
+    series : sequence of (int, int)
+        ``(present, n_articles)`` per period, in time order.
+    window : int
+        Periods in the trailing baseline.
+    alpha : float
+        Flag below this p-value.
+    min_baseline : int
+        Articles the baseline needs before a period is tested.
+
+    Returns
+    -------
+    list of dict
+        One per period: ``baseline_periods`` (periods with articles in the
+        window), ``baseline_articles`` (N), ``baseline_rate`` (K/N, or None),
+        ``expected`` (n_t · p0), ``p_value``, ``flag`` and ``note``.
+
+    Examples
+    --------
+    >>> rows = trend_departures([(1, 10), (2, 10), (1, 10), (1, 10), (9, 10)])
+    >>> [r["flag"] for r in rows]
+    ['', '', '', '', 'up']
     """
     out = []
     for t, (k, n) in enumerate(series):

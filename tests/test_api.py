@@ -40,6 +40,7 @@ DOCUMENTED = [
     "discourse.api",
     "discourse.provenance",
     "discourse.stats",
+    "discourse.correction",
     "discourse.lexicon",
     "discourse.scoring",
     "discourse.store",
