@@ -496,6 +496,25 @@ class Store:
 
     # -- reading
     def count(self, sel: Selection | None = None) -> int:
+        """The number of selected articles.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+            Default: all.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("a", "A"), Article("b", "B")])
+        ...     store.count(), store.count(Selection(sources=["B"]))
+        (2, 1)
+        """
         where, params = (sel or Selection()).where()
         return self.conn.execute(f"SELECT count(*) FROM articles{where}", params).fetchone()[0]
 
@@ -527,6 +546,24 @@ class Store:
                     yield _row_to_article(by_id[aid])
 
     def get(self, article_id: int) -> Article | None:
+        """The article with this id, or None.
+
+        Parameters
+        ----------
+        article_id : int
+
+        Returns
+        -------
+        Article or None
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("Mutual trust.", "A")])
+        ...     store.get(1).text, store.get(2)
+        ('Mutual trust.', None)
+        """
         row = self.conn.execute(
             f"SELECT {self._cols} FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
@@ -555,6 +592,24 @@ class Store:
         return found
 
     def sources(self, sel: Selection | None = None) -> list[str]:
+        """The sources of the selected articles, sorted.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("a", "B"), Article("b", "A")])
+        ...     store.sources()
+        ['A', 'B']
+        """
         where, params = (sel or Selection()).where()
         rows = self.conn.execute(
             f"SELECT DISTINCT source FROM articles{where} ORDER BY source", params
@@ -562,6 +617,27 @@ class Store:
         return [r[0] for r in rows]
 
     def date_range(self, sel: Selection | None = None) -> tuple[str | None, str | None]:
+        """The first and last day (``YYYY-MM-DD``) of the selected articles' dates.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+
+        Returns
+        -------
+        (str or None, str or None)
+            Nones when no selected article has a date.
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles(
+        ...         [Article("a", "A", date="2026-08-04"), Article("b", "A", date="2026-09-01")]
+        ...     )
+        ...     store.date_range()
+        ('2026-08-04', '2026-09-01')
+        """
         where, params = (sel or Selection()).where()
         row = self.conn.execute(
             f"SELECT min(substr(date,1,10)), max(substr(date,1,10)) FROM articles{where}", params
