@@ -38,7 +38,20 @@ _EXAMPLE_KEYS = {"match", "no_match"}
 @dataclass
 class NearRule:
     """A proximity rule: a term of ``terms_a`` and one of ``terms_b`` in one sentence,
-    at most ``window`` tokens apart (tokens between them, punctuation included)."""
+    at most ``window`` tokens apart (tokens between them, punctuation included).
+
+    Parameters
+    ----------
+    name : str
+        Shown as ``near:<name>`` where the rule fires.
+    terms_a, terms_b : list of str
+    window : int
+
+    Examples
+    --------
+    >>> NearRule("bloc", ["bloc*"], ["confrontation"], 3).window
+    3
+    """
 
     name: str
     terms_a: list[str]
@@ -48,6 +61,25 @@ class NearRule:
 
 @dataclass
 class Frame:
+    """One frame of a lexicon: its terms, excludes, proximity rules and examples.
+
+    Parameters
+    ----------
+    name : str
+        Lower-case letters, digits and ``_``.
+    label, description : str
+    terms, exclude : list of str
+        Words and phrases; ``*`` ends a prefix. Excluded spans never count.
+    match_examples, no_match_examples : list of str
+        Sentences that must (and must not) fire the frame (:func:`run_examples`).
+    near : list of NearRule
+
+    Examples
+    --------
+    >>> Frame("partnership", "Partnership", "", ["mutual trust"]).exclude
+    []
+    """
+
     name: str
     label: str
     description: str
@@ -480,13 +512,28 @@ _Occ = tuple[int, int, _Pattern]
 
 
 class Matcher:
-    """A compiled lexicon: finds frame hits in a sentence's normalized tokens.
+    r"""A compiled lexicon: finds frame hits in a sentence's normalized tokens.
 
     Two engines give the same hits: :meth:`scan` (a dictionary look-up per
     token, the reference) and :meth:`scan_sentences` (all the sentences of an
     article at once, the scoring hot path); both feed :meth:`select`. A ``*``
     prefix is looked up by the token's own prefixes (a dictionary per prefix),
     so the cost per new token does not grow with the number of prefix terms.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
+    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
+    ... )
+    >>> m = Matcher(lex)
+    >>> n_words, occ = m.scan(["they", "pledged", "mutual", "trust", "friends"])
+    >>> n_words, m.select(occ)
+    (5, [(0, 'mutual trust', 2, 4), (0, 'friend*', 4, 5)])
     """
 
     CACHE_LIMIT = 500_000
@@ -773,6 +820,24 @@ _PUNCT = _PunctCands((None,))  # truthy sentinel: a punctuation token with no ca
 
 @dataclass
 class ExampleResult:
+    """The outcome of one lexicon example (see :func:`run_examples`).
+
+    Parameters
+    ----------
+    frame : str
+    kind : {"match", "no_match"}
+    sentence : str
+    ok : bool
+        The frame fired for a ``match`` example, or did not for a ``no_match`` one.
+    terms : list of str
+        The frame's terms that fired.
+
+    Examples
+    --------
+    >>> ExampleResult("partnership", "match", "They pledged mutual trust.", True, []).ok
+    True
+    """
+
     frame: str
     kind: str  # "match" or "no_match"
     sentence: str
@@ -837,7 +902,26 @@ def _frame_name(raw: str, taken: set[str]) -> str:
 
 
 def convert_liwc(text: str, path: str = "<dic>") -> tuple[dict, list[str]]:
-    """Convert a LIWC ``.dic`` dictionary to lexicon data. Returns (data, warnings)."""
+    r"""Convert a LIWC ``.dic`` dictionary to lexicon data. Returns (data, warnings).
+
+    Parameters
+    ----------
+    text : str
+        The ``.dic`` file: categories between two ``%`` lines, then ``term<TAB>ids``.
+    path : str
+        Named in messages.
+
+    Returns
+    -------
+    (dict, list of str)
+        Frames (name -> ``label`` and ``terms``) and warnings.
+
+    Examples
+    --------
+    >>> data, warnings = convert_liwc("%\n1\tpartnership\n%\ntrust*\t1\n")
+    >>> data, warnings
+    ({'partnership': {'label': 'Partnership', 'terms': ['trust*']}}, [])
+    """
     lines = text.splitlines()
     marks = [i for i, line in enumerate(lines) if line.strip() == "%"]
     if len(marks) < 2:
@@ -894,7 +978,26 @@ def convert_liwc(text: str, path: str = "<dic>") -> tuple[dict, list[str]]:
 
 
 def convert_quanteda(text: str, path: str = "<yaml>") -> tuple[dict, list[str]]:
-    """Convert a quanteda-style YAML dictionary (``key: [terms]``, nested keys joined by '_')."""
+    r"""Convert a quanteda-style YAML dictionary (``key: [terms]``, nested keys joined by '_').
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    path : str
+        Named in messages.
+
+    Returns
+    -------
+    (dict, list of str)
+        Frames (name -> ``label`` and ``terms``) and warnings.
+
+    Examples
+    --------
+    >>> data, _ = convert_quanteda("economy:\n  trade: [tariff, export*]\n")
+    >>> data
+    {'economy_trade': {'label': 'economy_trade', 'terms': ['tariff', 'export*']}}
+    """
     try:
         data = safeyaml.parse(text)
     except safeyaml.YamlError as e:
