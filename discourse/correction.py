@@ -1050,7 +1050,28 @@ def sample_from_arrays(
 
 
 def check_method(val: ValidationSample, method: str) -> None:
-    """The validation sample must validate the method whose shares are corrected."""
+    """The validation sample must validate the method whose shares are corrected.
+
+    Parameters
+    ----------
+    val : ValidationSample
+    method : str
+        The scoring method of the shares to correct.
+
+    Returns
+    -------
+    None
+        Raises :class:`InputError` naming `method` when the two differ.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> val = SimpleNamespace(path="val.csv", method="lexicon")
+    >>> check_method(val, "lexicon")
+    >>> check_method(val, "both")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    discourse.errors.InputError: val.csv validates the method 'lexicon', not 'both'; ...
+    """
     if val.method and method and val.method != method:
         raise InputError(
             f"{val.path} validates the method '{val.method}', not '{method}'; use "
@@ -1083,10 +1104,26 @@ def evaluation_rates(
 
 
 def read_weights(path: str | Path) -> np.ndarray | None:
-    """The ``weight`` column of a labels CSV in row order (blank rows skipped), or None.
+    r"""The ``weight`` column of a labels CSV in row order (blank rows skipped), or None.
 
     A labels file coded in full (or a simple random sample) has no weights; a validation
     sample drawn by ``discourse label --validation`` has one per row.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    numpy.ndarray or None
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "val.csv"
+    >>> _ = p.write_text("text,threat,weight\nA.,1,2.5\nB.,0,1\n")
+    >>> read_weights(p)
+    array([2.5, 1. ])
     """
     p = Path(path)
     try:
