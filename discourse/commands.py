@@ -492,7 +492,7 @@ def code_sentences(
 
     lex = api.get_lexicon(lexicon)
     if unit != "sentence" and not validation:
-        raise InputError(f"--unit {unit} applies to a validation sample; add --validation N")
+        raise InputError(f"`unit` {unit} applies to a validation sample; add `validation` N")
     if validation:
         scorer = make_scorer(lex, model_path, method, warn)
         return validation_session(

@@ -37,12 +37,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from discourse import __version__
 from discourse import stats as st
 from discourse.dates import period_of, periods_between
 from discourse.errors import InputError
 from discourse.lexicon import Frame, Lexicon, Matcher
 from discourse.models import Article, Sentence
+from discourse.provenance import provenance
 from discourse.scoring import Scorer, iter_scores
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress
 from discourse.stats import Reservoir
@@ -136,21 +136,17 @@ def ngrams(
 
 
 def _meta(store: Store, sel: Selection, lexicon: Lexicon | None = None, **extra) -> dict:
-    meta: dict = {"tool_version": __version__}
-    if lexicon is not None:
-        meta.update(lexicon.provenance())
     first, last = store.date_range(sel)
-    meta.update(
-        {
-            "n_articles": store.count(sel),
-            "n_sources": len(store.sources(sel)),
-            "date_from": first,
-            "date_to": last,
-            "since": sel.since,
-            "until": sel.until,
-        }
+    meta = provenance(
+        lexicon,
+        n_articles=store.count(sel),
+        n_sources=len(store.sources(sel)),
+        date_from=first,
+        date_to=last,
+        since=sel.since,
+        until=sel.until,
+        **extra,
     )
-    meta.update(extra)
     meta.setdefault("notes", [])
     return meta
 

@@ -225,7 +225,7 @@ def article_from_html(
     if not chosen_source:
         warn(
             f"{origin}: no source (no folder, no site name in the page); stored as 'unknown' "
-            "- give --source"
+            "- give `source`"
         )
         chosen_source = "unknown"
     return Article(

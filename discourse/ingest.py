@@ -643,7 +643,7 @@ def read_paths(
     opts = opts or IngestOptions()
     warn = one_line_warn(warn)
     if opts.fmt not in FORMATS:
-        raise InputError(f"--format {opts.fmt!r} is not known; use one of {', '.join(FORMATS)}")
+        raise InputError(f"`fmt` {opts.fmt!r} is not known; use one of {', '.join(FORMATS)}")
     paths = [Path(p) for p in paths]
     for p in paths:
         if not p.exists():

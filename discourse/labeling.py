@@ -738,20 +738,20 @@ def validation_session(
     ``unit="article"``: whole articles (:func:`article_validation_session`).
     """
     if n < 1:
-        raise InputError(f"--validation {n}: give a sample size, 1 or more")
+        raise InputError(f"`validation` {n}: give a sample size, 1 or more")
     if stratify or uncertain:
         raise InputError(
-            "--validation draws its own stratified sample; leave out --uncertain and --stratify"
+            "`validation` draws its own stratified sample; leave out `uncertain` and `stratify`"
         )
     if unit not in ("sentence", "article"):
-        raise InputError(f"--unit {unit!r} is not known; use sentence or article")
+        raise InputError(f"`unit` {unit!r} is not known; use sentence or article")
     if unit == "article":
         return article_validation_session(store, labels_path, scorer, read_key, write, n, seed, sel)
     frames = list(scorer.frames)
     if "unit" in _header(labels_path):
         raise InputError(
             f"{labels_path} codes whole articles (unit article), not sentences; add "
-            "--unit article to resume it, or code the sentence sample into a new file"
+            "`unit` article to resume it, or code the sentence sample into a new file"
         )
     done, header = read_progress(labels_path, frames)
     extra = validation_columns(frames, scorer.model is not None)

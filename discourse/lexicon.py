@@ -15,7 +15,6 @@ import hashlib
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import itemgetter
@@ -24,6 +23,7 @@ from typing import Any
 
 from discourse import safeyaml
 from discourse.errors import LexiconError
+from discourse.provenance import provenance
 from discourse.tokenize import SENTENCE_SEP, tokenize_terms
 
 FRAME_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -38,7 +38,20 @@ _EXAMPLE_KEYS = {"match", "no_match"}
 @dataclass
 class NearRule:
     """A proximity rule: a term of ``terms_a`` and one of ``terms_b`` in one sentence,
-    at most ``window`` tokens apart (tokens between them, punctuation included)."""
+    at most ``window`` tokens apart (tokens between them, punctuation included).
+
+    Parameters
+    ----------
+    name : str
+        Shown as ``near:<name>`` where the rule fires.
+    terms_a, terms_b : list of str
+    window : int
+
+    Examples
+    --------
+    >>> NearRule("bloc", ["bloc*"], ["confrontation"], 3).window
+    3
+    """
 
     name: str
     terms_a: list[str]
@@ -48,6 +61,25 @@ class NearRule:
 
 @dataclass
 class Frame:
+    """One frame of a lexicon: its terms, excludes, proximity rules and examples.
+
+    Parameters
+    ----------
+    name : str
+        Lower-case letters, digits and ``_``.
+    label, description : str
+    terms, exclude : list of str
+        Words and phrases; ``*`` ends a prefix. Excluded spans never count.
+    match_examples, no_match_examples : list of str
+        Sentences that must (and must not) fire the frame (:func:`run_examples`).
+    near : list of NearRule
+
+    Examples
+    --------
+    >>> Frame("partnership", "Partnership", "", ["mutual trust"]).exclude
+    []
+    """
+
     name: str
     label: str
     description: str
@@ -60,6 +92,29 @@ class Frame:
 
 @dataclass
 class Lexicon:
+    r"""A validated lexicon: named frames of terms, excludes, proximity rules and examples.
+
+    Built by :func:`load_lexicon` or :func:`parse_lexicon`, which validate it.
+
+    Parameters
+    ----------
+    name, version, language, description : str
+        From the file's top level.
+    frames : dict of str to Frame
+        In the file's order.
+    path : str
+        Where it was read from.
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
+    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
+    ... )
+    >>> lex.name, lex.frame_names, lex.provenance()["lexicon_version"]
+    ('demo', ['partnership'], '1.0.0')
+    """
+
     name: str
     version: str
     language: str
@@ -93,7 +148,8 @@ class Lexicon:
         return self.sha256[:12]
 
     def provenance(self) -> dict[str, str]:
-        return {"lexicon": self.name, "lexicon_version": self.version, "lexicon_hash": self.hash}
+        """``lexicon``, ``lexicon_version`` and ``lexicon_hash``, for a provenance record."""
+        return provenance(self, tool=False)
 
 
 # ----------------------------------------------------------------------- loading
@@ -128,7 +184,23 @@ def _describe(value: Any) -> str:
 
 
 def load_lexicon(path: str | Path) -> Lexicon:
-    """Load and validate a lexicon file; raise :class:`LexiconError` with a line number."""
+    """Load and validate a lexicon file; raise :class:`LexiconError` with a line number.
+
+    Parameters
+    ----------
+    path : str or Path
+        A lexicon YAML file (at most ``MAX_LEXICON_BYTES``).
+
+    Returns
+    -------
+    Lexicon
+
+    Examples
+    --------
+    >>> lex = load_lexicon("lexicons/china-russia-frames.yaml")  # doctest: +SKIP
+    >>> lex.name  # doctest: +SKIP
+    'china-russia-frames'
+    """
     p = Path(path)
     try:
         if p.stat().st_size > MAX_LEXICON_BYTES:
@@ -151,7 +223,28 @@ def load_lexicon(path: str | Path) -> Lexicon:
 
 
 def parse_lexicon(text: str, path: str = "<lexicon>") -> Lexicon:
-    """Parse lexicon YAML text (plain data; no aliases, no duplicate keys) and validate it."""
+    r"""Parse lexicon YAML text (plain data; no aliases, no duplicate keys) and validate it.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    path : str
+        Named in error messages.
+
+    Returns
+    -------
+    Lexicon
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
+    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
+    ... )
+    >>> lex.frames["partnership"].terms
+    ['mutual trust', 'friend*']
+    """
     try:
         data, root = safeyaml.load_with_nodes(text)
     except safeyaml.YamlError as e:
@@ -419,13 +512,28 @@ _Occ = tuple[int, int, _Pattern]
 
 
 class Matcher:
-    """A compiled lexicon: finds frame hits in a sentence's normalized tokens.
+    r"""A compiled lexicon: finds frame hits in a sentence's normalized tokens.
 
     Two engines give the same hits: :meth:`scan` (a dictionary look-up per
     token, the reference) and :meth:`scan_sentences` (all the sentences of an
     article at once, the scoring hot path); both feed :meth:`select`. A ``*``
     prefix is looked up by the token's own prefixes (a dictionary per prefix),
     so the cost per new token does not grow with the number of prefix terms.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
+    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
+    ... )
+    >>> m = Matcher(lex)
+    >>> n_words, occ = m.scan(["they", "pledged", "mutual", "trust", "friends"])
+    >>> n_words, m.select(occ)
+    (5, [(0, 'mutual trust', 2, 4), (0, 'friend*', 4, 5)])
     """
 
     CACHE_LIMIT = 500_000
@@ -448,7 +556,6 @@ class Matcher:
                     for term in items:
                         self._add(fi, term, kind, len(self.rules) - 1)
         self._max_prefix = max(map(len, self._prefix), default=0)
-        self._has_exclude = any(lexicon.frames[f].exclude for f in self.frames)
         self._cache: dict[str, tuple[_Pattern, ...]] = {}
         self._hot: set[str] = set()  # the cached tokens that have candidates
         self._plans: dict[str, tuple] = {}  # hot token -> its candidates for scan_flat
@@ -657,10 +764,6 @@ def _extend(tokens: list[str], j: int, rest) -> int:
     return j
 
 
-def _occ_order(occ: _Occ) -> tuple[int, int]:
-    return occ[0], occ[2].rank
-
-
 def _span_order(occ: _Occ) -> tuple[int, int]:
     return occ[0] - occ[1], occ[0]
 
@@ -717,6 +820,24 @@ _PUNCT = _PunctCands((None,))  # truthy sentinel: a punctuation token with no ca
 
 @dataclass
 class ExampleResult:
+    """The outcome of one lexicon example (see :func:`run_examples`).
+
+    Parameters
+    ----------
+    frame : str
+    kind : {"match", "no_match"}
+    sentence : str
+    ok : bool
+        The frame fired for a ``match`` example, or did not for a ``no_match`` one.
+    terms : list of str
+        The frame's terms that fired.
+
+    Examples
+    --------
+    >>> ExampleResult("partnership", "match", "They pledged mutual trust.", True, []).ok
+    True
+    """
+
     frame: str
     kind: str  # "match" or "no_match"
     sentence: str
@@ -725,7 +846,28 @@ class ExampleResult:
 
 
 def run_examples(lexicon: Lexicon, tokenizer=None) -> list[ExampleResult]:
-    """Run every frame's examples: ``match`` must fire the frame, ``no_match`` must not."""
+    r"""Run every frame's examples: ``match`` must fire the frame, ``no_match`` must not.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+    tokenizer : Tokenizer, optional
+        Default: the standard one.
+
+    Returns
+    -------
+    list of ExampleResult
+        One per example sentence, with ``ok`` and the terms that fired.
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\nframes:\n  partnership:\n"
+    ...     "    terms: [mutual trust]\n    examples:\n      match: [They pledged mutual trust.]\n"
+    ... )
+    >>> [(r.ok, r.terms) for r in run_examples(lex)]
+    [(True, ['mutual trust'])]
+    """
     from discourse.tokenize import Tokenizer
 
     tokenizer = tokenizer or Tokenizer()
@@ -760,7 +902,26 @@ def _frame_name(raw: str, taken: set[str]) -> str:
 
 
 def convert_liwc(text: str, path: str = "<dic>") -> tuple[dict, list[str]]:
-    """Convert a LIWC ``.dic`` dictionary to lexicon data. Returns (data, warnings)."""
+    r"""Convert a LIWC ``.dic`` dictionary to lexicon data. Returns (data, warnings).
+
+    Parameters
+    ----------
+    text : str
+        The ``.dic`` file: categories between two ``%`` lines, then ``term<TAB>ids``.
+    path : str
+        Named in messages.
+
+    Returns
+    -------
+    (dict, list of str)
+        Frames (name -> ``label`` and ``terms``) and warnings.
+
+    Examples
+    --------
+    >>> data, warnings = convert_liwc("%\n1\tpartnership\n%\ntrust*\t1\n")
+    >>> data, warnings
+    ({'partnership': {'label': 'Partnership', 'terms': ['trust*']}}, [])
+    """
     lines = text.splitlines()
     marks = [i for i, line in enumerate(lines) if line.strip() == "%"]
     if len(marks) < 2:
@@ -817,7 +978,26 @@ def convert_liwc(text: str, path: str = "<dic>") -> tuple[dict, list[str]]:
 
 
 def convert_quanteda(text: str, path: str = "<yaml>") -> tuple[dict, list[str]]:
-    """Convert a quanteda-style YAML dictionary (``key: [terms]``, nested keys joined by '_')."""
+    r"""Convert a quanteda-style YAML dictionary (``key: [terms]``, nested keys joined by '_').
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    path : str
+        Named in messages.
+
+    Returns
+    -------
+    (dict, list of str)
+        Frames (name -> ``label`` and ``terms``) and warnings.
+
+    Examples
+    --------
+    >>> data, _ = convert_quanteda("economy:\n  trade: [tariff, export*]\n")
+    >>> data
+    {'economy_trade': {'label': 'economy_trade', 'terms': ['tariff', 'export*']}}
+    """
     try:
         data = safeyaml.parse(text)
     except safeyaml.YamlError as e:
@@ -887,9 +1067,3 @@ def convert(
     out = safeyaml.dump(data)
     parse_lexicon(out, str(p))  # what we write must load
     return out, warnings
-
-
-def iter_terms(lexicon: Lexicon) -> Iterable[tuple[str, str]]:
-    for fname, frame in lexicon.frames.items():
-        for term in frame.terms:
-            yield fname, term

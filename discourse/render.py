@@ -93,13 +93,14 @@ def _tests_section(tests: list[dict], keys: list[str], fmt: str) -> list[str]:
     """The chi-square tests table, with its title."""
     tf = "github" if fmt == "md" else "simple"
     period_keys = [k for k in keys if k != "source"]
+    esc = _cells(fmt)
     test_rows = []
     for t in tests:
         stat = f"χ²({t['df']}) = {t['chi2']:.2f}" if t["chi2"] is not None else "–"
         v = f"{t['cramers_v']:.2f}" if t["cramers_v"] is not None else "–"
         test_rows.append(
             [
-                *[t[k] for k in period_keys],
+                *[esc(t[k]) for k in period_keys],
                 t["frame"],
                 t["groups"],
                 stat,
@@ -141,9 +142,10 @@ def render_compare(
     tf = "github" if fmt == "md" else "simple"
     out = [("# " if fmt == "md" else "") + provenance_line(meta), ""]
     keys = list(by)
+    esc = _cells(fmt)
     groups: dict[tuple, dict[str, dict]] = {}
     for r in cmp_records:
-        groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
+        groups.setdefault(tuple(esc(r[k]) for k in keys), {})[r["frame"]] = r
     headers = [*keys, "articles", *frames]
     prev_rows, rate_rows = _compare_rows(groups, frames)
     title = "Prevalence: % of articles with the frame [Wilson 95% CI]"
@@ -202,6 +204,20 @@ def _heading(text: str, fmt: str, level: int = 2) -> str:
     return ("#" * level + " " if fmt == "md" else "") + text
 
 
+def _cells(fmt: str):
+    """How data (source names, periods, terms, sentences) enters a table or heading:
+    through the one Markdown escaper for ``md``, as it is otherwise."""
+    return _md_cell if fmt == "md" else _as_is
+
+
+def _md_cell(value):
+    return md_escape(value) if isinstance(value, str) else value
+
+
+def _as_is(value):
+    return value
+
+
 def _evidence_machine(
     records: Sequence[dict], meta: dict, fmt: str, raw_csv: bool, **tables: list[dict]
 ) -> str | None:
@@ -229,15 +245,16 @@ def render_keyness(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
         blocks.setdefault((r["source"], r["vs"], r["ngram"]), []).append(r)
     if not blocks:
         out.append("(no key terms: nothing passed --min-count with z > 0)")
+    esc = _cells(fmt)
     for (source, vs, n), rows in blocks.items():
-        vs_text = "the other sources" if vs == "rest" else vs
+        vs_text = "the other sources" if vs == "rest" else esc(vs)
         kind = "words" if n == 1 else "bigrams"
-        out.append(_heading(f"{source} vs {vs_text}: key {kind}{within}", fmt))
+        out.append(_heading(f"{esc(source)} vs {vs_text}: key {kind}{within}", fmt))
         out.append("")
         table = [
             [
                 r["rank"],
-                r["term"],
+                esc(r["term"]),
                 r["count"],
                 r["count_vs"],
                 num(r["per_1k"], 2),
@@ -379,7 +396,7 @@ def render_trend(
     ]
     corrected = _trend_corrected(records, meta, fmt)
     if fmt == "md":
-        rows = [_trend_row(r) for r in records]
+        rows = [_trend_row(r, md_escape) for r in records]
         return "\n".join(out) + "\n" + grid(rows, headers=cols, tablefmt=tf) + "\n" + corrected
     frames = list(dict.fromkeys(r["frame"] for r in records))
     if chart:
@@ -413,10 +430,10 @@ def _trend_corrected(records: list[dict], meta: dict, fmt: str) -> str:
     return "\n" + "\n".join(corrected_section(shown, frames, ["source", "period"], corr, fmt))
 
 
-def _trend_row(r: dict) -> list:
+def _trend_row(r: dict, esc=_as_is) -> list:
     return [
-        r["source"],
-        r["period"],
+        esc(r["source"]),
+        esc(r["period"]),
         r["frame"],
         r["n_articles"],
         r["n_present"],
@@ -441,12 +458,13 @@ def pairwise_section(records: list[dict], meta: dict, fmt: str) -> str:
         return "\n".join([*lines, "(no pairs: fewer than two sources)"])
     period = [k for k in ("week", "month") if k in records[0]]
     p_adj = {"holm": "p (Holm)", "bh": "p (BH)", "none": "p (uncorr.)"}.get(correction, "p adj")
+    esc = _cells(fmt)
     rows = [
         [
-            *[r[k] for k in period],
+            *[esc(r[k]) for k in period],
             r["frame"],
-            r["source_a"],
-            r["source_b"],
+            esc(r["source_a"]),
+            esc(r["source_b"]),
             pct(r["prevalence_a"]),
             pct(r["prevalence_b"]),
             f"{signed_pp(r['diff_pp'])} [{signed_pp(r['diff_lo_pp'])}, "
@@ -505,7 +523,7 @@ def _never_fire_section(records: list[dict], fmt: str) -> list[str]:
     never: dict[str, list[str]] = {}
     for r in records:
         if r["status"] == "never fires":
-            label = r["term"] + (" (exclude)" if r["kind"] == "exclude" else "")
+            label = _cells(fmt)(r["term"]) + (" (exclude)" if r["kind"] == "exclude" else "")
             never.setdefault(r["frame"], []).append(label)
     if never:
         out += [_heading("Never fire", fmt), ""]
@@ -550,15 +568,16 @@ def render_lexicon_stats(
     ]
     firing = sorted((r for r in records if r["hits"]), key=lambda r: (r["frame"], -r["hits"]))
     out += [_heading("Terms that fire", fmt), ""]
+    esc = _cells(fmt)
     rows = [
         [
             r["frame"],
-            r["term"] + (" (exclude)" if r["kind"] == "exclude" else ""),
+            esc(r["term"]) + (" (exclude)" if r["kind"] == "exclude" else ""),
             r["hits"],
             r["articles"],
             pct(r["article_share"]),
             r["sources"],
-            f"{r['top_source']} ({pct(r['top_source_share'])})" if r["top_source"] else "",
+            f"{esc(r['top_source'])} ({pct(r['top_source_share'])})" if r["top_source"] else "",
             r["status"],
         ]
         for r in firing
@@ -573,14 +592,21 @@ def render_lexicon_stats(
     generic = [r for r in records if r["status"] == "generic"]
     if generic:
         out += [_heading(f"Generic: fire in at least {share:.0%} of articles", fmt), ""]
-        out += [f"  {r['frame']}: {r['term']} ({pct(r['article_share'])})" for r in generic]
+        out += [f"  {r['frame']}: {esc(r['term'])} ({pct(r['article_share'])})" for r in generic]
         out.append("")
     out += _never_fire_section(records, fmt)
     out.append(_heading("Spans counted for two frames", fmt))
     out.append("")
     if overlap:
         rows = [
-            [o["frame_a"], o["term_a"], o["frame_b"], o["term_b"], o["spans"], o["articles"]]
+            [
+                o["frame_a"],
+                esc(o["term_a"]),
+                o["frame_b"],
+                esc(o["term_b"]),
+                o["spans"],
+                o["articles"],
+            ]
             for o in overlap
         ]
         out.append(
@@ -632,16 +658,17 @@ def render_suggest(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
     if not records:
         return "\n".join([*out, "(no candidates)"]) + "\n"
     ex_width = 70 if fmt != "md" else 200
+    esc = _cells(fmt)
     rows = [
         [
-            r["candidate"],
+            esc(r["candidate"]),
             r["count"],
             r["count_other"],
             num(r["z"], 2),
             r["articles"],
             r["sources"],
-            r["in_lexicon"],
-            excerpt(r["example"], r["candidate"], ex_width),
+            esc(r["in_lexicon"]),
+            esc(excerpt(r["example"], r["candidate"], ex_width)),
         ]
         for r in records
     ]
@@ -736,7 +763,7 @@ def rates_section(rates: Sequence[dict], source_rates: Sequence[dict], weighted:
         return {
             "frame": r["frame"],
             "method": r["method"],
-            **({"source": r["source"]} if r["source"] != "*" else {}),
+            **({"source": _cells("md" if md else "")(r["source"])} if r["source"] != "*" else {}),
             "sensitivity": pct1_ci(r["sensitivity"], r["sensitivity_lo"], r["sensitivity_hi"]),
             "specificity": pct1_ci(r["specificity"], r["specificity_lo"], r["specificity_hi"]),
             "sens+spec-1": "–" if j is None else f"{j:.2f}" + (" unstable" if j < 0.2 else ""),
@@ -763,9 +790,10 @@ def corrected_section(
 ) -> list[str]:
     """Raw and corrected sentence shares side by side, and what the corrected ones rest on."""
     tf = "github" if fmt == "md" else "simple"
+    esc = _cells(fmt)
     groups: dict[tuple, dict[str, dict]] = {}
     for r in records:
-        groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
+        groups.setdefault(tuple(esc(r[k]) for k in keys), {})[r["frame"]] = r
     raw = corr.get("corrects", "sentence_share")
     rows = [
         [*key, *[corrected_cell(per.get(f), raw) for f in frames]] for key, per in groups.items()
@@ -906,7 +934,6 @@ def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, 
     Per article (or per sentence with ``by="sentence"``) as table, CSV, JSON, JSON Lines
     or Markdown; with ``explain`` and ``table``/``md``, every match highlighted instead.
     """
-    from discourse import __version__
     from discourse.scoring import article_row, sentence_rows
 
     frames = scorer.frames
@@ -935,7 +962,7 @@ def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, 
         if rows or (fmt == "csv" and columns is None):
             yield _score_chunk(rows, fmt, columns, raw_csv)[0]
     elif fmt == "json":
-        meta = {"tool_version": __version__, **scorer.provenance()}
+        meta = scorer.provenance()
         yield to_json({"meta": meta, "records": rows}) + "\n"
     else:
         yield render_records(rows, fmt, table_columns=_score_columns(scorer, by))

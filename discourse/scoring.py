@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
-from discourse.models import Article, ArticleScore, FrameScore, Hit, Sentence
+from discourse.models import Article, ArticleScore, FrameScore, Hit, RawCounts, Sentence
+from discourse.provenance import provenance
 from discourse.tokenize import Tokenizer
 
 # "fast-2": matching normalizes with NFC and casefold() (was lower())
@@ -25,11 +26,31 @@ METHODS = ("lexicon", "classifier", "both")
 
 
 def check_method(method: str, has_model: bool) -> None:
-    """A --method value must be known, and anything but the lexicon needs a model."""
+    """A scoring method must be known, and anything but the lexicon needs a model.
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`METHODS`.
+    has_model : bool
+        Whether a trained model was given.
+
+    Returns
+    -------
+    None
+        Raises :class:`InputError` naming `method` (or `model`) otherwise.
+
+    Examples
+    --------
+    >>> check_method("lexicon", has_model=False)
+    >>> check_method("both", has_model=False)
+    Traceback (most recent call last):
+    discourse.errors.InputError: `method` both needs a trained model: add `model` MODEL
+    """
     if method not in METHODS:
-        raise InputError(f"--method {method!r} is not known; use one of {', '.join(METHODS)}")
+        raise InputError(f"`method` {method!r} is not known; use one of {', '.join(METHODS)}")
     if method != "lexicon" and not has_model:
-        raise InputError(f"--method {method} needs a trained model: add --model MODEL")
+        raise InputError(f"`method` {method} needs a trained model: add `model` MODEL")
 
 
 class Scorer:
@@ -40,6 +61,27 @@ class Scorer:
     the frame when a term fires), the classifier (its probability is at or above
     the frame's threshold) or ``both`` (either). Hits and hits per 1,000 tokens
     always count lexicon matches. ``key`` identifies the cached raw counts.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+    tokenizer : Tokenizer, optional
+        Default: the standard one.
+    model : FrameClassifier, optional
+        A trained model (needed by the methods ``classifier`` and ``both``).
+    method : {"lexicon", "classifier", "both"}
+    engine : {"fast", "reference"}
+        ``reference`` matches sentence by sentence (the same hits, slower).
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer = Scorer(load_lexicon(default_lexicon_path()))
+    >>> sc = scorer.score(Article("They pledged mutual trust. Missiles.", "X"))
+    >>> sc.n_sentences, sc.frames["partnership"].hits, sc.dominant
+    (2, 1, 'partnership')
     """
 
     def __init__(
@@ -68,7 +110,7 @@ class Scorer:
             if missing and method != "lexicon":
                 raise InputError(
                     f"the model has no frame {missing[0]!r} of lexicon {lexicon.name}; use a "
-                    f"lexicon with the model's frames ({', '.join(mframes)}) or --method lexicon"
+                    f"lexicon with the model's frames ({', '.join(mframes)}) or `method` lexicon"
                 )
             self._thr = [float(model.thresholds_[c]) if c is not None else None for c in self._cols]
 
@@ -80,10 +122,8 @@ class Scorer:
         return key
 
     def provenance(self) -> dict:
-        meta = {**self.lexicon.provenance(), "method": self.method}
-        if self.model is not None:
-            meta["model_hash"] = self.model.model_hash
-        return meta
+        """Tool, lexicon, method and model (if any): what produced these scores."""
+        return provenance(self.lexicon, method=self.method, model=self.model)
 
     def score(self, article: Article, keep: bool = False) -> ArticleScore:
         """Score one article. With ``keep``, the sentences and hits are kept for evidence."""
@@ -105,11 +145,11 @@ class Scorer:
             clf_with = both_with = sent_probs = None
             if probs is not None:
                 clf_with, both_with, sent_probs = self._classifier_counts(probs[i], hit_sents, keep)
+            counts = RawCounts(n_words, n_sent, hits, lex_with, clf_with, both_with)
             out.append(
                 build_score(
-                    art, self.frames, n_words, n_sent, hits, lex_with,
-                    sentences if keep else [], all_hits, clf_with, both_with, self.method,
-                    sent_probs,
+                    art, self.frames, counts, self.method,
+                    sentences if keep else [], all_hits, sent_probs,
                 )
             )  # fmt: skip
         return out
@@ -189,18 +229,40 @@ class Scorer:
 def build_score(
     article: Article,
     frames: list[str],
-    n_tokens: int,
-    n_sentences: int,
-    hits: list[int],
-    sents_with: list[int],
+    counts: RawCounts,
+    method: str = "lexicon",
     sentences=None,
     all_hits=None,
-    clf_with: list[int] | None = None,
-    both_with: list[int] | None = None,
-    method: str = "lexicon",
     sentence_probs: list[dict[str, float]] | None = None,
 ) -> ArticleScore:
-    """Per-frame scores from raw counts; ``method`` picks what fills ``present``."""
+    """Per-frame scores from raw counts.
+
+    Parameters
+    ----------
+    article : Article
+    frames : list of str
+        The frames, in the order of ``counts``' lists.
+    counts : RawCounts
+        Tokens, sentences and per-frame counts (``clf_with`` and ``both_with``
+        needed for the methods ``classifier`` and ``both``).
+    method : {"lexicon", "classifier", "both"}
+        What fills ``present`` and ``sentences_with``.
+    sentences, all_hits, sentence_probs : optional
+        Kept on the score for evidence (``--explain``).
+
+    Returns
+    -------
+    ArticleScore
+
+    Examples
+    --------
+    >>> from discourse.models import Article, RawCounts
+    >>> sc = build_score(Article("", "X"), ["a", "b"], RawCounts(200, 4, [2, 0], [1, 0]))
+    >>> sc.frames["a"].per_1k, sc.frames["a"].sentence_share, sc.dominant
+    (10.0, 0.25, 'a')
+    """
+    n_tokens, n_sentences, hits = counts.n_tokens, counts.n_sentences, counts.hits
+    sents_with, clf_with, both_with = counts.sents_with, counts.clf_with, counts.both_with
     fs = {}
     basis = hits
     if method == "classifier":
@@ -228,9 +290,6 @@ def build_score(
         )
     best = max(range(len(frames)), key=lambda i: (basis[i], hits[i], -i)) if frames else None
     dominant = frames[best] if best is not None and basis[best] > 0 else None
-    raw = {"t": n_tokens, "s": n_sentences, "h": list(hits), "w": list(sents_with)}
-    if clf_with is not None:
-        raw["c"], raw["b"] = list(clf_with), list(both_with)
     return ArticleScore(
         article,
         n_tokens,
@@ -240,30 +299,40 @@ def build_score(
         list(sentences or []),
         list(all_hits or []),
         sentence_probs,
-        raw,
+        counts,
     )
-
-
-def to_payload(score: ArticleScore, frames: list[str]) -> dict:
-    """The compact cached form of a score: its raw counts, whatever the method."""
-    return score.raw
-
-
-def from_payload(article: Article, frames: list[str], payload: dict, method: str = "lexicon"):
-    return build_score(
-        article, frames, payload["t"], payload["s"], payload["h"], payload["w"],
-        clf_with=payload.get("c"), both_with=payload.get("b"), method=method,
-    )  # fmt: skip
 
 
 @dataclass
 class ScoreStats:
+    """How many articles a scoring run scored and how many it read from the cache.
+
+    Parameters
+    ----------
+    scored, cached : int
+
+    Examples
+    --------
+    >>> ScoreStats()
+    ScoreStats(scored=0, cached=0)
+    """
+
     scored: int = 0
     cached: int = 0
 
 
 def default_workers() -> int:
-    """Scoring processes when none are asked for: the cores, at most :data:`MAX_WORKERS`."""
+    """Scoring processes when none are asked for: the cores, at most :data:`MAX_WORKERS`.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> 1 <= default_workers() <= MAX_WORKERS
+    True
+    """
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
@@ -287,11 +356,43 @@ def iter_scores(
     that many processes, several chunks in flight, while this process reads the
     next chunk and the cache; results come back, and the cache is written, in
     input order, so the output is the same as with one worker.
+
+    Parameters
+    ----------
+    articles : iterable of Article
+    scorer : Scorer
+    store : Store, optional
+        Whose cache to read and fill.
+    use_cache : bool
+    stats : ScoreStats, optional
+        Counts scored and cached articles.
+    chunk : int
+        Articles per chunk.
+    progress : callable, optional
+        Receives the number of articles done so far.
+    workers : int
+
+    Returns
+    -------
+    iterator of ArticleScore
+        In input order, without the article texts.
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer, stats = Scorer(load_lexicon(default_lexicon_path())), ScoreStats()
+    >>> [sc.frames["partnership"].hits for sc in iter_scores(
+    ...     [Article("mutual trust", "X")], scorer, stats=stats)], stats
+    ([1], ScoreStats(scored=1, cached=0))
     """
     stats = stats if stats is not None else ScoreStats()
     done = 0
-    for batch, results in _pipeline(_chunks(articles, chunk), scorer, workers, store, use_cache):
-        _fill(batch, results, scorer, store, use_cache, stats)
+    for batch, results, fresh in _pipeline(
+        _chunks(articles, chunk), scorer, workers, store, use_cache
+    ):
+        _fill(results, fresh, scorer, store, use_cache, stats)
         yield from _light(iter(results))
         done += len(batch)
         if progress:
@@ -306,11 +407,31 @@ def score_stream(
 
     With ``keep``, each score holds its sentences and hits (for ``--explain``).
     The output is the same whatever the number of workers.
+
+    Parameters
+    ----------
+    articles : iterable of Article
+    scorer : Scorer
+    keep : bool
+    workers : int
+    chunk : int
+        Articles per chunk.
+
+    Returns
+    -------
+    iterator of ArticleScore
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer = Scorer(load_lexicon(default_lexicon_path()))
+    >>> [len(sc.hits) for sc in score_stream([Article("mutual trust", "X")], scorer, keep=True)]
+    [1]
     """
-    for _, results in _pipeline(_chunks(articles, chunk), scorer, workers, None, False, keep):
-        for sc in results:
-            sc.raw.pop(_FRESH, None)
-            yield sc
+    for _, results, _ in _pipeline(_chunks(articles, chunk), scorer, workers, None, False, keep):
+        yield from results
 
 
 def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -331,19 +452,19 @@ def _cached(batch, scorer: Scorer, store, use_cache: bool) -> list[ArticleScore 
     out: list[ArticleScore | None] = []
     n_frames, with_model = len(scorer.frames), scorer.model is not None
     for art in batch:
-        payload = cached.get(art.id) if art.id is not None else None
-        ok = _usable(payload, n_frames, with_model)
-        out.append(from_payload(art, scorer.frames, payload, scorer.method) if ok else None)
+        counts = RawCounts.from_payload(cached[art.id]) if art.id in cached else None
+        ok = counts is not None and _usable(counts, n_frames, with_model)
+        out.append(build_score(art, scorer.frames, counts, scorer.method) if ok else None)
     return out
 
 
 def _pipeline(chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep: bool = False):
-    """(chunk, its scores) per chunk of ``chunks``, in order.
+    """(chunk, its scores, which are fresh) per chunk of ``chunks``, in order.
 
     Scores come from the store's cache where usable; the others are scored here
     or, with ``workers`` > 1 and a chunk worth it, in a pool that keeps up to
-    two chunks per worker in flight. Fresh scores are marked (``_FRESH`` in
-    ``ArticleScore.raw``) for :func:`_fill`.
+    two chunks per worker in flight. A fresh score (computed in this run, not
+    read from the cache) is flagged True for :func:`_fill`.
     """
     pool = None
     pending: deque = deque()
@@ -355,15 +476,15 @@ def _pipeline(chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep
                 pool = _Pool(scorer, workers)
             if pool is None:
                 fresh = scorer.score_batch(todo, keep) if todo else []
-                yield batch, _merge(cached, fresh)
+                yield batch, *_merge(cached, fresh)
                 continue
             pending.append((batch, cached, pool.submit(todo, keep)))
             while len(pending) > 2 * workers:
                 b, c, fut = pending.popleft()
-                yield b, _merge(c, pool.result(fut))
+                yield b, *_merge(c, pool.result(fut))
         while pending:
             b, c, fut = pending.popleft()
-            yield b, _merge(c, pool.result(fut))
+            yield b, *_merge(c, pool.result(fut))
     finally:
         if pool is not None:
             pool.close()
@@ -374,30 +495,20 @@ def _big(batch: list[Article]) -> bool:
     return len(batch) >= 50
 
 
-def _merge(cached: list, fresh: list[ArticleScore]) -> list[ArticleScore]:
+def _merge(cached: list, fresh: list[ArticleScore]) -> tuple[list[ArticleScore], list[bool]]:
+    """The scores in input order (cached where there was one), and which are fresh."""
     it = iter(fresh)
-    out = []
-    for c in cached:
-        if c is None:
-            sc = next(it)
-            sc.raw = {**sc.raw, _FRESH: True}
-            out.append(sc)
-        else:
-            out.append(c)
-    return out
+    return [c if c is not None else next(it) for c in cached], [c is None for c in cached]
 
 
-_FRESH = "_fresh"  # marks, until _fill, a score computed in this run (not from the cache)
-
-
-def _fill(batch, results, scorer: Scorer, store, use_cache: bool, stats: ScoreStats) -> None:
+def _fill(results, fresh, scorer: Scorer, store, use_cache: bool, stats: ScoreStats) -> None:
     """Count fresh and cached scores; write the fresh ones to the store's cache."""
     new = []
-    for sc in results:
-        if sc.raw.pop(_FRESH, False):
+    for sc, is_fresh in zip(results, fresh):
+        if is_fresh:
             stats.scored += 1
             if sc.article.id is not None:
-                new.append((sc.article.id, to_payload(sc, scorer.frames)))
+                new.append((sc.article.id, sc.raw.to_payload()))
         else:
             stats.cached += 1
     if store is not None and use_cache and new:
@@ -449,10 +560,11 @@ class _Pool:
         self.executor.shutdown(cancel_futures=True)
 
 
-def _usable(payload: dict | None, n_frames: int, with_model: bool) -> bool:
-    if payload is None or len(payload.get("h", ())) != n_frames:
+def _usable(counts: RawCounts, n_frames: int, with_model: bool) -> bool:
+    """Cached counts fit this scorer: one per frame, and the classifier's if it has one."""
+    if len(counts.hits) != n_frames:
         return False
-    return not with_model or len(payload.get("c", ())) == n_frames
+    return not with_model or len(counts.clf_with or ()) == n_frames
 
 
 def _light(scores: Iterator[ArticleScore]) -> Iterator[ArticleScore]:
@@ -463,6 +575,26 @@ def _light(scores: Iterator[ArticleScore]) -> Iterator[ArticleScore]:
 
 
 def article_row(score: ArticleScore, frames: list[str]) -> dict:
+    """One flat row per article: metadata, then hits, rate, presence and share per frame.
+
+    Parameters
+    ----------
+    score : ArticleScore
+    frames : list of str
+        The columns' frames, in order.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from discourse.models import Article, RawCounts
+    >>> sc = build_score(Article("", "X"), ["a"], RawCounts(200, 4, [2], [1]))
+    >>> row = article_row(sc, ["a"])
+    >>> row["a_hits"], row["a_per_1k"], row["a_present"], row["a_sentence_share"], row["dominant"]
+    (2, 10.0, 1, 0.25, 'a')
+    """
     a = score.article
     row = {
         "id": a.id,
@@ -493,6 +625,28 @@ def sentence_rows(
 
     ``<frame>_present`` follows the scorer's method: the lexicon fired, the
     probability reached the threshold, or either.
+
+    Parameters
+    ----------
+    score : ArticleScore
+        Scored with ``keep=True``.
+    frames : list of str
+    scorer : Scorer, optional
+        Its method and thresholds (default: the lexicon).
+
+    Returns
+    -------
+    list of dict
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer = Scorer(load_lexicon(default_lexicon_path()))
+    >>> sc = scorer.score(Article("They pledged mutual trust. Missiles.", "X"), keep=True)
+    >>> [(r["sent_idx"], r["terms"]) for r in sentence_rows(sc, scorer.frames, scorer)]
+    [(0, 'partnership:mutual trust'), (1, '')]
     """
     by_sent: dict[int, list[Hit]] = {}
     for h in score.hits:

@@ -74,6 +74,18 @@ _settings = {"lock_wait": None}
 
 
 def default_db_path() -> str:
+    """The store used without ``db``: ``DISCOURSE_DB``, else ``./discourse.db``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import os
+    >>> default_db_path() == (os.environ.get("DISCOURSE_DB") or "discourse.db")
+    True
+    """
     return os.environ.get("DISCOURSE_DB") or DEFAULT_DB
 
 
@@ -84,14 +96,35 @@ def set_lock_wait(seconds: float | None) -> None:
     ----------
     seconds : float or None
         Seconds to wait; None or 0 fails at once (exit code 3), as before.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> set_lock_wait(600); lock_wait()
+    600.0
+    >>> set_lock_wait(None)
     """
     if seconds is not None and seconds < 0:
-        raise StoreError(f"--wait {seconds} is negative; give seconds to wait, e.g. --wait 600")
+        raise StoreError(f"`wait` {seconds} is negative; give seconds to wait, e.g. `wait` 600")
     _settings["lock_wait"] = seconds
 
 
 def lock_wait() -> float:
-    """The lock wait in seconds: :func:`set_lock_wait`, else ``DISCOURSE_WAIT``, else 0."""
+    """The lock wait in seconds: :func:`set_lock_wait`, else ``DISCOURSE_WAIT``, else 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> set_lock_wait(5); lock_wait()
+    5.0
+    >>> set_lock_wait(None)
+    """
     if _settings["lock_wait"] is not None:
         return float(_settings["lock_wait"])
     raw = os.environ.get("DISCOURSE_WAIT", "").strip()
@@ -173,7 +206,7 @@ def store_error(e: sqlite3.Error, path: str) -> DiscourseError:
     if kind in _BUSY:
         return BusyError(
             f"the store {path} stayed busy (another process is writing to it); "
-            "try again when it has finished, or give --wait SECONDS"
+            "try again when it has finished, or give `wait` SECONDS"
         )
     template = _PROBLEMS.get(kind, "cannot be used ({msg})")
     return StoreError(f"the store {path} " + template.format(msg=e, path=path))
@@ -222,14 +255,44 @@ class _Connection(sqlite3.Connection):
 
 
 def text_hash(text: str) -> str:
-    """Hash of the normalized text (NFKC, case-folded, whitespace collapsed): the dedupe key."""
+    """Hash of the normalized text (NFKC, case-folded, whitespace collapsed): the dedupe key.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+        SHA-256, hex.
+
+    Examples
+    --------
+    >>> text_hash("Mutual  TRUST") == text_hash("mutual trust")
+    True
+    """
     norm = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
 @dataclass
 class Selection:
-    """Which articles a command works on."""
+    """Which articles a command works on (:func:`discourse.api.selection` checks one).
+
+    Parameters
+    ----------
+    sources : list of str, optional
+        Source names (None: all).
+    since, until : str, optional
+        ``YYYY-MM-DD``, both included.
+    ids : list of int, optional
+        Article ids.
+
+    Examples
+    --------
+    >>> Selection(sources=["A"], since="2026-08-01").where()
+    (' WHERE source IN (?) AND substr(date, 1, 10) >= ?', ['A', '2026-08-01'])
+    """
 
     sources: list[str] | None = None
     since: str | None = None  # inclusive, YYYY-MM-DD
@@ -272,7 +335,26 @@ def _row_to_article(row) -> Article:
 
 
 class Store:
-    """An open article store. Use :func:`open_store`."""
+    """An open article store. Use :func:`open_store`.
+
+    Parameters
+    ----------
+    conn : sqlite3.Connection
+    path : str
+        The file, or ``":memory:"``.
+    readonly : bool
+        Opened read-only (a read-only file, folder or mount).
+    version : int
+        The schema version.
+
+    Examples
+    --------
+    >>> from discourse.models import Article
+    >>> same = [Article("Mutual trust.", "A"), Article("mutual TRUST.", "A")]
+    >>> with open_store(":memory:") as store:
+    ...     store.add_articles(same), store.count(), store.sources()
+    ((1, 1), 1, ['A'])
+    """
 
     def __init__(
         self, conn: sqlite3.Connection, path: str, readonly: bool = False, version: int = 0
@@ -414,6 +496,25 @@ class Store:
 
     # -- reading
     def count(self, sel: Selection | None = None) -> int:
+        """The number of selected articles.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+            Default: all.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("a", "A"), Article("b", "B")])
+        ...     store.count(), store.count(Selection(sources=["B"]))
+        (2, 1)
+        """
         where, params = (sel or Selection()).where()
         return self.conn.execute(f"SELECT count(*) FROM articles{where}", params).fetchone()[0]
 
@@ -445,6 +546,24 @@ class Store:
                     yield _row_to_article(by_id[aid])
 
     def get(self, article_id: int) -> Article | None:
+        """The article with this id, or None.
+
+        Parameters
+        ----------
+        article_id : int
+
+        Returns
+        -------
+        Article or None
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("Mutual trust.", "A")])
+        ...     store.get(1).text, store.get(2)
+        ('Mutual trust.', None)
+        """
         row = self.conn.execute(
             f"SELECT {self._cols} FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
@@ -473,6 +592,24 @@ class Store:
         return found
 
     def sources(self, sel: Selection | None = None) -> list[str]:
+        """The sources of the selected articles, sorted.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("a", "B"), Article("b", "A")])
+        ...     store.sources()
+        ['A', 'B']
+        """
         where, params = (sel or Selection()).where()
         rows = self.conn.execute(
             f"SELECT DISTINCT source FROM articles{where} ORDER BY source", params
@@ -480,6 +617,27 @@ class Store:
         return [r[0] for r in rows]
 
     def date_range(self, sel: Selection | None = None) -> tuple[str | None, str | None]:
+        """The first and last day (``YYYY-MM-DD``) of the selected articles' dates.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+
+        Returns
+        -------
+        (str or None, str or None)
+            Nones when no selected article has a date.
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles(
+        ...         [Article("a", "A", date="2026-08-04"), Article("b", "A", date="2026-09-01")]
+        ...     )
+        ...     store.date_range()
+        ('2026-08-04', '2026-09-01')
+        """
         where, params = (sel or Selection()).where()
         row = self.conn.execute(
             f"SELECT min(substr(date,1,10)), max(substr(date,1,10)) FROM articles{where}", params
@@ -555,7 +713,7 @@ class Store:
 
 def _check_existing_file(p: Path) -> None:
     if p.is_dir():
-        raise StoreError(f"--db {p} is a folder; give a file path such as {p / DEFAULT_DB}")
+        raise StoreError(f"`db` {p} is a folder; give a file path such as {p / DEFAULT_DB}")
     try:
         with p.open("rb") as fh:
             head = fh.read(16)
@@ -563,8 +721,8 @@ def _check_existing_file(p: Path) -> None:
         raise StoreError(f"cannot read the store {p}: {e.strerror}") from None
     if head and head != _SQLITE_MAGIC:
         raise StoreError(
-            f"--db {p} is not a discourse store (not an SQLite file); it was left "
-            "untouched: choose another path with --db"
+            f"`db` {p} is not a discourse store (not an SQLite file); it was left "
+            "untouched: choose another path with `db`"
         )
 
 
@@ -573,6 +731,24 @@ def open_store(path: str | os.PathLike | None = None, create: bool = True) -> St
 
     A store that cannot be written (read-only file, folder or mount) is opened
     read-only: reading commands work, writing ones fail with one line.
+
+    Parameters
+    ----------
+    path : str or PathLike, optional
+        The store's file (default: :func:`default_db_path`) or ``":memory:"``.
+    create : bool
+        Create a missing store; False: refuse with :class:`StoreError`.
+
+    Returns
+    -------
+    Store
+        Close it (or use it in a ``with`` block).
+
+    Examples
+    --------
+    >>> with open_store(":memory:") as store:
+    ...     store.in_memory, store.count()
+    (True, 0)
     """
     path = str(path) if path is not None else default_db_path()
     if path != ":memory:":
@@ -671,15 +847,15 @@ def _prepare(conn: sqlite3.Connection, path: str, readonly: bool = False) -> int
         if isinstance(e, BusyError):
             raise
         err = StoreError(
-            f"--db {path} is not a usable discourse store ({getattr(e, 'sqlite_error', e)}); "
-            "it was left untouched: choose another path with --db"
+            f"`db` {path} is not a usable discourse store ({getattr(e, 'sqlite_error', e)}); "
+            "it was left untouched: choose another path with `db`"
         )
         err.sqlite_error = getattr(e, "sqlite_error", None)
         raise err from None
     if version == 0 and tables:
         raise StoreError(
-            f"--db {path} is an SQLite database but not a discourse store; it was "
-            "left untouched: choose another path with --db"
+            f"`db` {path} is an SQLite database but not a discourse store; it was "
+            "left untouched: choose another path with `db`"
         )
     if version > SCHEMA_VERSION:
         raise StoreError(
@@ -716,8 +892,8 @@ def _migrate(conn: sqlite3.Connection, path: str, v: int) -> None:
         if current < v:
             if current == 0 and tables:
                 raise StoreError(
-                    f"--db {path} is an SQLite database but not a discourse store; it was "
-                    "left untouched: choose another path with --db"
+                    f"`db` {path} is an SQLite database but not a discourse store; it was "
+                    "left untouched: choose another path with `db`"
                 )
             for stmt in _split_sql(_MIGRATIONS[v]):
                 conn.execute(stmt)
@@ -774,7 +950,7 @@ class FileLock:
                 waited = f" (waited {wait:g} s)" if wait else ""
                 raise LockError(
                     f"another discourse run holds the lock {self.path}{waited}; try again "
-                    "when it has finished, or give --wait SECONDS"
+                    "when it has finished, or give `wait` SECONDS"
                 ) from None
         self._fh.seek(0)
         self._fh.truncate()

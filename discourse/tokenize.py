@@ -186,7 +186,6 @@ OPENERS = _wordset(
 )
 
 _END_RE = re.compile(r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s)|\n[ \t]*\n\s*")
-_NEXT_WORD_RE = re.compile(r"[\s\"'\u2018\u201c(\[]*(\S)(\w*)")
 _RUN_RE = re.compile(r"[\w.\-]*")  # the characters a word before a period may hold
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
@@ -207,24 +206,8 @@ def _last_word(seg: str) -> str | None:
     return seg[m.start() :] if m else None
 
 
-def _is_boundary(text: str, end: int, punct: str, ws: int) -> bool:
-    """Decide whether the punctuation ``punct`` ending at ``end`` closes a sentence.
-
-    ``ws`` is the position of the last space, newline or tab before the punctuation.
-    """
-    nxt = _NEXT_WORD_RE.match(text, end)
-    if nxt is None:
-        return True
-    first, rest = nxt.group(1), nxt.group(2)
-    if first.islower():
-        return False
-    if not punct.startswith(".") or punct.startswith(".."):
-        return True
-    return _after_period(text[ws + 1 : end - len(punct)], first, rest)
-
-
 # _END_RE, with the first character and the rest of the next word captured (in a
-# lookahead, so the matches are _END_RE's): what _NEXT_WORD_RE would find there.
+# lookahead, so the matches are _END_RE's), past spaces, quotes and brackets.
 _END_NEXT_RE = re.compile(
     r"(?=[.!?\u2026\n])"  # a gate that lets the regex engine skip other characters fast
     r"(?:[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s)(?:(?=[\s\"'\u2018\u201c(\[]*(\S)(\w*)))?"

@@ -106,7 +106,7 @@ def test_busy_store_gives_up_after_its_budget_with_exit_code_3(tmp_path):
         with pytest.raises(LockError) as exc:
             s.put_scores("k", [(1, {"a": 1})])
         assert 0.25 < time.monotonic() - t0 < 5
-        assert exc.value.exit_code == 3 and "--wait" in str(exc.value)
+        assert exc.value.exit_code == 3 and "`wait`" in str(exc.value)
         holder.conn.execute("ROLLBACK")
 
 

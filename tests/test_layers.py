@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "base",
         ("discourse", "errors", "shared", "models", "resources", "formats", "atomic", "safeyaml"),
     ),
+    ("provenance", ("provenance",)),  # reads lexicon and model by attribute
     ("dates", ("dates",)),
     ("acquire and store", ("extract", "ingest", "http", "store", "tokenize")),
     ("lexicon", ("lexicon",)),

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from discourse import __version__
 from discourse.classifier.estimator import FrameClassifier, text_fingerprint
 from discourse.classifier.features import (
     lexicon_hits,
@@ -25,6 +24,7 @@ from discourse.classifier.modelfile import load_model
 from discourse.classifier.validation import CORE_FRAMES
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
+from discourse.provenance import provenance
 from discourse.shared import Warn
 
 # ---------------------------------------------------------------------- evaluate
@@ -48,8 +48,8 @@ class EvalResult:
         known = sorted({r["method"] for r in self.rates})
         if method not in known:
             raise InputError(
-                f"--method {method}: no such method evaluated here (evaluated: "
-                f"{', '.join(known) or 'none'}); 'classifier' and 'both' need --model"
+                f"`method` {method}: no such method evaluated here (evaluated: "
+                f"{', '.join(known) or 'none'}); 'classifier' and 'both' need `model`"
             )
         keep = [r for r in self.rates if r["method"] == method]
         by_src = [r for r in self.source_rates if r["method"] == method]
@@ -116,12 +116,11 @@ def evaluate(
         "gold_sha256": gs.sha256,
         "n_sentences": len(gs),
         "n_docs": gs.n_docs,
-        "tool_version": __version__,
+        **provenance(lex),
     }
     preds: dict[str, np.ndarray] = {}
     probs = None
     if lex is not None:
-        meta.update(lex.provenance())
         lex_missing = [f for f in frames if f not in lex.frames]
         if lex_missing:
             note(f"the lexicon {lex.name} has no frame {', '.join(lex_missing)}: never present")

@@ -22,11 +22,11 @@ from discourse.classifier.validation import (
     CVResult,
     check_groups,
     cross_validate,
-    lexicon_meta,
 )
 from discourse.dates import now_utc
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
+from discourse.provenance import lexicon_record
 from discourse.shared import DEFAULT_SEED, Note, Warn
 
 CIRCULAR_WARNING = (
@@ -155,7 +155,7 @@ def train(
         ls = load_labels(labels_path, frames if frames else (lex.frame_names if lex else None))
     k = check_groups(ls, k, warn)
     if not 0 < extra_weight <= 10:
-        raise InputError(f"--extra-weight {extra_weight} is out of range; give a weight in (0, 10]")
+        raise InputError(f"`extra_weight` {extra_weight} is out of range; give a weight in (0, 10]")
     extra_set = load_labels(extra, ls.frames) if extra is not None else None
     cv = None
     if k >= 2:
@@ -261,7 +261,7 @@ def build_card(
         "threshold_method": model.threshold_method_,
         "seed": seed,
         "cross_validation": cv.to_dict() if cv is not None else None,
-        "lexicon": lexicon_meta(lexicon),
+        "lexicon": lexicon_record(lexicon),
         "lexicon_features": model.lexicon_ is not None,
         "versions": versions(),
     }
@@ -290,7 +290,7 @@ def recipe_params(context: float = 0.0, calibrate: bool = False, dual: bool = Fa
         Only the options that are on, so a default model keeps its parameters and hash.
     """
     if not 0 <= context <= 10:
-        raise InputError(f"--context {context} is out of range; give a weight from 0 to 10")
+        raise InputError(f"`context` {context} is out of range; give a weight from 0 to 10")
     params = {"context_weight": float(context), "calibrate": calibrate, "dual": dual}
     return {k: v for k, v in params.items() if v}
 
@@ -336,7 +336,7 @@ def train_from(
     if max_sentences < 10:
         raise InputError(f"`max_sentences` {max_sentences} is too few; use at least 10")
     if from_lexicon and options.get("extra") is not None:
-        raise InputError("--extra adds hand-coded labels; it does not go with --from-lexicon")
+        raise InputError("`extra` adds hand-coded labels; it does not go with `from_lexicon`")
     if not from_lexicon:
         return train(labels_path, out_path, max_sentences=max_sentences, **options)
     from discourse.store import open_store

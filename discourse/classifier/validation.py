@@ -17,6 +17,7 @@ from discourse.classifier.labels import LabelSet, load_labels
 from discourse.classifier.metrics import mean_sd, prf
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon
+from discourse.provenance import lexicon_record
 from discourse.shared import DEFAULT_SEED, Note, Warn
 
 CORE_FRAMES = ("partnership", "multilateralism", "anti_hegemonism")
@@ -217,7 +218,7 @@ def cross_validate(
         summary=summary,
         macro=macro,
         core_frames=core,
-        lexicon=lexicon_meta(lex),
+        lexicon=lexicon_record(lex),
         circular=circular,
         seconds=time.perf_counter() - t0,
     )
@@ -313,12 +314,6 @@ class _FoldFitter:
         est.fit(texts, y, groups=groups, context=ctx, sample_weight=weight)
         pred = est.predict([ls.texts[i] for i in te], context=[self.ctx[i] for i in te])
         return est, pred
-
-
-def lexicon_meta(lex: Lexicon | None) -> dict | None:
-    if lex is None:
-        return None
-    return {"name": lex.name, "version": lex.version, "hash": lex.hash, "sha256": lex.sha256}
 
 
 def _pm(mean: float | None, sd: float | None) -> str:

@@ -30,14 +30,48 @@ CONF = 0.95
 
 
 def kish_neff(weights: np.ndarray) -> float:
-    """Kish's effective sample size ``(sum w)^2 / sum w^2`` (0 for no weights)."""
+    """Kish's effective sample size ``(sum w)^2 / sum w^2`` (0 for no weights).
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Sampling weights.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(kish_neff(np.array([1.0, 1.0, 2.0, 4.0])), 4)  # 8^2 / 22
+    2.9091
+    """
     w = np.asarray(weights, dtype=float)
     s2 = float((w * w).sum())
     return float(w.sum()) ** 2 / s2 if s2 > 0 else 0.0
 
 
 def wilson_neff(p: float, n_eff: float, conf: float = CONF) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``p`` estimated from ``n_eff`` (real) trials."""
+    """Wilson score interval for a proportion ``p`` estimated from ``n_eff`` (real) trials.
+
+    Parameters
+    ----------
+    p : float
+        The (weighted) proportion.
+    n_eff : float
+        Effective number of trials (:func:`kish_neff`).
+    conf : float
+        Confidence level.
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> tuple(round(x, 4) for x in wilson_neff(0.8, 10))  # as wilson(8, 10)
+    (0.4902, 0.9433)
+    """
     if n_eff <= 0:
         return 0.0, 1.0
     z = float(sps.norm.ppf(0.5 + conf / 2))
@@ -222,7 +256,23 @@ def rogan_gladen(q: float, sens: float, spec: float) -> tuple[float | None, bool
 
 
 def rogan_gladen_array(q, sens, spec) -> np.ndarray:
-    """Vectorised :func:`rogan_gladen`: NaN where ``sens + spec - 1 <= 0``; clipped."""
+    """Vectorised :func:`rogan_gladen`: NaN where ``sens + spec - 1 <= 0``; clipped.
+
+    Parameters
+    ----------
+    q, sens, spec : array-like
+        Raw shares, sensitivities and specificities.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(q + spec - 1) / (sens + spec - 1)``, clipped to [0, 1].
+
+    Examples
+    --------
+    >>> rogan_gladen_array(np.array([0.3, 0.1]), np.array([0.8, 0.5]), np.array([0.9, 0.5]))
+    array([0.28571429,        nan])
+    """
     q, sens, spec = (np.asarray(a, dtype=float) for a in (q, sens, spec))
     j = sens + spec - 1
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -239,6 +289,27 @@ def required_positives(
     with ``J = sens + spec - 1``; counting only the validation sample's part, each term
     gets half the allowed variance: ``n_pos >= 2 (z p / (J h))^2 sens (1 - sens)`` and
     ``n_neg >= 2 (z (1-p) / (J h))^2 spec (1 - spec)``.
+
+    Parameters
+    ----------
+    share : float
+        The expected corrected share ``p``.
+    sens, spec : float
+        The method's expected sensitivity and specificity.
+    halfwidth : float
+        The wanted half-width ``h`` of the interval.
+    conf : float
+        Confidence level.
+
+    Returns
+    -------
+    (int, int)
+        Coded positives and negatives needed.
+
+    Examples
+    --------
+    >>> required_positives(0.2, 0.8, 0.95, 0.05)
+    (35, 167)
     """
     z = float(sps.norm.ppf(0.5 + conf / 2))
     j = sens + spec - 1

@@ -66,6 +66,18 @@ class ValidationSample:
 def stratum_label(source: str, pred_row: Sequence[int]) -> str:
     """The stratum of a sentence: its source and whether the method flags any frame.
 
+    Parameters
+    ----------
+    source : str
+    pred_row : sequence of int
+        The method's 0/1 call per frame.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> stratum_label("A", [0, 1, 0])
     'A|flagged'
     """
@@ -108,7 +120,7 @@ def _check_columns(header: Sequence[str], frames: list[str], where: str, use_pro
         elif c.startswith(PROB_PREFIX):
             why = (
                 f"no probability column '{c}'; the probabilistic correction needs the "
-                "classifier's probability for each coded sentence (draw with --model)"
+                "classifier's probability for each coded sentence (draw with `model`)"
             )
         elif c == "weight":
             why = (
@@ -118,7 +130,7 @@ def _check_columns(header: Sequence[str], frames: list[str], where: str, use_pro
         elif c == "source":
             why = "no 'source' column (the outlet of each coded sentence)"
         else:
-            why = f"no column for frame '{c}'; code every frame 0 or 1, or choose --frames"
+            why = f"no column for frame '{c}'; code every frame 0 or 1, or choose `frames`"
         raise InputError(f"{where}: {why} (columns: {cols})")
 
 
@@ -328,7 +340,7 @@ def check_classes(
                 f"{where}: frame '{f}' has no {which} among the {n} coded {unit}s, so the "
                 f"method's {'sensitivity' if pos == 0 else 'specificity'} cannot be "
                 f"estimated; code more {unit}s {other} it, or leave the frame out "
-                "with --frames"
+                "with `frames`"
             )
 
 
@@ -397,20 +409,57 @@ def sample_from_arrays(
 
 
 def check_method(val: ValidationSample, method: str) -> None:
-    """The validation sample must validate the method whose shares are corrected."""
+    """The validation sample must validate the method whose shares are corrected.
+
+    Parameters
+    ----------
+    val : ValidationSample
+    method : str
+        The scoring method of the shares to correct.
+
+    Returns
+    -------
+    None
+        Raises :class:`InputError` naming `method` when the two differ.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> val = SimpleNamespace(path="val.csv", method="lexicon")
+    >>> check_method(val, "lexicon")
+    >>> check_method(val, "both")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    discourse.errors.InputError: val.csv validates the method 'lexicon', not 'both'; ...
+    """
     if val.method and method and val.method != method:
         raise InputError(
             f"{val.path} validates the method '{val.method}', not '{method}'; use "
-            f"--method {val.method}, or draw a validation sample for {method} with "
+            f"`method` {val.method}, or draw a validation sample for {method} with "
             f"'discourse label --validation N --method {method}'"
         )
 
 
 def read_weights(path: str | Path) -> np.ndarray | None:
-    """The ``weight`` column of a labels CSV in row order (blank rows skipped), or None.
+    r"""The ``weight`` column of a labels CSV in row order (blank rows skipped), or None.
 
     A labels file coded in full (or a simple random sample) has no weights; a validation
     sample drawn by ``discourse label --validation`` has one per row.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    numpy.ndarray or None
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "val.csv"
+    >>> _ = p.write_text("text,threat,weight\nA.,1,2.5\nB.,0,1\n")
+    >>> read_weights(p)
+    array([2.5, 1. ])
     """
     p = Path(path)
     try:

@@ -15,6 +15,22 @@ def allocate(sizes: Mapping[str, int], n: int) -> dict[str, int]:
     A stratum smaller than its share is taken whole and the rest is shared by the
     others (water-filling), so every non-empty stratum gets rows while ``n`` allows.
     With strata source x flagged/unflagged this oversamples what the method flags.
+
+    Parameters
+    ----------
+    sizes : mapping of str to int
+        Rows available per stratum.
+    n : int
+        The sample size.
+
+    Returns
+    -------
+    dict of str to int
+
+    Examples
+    --------
+    >>> allocate({"A|flagged": 3, "A|unflagged": 50, "B|flagged": 20}, 30)
+    {'A|flagged': 3, 'A|unflagged': 14, 'B|flagged': 13}
     """
     alloc = {h: 0 for h in sizes}
     remaining = min(int(n), sum(max(0, int(v)) for v in sizes.values()))

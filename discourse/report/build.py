@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
-from discourse import __version__, api
+from discourse import api
 from discourse import evidence as ev
 from discourse import stats as st
 from discourse.dates import (
@@ -33,6 +33,7 @@ from discourse.dates import (
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon
 from discourse.models import Article, ArticleScore
+from discourse.provenance import provenance
 from discourse.report.data import Period, ReportData
 from discourse.scoring import Scorer, ScoreStats, article_row
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
@@ -247,28 +248,27 @@ def _trends(store, lexicon, per: Period, trend_sel, trend_by, trailing, alpha, s
 def _provenance(store, lexicon, per: Period, cmp, model_hash, settings: dict, now) -> dict:
     """What produced the report: tool, lexicon, model, corpus, period, settings, time."""
     first, last = store.date_range()
-    return {
-        "tool_version": __version__,
-        **lexicon.provenance(),
-        "lexicon_sha256": lexicon.sha256,
-        "model_hash": model_hash,
-        "corpus_articles": store.count(),
-        "corpus_sources": len(store.sources()),
-        "corpus_from": first,
-        "corpus_to": last,
-        "store": "in memory (from PATHs)" if store.in_memory else os.path.basename(store.path),
-        "period": per.label,
-        "period_description": per.description,
-        "since": per.since,
-        "until": per.until,
-        "articles_in_period": cmp.n_articles,
-        "sources_in_period": len({r["source"] for r in cmp.records}),
-        "articles_from": cmp.date_range[0],
-        "articles_to": cmp.date_range[1],
-        "undated_left_out": cmp.undated_dropped,
+    return provenance(
+        lexicon,
+        lexicon_sha256=lexicon.sha256,
+        model_hash=model_hash,
+        corpus_articles=store.count(),
+        corpus_sources=len(store.sources()),
+        corpus_from=first,
+        corpus_to=last,
+        store="in memory (from PATHs)" if store.in_memory else os.path.basename(store.path),
+        period=per.label,
+        period_description=per.description,
+        since=per.since,
+        until=per.until,
+        articles_in_period=cmp.n_articles,
+        sources_in_period=len({r["source"] for r in cmp.records}),
+        articles_from=cmp.date_range[0],
+        articles_to=cmp.date_range[1],
+        undated_left_out=cmp.undated_dropped,
         **settings,
-        "generated_at": (now or now_utc()).isoformat(timespec="seconds"),
-    }
+        generated_at=(now or now_utc()).isoformat(timespec="seconds"),
+    )
 
 
 def _notes(per: Period, cmp, kn) -> list[str]:
