@@ -1230,11 +1230,37 @@ def _usage_error(e: Exception) -> int | None:
     return code
 
 
+INTERRUPTED = "discourse: interrupted; what was committed before stays, nothing partial was stored"
+
+
+def _on_sigint(signum, frame) -> None:
+    _on_sigint.seen = True  # typer turns the KeyboardInterrupt into a silent exit 130
+    raise KeyboardInterrupt
+
+
+def _app(argv: list[str] | None) -> int:
+    """The typer app, with Ctrl-C made visible: one line on stderr and exit 130."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    _on_sigint.seen = False
+    previous = signal.signal(signal.SIGINT, _on_sigint)
+    try:
+        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if _on_sigint.seen:
+        raise KeyboardInterrupt
+    return rv if isinstance(rv, int) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (errors become one line on stderr)."""
     try:
-        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
-        return rv if isinstance(rv, int) else 0
+        return _app(argv)
     except SystemExit as e:
         code = e.code
         if code is None:
@@ -1247,7 +1273,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"discourse: error: {printable(flag_names(str(e)))}", file=sys.stderr)
         return e.exit_code
     except (KeyboardInterrupt, EOFError):
-        print("discourse: interrupted", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except Exception as e:  # a usage error, or a bug: one line; the traceback on request
         code = _usage_error(e)

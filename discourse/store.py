@@ -32,7 +32,7 @@ from discourse.models import Article
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_DB = "discourse.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -66,6 +66,8 @@ _MIGRATIONS = {
     2: """
     ALTER TABLE articles ADD COLUMN encoding TEXT NOT NULL DEFAULT '';
     """,
+    # dedupe keys: NFC + casefold, the rule of storing and matching (was NFKC)
+    3: lambda conn: _rekey_nfc(conn),
 }
 
 
@@ -222,9 +224,25 @@ class _Connection(sqlite3.Connection):
 
 
 def text_hash(text: str) -> str:
-    """Hash of the normalized text (NFKC, case-folded, whitespace collapsed): the dedupe key."""
-    norm = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """Hash of the normalized text: the dedupe key.
+
+    One Unicode rule for storing, matching and deduplicating: NFC, then ``str.casefold``
+    (whitespace collapsed). Compatibility variants that case folding keeps (fullwidth
+    letters, ``½``) are not folded, as matching does not fold them either (schema 3;
+    stores of schema 2, keyed on NFKC, are re-keyed when opened).
+    """
+    norm = " ".join(unicodedata.normalize("NFC", text).casefold().split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def _rekey_nfc(conn: sqlite3.Connection) -> None:
+    """Migration 3: dedupe keys from NFKC to the NFC rule of :func:`text_hash`.
+
+    The NFC rule tells apart what NFKC did, so stored articles should not collide;
+    if two would, ``OR IGNORE`` keeps one row's old key rather than fail the migration.
+    """
+    conn.create_function("discourse_text_hash", 1, text_hash, deterministic=True)
+    conn.execute("UPDATE OR IGNORE articles SET text_hash = discourse_text_hash(text)")
 
 
 @dataclass
@@ -719,8 +737,9 @@ def _migrate(conn: sqlite3.Connection, path: str, v: int) -> None:
                     f"--db {path} is an SQLite database but not a discourse store; it was "
                     "left untouched: choose another path with --db"
                 )
-            for stmt in _split_sql(_MIGRATIONS[v]):
-                conn.execute(stmt)
+            step = _MIGRATIONS[v]
+            for stmt in [step] if callable(step) else _split_sql(step):
+                stmt(conn) if callable(stmt) else conn.execute(stmt)
             conn.execute(f"PRAGMA user_version = {v}")
         conn.execute("COMMIT")
     except BaseException:
