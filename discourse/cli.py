@@ -333,13 +333,21 @@ def fetch(
         float, typer.Option(help="Connect/read timeout per request, seconds.")
     ] = 20.0,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    budget: Annotated[
+        float, typer.Option(help="Seconds the whole run may take; then it stops (exit 1).")
+    ] = 1800.0,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Retry pages that failed before, ignoring their back-off.")
+    ] = False,
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Fetch RSS/Atom feeds and their new articles into the store (the only network command).
 
-    Each feed's new entries are downloaded, reduced to their main text and stored;
-    URLs already stored are not fetched again. Exits 1 only if every feed failed.
+    Each feed's new entries are downloaded, reduced to their main text and stored one by
+    one; URLs already stored are not fetched again, pages that failed wait a day
+    (doubling per failure) before the next try. Exits 1 if every feed failed or the
+    --budget ran out (what was downloaded stays stored).
 
     Example: discourse fetch --feeds feeds.toml --db news.db --dry-run
     """
@@ -352,10 +360,17 @@ def fetch(
     progress = None if quiet or not sys.stderr.isatty() else (lambda m: _info(m))
     report = fetch_into(
         db, feeds, dry_run=dry_run, allow_private=allow_private, delay=delay, timeout=timeout,
-        warn=_warn(quiet), progress=progress,
+        warn=_warn(quiet), progress=progress, budget=budget, retry_failed=retry_failed,
     )  # fmt: skip
-    _out(render_fetch(report, fmt, quiet))
-    if report.all_failed:
+    _out(render_fetch(report, fmt, quiet), fmt)
+    _fetch_exit(report, quiet)
+
+
+def _fetch_exit(report, quiet: bool) -> None:
+    """Exit 1 when every feed failed, or when the time budget ran out (with a warning)."""
+    if report.budget_exhausted:
+        _warn(quiet)(f"--budget {report.budget:g} s spent: {report.budget_note()}")
+    if report.all_failed or report.budget_exhausted:
         raise typer.Exit(1)
 
 
