@@ -88,17 +88,21 @@ def test_stores_keyed_the_old_way_are_rekeyed_on_open(run, tmp_path):
     """A store written with NFKC keys is migrated, so re-ingesting the same text adds nothing."""
     import hashlib
 
-    from discourse.store import SCHEMA_VERSION
+    from discourse.store import _MIGRATIONS, SCHEMA_VERSION
 
     text = "The café deal costs \u00bd of the \uff34otal."  # NFKC folds ½ and Ｔ; NFC does not
     path = write(tmp_path / "a.jsonl", json.dumps({"source": "S", "text": text}) + "\n")
     db = tmp_path / "t.db"
-    assert run("ingest", path, "--db", db).code == 0
     old = hashlib.sha256(
         " ".join(unicodedata.normalize("NFKC", text).casefold().split()).encode()
     ).hexdigest()
-    with sqlite3.connect(db) as c:
-        c.execute("UPDATE articles SET text_hash = ?", (old,))
+    with sqlite3.connect(db) as c:  # a store as schema 2 wrote it
+        c.executescript(_MIGRATIONS[1])
+        c.executescript(_MIGRATIONS[2])
+        c.execute(
+            "INSERT INTO articles (source, text, text_hash, added_at) VALUES ('S', ?, ?, 'x')",
+            (text, old),
+        )
         c.execute("PRAGMA user_version = 2")
     r = run("ingest", path, "--db", db)
     assert "added 0, duplicates 1" in r.err, r.err
