@@ -16,7 +16,7 @@ import typer
 
 from discourse import __version__
 from discourse.errors import DiscourseError, InputError
-from discourse.formats import DATA_FORMATS
+from discourse.formats import DATA_FORMATS, printable, terminal_text
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
 app = typer.Typer(
@@ -202,7 +202,7 @@ def _evidence(scope: Scope, label: str, run, render):
         res = run(inp.store, inp.sel, prog)
     for note in res.notes:
         _info(note, scope.quiet)
-    _out(render(res))
+    _out(render(res), scope.fmt)
     return res
 
 
@@ -222,14 +222,14 @@ def _color() -> bool:
 def _warn(quiet: bool):
     def warn(msg: str) -> None:
         if not quiet:
-            print(f"warning: {flag_names(msg)}", file=sys.stderr)
+            print(f"warning: {printable(flag_names(msg))}", file=sys.stderr)
 
     return warn
 
 
 def _info(msg: str, quiet: bool = False) -> None:
     if not quiet:
-        print(msg, file=sys.stderr)
+        print(printable(msg), file=sys.stderr)
 
 
 def _infos(lines, quiet: bool) -> None:
@@ -247,10 +247,11 @@ def _check_format(fmt: str, allowed=DATA_FORMATS) -> str:
     return fmt
 
 
-def _out(text: str) -> None:
+def _out(text: str, fmt: str = "table") -> None:
+    """Write a command's output; text for people has data's control characters escaped."""
     from discourse.terminal import write
 
-    write(text)
+    write(text if fmt in ("csv", "json", "jsonl", "yaml") else terminal_text(text))
 
 
 def _version_cb(value: bool) -> None:
@@ -333,13 +334,21 @@ def fetch(
         float, typer.Option(help="Connect/read timeout per request, seconds.")
     ] = 20.0,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    budget: Annotated[
+        float, typer.Option(help="Seconds the whole run may take; then it stops (exit 1).")
+    ] = 1800.0,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Retry pages that failed before, ignoring their back-off.")
+    ] = False,
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Fetch RSS/Atom feeds and their new articles into the store (the only network command).
 
-    Each feed's new entries are downloaded, reduced to their main text and stored;
-    URLs already stored are not fetched again. Exits 1 only if every feed failed.
+    Each feed's new entries are downloaded, reduced to their main text and stored one by
+    one; URLs already stored are not fetched again, pages that failed wait a day
+    (doubling per failure) before the next try. Exits 1 if every feed failed or the
+    --budget ran out (what was downloaded stays stored).
 
     Example: discourse fetch --feeds feeds.toml --db news.db --dry-run
     """
@@ -352,10 +361,17 @@ def fetch(
     progress = None if quiet or not sys.stderr.isatty() else (lambda m: _info(m))
     report = fetch_into(
         db, feeds, dry_run=dry_run, allow_private=allow_private, delay=delay, timeout=timeout,
-        warn=_warn(quiet), progress=progress,
+        warn=_warn(quiet), progress=progress, budget=budget, retry_failed=retry_failed,
     )  # fmt: skip
-    _out(render_fetch(report, fmt, quiet))
-    if report.all_failed:
+    _out(render_fetch(report, fmt, quiet), fmt)
+    _fetch_exit(report, quiet)
+
+
+def _fetch_exit(report, quiet: bool) -> None:
+    """Exit 1 when every feed failed, or when the time budget ran out (with a warning)."""
+    if report.budget_exhausted:
+        _warn(quiet)(f"--budget {report.budget:g} s spent: {report.budget_note()}")
+    if report.all_failed or report.budget_exhausted:
         raise typer.Exit(1)
 
 
@@ -380,7 +396,7 @@ def corpus_list(
 
     _check_format(fmt)
     rows = list_articles(db, source, since, until, limit)
-    _out(render_records(rows, fmt, table_columns=["id", "source", "date", "title"]))
+    _out(render_records(rows, fmt, table_columns=["id", "source", "date", "title"]), fmt)
 
 
 @corpus_app.command("stats")
@@ -393,7 +409,7 @@ def corpus_stats(db: DbOpt = None, fmt: FormatOpt = "table") -> None:
     from discourse.formats import render_records
 
     _check_format(fmt)
-    _out(render_records(source_stats(db, total=fmt == "table"), fmt))
+    _out(render_records(source_stats(db, total=fmt == "table"), fmt), fmt)
 
 
 @corpus_app.command("show")
@@ -410,7 +426,7 @@ def corpus_show(
     from discourse.render import render_article
 
     _check_format(fmt, ("text", "json"))
-    _out(render_article(get_article(db, article_id), fmt))
+    _out(render_article(get_article(db, article_id), fmt), fmt)
 
 
 @corpus_app.command("export")
@@ -456,7 +472,7 @@ def tokens(
     from discourse.render import render_tokens
 
     _check_format(fmt, ("text", "json"))
-    _out(render_tokens(tokenize_target(target, db, engine, words), fmt))
+    _out(render_tokens(tokenize_target(target, db, engine, words), fmt), fmt)
 
 
 # ------------------------------------------------------------------ lexicon
@@ -482,7 +498,7 @@ def lexicon_show(
 
     _check_format(fmt, ("text", "json"))
     lex, frames = lexicon_frames(lexicon, frame)
-    _out(render_lexicon(lex, frames, frame is not None and frame != "", fmt))
+    _out(render_lexicon(lex, frames, frame is not None and frame != "", fmt), fmt)
 
 
 @lexicon_app.command("check")
@@ -548,7 +564,7 @@ def lexicon_convert(
         output.write_text(text, encoding="utf-8")
         _info(f"wrote {output}", quiet)
     else:
-        _out(text)
+        _out(text, "yaml")
 
 
 # --------------------------------------------------------- lexicon stats/suggest
@@ -675,7 +691,7 @@ def score(
         n_workers = _workers(workers)
         scores = score_articles(inp, scorer, keep=by == "sentence" or explain, workers=n_workers)
         for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv):
-            _out(text)
+            _out(text, fmt)
 
 
 # ------------------------------------------------------------------ compare
@@ -737,7 +753,7 @@ def compare(
         )  # fmt: skip
     _infos(compare_notes(res), quiet)
     chart = chart and fmt == "table" and sys.stdout.isatty()
-    _out(render_compare_result(res, fmt, raw_csv=raw_csv, chart=chart))
+    _out(render_compare_result(res, fmt, raw_csv=raw_csv, chart=chart), fmt)
 
 
 # ------------------------------------------------------------------ keyness
@@ -977,7 +993,7 @@ def _show_train(result, lex, fmt: str, from_lexicon: bool, quiet: bool) -> None:
     from discourse.classifier import CIRCULAR_WARNING
     from discourse.render import render_train, train_notes
 
-    _out(render_train(result, lex, fmt, from_lexicon))
+    _out(render_train(result, lex, fmt, from_lexicon), fmt)
     _infos(train_notes(result, fmt), quiet)
     if from_lexicon:  # the circular-validation warning comes last, never silenced
         _warn(False)(CIRCULAR_WARNING)
@@ -1129,7 +1145,7 @@ def evaluate(
         gold, model=load_optional_model(model, _warn(False)), lexicon=_lexicon(lexicon),
         frames=frame_list(frames), errors=errors, warn=_warn(quiet),
     ).with_rates_of(method)  # fmt: skip
-    _out(render_eval_result(res, fmt, errors, raw_csv=raw_csv))
+    _out(render_eval_result(res, fmt, errors, raw_csv=raw_csv), fmt)
 
 
 @app.command()
@@ -1198,7 +1214,8 @@ def label(
 
     with _open(Scope(paths, demo, db, source, since, until, quiet, "table")) as inp:
         report = code_sentences(
-            inp, output, lexicon, model, _key_reader(), write, _warn(quiet), n=sample, seed=seed,
+            inp, output, lexicon, model, _key_reader(), lambda t: write(terminal_text(t)),
+            _warn(quiet), n=sample, seed=seed,
             stratify=stratify, uncertain=uncertain, frames=frames, context=context,
             validation=validation, method=method, unit=unit,
         )  # fmt: skip
@@ -1236,28 +1253,54 @@ def _usage_error(e: Exception) -> int | None:
         return None
     ctx = getattr(e, "ctx", None)
     where = getattr(ctx, "command_path", "discourse") if ctx is not None else "discourse"
-    print(f"{where}: usage error: {fmt()} (see '{where} --help')", file=sys.stderr)
+    print(f"{where}: usage error: {printable(fmt())} (see '{where} --help')", file=sys.stderr)
     return code
+
+
+INTERRUPTED = "discourse: interrupted; what was committed before stays, nothing partial was stored"
+
+
+def _on_sigint(signum, frame) -> None:
+    _on_sigint.seen = True  # typer turns the KeyboardInterrupt into a silent exit 130
+    raise KeyboardInterrupt
+
+
+def _app(argv: list[str] | None) -> int:
+    """The typer app, with Ctrl-C made visible: one line on stderr and exit 130."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    _on_sigint.seen = False
+    previous = signal.signal(signal.SIGINT, _on_sigint)
+    try:
+        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if _on_sigint.seen:
+        raise KeyboardInterrupt
+    return rv if isinstance(rv, int) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (errors become one line on stderr)."""
     try:
-        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
-        return rv if isinstance(rv, int) else 0
+        return _app(argv)
     except SystemExit as e:
         code = e.code
         if code is None:
             return 0
         if isinstance(code, int):
             return code
-        print(code, file=sys.stderr)
+        print(printable(str(code)), file=sys.stderr)
         return 1
     except DiscourseError as e:
-        print(f"discourse: error: {flag_names(str(e))}", file=sys.stderr)
+        print(f"discourse: error: {printable(flag_names(str(e)))}", file=sys.stderr)
         return e.exit_code
     except (KeyboardInterrupt, EOFError):
-        print("discourse: interrupted", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except Exception as e:  # a usage error, or a bug: one line; the traceback on request
         code = _usage_error(e)
@@ -1271,7 +1314,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("DISCOURSE_DEBUG"):
             raise
         print(
-            f"discourse: internal error: {type(e).__name__}: {e} (this is a bug; please "
+            f"discourse: internal error: {type(e).__name__}: {printable(str(e))} "
+            "(this is a bug; please "
             "report it; set DISCOURSE_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )

@@ -76,8 +76,8 @@ def fetch_into(db: str | None, feeds: Path, *, delay: float, timeout: float, **o
     delay, timeout : float
         Seconds between requests to one host; connect/read timeout per request.
     **options
-        ``dry_run``, ``allow_private``, ``warn``, ``progress``
-        (see :func:`discourse.http.fetch_feeds`).
+        ``dry_run``, ``allow_private``, ``warn``, ``progress``, ``budget`` (seconds
+        for the whole run), ``retry_failed`` (see :func:`discourse.http.fetch_feeds`).
 
     Returns
     -------
@@ -88,6 +88,12 @@ def fetch_into(db: str | None, feeds: Path, *, delay: float, timeout: float, **o
 
     if delay < 0 or timeout <= 0:
         raise InputError("`delay` must be >= 0 and `timeout` > 0 seconds")
+    budget = options.get("budget")
+    if budget is not None and not budget > 0:
+        raise InputError(
+            f"`budget` {budget:g} is not a time; give the seconds the whole run may take, "
+            "e.g. `budget` 1800"
+        )
     path = db or default_db_path()
     with open_store(path) as store, FileLock(path):
         return fetch_feeds(store, feeds, delay=delay, timeout=timeout, **options)

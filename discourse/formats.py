@@ -26,6 +26,48 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # ------------------------------------------------------------------- primitives
 
 
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\x1b``, ``\\u202e``, ``\\n``).
+
+    The one escaper for text from data shown to people: a control character, line break
+    or bidi override in a title, source, file name or term must not move the cursor,
+    reorder a line or start a forged line on a terminal.
+
+    Examples
+    --------
+    >>> print(printable("a\\x1b[2Jb\\nc\\u202e"))
+    a\\x1b[2Jb\\nc\\u202e
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+#: The only escape sequences the tool itself writes to stdout (``terminal.highlight``).
+_OWN_SGR = re.compile(r"(\x1b\[1;7m|\x1b\[0m)")
+
+
+def terminal_text(text: str) -> str:
+    """Output for a terminal: like :func:`printable`, but line breaks and our highlight kept.
+
+    Applied by the CLI to everything it writes in ``table`` and ``md`` format (never to
+    csv/json/jsonl, which keep the data). Fields that must stay on one line (titles,
+    sources, table cells) are escaped with :func:`printable` where they are formatted.
+    """
+    if text.isprintable():
+        return text
+    parts = _OWN_SGR.split(text)
+    return "".join(p if i % 2 else printable_lines(p) for i, p in enumerate(parts))
+
+
+def printable_lines(text: str) -> str:
+    """:func:`printable` on each line: line breaks kept, every other control escaped."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 def clean(value: Any) -> Any:
     """Make a value strict-JSON-safe, recursively: NaN/Inf -> None, NumPy scalars -> Python.
 
@@ -104,7 +146,7 @@ def md_escape(text: Any) -> str:
     >>> md_escape("friend* of [steel] | <b>")
     'friend\\* of \\[steel\\] \\| \\<b>'
     """
-    s = re.sub(r"\s+", " ", str(text if text is not None else ""))
+    s = printable(re.sub(r"\s+", " ", str(text if text is not None else "")))
     s = _MD_SPECIAL.sub(r"\\\1", s)
     return _MD_TAG.sub(r"\\<", s)
 
@@ -144,8 +186,8 @@ def grid(
     a      1
     """
     return tabulate(
-        rows,
-        headers=list(headers) if not isinstance(headers, str) else headers,
+        [[printable(c) if isinstance(c, str) else c for c in row] for row in rows],
+        headers=[printable(str(h)) for h in headers] if not isinstance(headers, str) else headers,
         tablefmt=tablefmt,
         disable_numparse=disable_numparse,
         **options,
@@ -164,13 +206,19 @@ def table_text(
     cols = list(columns) if columns else _columns(records)
     rows = [[_cell(r.get(c)) for c in cols] for r in records]
     return tabulate(
-        rows, headers=list(headers or cols), tablefmt=fmt, floatfmt=floatfmt, disable_numparse=False
+        rows,
+        headers=[printable(str(h)) for h in headers or cols],
+        tablefmt=fmt,
+        floatfmt=floatfmt,
+        disable_numparse=False,
     )
 
 
 def _cell(v: Any) -> Any:
     if v is None:
         return ""
+    if isinstance(v, str):
+        return printable(v)
     if isinstance(v, float) and not math.isfinite(v):
         return ""
     return v

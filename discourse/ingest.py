@@ -22,6 +22,7 @@ from pathlib import Path
 from discourse import safeyaml
 from discourse.dates import parse_article_date
 from discourse.errors import InputError
+from discourse.formats import printable
 from discourse.models import Article, Skip
 from discourse.shared import Warn
 
@@ -87,20 +88,6 @@ class IngestReport:
 
 def _stderr_warn(msg: str) -> None:
     print(f"warning: {msg}", file=sys.stderr)
-
-
-def printable(text: str) -> str:
-    """``text`` with every non-printable character escaped (``\\x1b``, ``\\u202e``).
-
-    File names, CSV headers and YAML problems quote the input: a control character,
-    line break or bidi override in them must not start a forged line on a terminal.
-    """
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
 
 
 def one_line_warn(warn: Warn) -> Warn:

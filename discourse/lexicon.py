@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import compress
@@ -300,7 +301,26 @@ def _str_list(value: Any, node, what: str, path: str, allow_empty: bool = True) 
     return out
 
 
+#: Bidi embeddings, overrides and isolates: they reorder how a term is shown.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def _control_char(term: str) -> str | None:
+    """The first control character, line/paragraph separator or bidi control in ``term``."""
+    for ch in term:
+        if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
+            return ch
+    return None
+
+
 def _check_term(term: str, where: str, what: str) -> None:
+    bad = _control_char(term)
+    if bad is not None:
+        raise LexiconError(
+            f"{where}: {what} {term!r} contains the control character U+{ord(bad):04X}; "
+            "a term is plain words: remove it (a NUL, tab or line break in a term "
+            "could match across a sentence separator)"
+        )
     if re.search(r"\*(?=[\w*])|(?:^|[\s\W])\*", term):
         raise LexiconError(
             f"{where}: {what} {term!r}: '*' is allowed only at the end of a word, e.g. 'hegemon*'"

@@ -25,6 +25,7 @@ from discourse.formats import (
     pct,
     pct1_ci,
     pct_ci,
+    printable,
     render_records,
     signed_pp,
     sparkline,
@@ -176,7 +177,7 @@ def render_compare(
 def prevalence_chart(records: list[dict], frames: list[str], width: int = 30) -> str:
     """A compact unicode bar chart of prevalence by source, one block per frame."""
     lines = ["Prevalence by source (█ = share of articles, ┤ ├ = 95% interval)"]
-    sources = sorted({r["source"] for r in records})
+    sources = sorted({printable(r["source"]) for r in records})
     sw = max((len(s) for s in sources), default=6)
     for f in frames:
         lines.append(f"  {f}")
@@ -193,7 +194,8 @@ def prevalence_chart(records: list[dict], frames: list[str], width: int = 30) ->
                 cells[a] = "┤"
             if cells[b] == " ":
                 cells[b] = "├"
-            lines.append(f"    {r['source']:<{sw}} {''.join(cells)} {pct(r['prevalence'])}")
+            src = printable(r["source"])
+            lines.append(f"    {src:<{sw}} {''.join(cells)} {pct(r['prevalence'])}")
     return "\n".join(lines)
 
 
@@ -249,7 +251,7 @@ def render_keyness(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
     for (source, vs, n), rows in blocks.items():
         vs_text = "the other sources" if vs == "rest" else esc(vs)
         kind = "words" if n == 1 else "bigrams"
-        out.append(_heading(f"{esc(source)} vs {vs_text}: key {kind}{within}", fmt))
+        out.append(_heading(printable(f"{esc(source)} vs {vs_text}: key {kind}{within}"), fmt))
         out.append("")
         table = [
             [
@@ -313,6 +315,8 @@ def render_kwic(
         return "\n".join(head) + (table if rows else "(no matches)") + "\n"
     if not records:
         return "(no matches)\n"
+    one_line = ("source", "left", "keyword", "right")
+    records = [{**r, **{k: printable(r[k]) for k in one_line}} for r in records]
     width = width or shutil.get_terminal_size((120, 24)).columns
     sw = min(max(len(r["source"]) for r in records), 20)
     iw = max(len(str(r["id"])) for r in records)
@@ -844,11 +848,11 @@ def render_article(art, fmt: str) -> str:
         return to_json(asdict(art)) + "\n"
     head = [
         f"id:     {art.id}",
-        f"source: {art.source}",
-        f"title:  {art.title}",
+        f"source: {printable(art.source)}",
+        f"title:  {printable(str(art.title))}",
         f"date:   {art.date or ''}",
-        f"url:    {art.url}",
-        f"origin: {art.origin}",
+        f"url:    {printable(str(art.url))}",
+        f"origin: {printable(str(art.origin))}",
     ]
     return "\n".join(head) + "\n\n" + art.text + "\n"
 
@@ -1053,7 +1057,7 @@ def render_eval_result(res, fmt: str, errors: int, raw_csv: bool = False) -> str
 def explain_lines(score: ArticleScore, scorer: Scorer, color: bool) -> list[str]:
     """Every matched span highlighted in its sentence, with the frame and term that fired."""
     a = score.article
-    head = f"== [{a.id}] {a.source} · {a.day or 'undated'} · {a.title}"
+    head = f"== [{a.id}] {printable(a.source)} · {a.day or 'undated'} · {printable(str(a.title))}"
     counts = ", ".join(f"{f} {fs.hits}" for f, fs in score.frames.items() if fs.hits)
     lines = [
         head,

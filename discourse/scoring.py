@@ -524,8 +524,11 @@ def _init_worker(scorer: Scorer) -> None:
     global _WORKER_SCORER
     _WORKER_SCORER = scorer
     # Ctrl-C goes to the whole process group: the main process stops the run and
-    # reports it; a worker must not print a traceback of its own.
+    # reports it; a worker must not print a traceback of its own. SIGINT arrives
+    # blocked (see _Pool.submit): ignore it, then unblock.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _score_in_worker(articles: list[Article], keep: bool = False) -> list[ArticleScore]:
@@ -550,7 +553,24 @@ class _Pool:
         )
 
     def submit(self, articles: list[Article], keep: bool = False):
-        return self.executor.submit(_score_in_worker, articles, keep) if articles else None
+        if not articles:
+            return None
+        # Workers are started by submit. A Ctrl-C between a worker's start and its
+        # initializer would raise KeyboardInterrupt in it (a traceback, and a broken
+        # pool): SIGINT is blocked meanwhile; workers ignore it before unblocking, and
+        # here a pending Ctrl-C arrives on unblocking.
+        import signal
+        import threading
+
+        blockable = hasattr(signal, "pthread_sigmask") and (
+            threading.current_thread() is threading.main_thread()
+        )
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blockable else None
+        try:
+            return self.executor.submit(_score_in_worker, articles, keep)
+        finally:
+            if blockable:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     @staticmethod
     def result(future) -> list[ArticleScore]:

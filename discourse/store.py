@@ -32,7 +32,7 @@ from discourse.models import Article
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 DEFAULT_DB = "discourse.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -66,7 +66,25 @@ _MIGRATIONS = {
     2: """
     ALTER TABLE articles ADD COLUMN encoding TEXT NOT NULL DEFAULT '';
     """,
+    # dedupe keys: NFC + casefold, the rule of storing and matching (was NFKC)
+    3: lambda conn: _rekey_nfc(conn),
+    # fetch: pages that failed, with a back-off; a fetched page's feed link (its origin)
+    # is looked up as well as its canonical URL
+    4: """
+    CREATE TABLE fetch_failures (
+        url         TEXT PRIMARY KEY,
+        source      TEXT NOT NULL DEFAULT '',
+        reason      TEXT NOT NULL DEFAULT '',
+        count       INTEGER NOT NULL DEFAULT 1,
+        last_at     REAL NOT NULL,
+        retry_after REAL NOT NULL
+    );
+    CREATE INDEX articles_origin ON articles (origin);
+    """,
 }
+
+#: A failed page is tried again after a day, then 2, 4, 8 ... days, at most 30.
+FAILURE_BACKOFF = (86400.0, 30 * 86400.0)
 
 
 DEFAULT_BUSY_WAIT = 120.0  # seconds a write retries a busy store before giving up
@@ -255,7 +273,12 @@ class _Connection(sqlite3.Connection):
 
 
 def text_hash(text: str) -> str:
-    """Hash of the normalized text (NFKC, case-folded, whitespace collapsed): the dedupe key.
+    """Hash of the normalized text: the dedupe key.
+
+    One Unicode rule for storing, matching and deduplicating: NFC, then ``str.casefold``
+    (whitespace collapsed). Compatibility variants that case folding keeps (fullwidth
+    letters, ``½``) are not folded, as matching does not fold them either (schema 3;
+    stores of schema 2, keyed on NFKC, are re-keyed when opened).
 
     Parameters
     ----------
@@ -271,8 +294,18 @@ def text_hash(text: str) -> str:
     >>> text_hash("Mutual  TRUST") == text_hash("mutual trust")
     True
     """
-    norm = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    norm = " ".join(unicodedata.normalize("NFC", text).casefold().split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def _rekey_nfc(conn: sqlite3.Connection) -> None:
+    """Migration 3: dedupe keys from NFKC to the NFC rule of :func:`text_hash`.
+
+    The NFC rule tells apart what NFKC did, so stored articles should not collide;
+    if two would, ``OR IGNORE`` keeps one row's old key rather than fail the migration.
+    """
+    conn.create_function("discourse_text_hash", 1, text_hash, deterministic=True)
+    conn.execute("UPDATE OR IGNORE articles SET text_hash = discourse_text_hash(text)")
 
 
 @dataclass
@@ -581,15 +614,65 @@ class Store:
         )
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The ``urls`` stored as an article's URL (canonical) or origin (a feed's link)."""
         urls = list(urls)
         found: set[str] = set()
         for i in range(0, len(urls), 500):
             part = urls[i : i + 500]
+            marks = ",".join("?" * len(part))
             rows = self.conn.execute(
-                f"SELECT url FROM articles WHERE url IN ({','.join('?' * len(part))})", part
+                f"SELECT url FROM articles WHERE url IN ({marks})"
+                f" UNION SELECT origin FROM articles WHERE origin IN ({marks})",
+                part + part,
             )
             found.update(r[0] for r in rows)
-        return found
+        return found & set(urls)
+
+    # -- fetch failures
+    def backing_off(self, urls: Iterable[str], now: float | None = None) -> dict[str, float]:
+        """The ``urls`` that failed before and whose back-off has not ended: url -> retry time."""
+        now = time.time() if now is None else now
+        urls = list(urls)
+        out: dict[str, float] = {}
+        for i in range(0, len(urls), 500):
+            part = urls[i : i + 500]
+            rows = self.conn.execute(
+                "SELECT url, retry_after FROM fetch_failures WHERE retry_after > ?"
+                f" AND url IN ({','.join('?' * len(part))})",
+                [now, *part],
+            )
+            out.update((r[0], r[1]) for r in rows)
+        return out
+
+    def record_fetch_failure(self, url: str, source: str, reason: str) -> None:
+        """Count a failed page and push its next try back (see :data:`FAILURE_BACKOFF`)."""
+        now = time.time()
+        first, cap = FAILURE_BACKOFF
+
+        def upsert() -> None:
+            row = self.conn.execute(
+                "SELECT count FROM fetch_failures WHERE url = ?", (url,)
+            ).fetchone()
+            count = (row[0] if row else 0) + 1
+            retry = now + min(first * 2 ** (count - 1), cap)
+            self.conn.execute(
+                "INSERT OR REPLACE INTO fetch_failures"
+                " (url, source, reason, count, last_at, retry_after) VALUES (?,?,?,?,?,?)",
+                (url, source, reason[:500], count, now, retry),
+            )
+
+        self.write(upsert)
+
+    def forget_fetch_failure(self, url: str) -> None:
+        """A page that was stored is no longer a failure."""
+        self.write(lambda: self.conn.execute("DELETE FROM fetch_failures WHERE url = ?", (url,)))
+
+    def fetch_failures(self) -> list[tuple[str, int, float]]:
+        """Every remembered failure: (url, count, retry_after as a Unix time), by URL."""
+        rows = self.conn.execute(
+            "SELECT url, count, retry_after FROM fetch_failures ORDER BY url"
+        ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def sources(self, sel: Selection | None = None) -> list[str]:
         """The sources of the selected articles, sorted.
@@ -895,8 +978,9 @@ def _migrate(conn: sqlite3.Connection, path: str, v: int) -> None:
                     f"`db` {path} is an SQLite database but not a discourse store; it was "
                     "left untouched: choose another path with `db`"
                 )
-            for stmt in _split_sql(_MIGRATIONS[v]):
-                conn.execute(stmt)
+            step = _MIGRATIONS[v]
+            for stmt in [step] if callable(step) else _split_sql(step):
+                stmt(conn) if callable(stmt) else conn.execute(stmt)
             conn.execute(f"PRAGMA user_version = {v}")
         conn.execute("COMMIT")
     except BaseException:

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Iterable
 from typing import IO
 
+from discourse.formats import printable_lines
+
 
 def write(text: str, out: IO[str] | None = None) -> None:
     out = out or sys.stdout
@@ -34,16 +36,21 @@ def use_color(stream: IO[str] | None = None) -> bool:
 
 
 def highlight(text: str, spans: Iterable[tuple[int, int]], color: bool) -> str:
-    """Mark character spans: bold reverse on a terminal, ``[[...]]`` otherwise."""
+    """Mark character spans: bold reverse on a terminal, ``[[...]]`` otherwise.
+
+    With ``color`` the text's own control characters are escaped first (line breaks
+    kept), so that only this function's escape sequences reach the terminal.
+    """
+    esc = printable_lines if color else str
     out, pos = [], 0
     for a, b in sorted(spans):
         if a < pos:
             continue
-        out.append(text[pos:a])
+        out.append(esc(text[pos:a]))
         seg = text[a:b]
-        out.append(f"\x1b[1;7m{seg}\x1b[0m" if color else f"[[{seg}]]")
+        out.append(f"\x1b[1;7m{esc(seg)}\x1b[0m" if color else f"[[{seg}]]")
         pos = b
-    out.append(text[pos:])
+    out.append(esc(text[pos:]))
     return "".join(out)
 
 

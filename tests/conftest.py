@@ -24,6 +24,18 @@ class Result:
     err: str
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fingerprint_key(tmp_path_factory):
+    """Models' keyed sentence fingerprints use a test key, never the user's own key file."""
+    old = os.environ.get("DISCOURSE_KEY_FILE")
+    os.environ["DISCOURSE_KEY_FILE"] = str(tmp_path_factory.mktemp("key") / "fingerprint.key")
+    yield
+    if old is None:
+        os.environ.pop("DISCOURSE_KEY_FILE", None)
+    else:
+        os.environ["DISCOURSE_KEY_FILE"] = old
+
+
 @pytest.fixture
 def run(capsys, monkeypatch):
     """Run ``discourse ARGS...`` in-process; returns exit code, stdout and stderr."""

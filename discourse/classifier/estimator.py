@@ -31,6 +31,7 @@ from discourse.classifier.features import (
     resolve_lexicon,
     word_tokens,
 )
+from discourse.classifier.secret import training_hmac
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
 from discourse.shared import DEFAULT_SEED
@@ -316,7 +317,7 @@ class FrameClassifier(BaseEstimator):
         self.n_train_ = len(texts)
         self.n_groups_ = len(np.unique(g))
         self.label_counts_ = {f: int(Y[:, j].sum()) for j, f in enumerate(frames)}
-        self.training_fingerprints_ = sorted({text_fingerprint(t) for t in texts})
+        self.training_hmac_ = training_hmac(texts)  # keyed: see discourse.classifier.secret
         return self
 
     def _inner(
@@ -508,7 +509,11 @@ class FrameClassifier(BaseEstimator):
 
 
 def text_fingerprint(text: str) -> str:
-    """A short hash of a sentence (normalized, whitespace collapsed) to spot reuse."""
+    """A short unkeyed hash of a sentence (normalized, whitespace collapsed).
+
+    Model files no longer store these (anyone could test a guessed sentence against
+    them; see :mod:`discourse.classifier.secret`); kept to read older model files.
+    """
     norm = " ".join(normalize(text).split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:12]
 

@@ -21,6 +21,8 @@ from discourse.classifier.features import (
 from discourse.classifier.labels import LabelSet, load_labels
 from discourse.classifier.metrics import cohen_kappa, krippendorff_alpha_nominal, prf
 from discourse.classifier.modelfile import load_model
+from discourse.classifier.secret import key_path
+from discourse.classifier.secret import overlap as keyed_overlap
 from discourse.classifier.validation import CORE_FRAMES
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
@@ -153,6 +155,19 @@ def _design_rates(gold, gs: LabelSet, preds: dict[str, np.ndarray], meta: dict) 
     return pooled, per_source
 
 
+def training_overlap(model, texts: list[str]) -> int | None:
+    """How many of ``texts`` the model was trained on; None when that cannot be told.
+
+    Keyed digests (:mod:`discourse.classifier.secret`) need this machine's key; the
+    unkeyed fingerprints of older model files are read as they are.
+    """
+    legacy = getattr(model, "training_fingerprints_", None)
+    if legacy:
+        seen = set(legacy)
+        return sum(1 for t in texts if text_fingerprint(t) in seen)
+    return keyed_overlap(getattr(model, "training_hmac_", None), texts)
+
+
 def _classifier_predictions(model, gs: LabelSet, frames, preds: dict, meta: dict, note):
     """The classifier's verdicts into ``preds``, its provenance and overlap into ``meta``;
     returns the probabilities (for the worst errors)."""
@@ -165,10 +180,16 @@ def _classifier_predictions(model, gs: LabelSet, frames, preds: dict, meta: dict
     meta["thresholds"] = {f: round(float(t), 4) for f, t in zip(frames, thr)}
     card = getattr(model, "card_", None) or {}
     trained_on = (card.get("training_data") or {}).get("sha256")
-    seen = set(getattr(model, "training_fingerprints_", None) or ())
-    overlap = sum(1 for t in gs.texts if text_fingerprint(t) in seen)
+    overlap = training_overlap(model, gs.texts)
     meta["overlap_with_training"] = overlap
     meta["in_sample"] = bool(trained_on and trained_on == gs.sha256)
+    if overlap is None and not meta["in_sample"] and getattr(model, "training_hmac_", None):
+        note(
+            "cannot tell whether gold sentences were in the model's training data: its "
+            "sentence fingerprints are keyed with a secret key this machine does not hold "
+            f"(DISCOURSE_KEY_FILE, now {key_path()}); evaluate where the model was trained "
+            "or on sentences you know it has not seen"
+        )
     if meta["in_sample"]:
         note(
             "these gold labels are the model's own training data: the classifier's scores "

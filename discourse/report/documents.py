@@ -18,6 +18,7 @@ import itertools
 import logging
 import math
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -520,7 +521,16 @@ def _matplotlib() -> Iterator[None]:
             "xtick.color": "#333333",
             "ytick.color": "#333333",
         }
-        with matplotlib.rc_context({k: v for k, v in style.items() if k in matplotlib.rcParams}):
+        with (
+            matplotlib.rc_context({k: v for k, v in style.items() if k in matplotlib.rcParams}),
+            warnings.catch_warnings(),
+        ):
+            # No font that ships has every script's glyphs (CJK, Hangul ...). Text stays
+            # SVG text, drawn by the reader's fonts; only the width estimate is off, so the
+            # missing-glyph warning (mailed by cron from ``report -q``) is noise here.
+            warnings.filterwarnings(
+                "ignore", message=r"Glyph \d+ .* missing from", category=UserWarning
+            )
             yield
     finally:
         log.setLevel(old)
