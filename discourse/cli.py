@@ -64,7 +64,7 @@ PathsArg = Annotated[
     ),
 ]
 FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output: table, csv, json, jsonl or md.")
+    str, typer.Option("--format", "-f", help="Output: table, csv, tsv, json, jsonl or md.")
 ]
 LexiconOpt = Annotated[
     Path | None,
@@ -415,7 +415,7 @@ def corpus_show(
 @corpus_app.command("export")
 def corpus_export(
     db: DbOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, tsv or jsonl.")] = "jsonl",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
@@ -424,13 +424,13 @@ def corpus_export(
     until: UntilOpt = None,
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
 ) -> None:
-    """Export stored articles with their text, as CSV or JSON Lines.
+    """Export stored articles with their text, as CSV, TSV or JSON Lines.
 
     Example: discourse corpus export --format csv -o articles.csv
     """
     from discourse.commands import export_articles
 
-    _check_format(fmt, ("csv", "jsonl"))
+    _check_format(fmt, ("csv", "tsv", "jsonl"))
     export_articles(db, source, since, until, fmt, output, raw_csv)
 
 

@@ -176,7 +176,7 @@ def _sink(output: Path | None) -> Iterator[IO[str]]:
 
 
 def export_articles(db, sources, since, until, fmt: str, output: Path | None, raw_csv: bool):
-    """Write the selection's articles with their text as ``csv`` or ``jsonl`` to ``output``.
+    """Write the selection's articles with their text as ``csv``, ``tsv`` or ``jsonl``.
 
     Parameters
     ----------
@@ -184,14 +184,14 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
         The store's path.
     sources, since, until
         The selection.
-    fmt : {"csv", "jsonl"}
+    fmt : {"csv", "tsv", "jsonl"}
         The format; CSV cells that a spreadsheet would run are neutralized unless ``raw_csv``.
     output : Path or None
         The file to write; None for stdout. Nothing is created when the store cannot be opened.
     raw_csv : bool
         Leave formula-like cells as they are.
     """
-    from discourse.formats import csv_text, to_json
+    from discourse.formats import DELIMITERS, csv_text, to_json
 
     cols = list(EXPORT_COLUMNS)
     with open_store(db, create=False) as store:
@@ -204,11 +204,11 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
                 if fmt == "jsonl":
                     sink.write(to_json(rec, indent=None) + "\n")
                 else:
-                    text = csv_text([rec], cols, raw=raw_csv)
+                    text = csv_text([rec], cols, raw=raw_csv, delimiter=DELIMITERS[fmt])
                     sink.write(text if first else text.split("\n", 1)[1])
                 first = False
-            if first and fmt == "csv":
-                sink.write(",".join(cols) + "\n")
+            if first and fmt in DELIMITERS:
+                sink.write(DELIMITERS[fmt].join(cols) + "\n")
 
 
 def tokenize_target(target: str, db: str | None, engine: str, words: str) -> list[dict]:

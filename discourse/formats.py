@@ -19,7 +19,9 @@ from typing import Any
 
 from tabulate import tabulate
 
-DATA_FORMATS = ("table", "csv", "json", "jsonl", "md")
+DATA_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "md")
+#: Delimited-text formats and their cell separators (TSV: what R's read.delim and pandas read).
+DELIMITERS = {"csv": ",", "tsv": "\t"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -59,11 +61,14 @@ def safe_cell(value: Any) -> Any:
 
 
 def csv_text(
-    records: Sequence[dict], columns: Sequence[str] | None = None, raw: bool = False
+    records: Sequence[dict],
+    columns: Sequence[str] | None = None,
+    raw: bool = False,
+    delimiter: str = ",",
 ) -> str:
     cols = list(columns) if columns else _columns(records)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\n", delimiter=delimiter)
     w.writerow(cols)
     for r in records:
         row = []
@@ -184,9 +189,9 @@ def render_records(
     raw_csv: bool = False,
     table_columns: Sequence[str] | None = None,
 ) -> str:
-    """Render flat records in a data format (``table|csv|json|jsonl|md``)."""
-    if fmt == "csv":
-        return csv_text(records, columns, raw=raw_csv)
+    """Render flat records in a data format (``table|csv|tsv|json|jsonl|md``)."""
+    if fmt in DELIMITERS:
+        return csv_text(records, columns, raw=raw_csv, delimiter=DELIMITERS[fmt])
     if fmt == "json":
         return to_json({"meta": meta or {}, "records": list(records)}) + "\n"
     if fmt == "jsonl":

@@ -132,7 +132,7 @@ def render_compare(
     chart: bool = False,
 ) -> str:
     """The compare output: flat records for machines, matrices and tests for people."""
-    if fmt in ("csv", "json", "jsonl"):
+    if fmt in ("csv", "tsv", "json", "jsonl"):
         prov = {k: meta.get(k) for k in ("lexicon", "lexicon_version", "lexicon_hash")}
         recs = [{**r, **prov} for r in cmp_records] if fmt != "json" else cmp_records
         if fmt == "json":
@@ -208,7 +208,7 @@ def _evidence_machine(
     """csv/jsonl: the records; json: meta, records and extra tables. None for table/md."""
     if fmt == "json":
         return to_json({"meta": meta, "records": list(records), **tables}) + "\n"
-    if fmt in ("csv", "jsonl"):
+    if fmt in ("csv", "tsv", "jsonl"):
         return render_records(records, fmt, raw_csv=raw_csv)
     return None
 
@@ -475,7 +475,7 @@ def render_compare_pairwise(
             to_json({"meta": meta, "records": cmp_records, "tests": tests, "pairwise": pairwise})
             + "\n"
         )
-    if fmt in ("csv", "jsonl"):
+    if fmt in ("csv", "tsv", "jsonl"):
         prov = {k: meta.get(k) for k in ("lexicon", "lexicon_version", "lexicon_hash")}
         return render_records([{**r, **prov} for r in pairwise], fmt, raw_csv=raw_csv)
     main = render_compare(cmp_records, tests, frames, by, meta, fmt, raw_csv=raw_csv, chart=False)
@@ -912,13 +912,13 @@ def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, 
                     {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
                 ]
             rows.append(row)
-        if fmt in ("csv", "jsonl") and len(rows) >= SCORE_CHUNK:
+        if fmt in ("csv", "tsv", "jsonl") and len(rows) >= SCORE_CHUNK:
             # written as rows come, so memory does not grow with the corpus
             text, columns = _score_chunk(rows, fmt, columns, raw_csv)
             yield text
             rows = []
-    if fmt in ("csv", "jsonl"):
-        if rows or (fmt == "csv" and columns is None):
+    if fmt in ("csv", "tsv", "jsonl"):
+        if rows or (fmt != "jsonl" and columns is None):
             yield _score_chunk(rows, fmt, columns, raw_csv)[0]
     elif fmt == "json":
         meta = {"tool_version": __version__, **scorer.provenance()}
@@ -940,8 +940,8 @@ def _score_chunk(rows: list[dict], fmt: str, columns: list[str] | None, raw_csv:
         return render_records(rows, "jsonl"), columns
     if columns is None:
         columns = list(rows[0]) if rows else None
-        return render_records(rows, "csv", columns=columns, raw_csv=raw_csv), columns
-    text = render_records(rows, "csv", columns=columns, raw_csv=raw_csv)
+        return render_records(rows, fmt, columns=columns, raw_csv=raw_csv), columns
+    text = render_records(rows, fmt, columns=columns, raw_csv=raw_csv)
     return text.split("\n", 1)[1], columns  # the header went out with the first chunk
 
 
@@ -978,7 +978,7 @@ def render_train(result, lex, fmt: str, from_lexicon: bool) -> str:
         return to_json(card) + "\n"
     if cvd is None:
         return ""
-    if fmt in ("csv", "jsonl"):
+    if fmt in ("csv", "tsv", "jsonl"):
         return render_records(cv_records(cvd, numeric=True), fmt)
     head = [
         ("# " if fmt == "md" else "")
@@ -998,8 +998,8 @@ def render_eval_result(res, fmt: str, errors: int, raw_csv: bool = False) -> str
 
     if fmt == "json":
         return to_json(res.to_dict()) + "\n"
-    if fmt in ("csv", "jsonl"):
-        recs = res.errors if errors and fmt == "csv" else eval_records(res, numeric=True)
+    if fmt in ("csv", "tsv", "jsonl"):
+        recs = res.errors if errors and fmt != "jsonl" else eval_records(res, numeric=True)
         if fmt == "jsonl" and errors:
             recs = [*recs, *({"record": "error", **e} for e in res.errors)]
         return render_records(recs, fmt, raw_csv=raw_csv)
