@@ -253,9 +253,18 @@ def corrected_basis(corr: dict) -> str:
     )
 
 
-def num_ci(x: float | None, lo: float | None, hi: float | None, digits: int = 1) -> str:
+def num_ci(
+    x: float | None, lo: float | None, hi: float | None, digits: int = 1, n: int | None = None
+) -> str:
+    """A number and its interval: ``9.1 [6.6–11.8]``; ``17.2 (n=1)`` from one article.
+
+    An interval resampled from a single article is a point, not an interval: it is
+    printed as the number of articles instead of a degenerate ``[17.2–17.2]``.
+    """
     if x is None:
         return "–"
+    if n == 1:
+        return f"{x:.{digits}f} (n=1)"
     if lo is None or hi is None:
         return f"{x:.{digits}f}"
     return f"{x:.{digits}f} [{lo:.{digits}f}–{hi:.{digits}f}]"

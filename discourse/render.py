@@ -81,7 +81,7 @@ def _compare_rows(groups: dict, frames: list[str]) -> tuple[list, list]:
                 *key,
                 n,
                 *[
-                    num_ci(per[f]["per_1k"], per[f]["per_1k_lo"], per[f]["per_1k_hi"])
+                    num_ci(per[f]["per_1k"], per[f]["per_1k_lo"], per[f]["per_1k_hi"], n=n)
                     for f in frames
                 ],
             ]
@@ -182,15 +182,13 @@ def prevalence_chart(records: list[dict], frames: list[str], width: int = 30) ->
             p = r["prevalence"] or 0.0
             lo = r["prevalence_lo"] or 0.0
             hi = r["prevalence_hi"] or 0.0
-            cells = [" "] * (width + 1)
+            cells = [" "] * (width + 2)
             fill = round(p * width)
             for i in range(fill):
                 cells[i] = "█"
             a, b = round(lo * width), round(hi * width)
-            if cells[a] == " ":
-                cells[a] = "┤"
-            if cells[b] == " ":
-                cells[b] = "├"
+            b = max(b, a + 1)  # both ends stay visible when the interval is one cell wide
+            cells[a], cells[b] = "┤", "├"  # drawn over the bar where they fall
             lines.append(f"    {r['source']:<{sw}} {''.join(cells)} {pct(r['prevalence'])}")
     return "\n".join(lines)
 
