@@ -777,6 +777,13 @@ def keyness(
             "(default: the selection's own counts).",
         ),
     ] = None,
+    measure: Annotated[
+        str,
+        typer.Option(
+            help="logodds (Monroe et al.'s z), chi2 or lr (signed chi-square or G², "
+            "as quanteda's textstat_keyness)."
+        ),
+    ] = "logodds",
     since: SinceOpt = None,
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
@@ -784,7 +791,8 @@ def keyness(
     quiet: QuietOpt = False,
 ) -> None:
     """Which words does each source use more than the others? Log-odds ratio with
-    informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores.
+    informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores;
+    --measure chi2|lr for quanteda's chi-square or likelihood ratio.
 
     Example: discourse keyness corpora/demo --source "Harmony Daily" --frame partnership
     """
@@ -797,7 +805,7 @@ def keyness(
         lambda store, sel, prog: evidence.keyness(
             store, sel, sources=source, vs=vs, frame=frame, lexicon=lex, ngram=ngram,
             min_count=min_count, top=top, use_stopwords=stopwords, extra_stopwords=stop or (),
-            prior_size=prior_size, progress=prog),
+            prior_size=prior_size, measure=measure, progress=prog),
         lambda r: render_keyness(r.records, r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
 

@@ -222,11 +222,18 @@ def render_keyness(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
     tf = "github" if fmt == "md" else "simple"
     out = [_heading(provenance_line(meta), fmt, 1), meta.get("statistic", ""), ""]
     within = f" — within sentences carrying {meta['frame']}" if meta.get("frame") else ""
+    stat = {"chi2": "chi2", "lr": "G2"}.get(meta.get("measure", ""), "z")
+    last = ["log-odds", "z"] if stat == "z" else [stat, "p"]
+    foot = (
+        "z > 1.96: the difference would be unusual by chance (about p < 0.05 each)."
+        if stat == "z"
+        else f"{stat} > 3.84: the difference would be unusual by chance (p < 0.05 each)."
+    )
     blocks: dict[tuple, list[dict]] = {}
     for r in records:
         blocks.setdefault((r["source"], r["vs"], r["ngram"]), []).append(r)
     if not blocks:
-        out.append("(no key terms: nothing passed --min-count with z > 0)")
+        out.append(f"(no key terms: nothing passed --min-count with {stat} > 0)")
     for (source, vs, n), rows in blocks.items():
         vs_text = "the other sources" if vs == "rest" else vs
         kind = "words" if n == 1 else "bigrams"
@@ -240,15 +247,20 @@ def render_keyness(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
                 r["count_vs"],
                 num(r["per_1k"], 2),
                 num(r["per_1k_vs"], 2),
-                num(r["log_odds"], 2),
-                num(r["z"], 2),
+                *_keyness_cells(r, stat),
             ]
             for r in rows
         ]
-        headers = ["#", "term", "count", "count vs", "per 1k", "per 1k vs", "log-odds", "z"]
+        headers = ["#", "term", "count", "count vs", "per 1k", "per 1k vs", *last]
         out += [grid(table, headers=headers, tablefmt=tf, disable_numparse=True), ""]
-    out.append("z > 1.96: the difference would be unusual by chance (about p < 0.05 each).")
+    out.append(foot)
     return "\n".join(out) + "\n"
+
+
+def _keyness_cells(r: dict, stat: str) -> list[str]:
+    if stat == "z":
+        return [num(r["log_odds"], 2), num(r["z"], 2)]
+    return [num(r[stat], 2), p_text(r["p"])]
 
 
 # --------------------------------------------------------------------------- kwic

@@ -117,3 +117,118 @@ def test_one_article_intensity_prints_without_a_degenerate_interval(run, tmp_pat
     assert "(n=1)" not in solo[0]  # Wilson's interval from one article is a real interval
     other = [ln for ln in res.out.splitlines() if ln.startswith("Other Post")]
     assert "(n=1)" not in other[1] and "[" in other[1]
+
+
+# ------------------------------------------------------------------ keyness
+
+
+def _quanteda_corrects(a, b, n_a, n_b) -> bool:
+    """quanteda's rule, written out: |ad - bc| >= N/2 and an expected count below 5."""
+    import numpy as np
+
+    table = np.array([[a, b], [n_a - a, n_b - b]], dtype=float)
+    expected = np.outer(table.sum(1), table.sum(0)) / table.sum()
+    return abs(a * (n_b - b) - b * (n_a - a)) >= table.sum() / 2 and expected.min() < 5
+
+
+# (a, b, n_a, n_b): large counts (no correction), small expected counts (Yates applies),
+# under-use (negative), a term absent from the reference, and |ad - bc| < N/2 (no correction)
+TABLES = [(30, 10, 1000, 1000), (3, 0, 1000, 1000), (5, 40, 800, 1200), (7, 0, 300, 5000),
+          (120, 300, 20000, 50000), (1, 1, 50, 50), (2, 9, 400, 900)]  # fmt: skip
+
+
+def test_keyness_chi2_hand_computed():
+    from discourse.stats import keyness_2x2
+
+    # N = 2000, ad - bc = 30*990 - 10*970 = 20000; margins 40 * 1960 * 1000 * 1000
+    assert keyness_2x2(30, 10, 1000, 1000, "chi2") == pytest.approx(
+        2000 * 20000**2 / (40 * 1960 * 1000 * 1000)
+    )
+    assert keyness_2x2(10, 30, 1000, 1000, "chi2") == pytest.approx(-10.2040816)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_keyness_chi2_matches_scipy(table):
+    import numpy as np
+    from scipy.stats import chi2_contingency
+
+    from discourse.stats import keyness_2x2
+
+    a, b, n_a, n_b = table
+    obs = np.array([[a, b], [n_a - a, n_b - b]])
+    corrected = _quanteda_corrects(*table)
+    expected = chi2_contingency(obs, correction=corrected)[0]
+    sign = 1 if a / n_a > b / n_b else -1 if a / n_a < b / n_b else 0
+    got = keyness_2x2(a, b, n_a, n_b, "chi2")
+    assert abs(got) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    if sign:
+        assert np.sign(got) == sign
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_keyness_lr_matches_scipy_power_divergence(table):
+    import numpy as np
+    from scipy.stats import power_divergence
+
+    from discourse.stats import keyness_2x2
+
+    a, b, n_a, n_b = table
+    obs = np.array([[a, b], [n_a - a, n_b - b]], dtype=float)
+    if _quanteda_corrects(*table):  # Yates: each cell 0.5 closer to its expected count
+        exp0 = np.outer(obs.sum(1), obs.sum(0)) / obs.sum()
+        obs = obs + 0.5 * np.sign(exp0 - obs)
+    exp = np.outer(obs.sum(1), obs.sum(0)) / obs.sum()
+    g2 = power_divergence(obs.ravel(), exp.ravel(), ddof=2, lambda_="log-likelihood")[0]
+    got = keyness_2x2(a, b, n_a, n_b, "lr")
+    # quanteda adds 1e-9 inside each logarithm: 2 * sum(O * 1e-9 * E / O) = 2e-9 * N more
+    assert abs(got) == pytest.approx(g2, abs=2.5e-9 * (n_a + n_b))
+    assert (got > 0) == (a / n_a > b / n_b)
+
+
+def test_keyness_cli_chi2_and_lr_recompute_from_counts(run):
+    import numpy as np
+    from scipy.stats import chi2, chi2_contingency
+
+    for measure, col, lam in (("chi2", "chi2", None), ("lr", "G2", "log-likelihood")):
+        res = run("keyness", DEMO, "--measure", measure, "--ngram", "1", "--format", "json")
+        assert res.code == 0, res.err
+        data = json.loads(res.out)
+        assert data["meta"]["measure"] == measure
+        tokens = data["meta"]["content_tokens"]
+        total = sum(tokens.values())
+        assert data["records"]
+        for r in data["records"]:
+            n_a = tokens[r["source"]]
+            obs = np.array(
+                [[r["count"], r["count_vs"]], [n_a - r["count"], total - n_a - r["count_vs"]]]
+            )
+            corr = _quanteda_corrects(r["count"], r["count_vs"], n_a, total - n_a)
+            want = chi2_contingency(obs, correction=corr, lambda_=lam)[0]
+            assert r[col] == pytest.approx(want, rel=1e-5), r
+            assert r[col] > 0 and "z" not in r and "log_odds" not in r
+            assert r["p"] == pytest.approx(chi2.sf(r[col], 1), rel=1e-9)
+        per_source = {}
+        for r in data["records"]:
+            per_source.setdefault(r["source"], []).append(r[col])
+        assert all(v == sorted(v, reverse=True) for v in per_source.values())
+
+
+def test_keyness_table_headers_follow_the_measure(run):
+    res = run("keyness", DEMO, "-s", "Harmony Daily", "--measure", "lr", "--top", "3")
+    assert res.code == 0, res.err
+    assert " G2 " in res.out and "log-odds" not in res.out and "G2 > 3.84" in res.out
+    bad = run("keyness", DEMO, "--measure", "pmi")
+    assert bad.code == 1 and "--measure 'pmi' is not known" in bad.err
+    assert len(bad.err.strip().splitlines()) == 1
+    bad = run("keyness", DEMO, "--measure", "chi2", "--prior-size", "100")
+    assert bad.code == 1 and "--prior-size" in bad.err
+
+
+def test_keyness_leaves_out_terms_with_no_evidence(run):
+    res = run("keyness", DEMO, "--top", "0", "--min-count", "1", "--format", "csv")
+    assert res.code == 0, res.err
+    rows = _rows(res.out, ",")
+    assert rows and all(round(float(r["z"]), 2) > 0 for r in rows)
+    assert "z = 0.00 (no evidence of over-use) left out" in res.err
+    n_left = int(res.err.split(" terms with z = 0.00")[0].split()[-1])
+    assert n_left > 0
