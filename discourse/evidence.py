@@ -363,10 +363,9 @@ def keyness(
             for n, gram in ngrams(sent.tokens, sizes, stop):
                 per[n][gram] += 1
     notes = _keyness_notes(known, focus, vs, n_sent, frame)
-    records, records_meta = _keyness_ranked(
+    records, left_out = _keyness_ranked(
         counts, focus, vs, frame, prior_size, min_count, top, measure
     )
-    notes += records_meta
     tokens = {s: sum(counts[1][s].values()) if 1 in counts else None for s in known}
     meta = _meta(
         store,
@@ -382,7 +381,7 @@ def keyness(
         stopwords=use_stopwords,
         sentences=dict(n_sent),
         content_tokens=tokens,
-        notes=notes,
+        notes=notes + left_out,
     )
     return Evidence(records, meta)
 
