@@ -657,23 +657,25 @@ def score(
         int | None,
         typer.Option(help="Scoring processes (default: the cores, at most 8); same output."),
     ] = None,
+    frames: FramesOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Score articles per frame: hits, hits per 1,000 tokens, presence, sentence share.
 
     Example: discourse score corpora/demo/harmony-daily --explain
     """
-    from discourse.commands import make_scorer, score_articles
+    from discourse.commands import make_scorer, pick_frames, score_articles
     from discourse.render import render_score
 
     _check_format(fmt)
     if by not in ("article", "sentence"):
         raise InputError(f"--by {by!r} is not known; use article or sentence")
     scorer = make_scorer(_lexicon(lexicon), model, method, _warn(quiet))
+    shown = pick_frames(frames, scorer.frames)
     with _open(Scope(paths, demo, db, source, since, until, quiet, fmt)) as inp:
-        n_workers = _workers(workers)
-        scores = score_articles(inp, scorer, keep=by == "sentence" or explain, workers=n_workers)
-        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv):
+        keep, n_workers = by == "sentence" or explain, _workers(workers)
+        scores = score_articles(inp, scorer, keep=keep, workers=n_workers)
+        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv, shown):
             _out(text)
 
 
@@ -711,6 +713,9 @@ def compare(
         typer.Option(help="Multiple-comparison correction for --pairwise: holm, bh or none."),
     ] = "holm",
     validation: ValidationOpt = None,
+    frames: Annotated[
+        str | None, typer.Option("--frames", help="Only these frames (comma-separated), in order.")
+    ] = None,
     fmt: FormatOpt = "table",
     chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
     raw_csv: RawCsvOpt = False,
@@ -731,7 +736,7 @@ def compare(
     with _inputs(paths, demo, db, quiet) as inp, _progress("scoring", quiet) as prog:
         res = commands.compare(
             inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed,
-            workers=workers, pairwise=pairwise, correction=correction, progress=prog,
+            workers=workers, pairwise=pairwise, correction=correction, progress=prog, frames=frames,
             scorer=commands.make_scorer(lex, model, method, _warn(quiet)), validation=validation,
         )  # fmt: skip
     _infos(compare_notes(res), quiet)
@@ -891,6 +896,7 @@ def trend(
         bool, typer.Option("--all-sources", help="One series for all sources together.")
     ] = False,
     chart: Annotated[bool, typer.Option(help="Sparklines per source (table output).")] = True,
+    frames: FramesOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
     quiet: QuietOpt = False,
@@ -901,13 +907,14 @@ def trend(
     Example: discourse trend corpora/demo --by month --frame threat
     """
     from discourse import evidence
+    from discourse.commands import frame_list
     from discourse.render import render_trend
 
-    lex = _lexicon(lexicon)
+    lex, frame = _lexicon(lexicon), [*(frame or []), *(frame_list(frames) or [])]
     _evidence(
         Scope(paths, demo, db, source, since, until, quiet, fmt), "scoring",
         lambda store, sel, prog: evidence.trend(
-            store, lex, sel, by=by, frames=frame, window=window, alpha=alpha,
+            store, lex, sel, by=by, frames=frame or None, window=window, alpha=alpha,
             min_baseline=min_baseline, combine=all_sources, progress=prog),
         lambda r: render_trend(r.records, r.meta, fmt, chart=chart, raw_csv=raw_csv),
     )  # fmt: skip
@@ -945,6 +952,7 @@ def report(
     ] = DEFAULT_BOOT,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = DEFAULT_SEED,
     validation: ValidationOpt = None,
+    frames: FramesOpt = None,
     raw_csv: RawCsvOpt = False,
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
@@ -968,7 +976,7 @@ def report(
         path, data = run_report(
             _paths(paths, demo), db, output, lexicon=lexicon, week=week, since=since,
             until=until, sources=source, raw_csv=raw_csv, progress=prog, warn=_warn(quiet),
-            trailing=trailing, n_boot=boot, seed=seed, validation=validation,
+            trailing=trailing, n_boot=boot, seed=seed, validation=validation, frames=frames,
             **model_options(model, method, _warn(quiet)),
         )  # fmt: skip
     _info(data.summary_line(path), quiet)

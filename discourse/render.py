@@ -896,16 +896,19 @@ def render_lexicon_test(results: list, verbose: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, raw_csv: bool):
+def render_score(
+    scores, scorer, fmt: str, by: str, explain: bool, color: bool, raw_csv: bool, frames=None
+):
     """``score``: yields the output in pieces (``--explain`` on a terminal streams per article).
 
     Per article (or per sentence with ``by="sentence"``) as table, CSV, JSON, JSON Lines
     or Markdown; with ``explain`` and ``table``/``md``, every match highlighted instead.
+    ``frames`` narrows the per-frame columns (default: the scorer's frames).
     """
     from discourse import __version__
     from discourse.scoring import article_row, sentence_rows
 
-    frames = scorer.frames
+    frames = frames or scorer.frames
     if explain and fmt in ("table", "md"):
         for sc in scores:
             yield "\n".join(explain_lines(sc, scorer, color)) + "\n"
@@ -934,7 +937,7 @@ def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, 
         meta = {"tool_version": __version__, **scorer.provenance()}
         yield to_json({"meta": meta, "records": rows}) + "\n"
     else:
-        yield render_records(rows, fmt, table_columns=_score_columns(scorer, by))
+        yield render_records(rows, fmt, table_columns=_score_columns(scorer, by, frames))
 
 
 SCORE_CHUNK = 500  # rows per piece of score's csv/jsonl output
@@ -955,9 +958,9 @@ def _score_chunk(rows: list[dict], fmt: str, columns: list[str] | None, raw_csv:
     return text.split("\n", 1)[1], columns  # the header went out with the first chunk
 
 
-def _score_columns(scorer, by: str) -> list[str]:
+def _score_columns(scorer, by: str, frames) -> list[str]:
     per_frame = "_hits" if scorer.method == "lexicon" else "_present"
-    cols = [f"{f}{per_frame}" for f in scorer.frames]
+    cols = [f"{f}{per_frame}" for f in frames]
     if by == "sentence":
         return ["id", "sent_idx", *cols, "terms"]
     return ["id", "source", "date", "tokens", *cols, "dominant"]

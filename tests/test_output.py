@@ -232,3 +232,61 @@ def test_keyness_leaves_out_terms_with_no_evidence(run):
     assert "z = 0.00 (no evidence of over-use) left out" in res.err
     n_left = int(res.err.split(" terms with z = 0.00")[0].split()[-1])
     assert n_left > 0
+
+
+# ------------------------------------------------------------------ --frames
+
+FRAMES = ["partnership", "multilateralism", "anti_hegemonism", "threat", "economic", "history"]
+
+
+def test_compare_frames_narrows_and_keeps_the_numbers(run):
+    base = ("compare", DEMO, "--boot", "100", "--pairwise", "--format", "json")
+    full = json.loads(run(*base).out)
+    res = run(*base, "--frames", "threat,history")
+    assert res.code == 0, res.err
+    part = json.loads(res.out)
+    assert {r["frame"] for r in part["records"]} == {"threat", "history"}
+    assert {t["frame"] for t in part["tests"]} == {"threat", "history"}
+    assert part["pairwise"] and {p["frame"] for p in part["pairwise"]} == {"threat", "history"}
+    want = [r for r in full["records"] if r["frame"] in ("threat", "history")]
+    assert sorted(part["records"], key=str) == sorted(want, key=str)
+    table = run("compare", DEMO, "--boot", "100", "--frames", "history,threat").out
+    header = next(ln for ln in table.splitlines() if ln.startswith("source "))
+    assert header.split()[-2:] == ["history", "threat"]  # in the order asked for
+    assert "partnership" not in table
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("compare", DEMO), ("score", DEMO), ("trend", DEMO), ("report", DEMO, "-o", "unused")],
+)
+def test_unknown_frame_is_one_line_listing_the_known_ones(run, args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = run(*args, "--frames", "threat,thret")
+    assert res.code == 1
+    assert len(res.err.strip().splitlines()) == 1
+    assert "'thret'" in res.err and ", ".join(FRAMES) in res.err
+    assert not (tmp_path / "unused").exists()
+
+
+def test_score_frames_narrows_columns(run):
+    res = run("score", DEMO / "harmony-daily", "--frames", "history", "--format", "csv")
+    assert res.code == 0, res.err
+    cols = _rows(res.out, ",")[0].keys()
+    assert "history_hits" in cols and not any(c.startswith(("threat", "partner")) for c in cols)
+    table = run("score", DEMO / "harmony-daily", "--frames", "threat,history").out
+    assert table.splitlines()[0].split()[4:6] == ["threat_hits", "history_hits"]
+
+
+def test_trend_frames_and_report_frames(run, tmp_path):
+    res = run("trend", DEMO, "--frames", "threat,history", "--format", "csv", "--by", "month")
+    assert res.code == 0, res.err
+    assert {r["frame"] for r in _rows(res.out, ",")} == {"threat", "history"}
+    out = tmp_path / "rep"
+    res = run("report", DEMO, "--week", "2026-W47", "-o", out, "--boot", "100",
+              "--frames", "threat", "-q")  # fmt: skip
+    assert res.code == 0, res.err
+    rows = _rows((out / "2026-W47" / "frames_by_source.csv").read_text("utf-8"), ",")
+    assert rows and {r["frame"] for r in rows} == {"threat"}
+    summary = json.loads((out / "2026-W47" / "summary.json").read_text("utf-8"))
+    assert "partnership" not in json.dumps(summary.get("records", summary))
