@@ -204,6 +204,97 @@ def render_records(
     return table_text(records, table_columns or columns) + "\n"
 
 
+# ------------------------------------------------------------ fitting the width
+
+_RULE = re.compile(r"^-+(  -+)*$")
+
+
+def fit_text(text: str, width: int | None, keys: Sequence[str] = ()) -> str:
+    """Text with ``simple`` tables, made to fit ``width`` columns (None: as it is).
+
+    A table wider than ``width`` is split into blocks of its columns, one under the
+    other, each block repeating the table's leading columns whose headings are in
+    ``keys`` (the row labels: source, period, articles ...). Other lines longer than
+    ``width`` are wrapped (at `` · `` separators first). The cells are cut by the
+    column spans of the table's rule line, so alignment is kept.
+
+    Examples
+    --------
+    >>> t = grid([["a", 1, 2]], headers=["source", "first", "second"])
+    >>> print(fit_text(t, 16, keys=["source"]))
+    source      first
+    --------  -------
+    a               1
+    <BLANKLINE>
+    source      second
+    --------  --------
+    a                2
+    """
+    if width is None:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if i + 1 < len(lines) and lines[i] and _RULE.match(lines[i + 1]):
+            end = i + 2
+            while end < len(lines) and lines[end].strip():
+                end += 1
+            out += _split_table(lines[i:end], width, keys)
+            i = end
+            continue
+        out += _wrap(lines[i], width)
+        i += 1
+    return "\n".join(out)
+
+
+def _split_table(lines: list[str], width: int, keys: Sequence[str]) -> list[str]:
+    if max(len(ln) for ln in lines) <= width:
+        return lines
+    spans = [m.span() for m in re.finditer(r"-+", lines[1])]
+    heads = [lines[0][a:b].strip() for a, b in spans]
+    keep = 0
+    while keep < len(spans) - 1 and heads[keep] in keys:
+        keep += 1
+    room = width - sum(b - a + 2 for a, b in spans[:keep])
+    blocks = _pack(spans[keep:], room)
+    while room > 1 and len(_pack(spans[keep:], room - 1)) == len(blocks):
+        room -= 1  # the same number of blocks, more evenly filled
+    blocks = _pack(spans[keep:], room)
+    out: list[str] = []
+    for block in blocks:
+        cols = spans[:keep] + block
+        out += ["  ".join(ln[a:b].ljust(b - a) for a, b in cols).rstrip() for ln in lines]
+        out.append("")
+    return out[:-1]
+
+
+def _pack(spans: list[tuple[int, int]], room: int) -> list[list[tuple[int, int]]]:
+    """Column spans in blocks of at most ``room`` characters (at least one column each)."""
+    blocks: list[list[tuple[int, int]]] = [[]]
+    for a, b in spans:
+        used = sum(y - x + 2 for x, y in blocks[-1])
+        if blocks[-1] and used + b - a > room:
+            blocks.append([])
+        blocks[-1].append((a, b))
+    return blocks
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    if len(line) <= width:
+        return [line]
+    if " · " in line:
+        out = [""]
+        for part in line.split(" · "):
+            if out[-1] and len(out[-1]) + 3 + len(part) > width:
+                out.append("")
+            out[-1] = f"{out[-1]} · {part}" if out[-1] else part
+        return out
+    import textwrap
+
+    return textwrap.wrap(line, width, break_on_hyphens=False) or [line]
+
+
 # --------------------------------------------------------------- formatting
 
 

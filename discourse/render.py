@@ -17,6 +17,7 @@ from discourse.formats import (
     clip_right,
     corrected_basis,
     corrected_cell,
+    fit_text,
     grid,
     md_escape,
     num,
@@ -33,7 +34,7 @@ from discourse.formats import (
 )
 from discourse.models import ArticleScore
 from discourse.scoring import Scorer
-from discourse.terminal import highlight
+from discourse.terminal import highlight, table_width
 
 
 def provenance_line(meta: dict) -> str:
@@ -973,13 +974,28 @@ def compare_notes(res) -> list[str]:
     return []
 
 
-def render_compare_result(res, fmt: str, raw_csv: bool = False, chart: bool = False) -> str:
-    """``compare``: :func:`render_compare`, or :func:`render_compare_pairwise` with pairs."""
+#: Row-label columns a table split to fit the terminal repeats in every block.
+ROW_KEYS = ("source", "week", "month", "period", "articles", "frame", "A", "B")
+
+
+def render_compare_result(
+    res, fmt: str, raw_csv: bool = False, chart: bool = False, width: int | None = None
+) -> str:
+    """``compare``: :func:`render_compare`, or :func:`render_compare_pairwise` with pairs.
+
+    ``table`` output is fitted to ``width`` (default: the terminal's, see
+    :func:`discourse.terminal.table_width`): wider tables are split into blocks of
+    frame columns (:func:`discourse.formats.fit_text`).
+    """
     cmp = res.comparison
     args = (cmp.records, cmp.tests, cmp.frames, res.by, res.meta, fmt)
     if res.pairs is None:
-        return render_compare(*args, raw_csv=raw_csv, chart=chart)
-    return render_compare_pairwise(*args, res.pairs, raw_csv=raw_csv, chart=chart)
+        text = render_compare(*args, raw_csv=raw_csv, chart=chart)
+    else:
+        text = render_compare_pairwise(*args, res.pairs, raw_csv=raw_csv, chart=chart)
+    if fmt != "table":
+        return text
+    return fit_text(text, width or table_width(), ROW_KEYS)
 
 
 def render_train(result, lex, fmt: str, from_lexicon: bool) -> str:

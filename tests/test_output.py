@@ -290,3 +290,59 @@ def test_trend_frames_and_report_frames(run, tmp_path):
     assert rows and {r["frame"] for r in rows} == {"threat"}
     summary = json.loads((out / "2026-W47" / "summary.json").read_text("utf-8"))
     assert "partnership" not in json.dumps(summary.get("records", summary))
+
+
+# ---------------------------------------------------------- terminal width
+
+
+def _headers(text: str) -> list[list[str]]:
+    return [ln.split() for ln in text.splitlines() if ln.startswith("source ")]
+
+
+@pytest.mark.parametrize("extra", [(), ("--pairwise",), ("--frames", "threat,economic")])
+def test_compare_fits_80_columns(run, monkeypatch, extra):
+    monkeypatch.setenv("COLUMNS", "80")
+    res = run("compare", DEMO, "--boot", "100", *extra)
+    assert res.code == 0, res.err
+    lines = res.out.splitlines()
+    assert max(len(ln) for ln in lines) <= 80, max(lines, key=len)
+    shown = [h for hdr in _headers(res.out) for h in hdr[2:]]
+    frames = ["threat", "economic"] if extra and extra[0] == "--frames" else FRAMES
+    for f in frames:  # every frame in a block of each of the two matrices
+        assert shown.count(f) == 2, f
+    # every source keeps its row label in every block, and every value is still there
+    wide = run("compare", DEMO, "--boot", "100", *extra, "--format", "json")
+    for r in json.loads(wide.out)["records"]:
+        assert f"{100 * r['prevalence']:.0f}% [" in res.out
+
+
+def test_compare_at_200_columns_is_one_table_per_matrix(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    res = run("compare", DEMO, "--boot", "100")
+    assert res.code == 0, res.err
+    heads = _headers(res.out)
+    assert len(heads) == 2 and all(h[2:] == FRAMES for h in heads)
+
+
+def test_no_fitting_for_pipes_and_machine_formats(run, monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    piped = run("compare", DEMO, "--boot", "100")  # captured: not a terminal
+    assert len(_headers(piped.out)) == 2
+    assert max(len(ln) for ln in piped.out.splitlines()) > 120
+    monkeypatch.setenv("COLUMNS", "80")
+    as_csv = run("compare", DEMO, "--boot", "100", "--format", "csv")
+    assert len(as_csv.out.splitlines()[1]) > 80 and "\n\n" not in as_csv.out
+
+
+def test_fit_text_splits_by_rule_spans_and_wraps_long_lines():
+    from discourse.formats import fit_text, grid
+
+    rows = [["Meridian Wire", 24, "1.5 [0.0–4.7]", "x" * 20, "y"]]
+    table = grid(rows, headers=["source", "articles", "alpha", "beta", "gamma"])
+    out = fit_text("a · b · " + "c" * 45 + "\n\n" + table, 50, keys=("source", "articles"))
+    assert max(len(ln) for ln in out.splitlines()) <= 50
+    assert out.splitlines()[:2] == ["a · b", "c" * 45]
+    blocks = [ln for ln in out.splitlines() if ln.startswith("Meridian Wire")]
+    assert len(blocks) == 3 and all("24" in b for b in blocks)  # 23 columns left per block
+    assert "1.5 [0.0–4.7]" in out and "x" * 20 in out
+    assert fit_text(table, None) == table and fit_text(table, 500) == table
