@@ -37,7 +37,7 @@ corpus_app = typer.Typer(
     no_args_is_help=True,
 )
 lexicon_app = typer.Typer(
-    help="Lexicon files: show, check, test, convert, stats, suggest.\n\n"
+    help="Lexicon files: show, check, test, convert, export, stats, suggest.\n\n"
     "Example: discourse lexicon test",
     no_args_is_help=True,
 )
@@ -543,6 +543,37 @@ def lexicon_convert(
     text, warnings = convert(source_file, name=name)
     for w in warnings:
         _warn(quiet)(w)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        _info(f"wrote {output}", quiet)
+    else:
+        _out(text)
+
+
+@lexicon_app.command("export")
+def lexicon_export(
+    lexicon: LexArg = None,
+    to: Annotated[str, typer.Option("--to", help="liwc (.dic) or quanteda (YAML).")] = "liwc",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (default: stdout).")
+    ] = None,
+    drop_unsupported: Annotated[
+        bool,
+        typer.Option(
+            help="Leave out what the format cannot express (excludes, proximity "
+            "rules) and list it, instead of refusing."
+        ),
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Export a lexicon as a LIWC .dic or quanteda YAML dictionary (one category per frame).
+
+    Example: discourse lexicon export my-lexicon.yaml --to quanteda -o frames.yml
+    """
+    from discourse.lexicon import export_lexicon
+
+    text, dropped, notes = export_lexicon(_lexicon(lexicon), to, drop_unsupported)
+    _infos([f"dropped: {d}" for d in dropped] + notes, quiet and not dropped)
     if output:
         output.write_text(text, encoding="utf-8")
         _info(f"wrote {output}", quiet)

@@ -889,6 +889,97 @@ def convert(
     return out, warnings
 
 
+EXPORT_TARGETS = ("liwc", "quanteda")
+_LIWC_UNSAFE = re.compile(r"[()/%\t]")  # LIWC reads these as conditional entries or markers
+
+
+def _unsupported(lexicon: Lexicon, to: str) -> list[str]:
+    """What ``to`` cannot express and matching depends on: one description per item."""
+    out = []
+    for fname, f in lexicon.frames.items():
+        out += [f"exclude {e!r} of {fname}" for e in f.exclude]
+        out += [f"proximity rule {r.name!r} of {fname}" for r in f.near]
+        if to == "liwc":
+            out += [f"term {t!r} of {fname} ({why})" for t in f.terms if (why := _liwc_why(t))]
+    return out
+
+
+def _liwc_why(term: str) -> str:
+    """Why LIWC cannot hold ``term`` as it is ('' when it can)."""
+    if _LIWC_UNSAFE.search(term):
+        return "'(', '/', '%' or a tab mean something else in LIWC"
+    if "*" in term[:-1]:
+        return "LIWC has '*' only at the end of an entry"
+    return ""
+
+
+def _liwc_text(terms: dict[str, list[str]]) -> str:
+    codes = {fname: i for i, fname in enumerate(terms, 1)}
+    lines = ["%", *(f"{i}\t{fname}" for fname, i in codes.items()), "%"]
+    entries: dict[str, tuple[str, list[int]]] = {}
+    for fname, ts in terms.items():
+        for t in ts:
+            word, cats = entries.setdefault(t.lower(), (t, []))
+            cats.append(codes[fname])
+    lines += ["\t".join([word, *map(str, cats)]) for word, cats in entries.values()]
+    return "\n".join(lines) + "\n"
+
+
+def export_lexicon(
+    lexicon: Lexicon, to: str, drop_unsupported: bool = False
+) -> tuple[str, list[str], list[str]]:
+    """A lexicon as a LIWC ``.dic`` or a quanteda YAML dictionary (``dictionary(file=)``).
+
+    Terms (phrases and trailing ``*`` included) map to the target's categories or keys,
+    one per frame. What the target cannot express but matching depends on — excludes,
+    proximity rules, and for LIWC terms holding ``(``, ``/``, ``%``, a tab or a ``*`` before
+    their end — is refused,
+    or with ``drop_unsupported`` left out and listed. Labels, descriptions and examples
+    have no place in either format; a note says so. ``lexicon convert`` reads the result
+    back into the same frames and terms.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+    to : {"liwc", "quanteda"}
+    drop_unsupported : bool
+        Export without what the target cannot express (listed in the second item).
+
+    Returns
+    -------
+    tuple of (str, list of str, list of str)
+        The text, what was dropped, and notes on what the format does not carry.
+
+    Raises
+    ------
+    LexiconError
+        An unknown target, or something the target cannot express without
+        ``drop_unsupported`` (one line naming it).
+    """
+    if to not in EXPORT_TARGETS:
+        raise LexiconError(f"`to` {to!r} is not known; use one of {', '.join(EXPORT_TARGETS)}")
+    dropped = _unsupported(lexicon, to)
+    if dropped and not drop_unsupported:
+        more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
+        raise LexiconError(
+            f"{lexicon.name} cannot be exported to {to} as it is: {dropped[0]}{more} cannot be "
+            f"expressed there; use `drop_unsupported` to export without them (they are listed)"
+        )
+    liwc = to == "liwc"
+    terms = {
+        n: [t for t in f.terms if not (liwc and _liwc_why(t))] for n, f in lexicon.frames.items()
+    }
+    empty = [n for n, ts in terms.items() if not ts]
+    if empty:
+        raise LexiconError(f"frame {empty[0]!r} has no term {to} can express; nothing to export")
+    text = _liwc_text(terms) if to == "liwc" else safeyaml.dump(terms)
+    notes = [
+        f"not carried by {to}: the lexicon's name and version, and each frame's label, "
+        "description and examples"
+    ]
+    return text, dropped, notes
+
+
 def iter_terms(lexicon: Lexicon) -> Iterable[tuple[str, str]]:
     for fname, frame in lexicon.frames.items():
         for term in frame.terms:

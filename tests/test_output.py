@@ -346,3 +346,92 @@ def test_fit_text_splits_by_rule_spans_and_wraps_long_lines():
     assert len(blocks) == 3 and all("24" in b for b in blocks)  # 23 columns left per block
     assert "1.5 [0.0–4.7]" in out and "x" * 20 in out
     assert fit_text(table, None) == table and fit_text(table, 500) == table
+
+
+# ----------------------------------------------------------- lexicon export
+
+SMALL = """\
+name: small
+version: 1.0.0
+language: en
+frames:
+  partnership:
+    label: Partnership
+    description: Friends.
+    terms: [mutual trust, win-win, strategic partner*, friend]
+  threat:
+    label: Threat
+    description: Danger.
+    terms: [threat*, axis of upheaval, sanction*, friend]
+"""
+
+
+def _frames_terms(path) -> dict:
+    from discourse.lexicon import load_lexicon
+
+    return {n: f.terms for n, f in load_lexicon(path).frames.items()}
+
+
+@pytest.mark.parametrize("to, suffix", [("liwc", ".dic"), ("quanteda", ".yml")])
+def test_lexicon_export_round_trips_through_convert(run, tmp_path, to, suffix):
+    lex = tmp_path / "small.yaml"
+    lex.write_text(SMALL, encoding="utf-8")
+    out = tmp_path / f"small{suffix}"
+    res = run("lexicon", "export", lex, "--to", to, "-o", out)
+    assert res.code == 0, res.err
+    assert "dropped" not in res.err and "label, description and examples" in res.err
+    back = tmp_path / "back.yaml"
+    res = run("lexicon", "convert", out, "-o", back)
+    assert res.code == 0, res.err
+    assert "warning" not in res.err
+    got, want = _frames_terms(back), _frames_terms(lex)
+    if to == "liwc":  # one line per word, with all its categories: the order within may move
+        got, want = ({n: sorted(ts) for n, ts in d.items()} for d in (got, want))
+    assert got == want
+
+
+def test_lexicon_export_liwc_shares_a_word_between_categories(run, tmp_path):
+    lex = tmp_path / "small.yaml"
+    lex.write_text(SMALL, encoding="utf-8")
+    res = run("lexicon", "export", lex, "--to", "liwc")
+    assert res.code == 0, res.err
+    lines = res.out.splitlines()
+    assert lines[:4] == ["%", "1\tpartnership", "2\tthreat", "%"]
+    assert "friend\t1\t2" in lines and "strategic partner*\t1" in lines
+
+
+def test_lexicon_export_refuses_what_the_target_cannot_express(run, tmp_path):
+    from tests.conftest import LEXICON
+
+    for to in ("liwc", "quanteda"):
+        res = run("lexicon", "export", LEXICON, "--to", to)
+        assert res.code == 1 and res.out == ""
+        assert len(res.err.strip().splitlines()) == 1
+        assert "cannot be exported to " + to in res.err and "exclude '" in res.err
+        assert "--drop-unsupported" in res.err
+    bad = run("lexicon", "export", "--to", "wordstat")
+    assert bad.code == 1 and "--to 'wordstat' is not known" in bad.err
+
+
+def test_lexicon_export_drop_unsupported_lists_each_dropped_item(run, tmp_path):
+    from discourse.lexicon import load_lexicon
+    from tests.conftest import LEXICON
+
+    lex = load_lexicon(LEXICON)
+    out = tmp_path / "frames.dic"
+    res = run("lexicon", "export", LEXICON, "--to", "liwc", "--drop-unsupported", "-o", out, "-q")
+    assert res.code == 0, res.err
+    dropped = [ln for ln in res.err.splitlines() if ln.startswith("dropped: ")]
+    n_exclude = sum(len(f.exclude) for f in lex.frames.values())
+    n_near = sum(len(f.near) for f in lex.frames.values())
+    d_terms = [ln for ln in dropped if ln.startswith("dropped: term ")]
+    assert sum("dropped: exclude " in ln for ln in dropped) == n_exclude > 0
+    assert sum("dropped: proximity rule " in ln for ln in dropped) == n_near > 0
+    assert len(dropped) == n_exclude + n_near + len(d_terms)
+    back = tmp_path / "back.yaml"
+    assert run("lexicon", "convert", out, "-o", back).code == 0
+    got = _frames_terms(back)
+    for name, frame in lex.frames.items():
+        kept = [t for t in frame.terms if f"dropped: term {t!r} of {name} " not in res.err]
+        assert sorted(got[name]) == sorted(kept)
+    assert any("'friend* of steel'" in ln for ln in d_terms)  # '*' inside a LIWC entry
