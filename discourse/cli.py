@@ -855,7 +855,8 @@ def kwic(
         str,
         typer.Argument(
             metavar="PATTERN",
-            help="A term, a phrase with * at the end of words (hegemon*), or frame:NAME.",
+            help="A term or phrase; * any letters, ? one (hegemon*, *lateral, multi*ism); "
+            "or frame:NAME.",
         ),
     ],
     paths: PathsArg = None,

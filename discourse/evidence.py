@@ -41,7 +41,7 @@ from discourse import __version__
 from discourse import stats as st
 from discourse.dates import period_of, periods_between
 from discourse.errors import InputError
-from discourse.lexicon import Frame, Lexicon, Matcher
+from discourse.lexicon import Frame, GlobMatcher, Lexicon, Matcher, is_glob
 from discourse.models import Article, Sentence
 from discourse.scoring import Scorer, iter_scores
 from discourse.shared import DEFAULT_SEED, Progress
@@ -417,7 +417,8 @@ def _keyness_ranked(counts, focus, vs, frame, prior_size, min_count, top, measur
 
 
 def _pattern_matcher(pattern: str, lexicon: Lexicon | None) -> tuple[Matcher, int, str]:
-    """A matcher for a KWIC pattern: ``frame:NAME`` or a term/phrase with ``*`` at word ends."""
+    """A matcher for a KWIC pattern: ``frame:NAME``, a term/phrase with ``*`` at word ends,
+    or glob words (``*lateral``, ``multi*ism``, ``?``) matched by :class:`GlobMatcher`."""
     p = pattern.strip()
     if p.lower().startswith("frame:"):
         name = p[6:].strip()
@@ -426,10 +427,13 @@ def _pattern_matcher(pattern: str, lexicon: Lexicon | None) -> tuple[Matcher, in
     toks = tokenize_terms(p)
     if not toks:
         raise InputError(f"PATTERN {pattern!r} has no words; give a term, a phrase or frame:NAME")
-    if any(tok == "*" for tok in toks) or any("*" in w[:-1] for w in p.split()):
+    if any(not w.strip("*?") for w in p.split()):
         raise InputError(
-            f"PATTERN {pattern!r}: '*' is allowed only at the end of a word, e.g. 'hegemon*'"
+            f"PATTERN {pattern!r}: a word of only '*' or '?' matches nearly every token; "
+            "give letters too, e.g. 'hegemon*', '*lateral' or 'multi*ism'"
         )
+    if is_glob(p):
+        return GlobMatcher(p), 0, ""  # type: ignore[return-value]
     lex = Lexicon(
         name="kwic",
         version="0",

@@ -24,7 +24,7 @@ from typing import Any
 
 from discourse import safeyaml
 from discourse.errors import LexiconError
-from discourse.tokenize import SENTENCE_SEP, tokenize_terms
+from discourse.tokenize import SENTENCE_SEP, normalize, tokenize_terms
 
 FRAME_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_LEXICON_BYTES = 5_000_000
@@ -888,6 +888,82 @@ def convert(
     parse_lexicon(out, str(p))  # what we write must load
     return out, warnings
 
+
+# ------------------------------------------------------------------ glob patterns
+
+
+def is_glob(pattern: str) -> bool:
+    """True when a pattern needs :class:`GlobMatcher`: a ``?``, or a ``*`` not at a word's end."""
+    return "?" in pattern or any("*" in w[:-1] for w in pattern.split())
+
+
+def _seg_at(seg: str, tok: str, i: int) -> bool:
+    """``seg`` (``?`` = any one character) at position ``i`` of ``tok``."""
+    if i < 0 or i + len(seg) > len(tok):
+        return False
+    return all(c == "?" or c == tok[i + k] for k, c in enumerate(seg))
+
+
+def glob_word(word: str):
+    """A predicate for one glob word: ``*`` any run of characters, ``?`` one character.
+
+    No regular expression and no backtracking: the pieces between ``*`` are found
+    leftmost, one after the other (leftmost leaves the most room for the rest, so
+    this is exact), at most ``len(token) * len(word)`` character comparisons.
+
+    Examples
+    --------
+    >>> [glob_word("multi*ism")(t) for t in ("multilateralism", "multism", "multi")]
+    [True, False, False]
+    >>> [glob_word("*lateral")(t) for t in ("unilateral", "lateral", "laterally")]
+    [True, True, False]
+    """
+    parts = word.split("*")
+    if len(parts) == 1:
+        return lambda tok: len(tok) == len(word) and _seg_at(word, tok, 0)
+    first, mid, last, need = parts[0], [p for p in parts[1:-1] if p], parts[-1], len(word)
+
+    def match(tok: str) -> bool:
+        end = len(tok) - len(last)
+        if len(tok) < need - word.count("*") or not _seg_at(first, tok, 0):
+            return False
+        if not _seg_at(last, tok, end):
+            return False
+        pos = len(first)
+        for seg in mid:
+            pos = next((j for j in range(pos, end - len(seg) + 1) if _seg_at(seg, tok, j)), -1)
+            if pos < 0:
+                return False
+            pos += len(seg)
+        return True
+
+    return match
+
+
+class GlobMatcher:
+    """A KWIC pattern of glob words matched token by token (the :class:`Matcher` interface).
+
+    Each word of the pattern matches one token (:func:`glob_word`); a phrase matches
+    consecutive tokens. Matches do not overlap; the cost is linear in the tokens.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern.strip()
+        self.words = [glob_word(w) for w in normalize(self.pattern).split()]
+
+    def match(self, tokens: list[str]) -> list[tuple[int, str, int, int]]:
+        """Hits in one sentence: (0, pattern, start, end), leftmost first."""
+        out, i, n = [], 0, len(self.words)
+        while i + n <= len(tokens):
+            if all(w(tokens[i + k]) for k, w in enumerate(self.words)):
+                out.append((0, self.pattern, i, i + n))
+                i += n
+            else:
+                i += 1
+        return out
+
+
+# ---------------------------------------------------------------------- export
 
 EXPORT_TARGETS = ("liwc", "quanteda")
 _LIWC_UNSAFE = re.compile(r"[()/%\t]")  # LIWC reads these as conditional entries or markers

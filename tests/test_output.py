@@ -435,3 +435,65 @@ def test_lexicon_export_drop_unsupported_lists_each_dropped_item(run, tmp_path):
         kept = [t for t in frame.terms if f"dropped: term {t!r} of {name} " not in res.err]
         assert sorted(got[name]) == sorted(kept)
     assert any("'friend* of steel'" in ln for ln in d_terms)  # '*' inside a LIWC entry
+
+
+# --------------------------------------------------------------- kwic globs
+
+
+def test_glob_word_agrees_with_fnmatch_on_random_cases():
+    import fnmatch
+    import random
+
+    from discourse.lexicon import glob_word
+
+    rng = random.Random(13)
+    checked = matched = 0
+    for _ in range(3000):
+        word = "".join(rng.choice("ab*?") for _ in range(rng.randint(1, 7)))
+        tok = "".join(rng.choice("ab") for _ in range(rng.randint(0, 9)))
+        want = fnmatch.fnmatchcase(tok, word)
+        assert glob_word(word)(tok) == want, (word, tok)
+        checked += 1
+        matched += want
+    assert checked == 3000 and 300 < matched < 2700  # both outcomes well exercised
+
+
+def test_kwic_leading_and_inner_wildcards(run):
+    res = run("kwic", "*lateral", DEMO, "--format", "json")
+    assert res.code == 0, res.err
+    words = {r["keyword"].lower() for r in json.loads(res.out)["records"]}
+    assert {"bilateral", "unilateral", "multilateral", "trilateral"} <= words
+    assert all(w.endswith("lateral") for w in words)
+    res = run("kwic", "multi*ism", DEMO, "--format", "json")
+    words = {r["keyword"].lower() for r in json.loads(res.out)["records"]}
+    assert words == {"multilateralism"}
+    res = run("kwic", "u.?.", DEMO, "--format", "json")
+    words = {r["keyword"] for r in json.loads(res.out)["records"]}
+    assert {"U.S.", "U.N."} <= words and all(len(w) == 4 and w[:2] + w[3] == "U.." for w in words)
+    res = run("kwic", "strategic partner?", DEMO, "--format", "json")
+    assert res.code == 0 and all(
+        r["keyword"].lower() == "strategic partners" for r in json.loads(res.out)["records"]
+    )
+    bad = run("kwic", "*", DEMO)
+    assert bad.code == 1 and len(bad.err.strip().splitlines()) == 1 and "'*lateral'" in bad.err
+
+
+def test_glob_matcher_stays_linear_on_a_pathological_pattern():
+    import time
+
+    from discourse.lexicon import GlobMatcher
+
+    m = GlobMatcher("a*a*a*a*a*a*a*a*a*a*b a*")  # exponential for a backtracking matcher
+
+    def seconds(n: int) -> float:
+        tokens = ["a" * 40] * n
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            assert m.match(tokens) == []
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    small, large = seconds(2000), seconds(8000)
+    assert large < 1.5  # four times the tokens ...
+    assert large < 10 * small + 0.05  # ... about four times the time, never quadratic
