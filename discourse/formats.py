@@ -283,7 +283,7 @@ def _pack(spans: list[tuple[int, int]], room: int) -> list[list[tuple[int, int]]
 def _wrap(line: str, width: int) -> list[str]:
     if len(line) <= width:
         return [line]
-    if " · " in line:
+    if " · " in line and all(len(part) <= width for part in line.split(" · ")):
         out = [""]
         for part in line.split(" · "):
             if out[-1] and len(out[-1]) + 3 + len(part) > width:

@@ -255,7 +255,7 @@ def render_keyness(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
         headers = ["#", "term", "count", "count vs", "per 1k", "per 1k vs", *last]
         out += [grid(table, headers=headers, tablefmt=tf, disable_numparse=True), ""]
     out.append(foot)
-    return "\n".join(out) + "\n"
+    return _fitted("\n".join(out) + "\n", fmt, ("#", "term"))
 
 
 def _keyness_cells(r: dict, stat: str) -> list[str]:
@@ -410,7 +410,7 @@ def render_trend(
         out.append(grid([_trend_row(r) for r in flagged], headers=cols, tablefmt=tf))
     else:
         out.append("No period departs from its trailing baseline.")
-    return "\n".join(out) + "\n"
+    return _fitted("\n".join(out) + "\n", fmt)
 
 
 def _trend_row(r: dict) -> list:
@@ -593,7 +593,7 @@ def render_lexicon_stats(
         )
     else:
         out.append("(none)")
-    return "\n".join(out) + "\n"
+    return _fitted("\n".join(out) + "\n", fmt, ("frame", "term"))
 
 
 # ---------------------------------------------------------------- lexicon suggest
@@ -647,7 +647,7 @@ def render_suggest(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
     ]
     headers = ["candidate", "in frame", "elsewhere", "z", "articles", "sources", "in lexicon as"]
     out.append(grid(rows, headers=[*headers, "example"], tablefmt=tf, disable_numparse=True))
-    return "\n".join(out) + "\n"
+    return _fitted("\n".join(out) + "\n", fmt, ("candidate",))
 
 
 # ------------------------------------------------------------- classifier output
@@ -938,7 +938,8 @@ def render_score(
         meta = {"tool_version": __version__, **scorer.provenance()}
         yield to_json({"meta": meta, "records": rows}) + "\n"
     else:
-        yield render_records(rows, fmt, table_columns=_score_columns(scorer, by, frames))
+        text = render_records(rows, fmt, table_columns=_score_columns(scorer, by, frames))
+        yield _fitted(text, fmt, ("id", "source", "date", "sent_idx"))
 
 
 SCORE_CHUNK = 500  # rows per piece of score's csv/jsonl output
@@ -976,6 +977,11 @@ def compare_notes(res) -> list[str]:
 
 #: Row-label columns a table split to fit the terminal repeats in every block.
 ROW_KEYS = ("source", "week", "month", "period", "articles", "frame", "A", "B")
+
+
+def _fitted(text: str, fmt: str, keys: Sequence[str] = ROW_KEYS) -> str:
+    """``table`` output fitted to the terminal's width (:func:`discourse.formats.fit_text`)."""
+    return fit_text(text, table_width(), keys) if fmt == "table" else text
 
 
 def render_compare_result(
