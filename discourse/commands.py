@@ -473,7 +473,8 @@ def narrow_compare(res: CompareResult, frames: Sequence[str] | None) -> CompareR
         tests=[t for t in cmp.tests if t["frame"] in keep],
     )
     pairs = None if res.pairs is None else [p for p in res.pairs if p["frame"] in keep]
-    return replace(res, comparison=cmp, pairs=pairs)
+    meta = {**res.meta, "frames": list(frames)} if "frames" in res.meta else res.meta
+    return replace(res, comparison=cmp, pairs=pairs, meta=meta)
 
 
 def frame_list(frames: str | None) -> list[str] | None:

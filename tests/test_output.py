@@ -246,6 +246,7 @@ def test_compare_frames_narrows_and_keeps_the_numbers(run):
     assert res.code == 0, res.err
     part = json.loads(res.out)
     assert {r["frame"] for r in part["records"]} == {"threat", "history"}
+    assert part["meta"]["frames"] == ["threat", "history"]
     assert {t["frame"] for t in part["tests"]} == {"threat", "history"}
     assert part["pairwise"] and {p["frame"] for p in part["pairwise"]} == {"threat", "history"}
     want = [r for r in full["records"] if r["frame"] in ("threat", "history")]
