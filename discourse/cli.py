@@ -16,7 +16,7 @@ import typer
 
 from discourse import __version__
 from discourse.errors import DiscourseError, InputError
-from discourse.formats import DATA_FORMATS, printable, terminal_text
+from discourse.formats import DATA_FORMATS, MACHINE_FORMATS, printable, terminal_text
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
 app = typer.Typer(
@@ -37,7 +37,7 @@ corpus_app = typer.Typer(
     no_args_is_help=True,
 )
 lexicon_app = typer.Typer(
-    help="Lexicon files: show, check, test, convert, stats, suggest.\n\n"
+    help="Lexicon files: show, check, test, convert, export, stats, suggest.\n\n"
     "Example: discourse lexicon test",
     no_args_is_help=True,
 )
@@ -64,7 +64,7 @@ PathsArg = Annotated[
     ),
 ]
 FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output: table, csv, json, jsonl or md.")
+    str, typer.Option("--format", "-f", help="Output: table, csv, tsv, json, jsonl or md.")
 ]
 LexiconOpt = Annotated[
     Path | None,
@@ -251,7 +251,7 @@ def _out(text: str, fmt: str = "table") -> None:
     """Write a command's output; text for people has data's control characters escaped."""
     from discourse.terminal import write
 
-    write(text if fmt in ("csv", "json", "jsonl", "yaml") else terminal_text(text))
+    write(text if fmt in MACHINE_FORMATS else terminal_text(text))
 
 
 def _version_cb(value: bool) -> None:
@@ -432,7 +432,7 @@ def corpus_show(
 @corpus_app.command("export")
 def corpus_export(
     db: DbOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, tsv or jsonl.")] = "jsonl",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
@@ -441,13 +441,13 @@ def corpus_export(
     until: UntilOpt = None,
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
 ) -> None:
-    """Export stored articles with their text, as CSV or JSON Lines.
+    """Export stored articles with their text, as CSV, TSV or JSON Lines.
 
     Example: discourse corpus export --format csv -o articles.csv
     """
     from discourse.commands import export_articles
 
-    _check_format(fmt, ("csv", "jsonl"))
+    _check_format(fmt, ("csv", "tsv", "jsonl"))
     export_articles(db, source, since, until, fmt, output, raw_csv)
 
 
@@ -567,6 +567,37 @@ def lexicon_convert(
         _out(text, "yaml")
 
 
+@lexicon_app.command("export")
+def lexicon_export(
+    lexicon: LexArg = None,
+    to: Annotated[str, typer.Option("--to", help="liwc (.dic) or quanteda (YAML).")] = "liwc",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (default: stdout).")
+    ] = None,
+    drop_unsupported: Annotated[
+        bool,
+        typer.Option(
+            help="Leave out what the format cannot express (excludes, proximity "
+            "rules) and list it, instead of refusing."
+        ),
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Export a lexicon as a LIWC .dic or quanteda YAML dictionary (one category per frame).
+
+    Example: discourse lexicon export my-lexicon.yaml --to quanteda -o frames.yml
+    """
+    from discourse.lexicon import export_lexicon
+
+    text, dropped, notes = export_lexicon(_lexicon(lexicon), to, drop_unsupported)
+    _infos([f"dropped: {d}" for d in dropped] + notes, quiet and not dropped)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        _info(f"wrote {output}", quiet)
+    else:
+        _out(text)
+
+
 # --------------------------------------------------------- lexicon stats/suggest
 
 
@@ -674,23 +705,25 @@ def score(
         int | None,
         typer.Option(help="Scoring processes (default: the cores, at most 8); same output."),
     ] = None,
+    frames: FramesOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Score articles per frame: hits, hits per 1,000 tokens, presence, sentence share.
 
     Example: discourse score corpora/demo/harmony-daily --explain
     """
-    from discourse.commands import make_scorer, score_articles
+    from discourse.commands import make_scorer, pick_frames, score_articles
     from discourse.render import render_score
 
     _check_format(fmt)
     if by not in ("article", "sentence"):
         raise InputError(f"--by {by!r} is not known; use article or sentence")
     scorer = make_scorer(_lexicon(lexicon), model, method, _warn(quiet))
+    shown = pick_frames(frames, scorer.frames)
     with _open(Scope(paths, demo, db, source, since, until, quiet, fmt)) as inp:
-        n_workers = _workers(workers)
-        scores = score_articles(inp, scorer, keep=by == "sentence" or explain, workers=n_workers)
-        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv):
+        keep, n_workers = by == "sentence" or explain, _workers(workers)
+        scores = score_articles(inp, scorer, keep=keep, workers=n_workers)
+        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv, shown):
             _out(text, fmt)
 
 
@@ -728,6 +761,9 @@ def compare(
         typer.Option(help="Multiple-comparison correction for --pairwise: holm, bh or none."),
     ] = "holm",
     validation: ValidationOpt = None,
+    frames: Annotated[
+        str | None, typer.Option("--frames", help="Only these frames (comma-separated), in order.")
+    ] = None,
     fmt: FormatOpt = "table",
     chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
     raw_csv: RawCsvOpt = False,
@@ -748,7 +784,7 @@ def compare(
     with _inputs(paths, demo, db, quiet) as inp, _progress("scoring", quiet) as prog:
         res = commands.compare(
             inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed,
-            workers=workers, pairwise=pairwise, correction=correction, progress=prog,
+            workers=workers, pairwise=pairwise, correction=correction, progress=prog, frames=frames,
             scorer=commands.make_scorer(lex, model, method, _warn(quiet)), validation=validation,
         )  # fmt: skip
     _infos(compare_notes(res), quiet)
@@ -794,6 +830,13 @@ def keyness(
             "(default: the selection's own counts).",
         ),
     ] = None,
+    measure: Annotated[
+        str,
+        typer.Option(
+            help="logodds (Monroe et al.'s z), chi2 or lr (signed chi-square or G², "
+            "as quanteda's textstat_keyness)."
+        ),
+    ] = "logodds",
     since: SinceOpt = None,
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
@@ -801,7 +844,8 @@ def keyness(
     quiet: QuietOpt = False,
 ) -> None:
     """Which words does each source use more than the others? Log-odds ratio with
-    informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores.
+    informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores;
+    --measure chi2|lr for quanteda's chi-square or likelihood ratio.
 
     Example: discourse keyness corpora/demo --source "Harmony Daily" --frame partnership
     """
@@ -814,7 +858,7 @@ def keyness(
         lambda store, sel, prog: evidence.keyness(
             store, sel, sources=source, vs=vs, frame=frame, lexicon=lex, ngram=ngram,
             min_count=min_count, top=top, use_stopwords=stopwords, extra_stopwords=stop or (),
-            prior_size=prior_size, progress=prog),
+            prior_size=prior_size, measure=measure, progress=prog),
         lambda r: render_keyness(r.records, r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -828,7 +872,8 @@ def kwic(
         str,
         typer.Argument(
             metavar="PATTERN",
-            help="A term, a phrase with * at the end of words (hegemon*), or frame:NAME.",
+            help="A term or phrase; * any letters, ? one (hegemon*, *lateral, multi*ism); "
+            "or frame:NAME.",
         ),
     ],
     paths: PathsArg = None,
@@ -901,6 +946,7 @@ def trend(
     ] = False,
     chart: Annotated[bool, typer.Option(help="Sparklines per source (table output).")] = True,
     validation: ValidationOpt = None,
+    frames: FramesOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
     quiet: QuietOpt = False,
@@ -912,13 +958,14 @@ def trend(
     Example: discourse trend corpora/demo --by month --frame threat
     """
     from discourse import evidence
+    from discourse.commands import frame_list
     from discourse.render import render_trend
 
-    lex = _lexicon(lexicon)
+    lex, frame = _lexicon(lexicon), [*(frame or []), *(frame_list(frames) or [])]
     _evidence(
         Scope(paths, demo, db, source, since, until, quiet, fmt), "scoring",
         lambda store, sel, prog: evidence.trend(
-            store, lex, sel, by=by, frames=frame, window=window, alpha=alpha,
+            store, lex, sel, by=by, frames=frame or None, window=window, alpha=alpha,
             min_baseline=min_baseline, combine=all_sources, validation=validation,
             progress=prog),
         lambda r: render_trend(r.records, r.meta, fmt, chart=chart, raw_csv=raw_csv),
@@ -957,6 +1004,7 @@ def report(
     ] = DEFAULT_BOOT,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = DEFAULT_SEED,
     validation: ValidationOpt = None,
+    frames: FramesOpt = None,
     raw_csv: RawCsvOpt = False,
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
@@ -980,7 +1028,7 @@ def report(
         path, data = run_report(
             _paths(paths, demo), db, output, lexicon=lexicon, week=week, since=since,
             until=until, sources=source, raw_csv=raw_csv, progress=prog, warn=_warn(quiet),
-            trailing=trailing, n_boot=boot, seed=seed, validation=validation,
+            trailing=trailing, n_boot=boot, seed=seed, validation=validation, frames=frames,
             **model_options(model, method, _warn(quiet)),
         )  # fmt: skip
     _info(data.summary_line(path), quiet)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -182,7 +182,7 @@ def _sink(output: Path | None) -> Iterator[IO[str]]:
 
 
 def export_articles(db, sources, since, until, fmt: str, output: Path | None, raw_csv: bool):
-    """Write the selection's articles with their text as ``csv`` or ``jsonl`` to ``output``.
+    """Write the selection's articles with their text as ``csv``, ``tsv`` or ``jsonl``.
 
     Parameters
     ----------
@@ -190,14 +190,14 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
         The store's path.
     sources, since, until
         The selection.
-    fmt : {"csv", "jsonl"}
+    fmt : {"csv", "tsv", "jsonl"}
         The format; CSV cells that a spreadsheet would run are neutralized unless ``raw_csv``.
     output : Path or None
         The file to write; None for stdout. Nothing is created when the store cannot be opened.
     raw_csv : bool
         Leave formula-like cells as they are.
     """
-    from discourse.formats import csv_text, to_json
+    from discourse.formats import DELIMITERS, csv_text, to_json
 
     cols = list(EXPORT_COLUMNS)
     with open_store(db, create=False) as store:
@@ -210,11 +210,11 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
                 if fmt == "jsonl":
                     sink.write(to_json(rec, indent=None) + "\n")
                 else:
-                    text = csv_text([rec], cols, raw=raw_csv)
+                    text = csv_text([rec], cols, raw=raw_csv, delimiter=DELIMITERS[fmt])
                     sink.write(text if first else text.split("\n", 1)[1])
                 first = False
-            if first and fmt == "csv":
-                sink.write(",".join(cols) + "\n")
+            if first and fmt in DELIMITERS:
+                sink.write(DELIMITERS[fmt].join(cols) + "\n")
 
 
 def tokenize_target(target: str, db: str | None, engine: str, words: str) -> list[dict]:
@@ -372,6 +372,7 @@ def compare(
     scorer: Scorer | None = None,
     progress: Progress | None = None,
     validation: str | Path | None = None,
+    frames: str | None = None,
 ) -> CompareResult:
     """Compare the sources of a selection per frame, and every pair if ``pairwise``.
 
@@ -398,6 +399,8 @@ def compare(
     validation : path, optional
         A coded validation sample of the scorer's method: adds shares corrected for its
         errors (:mod:`discourse.correction`).
+    frames : str, optional
+        Comma-separated frames to keep (``--frames``); the numbers are those of the full run.
 
     Returns
     -------
@@ -418,6 +421,7 @@ def compare(
     if workers < 1:
         raise InputError(f"`workers` {workers}: use 1 or more processes")
     by_t = api.parse_by(by)
+    shown = pick_frames(frames, (scorer.frames if scorer is not None else lexicon.frame_names))
     if progress is not None and getattr(progress, "total", 0) is None:
         progress.total = inputs.store.count(sel)  # type: ignore[attr-defined]
     cmp, meta = api.compare_sources(
@@ -425,10 +429,58 @@ def compare(
         scorer=scorer, workers=workers, validation=validation,
     )  # fmt: skip
     if not pairwise:
-        return CompareResult(cmp, meta, by_t)
+        return narrow_compare(CompareResult(cmp, meta, by_t), shown)
     pairs = pairwise_from_records(cmp.records, by_t, correction)
     meta = {**meta, "correction": correction, "pairwise": pairwise_method(correction, by_t)}
-    return CompareResult(cmp, meta, by_t, pairs)
+    return narrow_compare(CompareResult(cmp, meta, by_t, pairs), shown)
+
+
+def pick_frames(frames: str | None, known: Sequence[str]) -> list[str] | None:
+    """``--frames "a,b"`` checked against the known frames; None means every frame.
+
+    Parameters
+    ----------
+    frames : str or None
+        Comma-separated frame names, in the order to show them.
+    known : sequence of str
+        The frames of the lexicon (or model).
+
+    Returns
+    -------
+    list of str or None
+
+    Raises
+    ------
+    InputError
+        One line naming the unknown frame and listing the known ones.
+
+    Examples
+    --------
+    >>> pick_frames("threat,partnership", ["partnership", "threat", "economic"])
+    ['threat', 'partnership']
+    """
+    names = frame_list(frames)
+    for f in names or ():
+        if f not in known:
+            raise InputError(f"`frames`: no frame {f!r}; known frames: {', '.join(known)}")
+    return list(dict.fromkeys(names)) if names else None
+
+
+def narrow_compare(res: CompareResult, frames: Sequence[str] | None) -> CompareResult:
+    """The comparison with only ``frames`` (every statistic is per frame, so none changes)."""
+    if not frames:
+        return res
+    keep = set(frames)
+    cmp = res.comparison
+    cmp = replace(
+        cmp,
+        frames=list(frames),
+        records=[r for r in cmp.records if r["frame"] in keep],
+        tests=[t for t in cmp.tests if t["frame"] in keep],
+    )
+    pairs = None if res.pairs is None else [p for p in res.pairs if p["frame"] in keep]
+    meta = {**res.meta, "frames": list(frames)} if "frames" in res.meta else res.meta
+    return replace(res, comparison=cmp, pairs=pairs, meta=meta)
 
 
 def frame_list(frames: str | None) -> list[str] | None:

@@ -40,7 +40,7 @@ from importlib import resources
 from discourse import stats as st
 from discourse.dates import period_of, periods_between
 from discourse.errors import InputError
-from discourse.lexicon import Frame, Lexicon, Matcher
+from discourse.lexicon import Frame, GlobMatcher, Lexicon, Matcher, is_glob
 from discourse.models import Article, Sentence
 from discourse.provenance import provenance
 from discourse.scoring import Scorer, iter_scores
@@ -223,8 +223,37 @@ def _space(text: str) -> str:
 # ---------------------------------------------------------------------- keyness
 
 
-def _keyness_statistic(prior_size: float | None) -> str:
+KEYNESS_TESTS = {
+    "chi2": "chi-square",
+    "lr": "likelihood-ratio G2",
+}
+KEYNESS_TEST_METHOD = (
+    "signed {name} of each term's 2x2 table (term vs other tokens, source vs comparison) as "
+    "quanteda's textstat_keyness computes it: Yates' correction when |ad - bc| >= N/2 and an "
+    "expected count is below 5; positive = used more than expected; p = 1 - pchisq(|stat|, 1)"
+)
+#: Per measure: the record's column that ranks the terms.
+KEYNESS_STAT = {"logodds": "z", "chi2": "chi2", "lr": "G2"}
+
+
+def _keyness_statistic(prior_size: float | None, measure: str = "logodds") -> str:
+    if measure != "logodds":
+        return KEYNESS_TEST_METHOD.format(name=KEYNESS_TESTS[measure])
     return KEYNESS_METHOD.format(scaled=f", rescaled to a0 = {prior_size:g}" if prior_size else "")
+
+
+def _check_measure(measure: str, prior_size: float | None) -> None:
+    if measure not in st.KEYNESS_MEASURES:
+        raise InputError(
+            f"`measure` {measure!r} is not known; use one of {', '.join(st.KEYNESS_MEASURES)}"
+        )
+    if prior_size is not None and measure != "logodds":
+        raise InputError(f"`prior_size` applies to `measure` logodds only, not {measure!r}")
+
+
+def _evident(r: dict) -> bool:
+    """Over-used with some evidence: the statistic is positive at the two decimals shown."""
+    return round(r["z"] if "z" in r else r["stat"], 2) > 0
 
 
 def _keyness_groups(known: list[str], sources, vs: str | None) -> tuple[str | None, list[str]]:
@@ -252,7 +281,7 @@ def _keyness_notes(known, focus, vs, n_sent: Counter, frame: str | None) -> list
 
 
 def _keyness_record(source: str, vs, frame, n: int, rank: int, r: dict) -> dict:
-    return {
+    rec = {
         "source": source,
         "vs": vs or "rest",
         "frame": frame or "",
@@ -263,9 +292,12 @@ def _keyness_record(source: str, vs, frame, n: int, rank: int, r: dict) -> dict:
         "count_vs": r["count_b"],
         "per_1k": r["per_1k_a"],
         "per_1k_vs": r["per_1k_b"],
-        "log_odds": r["log_odds"],
-        "z": r["z"],
     }
+    if "stat" in r:  # chi2 or lr: the statistic and its p-value instead of log-odds and z
+        rec.update({KEYNESS_STAT[r["measure"]]: r["stat"], "p": r["p"]})
+    else:
+        rec.update({"log_odds": r["log_odds"], "z": r["z"]})
+    return rec
 
 
 def keyness(
@@ -282,6 +314,7 @@ def keyness(
     use_stopwords: bool = True,
     extra_stopwords: Sequence[str] = (),
     prior_size: float | None = None,
+    measure: str = "logodds",
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
 ) -> Evidence:
@@ -298,9 +331,15 @@ def keyness(
     all) terms with ``z > 0`` are kept per source and n-gram size. Stop words:
     the shipped list (``use_stopwords``) plus ``extra_stopwords``.
 
+    ``measure`` ``"chi2"`` or ``"lr"`` ranks by quanteda's signed chi-square or G²
+    (:func:`discourse.stats.keyness_tests`) instead of the log-odds z. Terms whose
+    statistic is 0.00 at the two decimals shown carry no evidence and are left out
+    (a note counts them).
+
     Records: ``source, vs, frame, ngram, rank, term, count, count_vs, per_1k,
-    per_1k_vs, log_odds, z``.
+    per_1k_vs, log_odds, z`` (``chi2, p`` or ``G2, p`` for the other measures).
     """
+    _check_measure(measure, prior_size)
     sel, tokenizer = sel or Selection(), tokenizer or Tokenizer()
     sizes = _check_ngrams(ngram)
     _check_counts(min_count, top)
@@ -320,23 +359,16 @@ def keyness(
             for n, gram in ngrams(sent.tokens, sizes, stop):
                 per[n][gram] += 1
     notes = _keyness_notes(known, focus, vs, n_sent, frame)
-    records: list[dict] = []
-    for n in sizes:
-        res = st.keyness_groups(
-            {s: dict(c) for s, c in counts[n].items()}, focus, vs, prior_size, min_count
-        )
-        for s in focus:
-            rows = [r for r in res.get(s, []) if r["z"] > 0]
-            records += [
-                _keyness_record(s, vs, frame, n, rank, r)
-                for rank, r in enumerate(rows[:top] if top else rows, 1)
-            ]
+    records, left_out = _keyness_ranked(
+        counts, focus, vs, frame, prior_size, min_count, top, measure
+    )
     tokens = {s: sum(counts[1][s].values()) if 1 in counts else None for s in known}
     meta = _meta(
         store,
         sel,
         lexicon if frame else None,
-        statistic=_keyness_statistic(prior_size),
+        statistic=_keyness_statistic(prior_size, measure),
+        measure=measure,
         frame=frame,
         vs=vs or "rest",
         ngram=list(sizes),
@@ -345,16 +377,44 @@ def keyness(
         stopwords=use_stopwords,
         sentences=dict(n_sent),
         content_tokens=tokens,
-        notes=notes,
+        notes=notes + left_out,
     )
     return Evidence(records, meta)
+
+
+def _keyness_ranked(counts, focus, vs, frame, prior_size, min_count, top, measure):
+    """The kept records per source and n-gram size, and a note on terms left out."""
+    records: list[dict] = []
+    dropped = 0
+    for n, per_source in counts.items():
+        res = st.keyness_groups(
+            {s: dict(c) for s, c in per_source.items()}, focus, vs, prior_size, min_count, measure
+        )
+        for s in focus:
+            over = [
+                {**r, "measure": measure} for r in res.get(s, []) if r.get("z", r.get("stat")) > 0
+            ]
+            rows = [r for r in over if _evident(r)]
+            shown = top or len(over)
+            dropped += min(len(over), shown) - min(len(rows), shown)
+            records += [
+                _keyness_record(s, vs, frame, n, rank, r)
+                for rank, r in enumerate(rows[:top] if top else rows, 1)
+            ]
+    notes = (
+        [f"{dropped} terms with {KEYNESS_STAT[measure]} = 0.00 (no evidence of over-use) left out"]
+        if dropped
+        else []
+    )
+    return records, notes
 
 
 # ------------------------------------------------------------------------- kwic
 
 
 def _pattern_matcher(pattern: str, lexicon: Lexicon | None) -> tuple[Matcher, int, str]:
-    """A matcher for a KWIC pattern: ``frame:NAME`` or a term/phrase with ``*`` at word ends."""
+    """A matcher for a KWIC pattern: ``frame:NAME``, a term/phrase with ``*`` at word ends,
+    or glob words (``*lateral``, ``multi*ism``, ``?``) matched by :class:`GlobMatcher`."""
     p = pattern.strip()
     if p.lower().startswith("frame:"):
         name = p[6:].strip()
@@ -363,10 +423,13 @@ def _pattern_matcher(pattern: str, lexicon: Lexicon | None) -> tuple[Matcher, in
     toks = tokenize_terms(p)
     if not toks:
         raise InputError(f"PATTERN {pattern!r} has no words; give a term, a phrase or frame:NAME")
-    if any(tok == "*" for tok in toks) or any("*" in w[:-1] for w in p.split()):
+    if any(not w.strip("*?") for w in p.split()):
         raise InputError(
-            f"PATTERN {pattern!r}: '*' is allowed only at the end of a word, e.g. 'hegemon*'"
+            f"PATTERN {pattern!r}: a word of only '*' or '?' matches nearly every token; "
+            "give letters too, e.g. 'hegemon*', '*lateral' or 'multi*ism'"
         )
+    if is_glob(p):
+        return GlobMatcher(p), 0, ""  # type: ignore[return-value]
     lex = Lexicon(
         name="kwic",
         version="0",

@@ -19,7 +19,11 @@ from typing import Any
 
 from tabulate import tabulate
 
-DATA_FORMATS = ("table", "csv", "json", "jsonl", "md")
+DATA_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "md")
+#: Delimited-text formats and their cell separators (TSV: what R's read.delim and pandas read).
+DELIMITERS = {"csv": ",", "tsv": "\t"}
+#: Formats that carry data byte for byte: never escaped for the terminal.
+MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl", "yaml")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -101,11 +105,14 @@ def safe_cell(value: Any) -> Any:
 
 
 def csv_text(
-    records: Sequence[dict], columns: Sequence[str] | None = None, raw: bool = False
+    records: Sequence[dict],
+    columns: Sequence[str] | None = None,
+    raw: bool = False,
+    delimiter: str = ",",
 ) -> str:
     cols = list(columns) if columns else _columns(records)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\n", delimiter=delimiter)
     w.writerow(cols)
     for r in records:
         row = []
@@ -232,9 +239,9 @@ def render_records(
     raw_csv: bool = False,
     table_columns: Sequence[str] | None = None,
 ) -> str:
-    """Render flat records in a data format (``table|csv|json|jsonl|md``)."""
-    if fmt == "csv":
-        return csv_text(records, columns, raw=raw_csv)
+    """Render flat records in a data format (``table|csv|tsv|json|jsonl|md``)."""
+    if fmt in DELIMITERS:
+        return csv_text(records, columns, raw=raw_csv, delimiter=DELIMITERS[fmt])
     if fmt == "json":
         return to_json({"meta": meta or {}, "records": list(records)}) + "\n"
     if fmt == "jsonl":
@@ -245,6 +252,97 @@ def render_records(
         ]
         return table_text(cells, table_columns or columns, fmt="github") + "\n"
     return table_text(records, table_columns or columns) + "\n"
+
+
+# ------------------------------------------------------------ fitting the width
+
+_RULE = re.compile(r"^-+(  -+)*$")
+
+
+def fit_text(text: str, width: int | None, keys: Sequence[str] = ()) -> str:
+    """Text with ``simple`` tables, made to fit ``width`` columns (None: as it is).
+
+    A table wider than ``width`` is split into blocks of its columns, one under the
+    other, each block repeating the table's leading columns whose headings are in
+    ``keys`` (the row labels: source, period, articles ...). Other lines longer than
+    ``width`` are wrapped (at `` · `` separators first). The cells are cut by the
+    column spans of the table's rule line, so alignment is kept.
+
+    Examples
+    --------
+    >>> t = grid([["a", 1, 2]], headers=["source", "first", "second"])
+    >>> print(fit_text(t, 16, keys=["source"]))
+    source      first
+    --------  -------
+    a               1
+    <BLANKLINE>
+    source      second
+    --------  --------
+    a                2
+    """
+    if width is None:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if i + 1 < len(lines) and lines[i] and _RULE.match(lines[i + 1]):
+            end = i + 2
+            while end < len(lines) and lines[end].strip():
+                end += 1
+            out += _split_table(lines[i:end], width, keys)
+            i = end
+            continue
+        out += _wrap(lines[i], width)
+        i += 1
+    return "\n".join(out)
+
+
+def _split_table(lines: list[str], width: int, keys: Sequence[str]) -> list[str]:
+    if max(len(ln) for ln in lines) <= width:
+        return lines
+    spans = [m.span() for m in re.finditer(r"-+", lines[1])]
+    heads = [lines[0][a:b].strip() for a, b in spans]
+    keep = 0
+    while keep < len(spans) - 1 and heads[keep] in keys:
+        keep += 1
+    room = width - sum(b - a + 2 for a, b in spans[:keep])
+    blocks = _pack(spans[keep:], room)
+    while room > 1 and len(_pack(spans[keep:], room - 1)) == len(blocks):
+        room -= 1  # the same number of blocks, more evenly filled
+    blocks = _pack(spans[keep:], room)
+    out: list[str] = []
+    for block in blocks:
+        cols = spans[:keep] + block
+        out += ["  ".join(ln[a:b].ljust(b - a) for a, b in cols).rstrip() for ln in lines]
+        out.append("")
+    return out[:-1]
+
+
+def _pack(spans: list[tuple[int, int]], room: int) -> list[list[tuple[int, int]]]:
+    """Column spans in blocks of at most ``room`` characters (at least one column each)."""
+    blocks: list[list[tuple[int, int]]] = [[]]
+    for a, b in spans:
+        used = sum(y - x + 2 for x, y in blocks[-1])
+        if blocks[-1] and used + b - a > room:
+            blocks.append([])
+        blocks[-1].append((a, b))
+    return blocks
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    if len(line) <= width:
+        return [line]
+    if " · " in line and all(len(part) <= width for part in line.split(" · ")):
+        out = [""]
+        for part in line.split(" · "):
+            if out[-1] and len(out[-1]) + 3 + len(part) > width:
+                out.append("")
+            out[-1] = f"{out[-1]} · {part}" if out[-1] else part
+        return out
+    import textwrap
+
+    return textwrap.wrap(line, width, break_on_hyphens=False) or [line]
 
 
 # --------------------------------------------------------------- formatting
@@ -311,9 +409,18 @@ def corrected_basis(corr: dict) -> str:
     )
 
 
-def num_ci(x: float | None, lo: float | None, hi: float | None, digits: int = 1) -> str:
+def num_ci(
+    x: float | None, lo: float | None, hi: float | None, digits: int = 1, n: int | None = None
+) -> str:
+    """A number and its interval: ``9.1 [6.6–11.8]``; ``17.2 (n=1)`` from one article.
+
+    An interval resampled from a single article is a point, not an interval: it is
+    printed as the number of articles instead of a degenerate ``[17.2–17.2]``.
+    """
     if x is None:
         return "–"
+    if n == 1:
+        return f"{x:.{digits}f} (n=1)"
     if lo is None or hi is None:
         return f"{x:.{digits}f}"
     return f"{x:.{digits}f} [{lo:.{digits}f}–{hi:.{digits}f}]"

@@ -25,7 +25,7 @@ from typing import Any
 from discourse import safeyaml
 from discourse.errors import LexiconError
 from discourse.provenance import provenance
-from discourse.tokenize import SENTENCE_SEP, tokenize_terms
+from discourse.tokenize import SENTENCE_SEP, normalize, tokenize_terms
 
 FRAME_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_LEXICON_BYTES = 5_000_000
@@ -1087,3 +1087,170 @@ def convert(
     out = safeyaml.dump(data)
     parse_lexicon(out, str(p))  # what we write must load
     return out, warnings
+
+
+# ------------------------------------------------------------------ glob patterns
+
+
+def is_glob(pattern: str) -> bool:
+    """True when a pattern needs :class:`GlobMatcher`: a ``?``, or a ``*`` not at a word's end."""
+    return "?" in pattern or any("*" in w[:-1] for w in pattern.split())
+
+
+def _seg_at(seg: str, tok: str, i: int) -> bool:
+    """``seg`` (``?`` = any one character) at position ``i`` of ``tok``."""
+    if i < 0 or i + len(seg) > len(tok):
+        return False
+    return all(c == "?" or c == tok[i + k] for k, c in enumerate(seg))
+
+
+def glob_word(word: str):
+    """A predicate for one glob word: ``*`` any run of characters, ``?`` one character.
+
+    No regular expression and no backtracking: the pieces between ``*`` are found
+    leftmost, one after the other (leftmost leaves the most room for the rest, so
+    this is exact), at most ``len(token) * len(word)`` character comparisons.
+
+    Examples
+    --------
+    >>> [glob_word("multi*ism")(t) for t in ("multilateralism", "multism", "multi")]
+    [True, False, False]
+    >>> [glob_word("*lateral")(t) for t in ("unilateral", "lateral", "laterally")]
+    [True, True, False]
+    """
+    parts = word.split("*")
+    if len(parts) == 1:
+        return lambda tok: len(tok) == len(word) and _seg_at(word, tok, 0)
+    first, mid, last, need = parts[0], [p for p in parts[1:-1] if p], parts[-1], len(word)
+
+    def match(tok: str) -> bool:
+        end = len(tok) - len(last)
+        if len(tok) < need - word.count("*") or not _seg_at(first, tok, 0):
+            return False
+        if not _seg_at(last, tok, end):
+            return False
+        pos = len(first)
+        for seg in mid:
+            pos = next((j for j in range(pos, end - len(seg) + 1) if _seg_at(seg, tok, j)), -1)
+            if pos < 0:
+                return False
+            pos += len(seg)
+        return True
+
+    return match
+
+
+class GlobMatcher:
+    """A KWIC pattern of glob words matched token by token (the :class:`Matcher` interface).
+
+    Each word of the pattern matches one token (:func:`glob_word`); a phrase matches
+    consecutive tokens. Matches do not overlap; the cost is linear in the tokens.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern.strip()
+        self.words = [glob_word(w) for w in normalize(self.pattern).split()]
+
+    def match(self, tokens: list[str]) -> list[tuple[int, str, int, int]]:
+        """Hits in one sentence: (0, pattern, start, end), leftmost first."""
+        out, i, n = [], 0, len(self.words)
+        while i + n <= len(tokens):
+            if all(w(tokens[i + k]) for k, w in enumerate(self.words)):
+                out.append((0, self.pattern, i, i + n))
+                i += n
+            else:
+                i += 1
+        return out
+
+
+# ---------------------------------------------------------------------- export
+
+EXPORT_TARGETS = ("liwc", "quanteda")
+_LIWC_UNSAFE = re.compile(r"[()/%\t]")  # LIWC reads these as conditional entries or markers
+
+
+def _unsupported(lexicon: Lexicon, to: str) -> list[str]:
+    """What ``to`` cannot express and matching depends on: one description per item."""
+    out = []
+    for fname, f in lexicon.frames.items():
+        out += [f"exclude {e!r} of {fname}" for e in f.exclude]
+        out += [f"proximity rule {r.name!r} of {fname}" for r in f.near]
+        if to == "liwc":
+            out += [f"term {t!r} of {fname} ({why})" for t in f.terms if (why := _liwc_why(t))]
+    return out
+
+
+def _liwc_why(term: str) -> str:
+    """Why LIWC cannot hold ``term`` as it is ('' when it can)."""
+    if _LIWC_UNSAFE.search(term):
+        return "'(', '/', '%' or a tab mean something else in LIWC"
+    if "*" in term[:-1]:
+        return "LIWC has '*' only at the end of an entry"
+    return ""
+
+
+def _liwc_text(terms: dict[str, list[str]]) -> str:
+    codes = {fname: i for i, fname in enumerate(terms, 1)}
+    lines = ["%", *(f"{i}\t{fname}" for fname, i in codes.items()), "%"]
+    entries: dict[str, tuple[str, list[int]]] = {}
+    for fname, ts in terms.items():
+        for t in ts:
+            word, cats = entries.setdefault(t.lower(), (t, []))
+            cats.append(codes[fname])
+    lines += ["\t".join([word, *map(str, cats)]) for word, cats in entries.values()]
+    return "\n".join(lines) + "\n"
+
+
+def export_lexicon(
+    lexicon: Lexicon, to: str, drop_unsupported: bool = False
+) -> tuple[str, list[str], list[str]]:
+    """A lexicon as a LIWC ``.dic`` or a quanteda YAML dictionary (``dictionary(file=)``).
+
+    Terms (phrases and trailing ``*`` included) map to the target's categories or keys,
+    one per frame. What the target cannot express but matching depends on — excludes,
+    proximity rules, and for LIWC terms holding ``(``, ``/``, ``%``, a tab or a ``*`` before
+    their end — is refused,
+    or with ``drop_unsupported`` left out and listed. Labels, descriptions and examples
+    have no place in either format; a note says so. ``lexicon convert`` reads the result
+    back into the same frames and terms.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+    to : {"liwc", "quanteda"}
+    drop_unsupported : bool
+        Export without what the target cannot express (listed in the second item).
+
+    Returns
+    -------
+    tuple of (str, list of str, list of str)
+        The text, what was dropped, and notes on what the format does not carry.
+
+    Raises
+    ------
+    LexiconError
+        An unknown target, or something the target cannot express without
+        ``drop_unsupported`` (one line naming it).
+    """
+    if to not in EXPORT_TARGETS:
+        raise LexiconError(f"`to` {to!r} is not known; use one of {', '.join(EXPORT_TARGETS)}")
+    dropped = _unsupported(lexicon, to)
+    if dropped and not drop_unsupported:
+        more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
+        raise LexiconError(
+            f"{lexicon.name} cannot be exported to {to} as it is: {dropped[0]}{more} cannot be "
+            f"expressed there; use `drop_unsupported` to export without them (they are listed)"
+        )
+    liwc = to == "liwc"
+    terms = {
+        n: [t for t in f.terms if not (liwc and _liwc_why(t))] for n, f in lexicon.frames.items()
+    }
+    empty = [n for n, ts in terms.items() if not ts]
+    if empty:
+        raise LexiconError(f"frame {empty[0]!r} has no term {to} can express; nothing to export")
+    text = _liwc_text(terms) if to == "liwc" else safeyaml.dump(terms)
+    notes = [
+        f"not carried by {to}: the lexicon's name and version, and each frame's label, "
+        "description and examples"
+    ]
+    return text, dropped, notes

@@ -17,6 +17,7 @@ from discourse.formats import (
     corrected_basis,
     corrected_cell,
     corrected_title,
+    fit_text,
     grid,
     md_escape,
     num,
@@ -34,7 +35,7 @@ from discourse.formats import (
 )
 from discourse.models import ArticleScore
 from discourse.scoring import Scorer
-from discourse.terminal import highlight
+from discourse.terminal import highlight, table_width
 
 
 def provenance_line(meta: dict) -> str:
@@ -82,7 +83,7 @@ def _compare_rows(groups: dict, frames: list[str]) -> tuple[list, list]:
                 *key,
                 n,
                 *[
-                    num_ci(per[f]["per_1k"], per[f]["per_1k_lo"], per[f]["per_1k_hi"])
+                    num_ci(per[f]["per_1k"], per[f]["per_1k_lo"], per[f]["per_1k_hi"], n=n)
                     for f in frames
                 ],
             ]
@@ -134,7 +135,7 @@ def render_compare(
     chart: bool = False,
 ) -> str:
     """The compare output: flat records for machines, matrices and tests for people."""
-    if fmt in ("csv", "json", "jsonl"):
+    if fmt in ("csv", "tsv", "json", "jsonl"):
         prov = {k: meta.get(k) for k in ("lexicon", "lexicon_version", "lexicon_hash")}
         recs = [{**r, **prov} for r in cmp_records] if fmt != "json" else cmp_records
         if fmt == "json":
@@ -185,15 +186,13 @@ def prevalence_chart(records: list[dict], frames: list[str], width: int = 30) ->
             p = r["prevalence"] or 0.0
             lo = r["prevalence_lo"] or 0.0
             hi = r["prevalence_hi"] or 0.0
-            cells = [" "] * (width + 1)
+            cells = [" "] * (width + 2)
             fill = round(p * width)
             for i in range(fill):
                 cells[i] = "█"
             a, b = round(lo * width), round(hi * width)
-            if cells[a] == " ":
-                cells[a] = "┤"
-            if cells[b] == " ":
-                cells[b] = "├"
+            b = max(b, a + 1)  # both ends stay visible when the interval is one cell wide
+            cells[a], cells[b] = "┤", "├"  # drawn over the bar where they fall
             src = printable(r["source"])
             lines.append(f"    {src:<{sw}} {''.join(cells)} {pct(r['prevalence'])}")
     return "\n".join(lines)
@@ -226,7 +225,7 @@ def _evidence_machine(
     """csv/jsonl: the records; json: meta, records and extra tables. None for table/md."""
     if fmt == "json":
         return to_json({"meta": meta, "records": list(records), **tables}) + "\n"
-    if fmt in ("csv", "jsonl"):
+    if fmt in ("csv", "tsv", "jsonl"):
         return render_records(records, fmt, raw_csv=raw_csv)
     return None
 
@@ -242,11 +241,18 @@ def render_keyness(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
     tf = "github" if fmt == "md" else "simple"
     out = [_heading(provenance_line(meta), fmt, 1), meta.get("statistic", ""), ""]
     within = f" — within sentences carrying {meta['frame']}" if meta.get("frame") else ""
+    stat = {"chi2": "chi2", "lr": "G2"}.get(meta.get("measure", ""), "z")
+    last = ["log-odds", "z"] if stat == "z" else [stat, "p"]
+    foot = (
+        "z > 1.96: the difference would be unusual by chance (about p < 0.05 each)."
+        if stat == "z"
+        else f"{stat} > 3.84: the difference would be unusual by chance (p < 0.05 each)."
+    )
     blocks: dict[tuple, list[dict]] = {}
     for r in records:
         blocks.setdefault((r["source"], r["vs"], r["ngram"]), []).append(r)
     if not blocks:
-        out.append("(no key terms: nothing passed --min-count with z > 0)")
+        out.append(f"(no key terms: nothing passed --min-count with {stat} > 0)")
     esc = _cells(fmt)
     for (source, vs, n), rows in blocks.items():
         vs_text = "the other sources" if vs == "rest" else esc(vs)
@@ -261,15 +267,20 @@ def render_keyness(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
                 r["count_vs"],
                 num(r["per_1k"], 2),
                 num(r["per_1k_vs"], 2),
-                num(r["log_odds"], 2),
-                num(r["z"], 2),
+                *_keyness_cells(r, stat),
             ]
             for r in rows
         ]
-        headers = ["#", "term", "count", "count vs", "per 1k", "per 1k vs", "log-odds", "z"]
+        headers = ["#", "term", "count", "count vs", "per 1k", "per 1k vs", *last]
         out += [grid(table, headers=headers, tablefmt=tf, disable_numparse=True), ""]
-    out.append("z > 1.96: the difference would be unusual by chance (about p < 0.05 each).")
-    return "\n".join(out) + "\n"
+    out.append(foot)
+    return _fitted("\n".join(out) + "\n", fmt, ("#", "term"))
+
+
+def _keyness_cells(r: dict, stat: str) -> list[str]:
+    if stat == "z":
+        return [num(r["log_odds"], 2), num(r["z"], 2)]
+    return [num(r[stat], 2), p_text(r["p"])]
 
 
 # --------------------------------------------------------------------------- kwic
@@ -421,7 +432,7 @@ def render_trend(
         out.append(grid([_trend_row(r) for r in flagged], headers=cols, tablefmt=tf))
     else:
         out.append("No period departs from its trailing baseline.")
-    return "\n".join(out) + "\n" + corrected
+    return _fitted("\n".join(out) + "\n", fmt) + corrected
 
 
 def _trend_corrected(records: list[dict], meta: dict, fmt: str) -> str:
@@ -508,7 +519,7 @@ def render_compare_pairwise(
             to_json({"meta": meta, "records": cmp_records, "tests": tests, "pairwise": pairwise})
             + "\n"
         )
-    if fmt in ("csv", "jsonl"):
+    if fmt in ("csv", "tsv", "jsonl"):
         prov = {k: meta.get(k) for k in ("lexicon", "lexicon_version", "lexicon_hash")}
         return render_records([{**r, **prov} for r in pairwise], fmt, raw_csv=raw_csv)
     main = render_compare(cmp_records, tests, frames, by, meta, fmt, raw_csv=raw_csv, chart=False)
@@ -623,7 +634,7 @@ def render_lexicon_stats(
         )
     else:
         out.append("(none)")
-    return "\n".join(out) + "\n"
+    return _fitted("\n".join(out) + "\n", fmt, ("frame", "term"))
 
 
 # ---------------------------------------------------------------- lexicon suggest
@@ -678,7 +689,7 @@ def render_suggest(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
     ]
     headers = ["candidate", "in frame", "elsewhere", "z", "articles", "sources", "in lexicon as"]
     out.append(grid(rows, headers=[*headers, "example"], tablefmt=tf, disable_numparse=True))
-    return "\n".join(out) + "\n"
+    return _fitted("\n".join(out) + "\n", fmt, ("candidate",))
 
 
 # ------------------------------------------------------------- classifier output
@@ -932,15 +943,18 @@ def render_lexicon_test(results: list, verbose: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, raw_csv: bool):
+def render_score(
+    scores, scorer, fmt: str, by: str, explain: bool, color: bool, raw_csv: bool, frames=None
+):
     """``score``: yields the output in pieces (``--explain`` on a terminal streams per article).
 
     Per article (or per sentence with ``by="sentence"``) as table, CSV, JSON, JSON Lines
     or Markdown; with ``explain`` and ``table``/``md``, every match highlighted instead.
+    ``frames`` narrows the per-frame columns (default: the scorer's frames).
     """
     from discourse.scoring import article_row, sentence_rows
 
-    frames = scorer.frames
+    frames = frames or scorer.frames
     if explain and fmt in ("table", "md"):
         for sc in scores:
             yield "\n".join(explain_lines(sc, scorer, color)) + "\n"
@@ -957,19 +971,20 @@ def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, 
                     {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
                 ]
             rows.append(row)
-        if fmt in ("csv", "jsonl") and len(rows) >= SCORE_CHUNK:
+        if fmt in ("csv", "tsv", "jsonl") and len(rows) >= SCORE_CHUNK:
             # written as rows come, so memory does not grow with the corpus
             text, columns = _score_chunk(rows, fmt, columns, raw_csv)
             yield text
             rows = []
-    if fmt in ("csv", "jsonl"):
-        if rows or (fmt == "csv" and columns is None):
+    if fmt in ("csv", "tsv", "jsonl"):
+        if rows or (fmt != "jsonl" and columns is None):
             yield _score_chunk(rows, fmt, columns, raw_csv)[0]
     elif fmt == "json":
         meta = scorer.provenance()
         yield to_json({"meta": meta, "records": rows}) + "\n"
     else:
-        yield render_records(rows, fmt, table_columns=_score_columns(scorer, by))
+        text = render_records(rows, fmt, table_columns=_score_columns(scorer, by, frames))
+        yield _fitted(text, fmt, ("id", "source", "date", "sent_idx"))
 
 
 SCORE_CHUNK = 500  # rows per piece of score's csv/jsonl output
@@ -985,14 +1000,14 @@ def _score_chunk(rows: list[dict], fmt: str, columns: list[str] | None, raw_csv:
         return render_records(rows, "jsonl"), columns
     if columns is None:
         columns = list(rows[0]) if rows else None
-        return render_records(rows, "csv", columns=columns, raw_csv=raw_csv), columns
-    text = render_records(rows, "csv", columns=columns, raw_csv=raw_csv)
+        return render_records(rows, fmt, columns=columns, raw_csv=raw_csv), columns
+    text = render_records(rows, fmt, columns=columns, raw_csv=raw_csv)
     return text.split("\n", 1)[1], columns  # the header went out with the first chunk
 
 
-def _score_columns(scorer, by: str) -> list[str]:
+def _score_columns(scorer, by: str, frames) -> list[str]:
     per_frame = "_hits" if scorer.method == "lexicon" else "_present"
-    cols = [f"{f}{per_frame}" for f in scorer.frames]
+    cols = [f"{f}{per_frame}" for f in frames]
     if by == "sentence":
         return ["id", "sent_idx", *cols, "terms"]
     return ["id", "source", "date", "tokens", *cols, "dominant"]
@@ -1005,13 +1020,33 @@ def compare_notes(res) -> list[str]:
     return []
 
 
-def render_compare_result(res, fmt: str, raw_csv: bool = False, chart: bool = False) -> str:
-    """``compare``: :func:`render_compare`, or :func:`render_compare_pairwise` with pairs."""
+#: Row-label columns a table split to fit the terminal repeats in every block.
+ROW_KEYS = ("source", "week", "month", "period", "articles", "frame", "A", "B")
+
+
+def _fitted(text: str, fmt: str, keys: Sequence[str] = ROW_KEYS) -> str:
+    """``table`` output fitted to the terminal's width (:func:`discourse.formats.fit_text`)."""
+    return fit_text(text, table_width(), keys) if fmt == "table" else text
+
+
+def render_compare_result(
+    res, fmt: str, raw_csv: bool = False, chart: bool = False, width: int | None = None
+) -> str:
+    """``compare``: :func:`render_compare`, or :func:`render_compare_pairwise` with pairs.
+
+    ``table`` output is fitted to ``width`` (default: the terminal's, see
+    :func:`discourse.terminal.table_width`): wider tables are split into blocks of
+    frame columns (:func:`discourse.formats.fit_text`).
+    """
     cmp = res.comparison
     args = (cmp.records, cmp.tests, cmp.frames, res.by, res.meta, fmt)
     if res.pairs is None:
-        return render_compare(*args, raw_csv=raw_csv, chart=chart)
-    return render_compare_pairwise(*args, res.pairs, raw_csv=raw_csv, chart=chart)
+        text = render_compare(*args, raw_csv=raw_csv, chart=chart)
+    else:
+        text = render_compare_pairwise(*args, res.pairs, raw_csv=raw_csv, chart=chart)
+    if fmt != "table":
+        return text
+    return fit_text(text, width or table_width(), ROW_KEYS)
 
 
 def render_train(result, lex, fmt: str, from_lexicon: bool) -> str:
@@ -1023,7 +1058,7 @@ def render_train(result, lex, fmt: str, from_lexicon: bool) -> str:
         return to_json(card) + "\n"
     if cvd is None:
         return ""
-    if fmt in ("csv", "jsonl"):
+    if fmt in ("csv", "tsv", "jsonl"):
         return render_records(cv_records(cvd, numeric=True), fmt)
     head = [
         ("# " if fmt == "md" else "")
@@ -1043,8 +1078,8 @@ def render_eval_result(res, fmt: str, errors: int, raw_csv: bool = False) -> str
 
     if fmt == "json":
         return to_json(res.to_dict()) + "\n"
-    if fmt in ("csv", "jsonl"):
-        recs = res.errors if errors and fmt == "csv" else eval_records(res, numeric=True)
+    if fmt in ("csv", "tsv", "jsonl"):
+        recs = res.errors if errors and fmt != "jsonl" else eval_records(res, numeric=True)
         if fmt == "jsonl" and errors:
             recs = [*recs, *({"record": "error", **e} for e in res.errors)]
         return render_records(recs, fmt, raw_csv=raw_csv)

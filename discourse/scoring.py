@@ -672,7 +672,9 @@ def sentence_rows(
     for h in score.hits:
         by_sent.setdefault(h.sentence, []).append(h)
     method = scorer.method if scorer is not None else "lexicon"
-    thr = dict(zip(frames, scorer._thr)) if scorer is not None and scorer.model is not None else {}
+    thr = {}  # the scorer's thresholds are in the order of its frames, not of ``frames``
+    if scorer is not None and scorer.model is not None:
+        thr = dict(zip(scorer.frames, scorer._thr))
     rows = []
     a = score.article
     for s in score.sentences:

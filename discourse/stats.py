@@ -771,20 +771,126 @@ def log_odds_dirichlet(
     return rows
 
 
+KEYNESS_MEASURES = ("logodds", "chi2", "lr")
+_EPSILON = 1e-9  # quanteda's keyness.cpp adds it inside the logarithms of G²
+
+
+def _yates_delta(a: float, b: float, c: float, d: float) -> float:
+    """quanteda's Yates rule: 0.5 when ``|ad - bc| >= N/2`` and an expected count is below 5."""
+    n = a + b + c + d
+    small = min((a + b) * (a + c), (a + b) * (b + d), (a + c) * (c + d), (c + d) * (b + d)) / n
+    return 0.5 if abs(a * d - b * c) >= n / 2 and small < 5 else 0.0
+
+
+def keyness_2x2(a: float, b: float, n_a: float, n_b: float, measure: str = "chi2") -> float:
+    """Signed chi-square or likelihood-ratio G² of a term's 2x2 table, as quanteda computes it.
+
+    The table is ``[[a, b], [n_a - a, n_b - b]]``: the term's count in the target and
+    the reference, and the rest of their tokens. As in quanteda.textstats'
+    ``textstat_keyness`` (``keyness.cpp``, correction ``"default"``), Yates' continuity
+    correction (0.5) applies when ``|ad - bc| >= N/2`` and some expected count is below
+    5 — to the chi-square numerator, and for G² to the four cells; the statistic is
+    positive when the target uses the term more than expected (``a > E``), else negative.
+
+    Parameters
+    ----------
+    a, b : float
+        The term's count in the target and in the reference.
+    n_a, n_b : float
+        All tokens of the target and of the reference (``n_a >= a``, ``n_b >= b``).
+    measure : {"chi2", "lr"}
+        Pearson's chi-square or the likelihood-ratio statistic G².
+
+    Returns
+    -------
+    float
+        The signed statistic (1 degree of freedom); 0.0 for a table with an empty margin.
+
+    Examples
+    --------
+    >>> round(keyness_2x2(30, 10, 1000, 1000), 3)
+    10.204
+    """
+    c, d = n_a - a, n_b - b
+    n = a + b + c + d
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    if n <= 0 or margins == 0:
+        return 0.0
+    sign = 1.0 if a > (a + b) * (a + c) / n else -1.0
+    delta = _yates_delta(a, b, c, d)
+    if measure == "chi2":
+        return sign * n * (abs(a * d - b * c) - n * delta) ** 2 / margins
+    shift = delta if a * d - b * c > 0 else -delta
+    aa, bb, cc, dd = a - shift, b + shift, c + shift, d - shift
+    g2 = 2 * (
+        aa * math.log(aa / ((aa + bb) * (aa + cc) / n) + _EPSILON)
+        + bb * math.log(bb / ((aa + bb) * (bb + dd) / n) + _EPSILON)
+        + cc * math.log(cc / ((aa + cc) * (cc + dd) / n) + _EPSILON)
+        + dd * math.log(dd / ((bb + dd) * (cc + dd) / n) + _EPSILON)
+    )
+    return sign * g2
+
+
+def keyness_tests(
+    counts_a: dict[str, int], counts_b: dict[str, int], measure: str = "chi2", min_count: int = 1
+) -> list[dict]:
+    """Per term, quanteda's signed chi-square or G² (:func:`keyness_2x2`) with its p-value.
+
+    Parameters
+    ----------
+    counts_a, counts_b : dict
+        Term counts of the target and of the reference.
+    measure : {"chi2", "lr"}
+        The statistic.
+    min_count : int
+        Leave out terms whose two counts together are below this.
+
+    Returns
+    -------
+    list of dict
+        ``term, count_a, count_b, per_1k_a, per_1k_b, stat, p``, sorted by ``stat``,
+        largest first; ``p`` is ``1 - pchisq(|stat|, 1)``. Empty corpora give ``[]``.
+    """
+    n_a, n_b = sum(counts_a.values()), sum(counts_b.values())
+    if n_a <= 0 or n_b <= 0:
+        return []
+    rows = []
+    for w in set(counts_a) | set(counts_b):
+        ya, yb = counts_a.get(w, 0), counts_b.get(w, 0)
+        if ya + yb < min_count:
+            continue
+        stat = keyness_2x2(ya, yb, n_a, n_b, measure)
+        rows.append(
+            {
+                "term": w,
+                "count_a": ya,
+                "count_b": yb,
+                "per_1k_a": 1000.0 * ya / n_a,
+                "per_1k_b": 1000.0 * yb / n_b,
+                "stat": stat,
+                "p": float(sps.chi2.sf(abs(stat), 1)),
+            }
+        )
+    rows.sort(key=lambda r: (-r["stat"], r["term"]))
+    return rows
+
+
 def keyness_groups(
     counts: dict[str, dict[str, int]],
     focus: Sequence[str] | None = None,
     vs: str | None = None,
     prior_size: float | None = None,
     min_count: int = 1,
+    measure: str = "logodds",
 ) -> dict[str, list[dict]]:
     """Keyness of each focus group against the rest of the groups (or against group ``vs``).
 
     The prior is the combined counts of *all* groups in ``counts`` (the whole
     selection), the same for every comparison. Returns ``{group: rows}`` with
     rows as in :func:`log_odds_dirichlet` (``_a`` = the group, ``_b`` = the
-    comparison); a group with no tokens, or with nothing to compare against,
-    maps to ``[]``.
+    comparison) — or, with ``measure`` ``"chi2"`` or ``"lr"``, as in
+    :func:`keyness_tests` (no prior); a group with no tokens, or with nothing to
+    compare against, maps to ``[]``.
 
     Parameters
     ----------
@@ -819,7 +925,10 @@ def keyness_groups(
         else:
             other = {w: y - mine.get(w, 0) for w, y in background.items()}
             other = {w: y for w, y in other.items() if y > 0}
-        out[g] = log_odds_dirichlet(mine, other, background, prior_size, min_count)
+        if measure == "logodds":
+            out[g] = log_odds_dirichlet(mine, other, background, prior_size, min_count)
+        else:
+            out[g] = keyness_tests(mine, other, measure, min_count)
     return out
 
 

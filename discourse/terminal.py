@@ -25,6 +25,23 @@ def write(text: str, out: IO[str] | None = None) -> None:
         raise SystemExit(0) from None
 
 
+def table_width(stream: IO[str] | None = None) -> int | None:
+    """The width text tables must fit: ``COLUMNS`` if set, else the terminal's.
+
+    None when writing to a file or pipe without ``COLUMNS`` (no limit there).
+    """
+    cols = os.environ.get("COLUMNS", "")
+    if cols.strip().isdigit() and int(cols) > 0:
+        return int(cols)
+    stream = stream or sys.stdout
+    if hasattr(stream, "isatty") and stream.isatty():
+        try:
+            return os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):
+            return None
+    return None
+
+
 # ----------------------------------------------------------------------- colour
 
 

@@ -55,7 +55,8 @@ def test_prevalence_chart_draws_every_source_and_frame():
     out = prevalence_chart(recs, ["f"], width=10)
     lines = out.splitlines()
     assert lines[1].strip() == "f"
-    assert lines[2].startswith("    A   █████") and lines[2].endswith("50%")
+    # five cells of bar, the lower end (30%) drawn over it, the upper end (70%) after it
+    assert lines[2].startswith("    A   ███┤█  ├") and lines[2].endswith("50%")
     assert lines[3].startswith("    Bee ") and lines[3].endswith("0%") and "█" not in lines[3]
 
 

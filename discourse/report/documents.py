@@ -251,7 +251,7 @@ def comparison_rows(data: ReportData) -> tuple[list[str], list[list], list[list]
             cells_p.append(
                 pct_ci(r["prevalence"], r["prevalence_lo"], r["prevalence_hi"]) if r else "–"
             )
-            cells_r.append(num_ci(r["per_1k"], r["per_1k_lo"], r["per_1k_hi"]) if r else "–")
+            cells_r.append(num_ci(r["per_1k"], r["per_1k_lo"], r["per_1k_hi"], n=n) if r else "–")
         lead = [Data(v) if k == "source" else v for k, v in zip(keys, key)]
         prev.append([*lead, n, *cells_p])
         rate.append([*lead, n, *cells_r])
