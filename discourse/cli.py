@@ -595,7 +595,7 @@ def lexicon_export(
         output.write_text(text, encoding="utf-8")
         _info(f"wrote {output}", quiet)
     else:
-        _out(text)
+        _out(text, "dic" if to == "liwc" else "yaml")
 
 
 # --------------------------------------------------------- lexicon stats/suggest

@@ -22,8 +22,9 @@ from tabulate import tabulate
 DATA_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "md")
 #: Delimited-text formats and their cell separators (TSV: what R's read.delim and pandas read).
 DELIMITERS = {"csv": ",", "tsv": "\t"}
-#: Formats that carry data byte for byte: never escaped for the terminal.
-MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl", "yaml")
+#: Formats that carry data byte for byte (``dic``: a LIWC dictionary): never escaped for
+#: the terminal.
+MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl", "yaml", "dic")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
