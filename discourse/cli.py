@@ -6,6 +6,8 @@ Exit codes: 0 ok; 1 a DiscourseError (bad input, missing file, corrupt model);
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 import sys
 from dataclasses import dataclass, fields
@@ -15,7 +17,7 @@ from typing import Annotated
 import typer
 
 from discourse import __version__
-from discourse.errors import DiscourseError, InputError
+from discourse.errors import DiscourseError, InputError, UsageError
 from discourse.formats import DATA_FORMATS
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
@@ -1228,10 +1230,68 @@ def _usage_error(e: Exception) -> int | None:
     return code
 
 
+class _PlainArgument(typer.core.TyperArgument):
+    """An argument shown the way click shows one: ``NAME``, ``[NAME]``, ``NAME...``,
+    without typer's type placeholder (``<list[Path]>``) or braces (``{paths}``)."""
+
+    def display_type_rich(self, ctx) -> None:
+        return None
+
+    def _shown(self) -> str:
+        return self.metavar + ("..." if self.nargs != 1 else "")
+
+    def get_usage_pieces(self, ctx) -> list[str]:
+        name = self.metavar if self.required else f"[{self.metavar}]"
+        return [name + ("..." if self.nargs != 1 else "")]
+
+    def get_help_record(self, ctx):
+        record = super().get_help_record(ctx)
+        return None if record is None else (self._shown(), record[1])
+
+
+#: A help paragraph whose every line is ``Word: discourse ...`` (a command to copy).
+_EXAMPLES = re.compile(r"^(\s*[A-Z][\w ]*: discourse .*\n?)+$")
+
+
+def _metavar(type_name: str) -> str:
+    """Click's placeholder for a type typer names ``str``, ``list[Path]``, ..."""
+    name = re.sub(r"^list\[(.*)\]$", r"\1", type_name)
+    return {"str": "TEXT", "int": "INTEGER"}.get(name, name.upper())
+
+
+def _plain_help(cmd) -> None:
+    """Make ``cmd``'s help (and its subcommands') read well at 80 columns.
+
+    Plain help (no rich markup: ``[[feed]]`` stays as written, option names are
+    never cut), click's placeholders (``--db TEXT``, ``[PATHS]...``) instead of
+    ``<str>`` and ``<list[Path]>``, and example lines kept whole for copying.
+    """
+    cmd.rich_markup_mode = None
+    if cmd.help:
+        paras = inspect.cleandoc(cmd.help).split("\n\n")
+        cmd.help = "\n\n".join(f"\b\n{p}" if _EXAMPLES.match(p) else p for p in paras)
+    for param in cmd.params:
+        if isinstance(param, typer.core.TyperArgument):
+            param.__class__ = _PlainArgument
+            param.metavar = param.metavar or param.name.upper()
+        elif not getattr(param, "is_flag", True) and not getattr(param, "count", False):
+            param.metavar = param.metavar or _metavar(param.bare_type())
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain_help(sub)
+
+
+@functools.cache
+def _command():
+    """The typer app as a command, built once, with plain help."""
+    cmd = typer.main.get_command(app)
+    _plain_help(cmd)
+    return cmd
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (errors become one line on stderr)."""
     try:
-        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
+        rv = _command().main(args=argv, prog_name="discourse", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except SystemExit as e:
         code = e.code
@@ -1242,7 +1302,8 @@ def main(argv: list[str] | None = None) -> int:
         print(code, file=sys.stderr)
         return 1
     except DiscourseError as e:
-        print(f"discourse: error: {flag_names(str(e))}", file=sys.stderr)
+        kind = "usage error" if isinstance(e, UsageError) else "error"
+        print(f"discourse: {kind}: {flag_names(str(e))}", file=sys.stderr)
         return e.exit_code
     except (KeyboardInterrupt, EOFError):
         print("discourse: interrupted", file=sys.stderr)

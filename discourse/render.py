@@ -699,9 +699,12 @@ def render_evaluation(
         for e in error_rows:
             prob = f" p={e['prob']:.2f}" if e["prob"] is not None else ""
             terms = f" [lexicon: {e['lexicon_terms']}]" if e["lexicon_terms"] else ""
+            idx = e["sent_idx"]
+            where = (
+                f"{e['doc_id']}#{idx}" if idx is not None else f"{e['doc_id']} (line {e['line']})"
+            )
             out.append(
-                f"{e['frame']} · {e['method']} {e['error']}{prob}{terms} · "
-                f"{e['doc_id']}#{e['sent_idx']}\n    {e['text']}"
+                f"{e['frame']} · {e['method']} {e['error']}{prob}{terms} · {where}\n    {e['text']}"
             )
     return "\n".join(out) + "\n"
 

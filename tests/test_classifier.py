@@ -375,7 +375,7 @@ GOOD = [
         (HEADER, [*GOOD, ",S,1,Trade grew.,0,0,0,0,1,0"], r"line 5: empty doc_id"),
         (
             HEADER,
-            [*GOOD, "a,S,1,The UN must be reformed.,0,1,0,0,0,1"],
+            [*GOOD, "a,S,1,Another sentence.,0,1,0,0,0,1"],
             r"lines 3 and 5: duplicate row \(doc_id 'a', sentence 1\); keep one",
         ),
         (
