@@ -277,7 +277,11 @@ def _main(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursively).")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders (recursively).", show_default=False),
+    ] = None,
+    demo: DemoOpt = False,
     db: DbOpt = None,
     source: Annotated[
         str | None,
@@ -303,15 +307,18 @@ def ingest(
     the front matter says otherwise. Re-running adds nothing twice.
 
     Example: discourse ingest corpora/demo --db discourse.db
+    Demo: discourse ingest --demo --db demo.db
     """
     from discourse.commands import ingest_into
     from discourse.ingest import IngestOptions
     from discourse.store import set_lock_wait
 
+    if not paths and not demo:
+        raise UsageError("give the files or folders to ingest (PATHS), or --demo")
     set_lock_wait(wait)
     opts = IngestOptions(**_pick(IngestOptions, locals()))
     with _progress("ingesting", quiet) as prog:
-        report, path = ingest_into(db, paths, opts, warn=_warn(quiet), progress=prog)
+        report, path = ingest_into(db, _paths(paths, demo), opts, warn=_warn(quiet), progress=prog)
     _info(f"{report.summary()} -> {path}", quiet)
     if report.skipped and report.added == 0 and report.duplicates == 0:
         raise typer.Exit(1)

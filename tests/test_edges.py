@@ -4,14 +4,19 @@ repeated label rows, --demo for ingest, lock files, spans, and the small hints."
 from __future__ import annotations
 
 import csv
+import json
+import os
 import re
+import threading
+import time
 
 import pytest
 import typer
 
 from discourse.classifier.labels import load_labels
 from discourse.cli import app
-from discourse.errors import InputError
+from discourse.errors import InputError, LockError
+from discourse.store import FileLock
 
 from .conftest import DEMO, write
 
@@ -132,3 +137,54 @@ def test_train_keeps_one_copy_and_warns(run, tmp_path):
     r = run("train", p, "--cv", "0", "--frames", "partnership,threat")
     assert r.code == 0, r.err
     assert "line 5: a copy of line 3" in r.err and "all 4 sentences" in r.err
+
+
+# ------------------------------------------------------------------ ingest, locks
+
+
+def test_ingest_takes_demo(run, db):
+    r = run("ingest", "--demo", "--db", db)
+    assert r.code == 0, r.err
+    n = sum(1 for p in DEMO.rglob("*.md") if p.name != "README.md")
+    assert f"added {n}," in r.err
+    listed = json.loads(run("corpus", "stats", "--db", db, "-f", "json").out)
+    assert "Meridian Wire" in json.dumps(listed)
+    r = run("ingest", "--db", db)
+    assert r.code == 2 and "--demo" in r.err
+
+
+def test_lock_files_are_removed_after_a_run(run, tmp_path):
+    """(The report folder's lock: tests/test_report.py, the atomic-write test.)"""
+    db = tmp_path / "s.db"
+    art = write(tmp_path / "a.txt", "An article about mutual trust.")
+    assert run("ingest", art, "--db", db, "-q").code == 0
+    assert db.exists() and not list(tmp_path.rglob("*.lock"))
+    assert run("ingest", "/no/such/file", "--db", db, "-q").code == 1  # an error exit
+    assert not list(tmp_path.rglob("*.lock"))
+
+
+def test_a_stale_lock_file_does_not_block(run, tmp_path):
+    db = tmp_path / "s.db"
+    stale = write(tmp_path / "s.db.lock", "999999\n")  # left by a killed run
+    art = write(tmp_path / "a.txt", "An article about mutual trust.")
+    r = run("ingest", art, "--db", db)
+    assert r.code == 0, r.err
+    assert not stale.exists()
+
+
+def test_a_removed_lock_is_not_shared(tmp_path):
+    """A run waiting on the file its holder removes locks the new file, not the old
+    one, so two runs never hold the lock at once."""
+    db = str(tmp_path / "s.db")
+    first = FileLock(db, wait=0).__enter__()
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(FileLock(db, wait=10).__enter__()))
+    waiter.start()
+    time.sleep(0.3)
+    first.__exit__(None, None, None)
+    waiter.join(10)
+    assert got and os.path.exists(db + ".lock")
+    with pytest.raises(LockError):  # the waiter holds the lock on the file now there
+        FileLock(db, wait=0).__enter__()
+    got[0].__exit__(None, None, None)
+    assert not os.path.exists(db + ".lock")

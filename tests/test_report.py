@@ -327,7 +327,7 @@ def test_files_are_written_atomically_and_a_crash_keeps_the_previous_report(
     with open_store(fresh_db) as store:
         data = build_report(store, lex, week="2026-W47", n_boot=BOOT)
     path = write_report(data, out)
-    assert sorted(p.name for p in out.iterdir()) == [".discourse-report.lock", "2026-W47"]
+    assert sorted(p.name for p in out.iterdir()) == ["2026-W47"]  # the lock file removed
     assert _leftovers(out) == []
     before = {p: p.read_bytes() for p in path.rglob("*") if p.is_file()}
     data.provenance["generated_at"] = "2099-01-01T00:00:00+00:00"  # a different report
