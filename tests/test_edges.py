@@ -9,12 +9,15 @@ import os
 import re
 import threading
 import time
+from datetime import date, timedelta
 
 import pytest
 import typer
 
+from discourse.api import selection
 from discourse.classifier.labels import load_labels
 from discourse.cli import app
+from discourse.dates import parse_when
 from discourse.errors import InputError, LockError
 from discourse.store import FileLock
 
@@ -188,3 +191,32 @@ def test_a_removed_lock_is_not_shared(tmp_path):
         FileLock(db, wait=0).__enter__()
     got[0].__exit__(None, None, None)
     assert not os.path.exists(db + ".lock")
+
+
+# ------------------------------------------------------------------------ spans
+
+
+@pytest.mark.parametrize(
+    "span,first", [("1d", "2026-11-30"), ("7d", "2026-11-24"), ("2w", "2026-11-17")]
+)
+def test_a_span_of_n_days_is_n_calendar_days_with_today(span, first):
+    today = date(2026, 11, 30)
+    sel = selection(since=span, today=today)
+    days = [today - timedelta(days=k) for k in range(40)]
+    kept = [d for d in days if sel.since <= d.isoformat() <= today.isoformat()]
+    n = int(span[:-1]) * {"d": 1, "w": 7}[span[-1]]
+    assert len(kept) == n and min(kept).isoformat() == first
+
+
+def test_since_7d_keeps_the_seventh_day_and_drops_the_eighth(run, db, tmp_path):
+    days = [(date.today() - timedelta(days=k)).isoformat() for k in (7, 6, 0)]
+    for day in days:
+        write(tmp_path / "c" / "S" / f"{day}.md", f"---\ndate: {day}\n---\nTalks on {day}.\n")
+    assert run("ingest", tmp_path / "c", "--db", db, "-q").code == 0
+    rows = json.loads(run("corpus", "list", "--db", db, "--since", "7d", "-f", "json").out)
+    assert sorted(r["date"][:10] for r in rows["records"]) == days[1:]
+
+
+def test_an_empty_span_is_refused():
+    with pytest.raises(InputError, match="empty span"):
+        parse_when("0d", date(2026, 11, 30))
