@@ -440,7 +440,12 @@ def corpus_export(
     from discourse.commands import export_articles
 
     _check_format(fmt, ("csv", "jsonl"))
-    export_articles(db, source, since, until, fmt, output, raw_csv)
+    changed = export_articles(db, source, since, until, fmt, output, raw_csv)
+    if changed:
+        _info(
+            f"{changed} formula-like cell(s) (starting with =, +, -, @, a tab or CR) prefixed "
+            "with ' so that a spreadsheet shows them as text (--raw-csv: leave them as they are)"
+        )
 
 
 # ------------------------------------------------------------------- tokens

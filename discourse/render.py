@@ -619,7 +619,13 @@ def render_suggest(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
         "",
     ]
     if not records:
-        return "\n".join([*out, "(no candidates)"]) + "\n"
+        m = meta.get("min_count", 1)
+        hint = (
+            f" at --min-count {m}; a lower --min-count (e.g. {max(1, m // 2)}) may find some"
+            if m > 1 and meta.get("sentences_in_frame")
+            else ""
+        )
+        return "\n".join([*out, f"(no candidates{hint})"]) + "\n"
     ex_width = 70 if fmt != "md" else 200
     rows = [
         [

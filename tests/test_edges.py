@@ -4,6 +4,7 @@ repeated label rows, --demo for ingest, lock files, spans, and the small hints."
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -220,3 +221,29 @@ def test_since_7d_keeps_the_seventh_day_and_drops_the_eighth(run, db, tmp_path):
 def test_an_empty_span_is_refused():
     with pytest.raises(InputError, match="empty span"):
         parse_when("0d", date(2026, 11, 30))
+
+
+# ---------------------------------------------------------------------- hints
+
+
+def test_no_candidates_says_how_to_find_some(run):
+    args = ("lexicon", "suggest", DEMO / "harmony-daily", "--frame", "history", "-q")
+    r = run(*args, "--min-count", "40")
+    assert r.code == 0
+    assert "(no candidates at --min-count 40; a lower --min-count (e.g. 20) may find some)" in r.out
+    assert "(no candidates" not in run(*args, "--min-count", "2").out  # lower does find some
+    r = run("lexicon", "suggest", DEMO / "harmony-daily", "--frame", "history", "--min-count", "1")
+    assert "--min-count" not in r.out  # nothing lower to suggest
+
+
+def test_corpus_export_says_how_many_cells_it_changed(run, db, tmp_path):
+    write(tmp_path / "c" / "S" / "a.md", "---\ntitle: =1+1\n---\n-3 percent growth in trade.\n")
+    write(tmp_path / "c" / "S" / "b.md", "---\ntitle: Plain\n---\nTrade grew again.\n")
+    assert run("ingest", tmp_path / "c", "--db", db, "-q").code == 0
+    safe = run("corpus", "export", "--db", db, "-f", "csv")
+    raw = run("corpus", "export", "--db", db, "-f", "csv", "--raw-csv")
+    rows = lambda t: list(csv.reader(io.StringIO(t)))  # noqa: E731
+    differ = sum(a != b for ra, rb in zip(rows(safe.out), rows(raw.out)) for a, b in zip(ra, rb))
+    assert differ == 2
+    assert safe.err.count("\n") == 1 and safe.err.startswith("2 formula-like cell(s)")
+    assert raw.err == "" and run("corpus", "export", "--db", db).err == ""  # jsonl: no change
