@@ -247,3 +247,35 @@ def test_corpus_export_says_how_many_cells_it_changed(run, db, tmp_path):
     assert differ == 2
     assert safe.err.count("\n") == 1 and safe.err.startswith("2 formula-like cell(s)")
     assert raw.err == "" and run("corpus", "export", "--db", db).err == ""  # jsonl: no change
+
+
+# ------------------------------------------------------------------ what changed
+
+
+def test_what_changed_is_holm_adjusted_as_statsmodels_does():
+    from statsmodels.stats.multitest import multipletests
+
+    from discourse.api import get_lexicon, open_inputs
+    from discourse.report import build_report
+
+    with open_inputs([DEMO], None) as inp:
+        data = build_report(inp.store, get_lexicon(None), week="2026-W36", n_boot=100)
+    family = [
+        r for r in data.trend if r["period"] in data.focus_periods and r["p_value"] is not None
+    ]
+    assert len(family) == 36  # five outlets and all together, six frames
+    reject, p_holm, _, _ = multipletests([r["p_value"] for r in family], 0.05, method="holm")
+    want = {(r["source"], r["frame"]): p for r, p in zip(family, p_holm)}
+    shown = {(c["source"], c["frame"]): c for c in data.changes}
+    # a change is shown exactly when its raw test flagged it and the Holm p is below alpha
+    flagged = {
+        k for r, ok in zip(family, reject) if ok and r["flag"] for k in [(r["source"], r["frame"])]
+    }
+    assert set(shown) == flagged
+    for k, c in shown.items():
+        assert c["p_adjusted"] == pytest.approx(want[k], rel=1e-9)
+    for b in data.baseline:
+        assert b["p_adjusted"] == pytest.approx(want[(b["source"], b["frame"])], rel=1e-9)
+    assert "36 tests" in data.trend_meta["rule"] and "Holm-adjusted" in data.trend_meta["rule"]
+    raw = sum(1 for r in family if r["flag"])
+    assert raw > len(shown) >= 1  # in this week the correction keeps one change of two

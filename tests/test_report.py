@@ -142,7 +142,10 @@ def test_report_documents_read_in_order_and_html_is_self_contained(fresh_db, lex
     assert not [a for _, a in tags if (a.get("src") or "").startswith(("http", "//"))]
     ids = [a["id"] for _, a in tags if "id" in a]
     assert len(ids) == len(set(ids))  # the inline SVGs do not clash
-    assert "partnership" in {c["frame"] for c in data.changes}  # W47: partnership up
+    # W47: partnership's rise (raw p ~ 0.01) does not survive Holm across the 36 tests
+    part = next(b for b in data.baseline if b["frame"] == "partnership")
+    assert part["p_value"] < 0.05 <= part["p_adjusted"]
+    assert "partnership" not in {c["frame"] for c in data.changes}
     assert "Provenance" in html and data.provenance["lexicon_sha256"] in html
 
 

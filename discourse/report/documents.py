@@ -189,7 +189,8 @@ def change_runs(data: ReportData, c: dict) -> Runs:
     """One headline sentence: a frame that departed from its trailing baseline."""
     who = "All outlets" if c["source"] == "all sources" else Data(c["source"])
     window, unit = _window(data)
-    p = p_text(c["p_value"])
+    p = p_text(c.get("p_adjusted", c["p_value"]))
+    how = " (Holm-adjusted)" if "p_adjusted" in c else ""
     return [
         (f"{c['period']} · ", False),
         (who, True),
@@ -201,7 +202,7 @@ def change_runs(data: ReportData, c: dict) -> Runs:
             f" — {c['n_present']} of {_plural(c['n_articles'], 'article')} "
             f"({pct(c['prevalence'])}) against {pct(c['baseline_rate'])} in the previous "
             f"{_plural(window, unit)} ({_plural(c['baseline_articles'], 'article')}); "
-            f"p {'' if '<' in p else '= '}{p}.",
+            f"p {'' if '<' in p else '= '}{p}{how}.",
             False,
         ),
     ]
@@ -222,7 +223,7 @@ def baseline_rows(data: ReportData) -> list[list]:
                 f"{pct(r['baseline_rate'])} of {r['baseline_articles']}"
                 if r["baseline_articles"]
                 else "–",
-                p_text(r["p_value"]),
+                p_text(r["p_value"] if r.get("p_adjusted") is None else r["p_adjusted"]),
                 change or r.get("note") or "no departure",
             ]
         )
@@ -231,7 +232,8 @@ def baseline_rows(data: ReportData) -> list[list]:
 
 def baseline_headers(data: ReportData) -> list[str]:
     window, unit = _window(data)
-    return ["frame", "period", "this period", f"previous {_plural(window, unit)}", "p", "change"]
+    p = "p (Holm)" if any(r.get("p_adjusted") is not None for r in data.baseline) else "p"
+    return ["frame", "period", "this period", f"previous {_plural(window, unit)}", p, "change"]
 
 
 def comparison_rows(data: ReportData) -> tuple[list[str], list[list], list[list], list[list]]:
