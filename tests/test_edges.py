@@ -279,3 +279,45 @@ def test_what_changed_is_holm_adjusted_as_statsmodels_does():
     assert "36 tests" in data.trend_meta["rule"] and "Holm-adjusted" in data.trend_meta["rule"]
     raw = sum(1 for r in family if r["flag"])
     assert raw > len(shown) >= 1  # in this week the correction keeps one change of two
+
+
+# -------------------------------------------------------------------- trend chart
+
+
+def _young_store(tmp_path):
+    for src, day in [
+        ("A", "2026-11-10"),
+        ("A", "2026-11-17"),
+        ("B", "2026-11-12"),
+        ("B", "2026-11-18"),
+    ]:
+        text = "The partners praised mutual trust and a win-win partnership."
+        write(tmp_path / "c" / src / f"{day}.md", f"---\ndate: {day}\n---\n{text}\n")
+    return tmp_path / "c"
+
+
+def test_the_trend_axis_starts_at_the_first_dated_article(tmp_path):
+    from discourse.api import get_lexicon, open_inputs
+    from discourse.report import build_report
+
+    with open_inputs([_young_store(tmp_path)], None) as inp:
+        data = build_report(inp.store, get_lexicon(None), week="2026-W47", n_boot=100)
+    assert data.trend_periods == ["2026-W46", "2026-W47"]  # not ten empty weeks before
+
+
+def test_the_trend_chart_has_one_panel_per_outlet(tmp_path):
+    from discourse.api import get_lexicon, open_inputs
+    from discourse.report import build_report
+    from discourse.report.documents import _matplotlib, colors, trend_chart
+
+    with open_inputs([DEMO], None) as inp:
+        data = build_report(inp.store, get_lexicon(None), week="2026-W36", n_boot=100)
+    with _matplotlib():  # the report's chart style: text as <text>
+        svg = trend_chart(data, "history", colors(data.sources), "t")
+    panels = re.findall(r'<g id="t-axes_\d+">', svg)
+    assert len(panels) == len(data.sources) == 5
+    for src in data.sources:  # each panel is titled with its outlet
+        assert f">{src}<" in svg
+    # the ▲ markers are the listed (Holm-adjusted) changes: one per panel for history in W36
+    listed = [c for c in data.changes if c["frame"] == "history"]
+    assert listed and all(c["source"] == "all sources" for c in listed)

@@ -390,7 +390,7 @@ def test_files_are_written_atomically_and_a_crash_keeps_the_previous_report(
         ({"since": "2026-11-16", "until": "2026-11-22"}, "2026-W47", "week", *W47),
         ({"since": "2026-11-01", "until": "2026-11-30"}, "2026-11", "month", "2026-11-01",
          "2026-11-30"),
-        ({"since": "7d"}, "2026-11-23_2026-11-30", "range", "2026-11-23", None),
+        ({"since": "7d"}, "2026-11-24_2026-11-30", "range", "2026-11-24", None),  # 7 days
         ({"until": "2026-11-22"}, "until-2026-11-22", "all", None, "2026-11-22"),
         ({}, "all", "all", None, None),
     ],

@@ -326,8 +326,12 @@ def _set_total(progress, total: int) -> None:
 def _chart_periods(
     per: Period, trend_sel: Selection, trend_periods: list[str], by: str
 ) -> list[str]:
-    """Every period from the start of the trend window to the end of the report period."""
+    """Every period from the start of the trend window, or of the first period with dated
+    articles when that is later (a young store: no run of empty periods), to the end of
+    the report period."""
     start = trend_sel.since or (period_start(trend_periods[0], by) if trend_periods else None)
+    if start and trend_periods:
+        start = max(start, period_start(trend_periods[0], by))
     end = per.until or per.end
     if trend_periods:
         last = period_end(trend_periods[-1], by)
