@@ -73,8 +73,8 @@ def write(path: Path, content: str | bytes) -> Path:
 def pytest_collection_modifyitems(config, items):
     """Slow tests run in CI (``CI`` set) or when asked for with ``-m``; else they are skipped.
 
-    The README's test command is the same locally and in CI: locally it stays near a
-    minute and a half on two cores, CI runs everything.
+    The README's test command is the same locally and in CI: locally it takes about
+    200 s of CPU time (the README gives the last measurement), CI runs everything.
     """
     if config.getoption("markexpr") or os.environ.get("CI", "").lower() not in ("", "0", "false"):
         return
