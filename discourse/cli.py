@@ -6,6 +6,8 @@ Exit codes: 0 ok; 1 a DiscourseError (bad input, missing file, corrupt model);
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 import sys
 from dataclasses import dataclass, fields
@@ -15,7 +17,7 @@ from typing import Annotated
 import typer
 
 from discourse import __version__
-from discourse.errors import DiscourseError, InputError
+from discourse.errors import DiscourseError, InputError, UsageError
 from discourse.formats import DATA_FORMATS, MACHINE_FORMATS, printable, terminal_text
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
@@ -277,7 +279,11 @@ def _main(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursively).")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders (recursively).", show_default=False),
+    ] = None,
+    demo: DemoOpt = False,
     db: DbOpt = None,
     source: Annotated[
         str | None,
@@ -303,15 +309,18 @@ def ingest(
     the front matter says otherwise. Re-running adds nothing twice.
 
     Example: discourse ingest corpora/demo --db discourse.db
+    Demo: discourse ingest --demo --db demo.db
     """
     from discourse.commands import ingest_into
     from discourse.ingest import IngestOptions
     from discourse.store import set_lock_wait
 
+    if not paths and not demo:
+        raise UsageError("give the files or folders to ingest (PATHS), or --demo")
     set_lock_wait(wait)
     opts = IngestOptions(**_pick(IngestOptions, locals()))
     with _progress("ingesting", quiet) as prog:
-        report, path = ingest_into(db, paths, opts, warn=_warn(quiet), progress=prog)
+        report, path = ingest_into(db, _paths(paths, demo), opts, warn=_warn(quiet), progress=prog)
     _info(f"{report.summary()} -> {path}", quiet)
     if report.skipped and report.added == 0 and report.duplicates == 0:
         raise typer.Exit(1)
@@ -448,7 +457,12 @@ def corpus_export(
     from discourse.commands import export_articles
 
     _check_format(fmt, ("csv", "tsv", "jsonl"))
-    export_articles(db, source, since, until, fmt, output, raw_csv)
+    changed = export_articles(db, source, since, until, fmt, output, raw_csv)
+    if changed:
+        _info(
+            f"{changed} formula-like cell(s) (starting with =, +, -, @, a tab or CR) prefixed "
+            "with ' so that a spreadsheet shows them as text (--raw-csv: leave them as they are)"
+        )
 
 
 # ------------------------------------------------------------------- tokens
@@ -1255,7 +1269,7 @@ def label(
 
     Example: discourse label corpora/demo -o my-labels.csv --sample 20 --stratify
     Validation: discourse label corpora/demo -o val.csv --validation 300 --method lexicon
-    By article: discourse label corpora/demo -o val-art.csv --validation 60 --unit article
+    Articles: discourse label corpora/demo -o val-art.csv --validation 60 --unit article
     """
     from discourse.commands import code_sentences
     from discourse.terminal import write
@@ -1305,6 +1319,64 @@ def _usage_error(e: Exception) -> int | None:
     return code
 
 
+class _PlainArgument(typer.core.TyperArgument):
+    """An argument shown the way click shows one: ``NAME``, ``[NAME]``, ``NAME...``,
+    without typer's type placeholder (``<list[Path]>``) or braces (``{paths}``)."""
+
+    def display_type_rich(self, ctx) -> None:
+        return None
+
+    def _shown(self) -> str:
+        return self.metavar + ("..." if self.nargs != 1 else "")
+
+    def get_usage_pieces(self, ctx) -> list[str]:
+        name = self.metavar if self.required else f"[{self.metavar}]"
+        return [name + ("..." if self.nargs != 1 else "")]
+
+    def get_help_record(self, ctx):
+        record = super().get_help_record(ctx)
+        return None if record is None else (self._shown(), record[1])
+
+
+#: A help paragraph whose every line is ``Word: discourse ...`` (a command to copy).
+_EXAMPLES = re.compile(r"^(\s*[A-Z][\w ]*: discourse .*\n?)+$")
+
+
+def _metavar(type_name: str) -> str:
+    """Click's placeholder for a type typer names ``str``, ``list[Path]``, ..."""
+    name = re.sub(r"^list\[(.*)\]$", r"\1", type_name)
+    return {"str": "TEXT", "int": "INTEGER"}.get(name, name.upper())
+
+
+def _plain_help(cmd) -> None:
+    """Make ``cmd``'s help (and its subcommands') read well at 80 columns.
+
+    Plain help (no rich markup: ``[[feed]]`` stays as written, option names are
+    never cut), click's placeholders (``--db TEXT``, ``[PATHS]...``) instead of
+    ``<str>`` and ``<list[Path]>``, and example lines kept whole for copying.
+    """
+    cmd.rich_markup_mode = None
+    if cmd.help:
+        paras = inspect.cleandoc(cmd.help).split("\n\n")
+        cmd.help = "\n\n".join(f"\b\n{p}" if _EXAMPLES.match(p) else p for p in paras)
+    for param in cmd.params:
+        if isinstance(param, typer.core.TyperArgument):
+            param.__class__ = _PlainArgument
+            param.metavar = param.metavar or param.name.upper()
+        elif not getattr(param, "is_flag", True) and not getattr(param, "count", False):
+            param.metavar = param.metavar or _metavar(param.bare_type())
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain_help(sub)
+
+
+@functools.cache
+def _command():
+    """The typer app as a command, built once, with plain help."""
+    cmd = typer.main.get_command(app)
+    _plain_help(cmd)
+    return cmd
+
+
 INTERRUPTED = "discourse: interrupted; what was committed before stays, nothing partial was stored"
 
 
@@ -1319,12 +1391,12 @@ def _app(argv: list[str] | None) -> int:
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
+        rv = _command().main(args=argv, prog_name="discourse", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     _on_sigint.seen = False
     previous = signal.signal(signal.SIGINT, _on_sigint)
     try:
-        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
+        rv = _command().main(args=argv, prog_name="discourse", standalone_mode=False)
     finally:
         signal.signal(signal.SIGINT, previous)
     if _on_sigint.seen:
@@ -1345,7 +1417,8 @@ def main(argv: list[str] | None = None) -> int:
         print(printable(str(code)), file=sys.stderr)
         return 1
     except DiscourseError as e:
-        print(f"discourse: error: {printable(flag_names(str(e)))}", file=sys.stderr)
+        kind = "usage error" if isinstance(e, UsageError) else "error"
+        print(f"discourse: {kind}: {printable(flag_names(str(e)))}", file=sys.stderr)
         return e.exit_code
     except (KeyboardInterrupt, EOFError):
         print(INTERRUPTED, file=sys.stderr)

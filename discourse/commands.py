@@ -196,10 +196,16 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
         The file to write; None for stdout. Nothing is created when the store cannot be opened.
     raw_csv : bool
         Leave formula-like cells as they are.
+
+    Returns
+    -------
+    int
+        How many CSV cells were neutralized (prefixed with ``'``).
     """
-    from discourse.formats import DELIMITERS, csv_text, to_json
+    from discourse.formats import DELIMITERS, csv_text, safe_cell, to_json
 
     cols = list(EXPORT_COLUMNS)
+    changed = 0
     with open_store(db, create=False) as store:
         sel = api.selection(sources, since, until)
         api.check_sources(store, sel)
@@ -212,9 +218,11 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
                 else:
                     text = csv_text([rec], cols, raw=raw_csv, delimiter=DELIMITERS[fmt])
                     sink.write(text if first else text.split("\n", 1)[1])
+                    changed += 0 if raw_csv else sum(safe_cell(v) != v for v in rec.values())
                 first = False
             if first and fmt in DELIMITERS:
                 sink.write(DELIMITERS[fmt].join(cols) + "\n")
+    return changed
 
 
 def tokenize_target(target: str, db: str | None, engine: str, words: str) -> list[dict]:

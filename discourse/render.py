@@ -671,7 +671,13 @@ def render_suggest(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
         "",
     ]
     if not records:
-        return "\n".join([*out, "(no candidates)"]) + "\n"
+        m = meta.get("min_count", 1)
+        hint = (
+            f" at --min-count {m}; a lower --min-count (e.g. {max(1, m // 2)}) may find some"
+            if m > 1 and meta.get("sentences_in_frame")
+            else ""
+        )
+        return "\n".join([*out, f"(no candidates{hint})"]) + "\n"
     ex_width = 70 if fmt != "md" else 200
     esc = _cells(fmt)
     rows = [
@@ -752,9 +758,12 @@ def render_evaluation(
         for e in error_rows:
             prob = f" p={e['prob']:.2f}" if e["prob"] is not None else ""
             terms = f" [lexicon: {e['lexicon_terms']}]" if e["lexicon_terms"] else ""
+            idx = e["sent_idx"]
+            where = (
+                f"{e['doc_id']}#{idx}" if idx is not None else f"{e['doc_id']} (line {e['line']})"
+            )
             out.append(
-                f"{e['frame']} · {e['method']} {e['error']}{prob}{terms} · "
-                f"{e['doc_id']}#{e['sent_idx']}\n    {e['text']}"
+                f"{e['frame']} · {e['method']} {e['error']}{prob}{terms} · {where}\n    {e['text']}"
             )
     return "\n".join(out) + "\n"
 

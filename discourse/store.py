@@ -999,7 +999,8 @@ class FileLock:
 
     Without a wait (the default) a held lock fails at once with :class:`LockError`
     (exit code 3); with ``wait`` seconds (``--wait``, :func:`set_lock_wait`) the lock
-    is polled with backoff until it is free or the time is up.
+    is polled with backoff until it is free or the time is up. The file is removed
+    when the lock is released; one left by a killed run holds no lock and never blocks.
     """
 
     def __init__(self, path: str, wait: float | None = None) -> None:
@@ -1008,44 +1009,60 @@ class FileLock:
         self._fh = None
 
     def __enter__(self) -> FileLock:
-        import fcntl
-
         wait = lock_wait() if self.wait is None else self.wait
         deadline = time.monotonic() + wait
         delay = 0.05
-        try:
-            self._fh = open(self.path, "a+")  # noqa: SIM115 - held for the lock's lifetime
-        except OSError as e:
-            if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-                return self  # a read-only folder: this run cannot write the store either
-            raise StoreError(f"cannot create the lock file {self.path}: {e.strerror}") from None
         while True:
             try:
-                fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._fh = open(self.path, "a+")  # noqa: SIM115 - held for the lock's lifetime
+            except OSError as e:
+                if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                    return self  # a read-only folder: this run cannot write the store either
+                raise StoreError(f"cannot create the lock file {self.path}: {e.strerror}") from None
+            state = self._try_lock()
+            if state == "held":
                 break
-            except OSError:
-                left = deadline - time.monotonic()
-                if left > 0:
-                    time.sleep(min(delay, left))
-                    delay = min(delay * 1.5, 2.0)
-                    continue
-                self._fh.close()
-                self._fh = None
-                waited = f" (waited {wait:g} s)" if wait else ""
-                raise LockError(
-                    f"another discourse run holds the lock {self.path}{waited}; try again "
-                    "when it has finished, or give `wait` SECONDS"
-                ) from None
+            self._fh.close()
+            self._fh = None
+            if state == "removed":  # its holder removed the file as it let go: open anew
+                continue
+            left = deadline - time.monotonic()
+            if left > 0:
+                time.sleep(min(delay, left))
+                delay = min(delay * 1.5, 2.0)
+                continue
+            waited = f" (waited {wait:g} s)" if wait else ""
+            raise LockError(
+                f"another discourse run holds the lock {self.path}{waited}; try again "
+                "when it has finished, or give `wait` SECONDS"
+            )
         self._fh.seek(0)
         self._fh.truncate()
         self._fh.write(f"{os.getpid()}\n")
         self._fh.flush()
         return self
 
+    def _try_lock(self) -> str:
+        """One attempt: "held", "busy" (another run holds it) or "removed" (the file
+        locked is no longer the one at ``self.path``)."""
+        import fcntl
+
+        try:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return "busy"
+        try:
+            same = os.stat(self.path).st_ino == os.fstat(self._fh.fileno()).st_ino
+        except OSError:
+            same = False
+        return "held" if same else "removed"
+
     def __exit__(self, *exc) -> None:
         if self._fh is not None:
             import fcntl
 
+            with contextlib.suppress(OSError):  # removed while held: no one else has it
+                os.unlink(self.path)
             fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
             self._fh.close()
             self._fh = None

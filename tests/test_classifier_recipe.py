@@ -107,7 +107,7 @@ def test_scoring_articles_reads_neighbours_within_each_article_only():
 
 
 def test_context_weight_zero_leaves_the_model_unchanged(small):
-    a = FrameClassifier(frames=small.frames, threshold_folds=0, random_state=3)
+    a = FrameClassifier(frames=small.frames, threshold_folds=0, random_state=3, dual=True)
     b = clone(a).set_params(context_weight=0.0)
     a.fit(small.texts, small.y, groups=small.doc_ids)
     b.fit(small.texts, small.y, groups=small.doc_ids, context=["zzz"] * len(small))
@@ -174,8 +174,7 @@ def test_thresholds_and_calibration_come_from_inner_folds_only(small):
 def test_calibrated_probabilities_match_base_rates_better(small):
     # class_weight=balanced inflates probabilities; calibration brings them back
     kw = {"frames": small.frames, "dual": True}
-    raw = FrameClassifier(**kw).fit(small.texts, small.y, groups=small.doc_ids)
-    cal = FrameClassifier(calibrate=True, **kw).fit(small.texts, small.y, groups=small.doc_ids)
+    raw, cal = FrameClassifier(**kw), FrameClassifier(calibrate=True, **kw)  # fitted below
     docs = sorted(set(small.doc_ids))
     test = [i for i, d in enumerate(small.doc_ids) if d in set(docs[::3])]
     train_rows = [i for i in range(len(small)) if i not in set(test)]

@@ -198,7 +198,8 @@ def test_classifier_validation_adds_the_probabilistic_correction(run, tmp_path, 
         )
         w.writeheader()
         w.writerows(r for r in rows if r["doc_id"] in docs)
-    args = ["train", str(half), "-o", str(model), "--cv", "0", "-q", "--frames", ",".join(frames)]
+    args = ["train", str(half), "-o", str(model), "--cv", "0", "-q", "--dual"]
+    args += ["--frames", ",".join(frames)]
     assert main(args) == 0
     lex = tmp_path / "lex.yaml"
     lex.write_text(_two_frame_lexicon(), encoding="utf-8")

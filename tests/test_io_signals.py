@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -48,9 +49,23 @@ def _interrupt_when_workers_run(args: list[str], tmp_path) -> subprocess.Complet
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
+def _big_corpus(tmp_path: Path, copies: int = 40) -> Path:
+    """The demo articles many times over (each copy made distinct, so none is a duplicate):
+    enough work that two workers are still busy when the Ctrl-C arrives, on a quiet machine too."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(DEMO.rglob("*.md"))]
+    path = tmp_path / "big.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(copies):
+            for j, t in enumerate(texts):
+                rec = {"source": f"s{j % 5}", "text": f"{t}\n\nCopy {i}."}
+                fh.write(json.dumps(rec) + "\n")
+    return path
+
+
 def test_ctrl_c_with_workers_is_one_line_and_exit_130(tmp_path):
+    big = _big_corpus(tmp_path)
     r = _interrupt_when_workers_run(
-        ["score", str(DEMO), "--workers", "2", "--format", "csv"], tmp_path
+        ["score", str(big), "--workers", "2", "--format", "csv"], tmp_path
     )
     assert r.returncode == 130, r.stderr
     assert r.stderr.startswith("discourse: interrupted;"), r.stderr
@@ -80,9 +95,10 @@ def test_ctrl_c_while_workers_start_never_breaks_the_pool(tmp_path):
     """The race of issue 10: Ctrl-C between a worker's fork and its initializer gave a
     worker traceback (and BrokenProcessPool, exit 70) in about one run in three."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    big = _big_corpus(tmp_path, copies=10)
     for _ in range(6):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "discourse", "score", str(DEMO), "--workers", "2", "-f", "csv"],
+            [sys.executable, "-m", "discourse", "score", str(big), "--workers", "2", "-f", "csv"],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -12,12 +12,8 @@ from .conftest import DATA, DEMO
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    from discourse.cli import main
-
-    out = tmp_path_factory.mktemp("model") / "demo"
-    assert main(["train", str(DEMO / "labels.csv"), "-o", str(out), "--cv", "0", "-q"]) == 0
-    return out
+def model(demo_model):
+    return demo_model
 
 
 def _records(run, *args):

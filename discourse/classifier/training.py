@@ -24,7 +24,7 @@ from discourse.classifier.validation import (
     cross_validate,
 )
 from discourse.dates import now_utc
-from discourse.errors import InputError
+from discourse.errors import InputError, UsageError
 from discourse.lexicon import Lexicon, Matcher
 from discourse.provenance import lexicon_record
 from discourse.shared import DEFAULT_SEED, Note, Warn
@@ -152,11 +152,12 @@ def train(
     else:
         if labels_path is None:
             raise InputError("give a labels CSV (or `from_lexicon`)")
-        ls = load_labels(labels_path, frames if frames else (lex.frame_names if lex else None))
+        names = frames if frames else (lex.frame_names if lex else None)
+        ls = load_labels(labels_path, names, warn=warn)
     k = check_groups(ls, k, warn)
     if not 0 < extra_weight <= 10:
         raise InputError(f"`extra_weight` {extra_weight} is out of range; give a weight in (0, 10]")
-    extra_set = load_labels(extra, ls.frames) if extra is not None else None
+    extra_set = load_labels(extra, ls.frames, warn=warn) if extra is not None else None
     cv = None
     if k >= 2:
         cv = cross_validate(
@@ -330,9 +331,9 @@ def train_from(
     >>> res = train_from("corpora/demo/labels.csv", None, k=0)  # doctest: +SKIP
     """
     if from_lexicon and labels_path is not None:
-        raise InputError("give LABELS.csv or `from_lexicon`, not both")
+        raise UsageError("give LABELS.csv or `from_lexicon`, not both")
     if not from_lexicon and labels_path is None:
-        raise InputError("give a labels file (LABELS.csv) or `from_lexicon` to train on")
+        raise UsageError("give a labels file (LABELS.csv) or `from_lexicon` to train on")
     if max_sentences < 10:
         raise InputError(f"`max_sentences` {max_sentences} is too few; use at least 10")
     if from_lexicon and options.get("extra") is not None:

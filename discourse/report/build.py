@@ -233,16 +233,53 @@ def _trends(store, lexicon, per: Period, trend_sel, trend_by, trailing, alpha, s
     focus = _focus_periods(per, tr.meta.get("periods") or [], trend_by)
     shown = set(trend_periods)
     both = tr.records + tr_all.records
-    changes = [_change(r) for r in both if r["period"] in focus and r.get("flag") in ("up", "down")]
+    tested = _adjusted([r for r in both if r["period"] in focus], alpha)
+    changes = [c for c in tested if c["flag"] in ("up", "down")]
     changes.sort(key=lambda c: (c["period"], c["source"] != ev.ALL_SOURCES, c["source"]))
+    meta = {k: tr.meta.get(k) for k in _TREND_META}
+    meta["rule"] = (meta.get("rule") or "") + CORRECTION_NOTE.format(m=len(tested), alpha=alpha)
+    adj = {(c["period"], c["source"], c["frame"]): c for c in tested}
     return {
         "trend": [{k: r.get(k) for k in _TREND_KEYS} for r in both if r["period"] in shown],
         "trend_periods": trend_periods,
         "focus_periods": focus,
         "changes": changes,
-        "baseline": [_baseline_row(r) for r in tr_all.records if r["period"] in focus],
-        "trend_meta": {k: tr.meta.get(k) for k in _TREND_META},
+        "baseline": [
+            {**_baseline_row(r), **_adj_fields(adj.get((r["period"], r["source"], r["frame"])))}
+            for r in tr_all.records
+            if r["period"] in focus
+        ],
+        "trend_meta": meta,
     }
+
+
+#: How "What changed" treats its many tests (appended to the trend rule in the report).
+CORRECTION_NOTE = (
+    "; in this report the p-values of the period's {m} tests (every outlet and all "
+    "outlets together, every frame) are Holm-adjusted, and a change is shown only when "
+    "the adjusted p < {alpha}, so that the chance of even one false alarm among them "
+    "stays below {alpha}"
+)
+
+
+def _adjusted(records: list[dict], alpha: float) -> list[dict]:
+    """The tested records as changes, with Holm-adjusted p-values (``p_adjusted``); the
+    flag is kept only when the adjusted p is below ``alpha``.
+
+    Holm rather than Benjamini-Hochberg: each line of "What changed" is read as a
+    finding on its own, so the family-wise error rate is the promise to keep (as for the
+    leaders' and ``compare --pairwise``'s default).
+    """
+    tested = [_change(r) for r in records if r.get("p_value") is not None]
+    for c, p in zip(tested, st.adjust_pvalues([c["p_value"] for c in tested], "holm")):
+        c["p_adjusted"] = p
+        if c["flag"] in ("up", "down") and not p < alpha:
+            c["flag"] = None
+    return tested
+
+
+def _adj_fields(c: dict | None) -> dict:
+    return {"flag": c["flag"], "p_adjusted": c["p_adjusted"]} if c else {"p_adjusted": None}
 
 
 def _provenance(store, lexicon, per: Period, cmp, model_hash, settings: dict, now) -> dict:
@@ -289,8 +326,12 @@ def _set_total(progress, total: int) -> None:
 def _chart_periods(
     per: Period, trend_sel: Selection, trend_periods: list[str], by: str
 ) -> list[str]:
-    """Every period from the start of the trend window to the end of the report period."""
+    """Every period from the start of the trend window, or of the first period with dated
+    articles when that is later (a young store: no run of empty periods), to the end of
+    the report period."""
     start = trend_sel.since or (period_start(trend_periods[0], by) if trend_periods else None)
+    if start and trend_periods:
+        start = max(start, period_start(trend_periods[0], by))
     end = per.until or per.end
     if trend_periods:
         last = period_end(trend_periods[-1], by)
