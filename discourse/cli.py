@@ -291,6 +291,12 @@ def ingest(
     title_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the title.")] = "title",
     date_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the date.")] = "date",
     url_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the URL.")] = "url",
+    source_map: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="Rename sources as they are read: CSV from,to or YAML old: new."
+        ),
+    ] = None,
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = 20_000_000,
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
@@ -298,7 +304,10 @@ def ingest(
     """Store articles from files and folders (txt, md, jsonl, csv, html).
 
     A folder's subfolders name the sources (corpus/<source>/...), unless --source or
-    the front matter says otherwise. Re-running adds nothing twice.
+    the front matter says otherwise; a page saved in a flat folder takes its site's
+    name. A file name starting with a date (2026-11-03-talks.txt) dates an article
+    that has no date of its own. Extra columns and front-matter keys are kept as
+    document variables. Re-running adds nothing twice (and fills empty fields).
 
     Example: discourse ingest corpora/demo --db discourse.db
     """

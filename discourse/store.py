@@ -20,8 +20,9 @@ import sqlite3
 import time
 import unicodedata
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
@@ -32,7 +33,7 @@ from discourse.models import Article
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_DB = "discourse.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -65,6 +66,12 @@ _MIGRATIONS = {
     # the encoding a file's bytes were decoded with ("utf-8", "cp1252", "utf-16", ...)
     2: """
     ALTER TABLE articles ADD COLUMN encoding TEXT NOT NULL DEFAULT '';
+    """,
+    # document variables (extra columns and front-matter keys) as a JSON object; the
+    # text-hash index finds a text stored under another source
+    3: """
+    ALTER TABLE articles ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+    CREATE INDEX articles_text_hash ON articles (text_hash);
     """,
 }
 
@@ -253,7 +260,30 @@ class Selection:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-_COLS = "id, source, title, date, url, lang, author, text, origin, encoding"
+def _origin_name(origin: str) -> str:
+    """A record's origin, normalized: ``./a//b.csv:3`` -> ``a/b.csv:3``; a URL as it is."""
+    if "://" in origin:
+        return origin
+    return os.path.normpath(origin.replace("\\", "/"))
+
+
+@dataclass
+class DuplicateNotes:
+    """What :meth:`Store.add_articles` did with duplicates."""
+
+    filled: Counter = field(default_factory=Counter)  # field -> duplicates given it
+    elsewhere: Counter = field(default_factory=Counter)  # (stored source, new source) -> n
+
+    def clear(self) -> None:
+        self.filled.clear()
+        self.elsewhere.clear()
+
+    def merge(self, other: DuplicateNotes) -> None:
+        self.filled.update(other.filled)
+        self.elsewhere.update(other.elsewhere)
+
+
+_COLS = "id, source, title, date, url, lang, author, text, origin, encoding, meta"
 
 
 def _row_to_article(row) -> Article:
@@ -268,7 +298,22 @@ def _row_to_article(row) -> Article:
         text=row[7],
         origin=row[8],
         encoding=row[9],
+        meta=_meta(row[10]),
     )
+
+
+def _meta(raw: str) -> dict:
+    """The stored JSON object of document variables ({} when empty or unreadable)."""
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def meta_json(meta: dict) -> str:
+    """Document variables as the store keeps them: compact JSON, keys sorted."""
+    return json.dumps(meta or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 class Store:
@@ -299,61 +344,106 @@ class Store:
         return self.path == ":memory:"
 
     # -- writing
-    def add_articles(self, articles: Iterable[Article], batch_size: int = 500) -> tuple[int, int]:
-        """Insert articles, one transaction per batch. Returns (added, duplicates)."""
+    def add_articles(
+        self,
+        articles: Iterable[Article],
+        batch_size: int = 500,
+        notes: DuplicateNotes | None = None,
+    ) -> tuple[int, int]:
+        """Insert articles, one transaction per batch. Returns (added, duplicates).
+
+        A duplicate (same source, same normalized text) is not stored again, but its
+        empty fields (date, title, url, author, document variables) are filled from
+        the new record. A text already stored under another source from the same file
+        (re-ingested with another ``--source``) is a duplicate too. ``notes`` receives
+        what was filled and which sources differed.
+        """
         added = dups = 0
+        notes = notes if notes is not None else DuplicateNotes()
         batch: list[Article] = []
         for art in articles:
             batch.append(art)
             if len(batch) >= batch_size:
-                a, d = self._insert_batch(batch)
+                a, d = self._insert_batch(batch, notes)
                 added, dups, batch = added + a, dups + d, []
         if batch:
-            a, d = self._insert_batch(batch)
+            a, d = self._insert_batch(batch, notes)
             added, dups = added + a, dups + d
         return added, dups
 
-    def _insert_batch(self, batch: list[Article]) -> tuple[int, int]:
+    def _insert_batch(self, batch: list[Article], notes: DuplicateNotes) -> tuple[int, int]:
         if self.readonly:
             raise StoreError(
                 f"the store {self.path} is read-only (file, folder or mount); this command "
                 "writes to it: copy the store to a writable folder"
             )
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        rows = [
-            (
-                art.source,
-                art.title,
-                art.date,
-                art.url,
-                art.lang,
-                art.author,
-                art.text,
-                text_hash(art.text),
-                art.origin,
-                now,
-                art.encoding,
-            )
-            for art in batch
-        ]
+        found = DuplicateNotes()
 
         def insert() -> list[int | None]:
-            ids = []
-            for row in rows:
-                cur = self.conn.execute(
-                    "INSERT OR IGNORE INTO articles (source, title, date, url, lang, author, text,"
-                    " text_hash, origin, added_at, encoding) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    row,
-                )
-                ids.append(cur.lastrowid if cur.rowcount == 1 else None)
-            return ids
+            found.clear()
+            return [self._insert_one(art, now, found) for art in batch]
 
         ids = self.write(insert)
+        notes.merge(found)
         for art, new_id in zip(batch, ids):
             if new_id is not None:
                 art.id = new_id
         added = sum(1 for i in ids if i is not None)
         return added, len(batch) - added
+
+    def _insert_one(self, art: Article, now: str, notes: DuplicateNotes) -> int | None:
+        """Insert one article (inside a transaction); None for a duplicate."""
+        h = text_hash(art.text)
+        elsewhere = self._same_file_elsewhere(art, h)
+        if elsewhere is not None:
+            notes.elsewhere[(elsewhere, art.source)] += 1
+            return None
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO articles (source, title, date, url, lang, author, text,"
+            " text_hash, origin, added_at, encoding, meta) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (art.source, art.title, art.date, art.url, art.lang, art.author, art.text, h,
+             art.origin, now, art.encoding, meta_json(art.meta)),
+        )  # fmt: skip
+        if cur.rowcount == 1:
+            return cur.lastrowid
+        self._fill_duplicate(art, h, notes)
+        return None
+
+    def _same_file_elsewhere(self, art: Article, h: str) -> str | None:
+        """The other source under which this text is stored from the same file (or URL)."""
+        if not art.origin:
+            return None
+        rows = self.conn.execute(
+            "SELECT source, origin FROM articles WHERE text_hash = ? AND source != ?",
+            (h, art.source),
+        ).fetchall()
+        name = _origin_name(art.origin)
+        return next((src for src, origin in rows if _origin_name(origin) == name), None)
+
+    def _fill_duplicate(self, art: Article, h: str, notes: DuplicateNotes) -> None:
+        """Fill the stored duplicate's empty fields from ``art`` (never overwrite a value)."""
+        row = self.conn.execute(
+            "SELECT id, date, title, url, author, meta FROM articles"
+            " WHERE source = ? AND text_hash = ?",
+            (art.source, h),
+        ).fetchone()
+        if row is None:
+            return
+        sets: dict[str, object] = {}
+        for i, name in enumerate(("date", "title", "url", "author"), start=1):
+            if not row[i] and getattr(art, name):
+                sets[name] = getattr(art, name)
+        stored = _meta(row[5])
+        extra = {k: v for k, v in art.meta.items() if k not in stored}
+        if extra:
+            sets["meta"] = meta_json({**stored, **extra})
+        if sets:
+            assignments = ", ".join(f"{k} = ?" for k in sets)
+            self.conn.execute(
+                f"UPDATE articles SET {assignments} WHERE id = ?", [*sets.values(), row[0]]
+            )
+            notes.filled.update(list(sets))
 
     def write(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` in one write transaction (``BEGIN IMMEDIATE``): all or nothing.
@@ -452,8 +542,9 @@ class Store:
 
     @property
     def _cols(self) -> str:
-        # a read-only store of schema 1 cannot be migrated: it has no encoding column
-        return _COLS if self.version >= 2 else _COLS.replace("encoding", "''")
+        # a read-only store of an older schema cannot be migrated: no encoding, no meta
+        cols = _COLS if self.version >= 3 else _COLS.replace("meta", "'{}'")
+        return cols if self.version >= 2 else cols.replace("encoding", "''")
 
     def has_url(self, url: str) -> bool:
         return (
@@ -478,6 +569,11 @@ class Store:
             f"SELECT DISTINCT source FROM articles{where} ORDER BY source", params
         )
         return [r[0] for r in rows]
+
+    def source_counts(self) -> dict[str, int]:
+        """Articles per source (from the source index; no text is read)."""
+        rows = self.conn.execute("SELECT source, count(*) FROM articles GROUP BY source")
+        return {r[0]: r[1] for r in rows}
 
     def date_range(self, sel: Selection | None = None) -> tuple[str | None, str | None]:
         where, params = (sel or Selection()).where()

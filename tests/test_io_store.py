@@ -165,9 +165,9 @@ def test_migration_rechecks_the_version_inside_the_transaction(tmp_path):
     db = str(tmp_path / "s.db")
     late = store_mod._connect(db)  # opened first, migrates last
     open_store(db).close()
-    store_mod._migrate(late, db, 1)  # version is already 2: nothing to do, no error
+    store_mod._migrate(late, db, 1)  # version is already the latest: nothing to do, no error
     store_mod._migrate(late, db, 2)
-    assert late.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert late.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION
     late.close()
 
 
