@@ -32,7 +32,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 corpus_app = typer.Typer(
-    help="What is stored: list, stats, show, export.\n\n"
+    help="What is stored: list, stats, show, export; fix it: rm, set, rename-source.\n\n"
     "Example: discourse corpus stats --db discourse.db",
     no_args_is_help=True,
 )
@@ -441,6 +441,110 @@ def corpus_export(
 
     _check_format(fmt, ("csv", "jsonl"))
     export_articles(db, source, since, until, fmt, output, raw_csv)
+
+
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do it (needed when more than one article changes).")
+]
+DryRunOpt = Annotated[bool, typer.Option(help="Only show what would change.")]
+EditIdsArg = Annotated[
+    list[int] | None,
+    typer.Argument(metavar="[ID]...", help="Article ids (see corpus list).", show_default=False),
+]
+
+
+def _show_edit(res, fmt: str, quiet: bool) -> None:
+    """The articles an edit concerns (stdout), then what was done or would be (stderr)."""
+    from discourse.formats import render_records
+
+    if res.rows:
+        _out(render_records(res.rows, fmt, table_columns=["id", "source", "date", "title"]))
+    _info(res.summary, quiet)
+
+
+@corpus_app.command("rm")
+def corpus_rm(
+    ids: EditIdsArg = None,
+    db: DbOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = "table",
+    wait: WaitOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Remove articles (and their cached scores) by id or selection, in one transaction.
+
+    Lists the articles; more than one is removed only with --yes (else a dry run).
+
+    Example: discourse corpus rm --source "Harmony Daily" --until 2026-08-31 --yes
+    """
+    from discourse.commands import remove_articles
+    from discourse.store import set_lock_wait
+
+    _check_format(fmt)
+    set_lock_wait(wait)
+    res = remove_articles(db, ids, source, since, until, yes=yes, dry_run=dry_run)
+    _show_edit(res, fmt, quiet)
+
+
+@corpus_app.command("set")
+def corpus_set(
+    items: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[ID]... FIELD=VALUE...",
+            help="Article ids, then source=, title=, date=, url= or meta.KEY= (empty: remove).",
+        ),
+    ],
+    db: DbOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = "table",
+    wait: WaitOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Change the source, title, date, url or a document variable of articles.
+
+    By id or selection, in one transaction; the changed articles' cached scores are
+    dropped. More than one article changes only with --yes (else a dry run).
+
+    Example: discourse corpus set 12 date=2026-11-03 meta.country=FR
+    """
+    from discourse.commands import set_fields
+    from discourse.store import set_lock_wait
+
+    _check_format(fmt)
+    set_lock_wait(wait)
+    res = set_fields(db, items, source, since, until, yes=yes, dry_run=dry_run)
+    _show_edit(res, fmt, quiet)
+
+
+@corpus_app.command("rename-source")
+def corpus_rename_source(
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The source's current name.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="Its new name (may exist).")],
+    db: DbOpt = None,
+    dry_run: DryRunOpt = False,
+    wait: WaitOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Rename a source in every stored article, in one transaction; texts the new name
+    already holds are merged. Cached scores of the renamed articles are dropped.
+
+    Example: discourse corpus rename-source mountain-tribune "Mountain Tribune"
+    """
+    from discourse.commands import rename_source
+    from discourse.store import set_lock_wait
+
+    set_lock_wait(wait)
+    res = rename_source(db, old, new, dry_run=dry_run)
+    _info(res.summary, quiet)
 
 
 # ------------------------------------------------------------------- tokens

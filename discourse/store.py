@@ -622,6 +622,120 @@ class Store:
             for r in self.conn.execute(sql, params)
         ]
 
+    # -- editing (corpus rm, set, rename-source)
+    def ids(self, sel: Selection | None = None) -> list[int]:
+        """The ids of a selection, in the order of :meth:`list_articles`."""
+        where, params = (sel or Selection()).where()
+        rows = self.conn.execute(
+            f"SELECT id FROM articles{where} ORDER BY date IS NULL, date, id", params
+        )
+        return [r[0] for r in rows]
+
+    def remove(self, ids: list[int]) -> tuple[int, int]:
+        """Delete articles and their cached scores in one transaction.
+
+        Parameters
+        ----------
+        ids : list of int
+            The articles.
+
+        Returns
+        -------
+        (int, int)
+            Articles and cached scores deleted.
+        """
+        self._check_writable()
+
+        def delete() -> tuple[int, int]:
+            cached = arts = 0
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                cached += self.conn.execute(
+                    f"DELETE FROM score_cache WHERE article_id IN ({marks})", part
+                ).rowcount
+                arts += self.conn.execute(
+                    f"DELETE FROM articles WHERE id IN ({marks})", part
+                ).rowcount
+            return arts, cached
+
+        return self.write(delete)
+
+    def update(self, ids: list[int], changes: dict[str, object]) -> dict[str, int]:
+        """Set fields of articles in one transaction; their cached scores are dropped.
+
+        ``changes`` maps ``source``, ``title``, ``date``, ``url`` or ``meta.KEY`` to the
+        new value (``None`` for ``date`` or a ``meta.KEY``: remove it). An article whose
+        new source already holds the same text is merged into that one (deleted).
+
+        Parameters
+        ----------
+        ids : list of int
+            The articles.
+        changes : dict
+            Field -> new value.
+
+        Returns
+        -------
+        dict
+            ``changed``, ``merged`` (articles deleted as duplicates) and ``cached``
+            (cached scores dropped).
+        """
+        self._check_writable()
+        plain = {k: v for k, v in changes.items() if k in ("source", "title", "date", "url")}
+        meta = {k[5:]: v for k, v in changes.items() if k.startswith("meta.")}
+
+        def apply() -> dict[str, int]:
+            out = {"changed": 0, "merged": 0, "cached": 0}
+            for aid in ids:
+                out["cached"] += self.conn.execute(
+                    "DELETE FROM score_cache WHERE article_id = ?", (aid,)
+                ).rowcount
+                if self._merge_into_source(aid, plain.get("source")):
+                    out["merged"] += 1
+                    continue
+                out["changed"] += self._update_one(aid, plain, meta)
+            return out
+
+        return self.write(apply)
+
+    def _merge_into_source(self, aid: int, source: object) -> bool:
+        """Delete article ``aid`` if ``source`` already holds its text (a merge)."""
+        if source is None:
+            return False
+        row = self.conn.execute(
+            "SELECT b.id FROM articles a JOIN articles b ON b.text_hash = a.text_hash"
+            " WHERE a.id = ? AND b.source = ? AND b.id != a.id",
+            (aid, source),
+        ).fetchone()
+        if row is None:
+            return False
+        self.conn.execute("DELETE FROM articles WHERE id = ?", (aid,))
+        return True
+
+    def _update_one(self, aid: int, plain: dict, meta: dict) -> int:
+        sets = dict(plain)
+        if meta:
+            row = self.conn.execute("SELECT meta FROM articles WHERE id = ?", (aid,)).fetchone()
+            if row is None:
+                return 0
+            merged = {**_meta(row[0]), **meta}
+            sets["meta"] = meta_json({k: v for k, v in merged.items() if v is not None})
+        if not sets:
+            return 0
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        cur = self.conn.execute(
+            f"UPDATE articles SET {assignments} WHERE id = ?", [*sets.values(), aid]
+        )
+        return cur.rowcount
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise StoreError(
+                f"the store {self.path} is read-only (file, folder or mount); this command "
+                "writes to it: copy the store to a writable folder"
+            )
+
     # -- score cache
     def cached_scores(self, scorer: str, ids: list[int]) -> dict[int, dict]:
         out: dict[int, dict] = {}
