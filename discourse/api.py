@@ -21,7 +21,7 @@ from discourse.models import ArticleScore
 from discourse.resources import default_lexicon_path
 from discourse.scoring import Scorer, ScoreStats, iter_scores
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Warn
-from discourse.stats import Comparison, compare, group_key
+from discourse.stats import Comparison, by_meta, compare, group_key
 from discourse.store import Selection, Store, open_store
 
 BY_CHOICES = ("source", "source,week", "source,month")
@@ -114,10 +114,24 @@ def check_sources(store: Store, sel: Selection) -> None:
 
 
 def parse_by(by: str) -> tuple[str, ...]:
+    """``--by``: ``source`` or ``meta:KEY`` (a document variable), optionally ``,week``
+    or ``,month``; e.g. ``("meta:country", "month")``."""
     parts = tuple(p.strip() for p in by.split(",") if p.strip())
-    if ",".join(parts) not in BY_CHOICES:
-        raise InputError(f"`by` {by!r} is not supported; use one of {', '.join(BY_CHOICES)}")
+    internal, key = split_by(parts)
+    if ",".join(internal) not in BY_CHOICES or key == "":
+        raise InputError(
+            f"`by` {by!r} is not supported; use one of {', '.join(BY_CHOICES)}, or meta:KEY "
+            "(a document variable) in place of source, e.g. meta:country,month"
+        )
     return parts
+
+
+def split_by(by: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """``("meta:country", "month")`` -> ``(("source", "month"), "country")``: the groups
+    as the statistics see them (the variable's value stands in the source's place)."""
+    if by and by[0].startswith("meta:"):
+        return ("source", *by[1:]), by[0][5:].strip()
+    return tuple(by), None
 
 
 def provenance(lexicon: Lexicon, **extra) -> dict:
@@ -133,10 +147,13 @@ def scores(
     stats: ScoreStats | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    group: str | None = None,
 ) -> Iterator[ArticleScore]:
+    """Scores of the selection through the store's cache; with ``group`` (a document
+    variable), each article's source is replaced by the variable's value."""
     store = inputs.store
     return iter_scores(
-        store.iter_articles(sel),
+        by_meta(store.iter_articles(sel), group),
         scorer,
         store=store,
         use_cache=not store.in_memory,
@@ -159,17 +176,20 @@ def compare_sources(
     validation: str | Path | None = None,
 ) -> tuple[Comparison, dict]:
     """Compare groups; with ``validation`` (a coded validation sample of the scorer's
-    method), records also get shares corrected for the method's errors."""
+    method), records also get shares corrected for the method's errors. ``by`` may
+    group by a document variable (``meta:KEY``) instead of the source."""
     from discourse import correction as corr
 
     check_sources(inputs.store, sel)
+    user_by = by
+    by, group = split_by(by)
     scorer = scorer or Scorer(lexicon)
     val = collector = None
     if validation is not None:
         val = corr.read_validation(validation, scorer.frames)
         corr.check_method(val, scorer.method)
         collector = corr.CountsCollector(scorer.frames, by, lambda sc: group_key(sc, by))
-    stream = scores(inputs, scorer, sel, progress=progress, workers=workers)
+    stream = scores(inputs, scorer, sel, progress=progress, workers=workers, group=group)
     cmp = compare(
         collector.wrap(stream) if collector else stream,
         scorer.frames,
@@ -192,12 +212,15 @@ def compare_sources(
         undated_left_out=cmp.undated_dropped,
         frames=scorer.frames,
     )
+    if group is not None:
+        meta["by"] = ",".join(user_by)
+        meta["group"] = f"meta:{group}"
     if val is not None:
         fixed = corr.corrected_shares(collector.counts(), val, n_boot=n_boot, seed=seed)
         corr.attach(cmp.records, fixed, val, by)
         meta["corrected_with"] = corr.correction_meta(val, fixed)
         if val.prob is not None and scorer.model is not None:
-            counts = probability_counts(inputs.store, scorer, sel, by)
+            counts = probability_counts(inputs.store, scorer, sel, by, group=group)
             soft = corr.corrected_shares(counts, val, soft=True, n_boot=n_boot, seed=seed)
             corr.attach_probabilistic(cmp.records, soft, by)
             meta["corrected_with"]["probabilistic"] = (
@@ -208,7 +231,12 @@ def compare_sources(
 
 
 def probability_counts(
-    store: Store, scorer: Scorer, sel: Selection, by: tuple[str, ...], chunk: int = 200
+    store: Store,
+    scorer: Scorer,
+    sel: Selection,
+    by: tuple[str, ...],
+    chunk: int = 200,
+    group: str | None = None,
 ) -> list:
     """Per group: each article's sentence count and the sum of the classifier's
     probabilities over its sentences, per frame (for the probabilistic correction)."""
@@ -231,7 +259,7 @@ def probability_counts(
                 sums.append(probs[:, cols].sum(axis=0).tolist())
         batch.clear()
 
-    for art in store.iter_articles(sel):
+    for art in by_meta(store.iter_articles(sel), group):
         batch.append(art)
         if len(batch) >= chunk:
             flush()

@@ -786,7 +786,8 @@ def score(
     with _open(Scope(paths, demo, db, source, since, until, quiet, fmt)) as inp:
         n_workers = _workers(workers)
         scores = score_articles(inp, scorer, keep=by == "sentence" or explain, workers=n_workers)
-        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv):
+        keys = inp.store.meta_keys(inp.sel)
+        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv, keys):
             _out(text)
 
 
@@ -801,7 +802,13 @@ def compare(
     lexicon: LexiconOpt = None,
     model: ModelOpt = None,
     method: MethodOpt = "lexicon",
-    by: Annotated[str, typer.Option(help="source, source,week or source,month.")] = "source",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="source, source,week or source,month; meta:KEY in place of source groups "
+            "by a document variable (meta:country,month)."
+        ),
+    ] = "source",
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -978,7 +985,13 @@ def trend(
     demo: DemoOpt = False,
     db: DbOpt = None,
     lexicon: LexiconOpt = None,
-    by: Annotated[str, typer.Option(help="Period: week (ISO) or month.")] = "week",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Period: week (ISO) or month; add meta:KEY for one series per value of a "
+            "document variable instead of per source (month,meta:country)."
+        ),
+    ] = "week",
     frame: Annotated[
         list[str] | None, typer.Option("--frame", help="Only this frame (repeatable).")
     ] = None,
@@ -1042,6 +1055,12 @@ def report(
         typer.Option("--output", "-o", help="Folder that receives one folder per period."),
     ] = Path("reports"),
     source: SourceOpt = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Groups compared: source, or meta:KEY for the values of a document variable."
+        ),
+    ] = "source",
     trailing: Annotated[
         int, typer.Option(help="Weeks in the trailing baseline for 'what changed'.")
     ] = 4,
@@ -1073,7 +1092,7 @@ def report(
         path, data = run_report(
             _paths(paths, demo), db, output, lexicon=lexicon, week=week, since=since,
             until=until, sources=source, raw_csv=raw_csv, progress=prog, warn=_warn(quiet),
-            trailing=trailing, n_boot=boot, seed=seed, validation=validation,
+            trailing=trailing, n_boot=boot, seed=seed, validation=validation, by=by,
             **model_options(model, method, _warn(quiet)),
         )  # fmt: skip
     _info(data.summary_line(path), quiet)

@@ -376,7 +376,8 @@ def compare(
     lexicon : Lexicon
     sel : Selection
     by : {"source", "source,week", "source,month"}
-        The groups.
+        The groups; ``meta:KEY`` in place of ``source`` groups by a document variable
+        (articles without it form the group ``(none)``).
     n_boot, seed : int
         Bootstrap resamples (at least 100) and their seed.
     workers : int
@@ -418,6 +419,7 @@ def compare(
         inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed, progress=progress,
         scorer=scorer, workers=workers, validation=validation,
     )  # fmt: skip
+    by_t = cmp.by  # a document variable's values stand in the source's place
     if not pairwise:
         return CompareResult(cmp, meta, by_t)
     pairs = pairwise_from_records(cmp.records, by_t, correction)

@@ -575,6 +575,18 @@ class Store:
         rows = self.conn.execute("SELECT source, count(*) FROM articles GROUP BY source")
         return {r[0]: r[1] for r in rows}
 
+    def meta_keys(self, sel: Selection | None = None) -> list[str]:
+        """The document variables (``meta`` keys) of a selection's articles, sorted."""
+        if self.version < 3:
+            return []
+        where, params = (sel or Selection()).where()
+        rows = self.conn.execute(
+            f"SELECT DISTINCT j.key FROM (SELECT meta FROM articles{where}) AS a,"
+            " json_each(a.meta) AS j ORDER BY j.key",
+            params,
+        )
+        return [r[0] for r in rows]
+
     def date_range(self, sel: Selection | None = None) -> tuple[str | None, str | None]:
         where, params = (sel or Selection()).where()
         row = self.conn.execute(
