@@ -11,6 +11,7 @@ import csv
 import fnmatch
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -23,9 +24,10 @@ from pathlib import Path
 from discourse import safeyaml
 from discourse.dates import parse_article_date
 from discourse.errors import InputError
+from discourse.formats import clean
 from discourse.models import Article, Skip
 from discourse.shared import Warn
-from discourse.store import DuplicateNotes
+from discourse.store import DuplicateNotes, meta_json
 
 TEXT_EXTS = {".txt", ".text"}
 MD_EXTS = {".md", ".markdown"}
@@ -314,13 +316,15 @@ def doc_vars(record: dict, known: Iterable[str]) -> dict:
     skip = set(known)
     out = {}
     for key, value in record.items():
-        key = str(key).strip()
+        key = str(key).replace("\x00", "").strip()
         if not key or key in skip or value is None:
             continue
         if isinstance(value, str):
-            value = value.strip()
+            value = value.replace("\x00", "").strip()
+        elif isinstance(value, float) and not math.isfinite(value):
+            continue  # JSON's NaN/Infinity: not a value JSON can store
         elif not isinstance(value, (bool, int, float)):
-            value = json.loads(json.dumps(value, default=str))
+            value = clean(json.loads(json.dumps(value, default=str)))  # NaN -> null
         if value != "":
             out[key] = value
     return out
@@ -752,6 +756,10 @@ def _checked(item: Article | Skip, warn: Warn) -> Article | Skip:
             setattr(item, name, value.replace("\x00", ""))
     if not item.text.strip():
         return Skip(item.origin, "empty text")
+    try:
+        meta_json(item.meta).encode("utf-8")
+    except (UnicodeEncodeError, ValueError):
+        return Skip(item.origin, "invalid text in a document variable (a lone surrogate)")
     return item
 
 

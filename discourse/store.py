@@ -313,7 +313,9 @@ def _meta(raw: str) -> dict:
 
 def meta_json(meta: dict) -> str:
     """Document variables as the store keeps them: compact JSON, keys sorted."""
-    return json.dumps(meta or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(
+        meta or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
 
 
 class Store:

@@ -41,8 +41,7 @@ def test_saved_page_without_site_name_in_a_flat_folder_takes_the_folder(tmp_path
     store = open_store(":memory:")
     do(store, [tmp_path / "saved-pages"])
     (art,) = store.iter_articles()
-    # trafilatura may find a site name in the title; never 'unknown', never empty
-    assert art.source and art.source != "unknown"
+    assert art.source == "saved-pages"  # not 'unknown'
 
 
 def test_saved_page_in_an_outlet_folder_keeps_the_folder(tmp_path):

@@ -152,3 +152,20 @@ def test_report_by_meta(run, docvar_csv, tmp_path):
     table = (folder / "frames_by_source.csv").read_text(encoding="utf-8")
     assert "(none)" in table and "east" in table
     assert "document variable 'bloc'" in (folder / "report.md").read_text(encoding="utf-8")
+
+
+def test_poison_values_in_variables_never_reach_the_store(tmp_path):
+    lines = [
+        '{"text": "First text of enough words.", "k": "\\ud800"}',  # lone surrogate: skipped
+        '{"text": "Second text, enough words.", "n": NaN, "m": {"z": Infinity}, "s": "a\\u0000b"}',
+    ]
+    write(tmp_path / "p.jsonl", "\n".join(lines) + "\n")
+    store = open_store(":memory:")
+    warnings: list[str] = []
+    report = ingest(store, [tmp_path / "p.jsonl"], IngestOptions(), warn=warnings.append)
+    assert (report.added, len(report.skipped)) == (1, 1)
+    assert (
+        "p.jsonl:1" in report.skipped[0].origin and "document variable" in report.skipped[0].reason
+    )
+    (art,) = store.iter_articles()
+    assert art.meta == {"m": {"z": None}, "s": "ab"}
