@@ -225,7 +225,7 @@ def split_front_matter(text: str, origin: str) -> tuple[dict, str, int] | Skip:
         if lines[i].strip() in ("---", "..."):
             head = "\n".join(lines[1:i])
             try:
-                meta = safeyaml.parse(head) if head.strip() else {}
+                meta = _front_matter(head) if head.strip() else {}
             except safeyaml.YamlError as e:
                 line = f" (line {e.line + 1})" if e.line else ""
                 return Skip(origin, f"bad front matter{line}: {e.problem}")
@@ -235,6 +235,22 @@ def split_front_matter(text: str, origin: str) -> tuple[dict, str, int] | Skip:
                 return Skip(origin, "bad front matter: expected 'key: value' lines")
             return meta, "\n".join(lines[i + 1 :]), i + 2
     return Skip(origin, "front matter not closed: the '---' on line 1 has no closing '---' line")
+
+
+def _front_matter(head: str):
+    """The front matter's data; a key beyond the article fields keeps its scalar value
+    as written (``country: NO`` is the text NO, not YAML 1.1's false; ``code: 007``
+    stays 007), as a CSV cell would."""
+    data, root = safeyaml.load_with_nodes(head)
+    if not isinstance(data, dict) or not isinstance(root, safeyaml.MappingNode):
+        return data
+    for key_node, value_node in root.value:
+        name = key_node.value if isinstance(key_node, safeyaml.ScalarNode) else None
+        if name not in data or name in _FRONT_KEYS:
+            continue
+        if isinstance(value_node, safeyaml.ScalarNode) and data[name] is not None:
+            data[name] = value_node.value
+    return data
 
 
 def _meta_str(meta: dict, key: str) -> str:

@@ -33,7 +33,7 @@ def test_extra_columns_keys_and_front_matter_are_kept(tmp_path):
     write(tmp_path / "b.jsonl", json.dumps(rec) + "\n")
     write(
         tmp_path / "c" / "s" / "x.md",
-        f"---\ntitle: T\ncountry: IT\nupdated: 2026-11-05\n---\n{TEXT} Four.",
+        f"---\ntitle: T\ncountry: NO\ncode: 007\nupdated: 2026-11-05\n---\n{TEXT} Four.",
     )
     store = open_store(":memory:")
     ingest(store, [tmp_path / "a.csv", tmp_path / "b.jsonl", tmp_path / "c"], IngestOptions())
@@ -42,7 +42,8 @@ def test_extra_columns_keys_and_front_matter_are_kept(tmp_path):
         "One.": {"country": "FR", "section": "world"},
         "Two.": {"section": "world"},  # an empty cell: the article has no such variable
         "Three.": {"country": "DE", "pages": 3, "tags": ["x"]},
-        "Four.": {"country": "IT", "updated": "2026-11-05"},
+        # front matter keeps scalars as written: NO is Norway, not YAML 1.1's false
+        "Four.": {"country": "NO", "code": "007", "updated": "2026-11-05"},
     }
 
 
