@@ -449,7 +449,7 @@ YesOpt = Annotated[
 DryRunOpt = Annotated[bool, typer.Option(help="Only show what would change.")]
 EditIdsArg = Annotated[
     list[int] | None,
-    typer.Argument(metavar="[ID]...", help="Article ids (see corpus list).", show_default=False),
+    typer.Argument(metavar="ID", help="Article ids (see corpus list).", show_default=False),
 ]
 
 
@@ -495,7 +495,7 @@ def corpus_set(
     items: Annotated[
         list[str],
         typer.Argument(
-            metavar="[ID]... FIELD=VALUE...",
+            metavar="ID|FIELD=VALUE",
             help="Article ids, then source=, title=, date=, url= or meta.KEY= (empty: remove).",
         ),
     ],
@@ -511,8 +511,8 @@ def corpus_set(
 ) -> None:
     """Change the source, title, date, url or a document variable of articles.
 
-    By id or selection, in one transaction; the changed articles' cached scores are
-    dropped. More than one article changes only with --yes (else a dry run).
+    By id or selection, in one transaction; their cached scores are dropped.
+    More than one article changes only with --yes (else a dry run).
 
     Example: discourse corpus set 12 date=2026-11-03 meta.country=FR
     """
