@@ -22,7 +22,7 @@ from discourse.provenance import provenance
 from discourse.resources import default_lexicon_path
 from discourse.scoring import Scorer, ScoreStats, iter_scores
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Warn
-from discourse.stats import Comparison, compare, group_key
+from discourse.stats import Comparison, by_meta, compare, group_key
 from discourse.store import Selection, Store, open_store
 
 BY_CHOICES = ("source", "source,week", "source,month")
@@ -164,9 +164,10 @@ def selection(
     Examples
     --------
     >>> from datetime import date
+    >>> # 4w: 28 calendar days ending today, today included
     >>> sel = selection(["Harmony Daily"], since="4w", today=date(2026, 11, 30))
     >>> sel.sources, sel.since, sel.until
-    (['Harmony Daily'], '2026-11-02', None)
+    (['Harmony Daily'], '2026-11-03', None)
     """
     s = parse_when(since, today, "`since`")
     u = parse_when(until, today, "`until`")
@@ -244,12 +245,14 @@ def check_sources(store: Store, sel: Selection) -> None:
 
 
 def parse_by(by: str) -> tuple[str, ...]:
-    """A grouping (``source``, ``source,week`` or ``source,month``) as a tuple of keys.
+    """``--by``: ``source`` or ``meta:KEY`` (a document variable), optionally ``,week``
+    or ``,month``, as a tuple of keys; e.g. ``("meta:country", "month")``.
 
     Parameters
     ----------
     by : str
-        One of :data:`BY_CHOICES`; spaces around the commas are ignored.
+        One of :data:`BY_CHOICES`, or ``meta:KEY`` in the source's place; spaces
+        around the commas are ignored.
 
     Returns
     -------
@@ -261,9 +264,39 @@ def parse_by(by: str) -> tuple[str, ...]:
     ('source', 'month')
     """
     parts = tuple(p.strip() for p in by.split(",") if p.strip())
-    if ",".join(parts) not in BY_CHOICES:
-        raise InputError(f"`by` {by!r} is not supported; use one of {', '.join(BY_CHOICES)}")
+    internal, key = split_by(parts)
+    if ",".join(internal) not in BY_CHOICES or key == "":
+        raise InputError(
+            f"`by` {by!r} is not supported; use one of {', '.join(BY_CHOICES)}, or meta:KEY "
+            "(a document variable) in place of source, e.g. meta:country,month"
+        )
     return parts
+
+
+def split_by(by: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """A grouping as the statistics see it: a document variable's value stands in the
+    source's place.
+
+    Parameters
+    ----------
+    by : tuple of str
+        From :func:`parse_by`.
+
+    Returns
+    -------
+    (tuple of str, str or None)
+        The grouping with ``source`` for ``meta:KEY``, and ``KEY`` (None without one).
+
+    Examples
+    --------
+    >>> split_by(("meta:country", "month"))
+    (('source', 'month'), 'country')
+    >>> split_by(("source",))
+    (('source',), None)
+    """
+    if by and by[0].startswith("meta:"):
+        return ("source", *by[1:]), by[0][5:].strip()
+    return tuple(by), None
 
 
 def scores(
@@ -273,6 +306,7 @@ def scores(
     stats: ScoreStats | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    group: str | None = None,
 ) -> Iterator[ArticleScore]:
     """The one scoring path: each selected article's scores, from the cache where it can.
 
@@ -288,11 +322,15 @@ def scores(
         Receives the number of articles done so far.
     workers : int
         Scoring processes (the output is the same for any number).
+    group : str, optional
+        A document variable whose value stands in the source's place.
 
     Returns
     -------
     iterator of ArticleScore
         In the store's order; a store on disk caches fresh scores as they come.
+        With ``group`` (a document variable), each article's source is replaced by
+        the variable's value.
 
     Examples
     --------
@@ -303,7 +341,7 @@ def scores(
     """
     store = inputs.store
     return iter_scores(
-        store.iter_articles(sel),
+        by_meta(store.iter_articles(sel), group),
         scorer,
         store=store,
         use_cache=not store.in_memory,
@@ -328,6 +366,7 @@ def compare_sources(
     """Compare groups; with ``validation`` (a coded validation sample of the scorer's
     method), records also get shares corrected for the method's errors: the sentence
     share, or the article share (prevalence) when the sample codes whole articles.
+    ``by`` may group by a document variable (``meta:KEY``) instead of the source.
 
     Parameters
     ----------
@@ -358,13 +397,15 @@ def compare_sources(
     from discourse import correction as corr
 
     check_sources(inputs.store, sel)
+    user_by = by
+    by, group = split_by(by)
     scorer = scorer or Scorer(lexicon)
     val = collector = None
     if validation is not None:
         val = corr.read_validation(validation, scorer.frames)
         corr.check_method(val, scorer.method)
         collector = corr.CountsCollector(scorer.frames, by, partial(group_key, by=by), val.unit)
-    stream = scores(inputs, scorer, sel, progress=progress, workers=workers)
+    stream = scores(inputs, scorer, sel, progress=progress, workers=workers, group=group)
     stream = collector.wrap(stream) if collector else stream
     cmp = compare(stream, scorer.frames, by=by, n_boot=n_boot, seed=seed)
     meta = provenance(
@@ -383,16 +424,31 @@ def compare_sources(
         undated_left_out=cmp.undated_dropped,
         frames=scorer.frames,
     )
+    if group is not None:
+        meta["by"] = ",".join(user_by)
+        meta["group"] = f"meta:{group}"
     if val is not None:
-        fixed = corr.corrected_shares(collector.counts(), val, n_boot=n_boot, seed=seed)
-        corr.attach(cmp.records, fixed, val, by)
-        meta["corrected_with"] = corr.correction_meta(val, fixed)
-        if val.prob is not None and scorer.model is not None:
-            counts = probability_counts(inputs.store, scorer, sel, by)
-            soft = corr.corrected_shares(counts, val, soft=True, n_boot=n_boot, seed=seed)
-            corr.attach_probabilistic(cmp.records, soft, by)
-            meta["corrected_with"]["probabilistic"] = PROBABILISTIC
+        prob = (inputs, scorer, sel, group) if scorer.model is not None else None
+        meta["corrected_with"] = _correct(cmp, collector, val, by, prob, n_boot, seed)
     return cmp, meta
+
+
+def _correct(cmp, collector, val, by, prob, n_boot: int, seed: int) -> dict:
+    """Corrected shares on a comparison's records, and probabilistic ones when ``prob``
+    (inputs, scorer, selection, group of a model) is given and the validation sample
+    carries probabilities; returns the correction's meta."""
+    from discourse import correction as corr
+
+    fixed = corr.corrected_shares(collector.counts(), val, n_boot=n_boot, seed=seed)
+    corr.attach(cmp.records, fixed, val, by)
+    out = corr.correction_meta(val, fixed)
+    if val.prob is not None and prob is not None:
+        inputs, scorer, sel, group = prob
+        counts = probability_counts(inputs.store, scorer, sel, by, group=group)
+        soft = corr.corrected_shares(counts, val, soft=True, n_boot=n_boot, seed=seed)
+        corr.attach_probabilistic(cmp.records, soft, by)
+        out["probabilistic"] = PROBABILISTIC
+    return out
 
 
 #: How ``compare --validation`` corrects with a model's probabilities.
@@ -403,7 +459,12 @@ PROBABILISTIC = (
 
 
 def probability_counts(
-    store: Store, scorer: Scorer, sel: Selection, by: tuple[str, ...], chunk: int = 200
+    store: Store,
+    scorer: Scorer,
+    sel: Selection,
+    by: tuple[str, ...],
+    chunk: int = 200,
+    group: str | None = None,
 ) -> list:
     """Per group: each article's sentence count and the sum of the classifier's
     probabilities over its sentences, per frame (for the probabilistic correction).
@@ -449,7 +510,7 @@ def probability_counts(
                 sums.append(probs[:, cols].sum(axis=0).tolist())
         batch.clear()
 
-    for art in store.iter_articles(sel):
+    for art in by_meta(store.iter_articles(sel), group):
         batch.append(art)
         if len(batch) >= chunk:
             flush()

@@ -34,7 +34,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 corpus_app = typer.Typer(
-    help="What is stored: list, stats, show, export.\n\n"
+    help="What is stored: list, stats, show, export; fix it: rm, set, rename-source.\n\n"
     "Example: discourse corpus stats --db discourse.db",
     no_args_is_help=True,
 )
@@ -299,6 +299,12 @@ def ingest(
     title_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the title.")] = "title",
     date_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the date.")] = "date",
     url_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the URL.")] = "url",
+    source_map: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="Rename sources as they are read: CSV from,to or YAML old: new."
+        ),
+    ] = None,
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = 20_000_000,
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
@@ -306,7 +312,10 @@ def ingest(
     """Store articles from files and folders (txt, md, jsonl, csv, html).
 
     A folder's subfolders name the sources (corpus/<source>/...), unless --source or
-    the front matter says otherwise. Re-running adds nothing twice.
+    the front matter says otherwise; a page saved in a flat folder takes its site's
+    name. A file name starting with a date (2026-11-03-talks.txt) dates an article
+    that has no date of its own. Extra columns and front-matter keys are kept as
+    document variables. Re-running adds nothing twice (and fills empty fields).
 
     Example: discourse ingest corpora/demo --db discourse.db
     Demo: discourse ingest --demo --db demo.db
@@ -463,6 +472,110 @@ def corpus_export(
             f"{changed} formula-like cell(s) (starting with =, +, -, @, a tab or CR) prefixed "
             "with ' so that a spreadsheet shows them as text (--raw-csv: leave them as they are)"
         )
+
+
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do it (needed when more than one article changes).")
+]
+DryRunOpt = Annotated[bool, typer.Option(help="Only show what would change.")]
+EditIdsArg = Annotated[
+    list[int] | None,
+    typer.Argument(metavar="ID", help="Article ids (see corpus list).", show_default=False),
+]
+
+
+def _show_edit(res, fmt: str, quiet: bool) -> None:
+    """The articles an edit concerns (stdout), then what was done or would be (stderr)."""
+    from discourse.formats import render_records
+
+    if res.rows:
+        _out(render_records(res.rows, fmt, table_columns=["id", "source", "date", "title"]))
+    _info(res.summary, quiet)
+
+
+@corpus_app.command("rm")
+def corpus_rm(
+    ids: EditIdsArg = None,
+    db: DbOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = "table",
+    wait: WaitOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Remove articles (and their cached scores) by id or selection, in one transaction.
+
+    Lists the articles; more than one is removed only with --yes (else a dry run).
+
+    Example: discourse corpus rm --source "Harmony Daily" --until 2026-08-31 --yes
+    """
+    from discourse.commands import remove_articles
+    from discourse.store import set_lock_wait
+
+    _check_format(fmt)
+    set_lock_wait(wait)
+    res = remove_articles(db, ids, source, since, until, yes=yes, dry_run=dry_run)
+    _show_edit(res, fmt, quiet)
+
+
+@corpus_app.command("set")
+def corpus_set(
+    items: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="ID|FIELD=VALUE",
+            help="Article ids, then source=, title=, date=, url= or meta.KEY= (empty: remove).",
+        ),
+    ],
+    db: DbOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = "table",
+    wait: WaitOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Change the source, title, date, url or a document variable of articles.
+
+    By id or selection, in one transaction; their cached scores are dropped.
+    More than one article changes only with --yes (else a dry run).
+
+    Example: discourse corpus set 12 date=2026-11-03 meta.country=FR
+    """
+    from discourse.commands import set_fields
+    from discourse.store import set_lock_wait
+
+    _check_format(fmt)
+    set_lock_wait(wait)
+    res = set_fields(db, items, source, since, until, yes=yes, dry_run=dry_run)
+    _show_edit(res, fmt, quiet)
+
+
+@corpus_app.command("rename-source")
+def corpus_rename_source(
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The source's current name.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="Its new name (may exist).")],
+    db: DbOpt = None,
+    dry_run: DryRunOpt = False,
+    wait: WaitOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Rename a source in every stored article, in one transaction; texts the new name
+    already holds are merged. Cached scores of the renamed articles are dropped.
+
+    Example: discourse corpus rename-source mountain-tribune "Mountain Tribune"
+    """
+    from discourse.commands import rename_source
+    from discourse.store import set_lock_wait
+
+    set_lock_wait(wait)
+    res = rename_source(db, old, new, dry_run=dry_run)
+    _info(res.summary, quiet)
 
 
 # ------------------------------------------------------------------- tokens
@@ -737,7 +850,8 @@ def score(
     with _open(Scope(paths, demo, db, source, since, until, quiet, fmt)) as inp:
         keep, n_workers = by == "sentence" or explain, _workers(workers)
         scores = score_articles(inp, scorer, keep=keep, workers=n_workers)
-        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv, shown):
+        keys = inp.store.meta_keys(inp.sel)
+        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv, shown, keys):
             _out(text, fmt)
 
 
@@ -752,7 +866,13 @@ def compare(
     lexicon: LexiconOpt = None,
     model: ModelOpt = None,
     method: MethodOpt = "lexicon",
-    by: Annotated[str, typer.Option(help="source, source,week or source,month.")] = "source",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="source, source,week or source,month; meta:KEY in place of source groups "
+            "by a document variable (meta:country,month)."
+        ),
+    ] = "source",
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -941,7 +1061,13 @@ def trend(
     demo: DemoOpt = False,
     db: DbOpt = None,
     lexicon: LexiconOpt = None,
-    by: Annotated[str, typer.Option(help="Period: week (ISO) or month.")] = "week",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Period: week (ISO) or month; add meta:KEY for one series per value of a "
+            "document variable instead of per source (month,meta:country)."
+        ),
+    ] = "week",
     frame: Annotated[
         list[str] | None, typer.Option("--frame", help="Only this frame (repeatable).")
     ] = None,
@@ -1010,6 +1136,12 @@ def report(
         typer.Option("--output", "-o", help="Folder that receives one folder per period."),
     ] = Path("reports"),
     source: SourceOpt = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Groups compared: source, or meta:KEY for the values of a document variable."
+        ),
+    ] = "source",
     trailing: Annotated[
         int, typer.Option(help="Weeks in the trailing baseline for 'what changed'.")
     ] = 4,
@@ -1043,6 +1175,7 @@ def report(
             _paths(paths, demo), db, output, lexicon=lexicon, week=week, since=since,
             until=until, sources=source, raw_csv=raw_csv, progress=prog, warn=_warn(quiet),
             trailing=trailing, n_boot=boot, seed=seed, validation=validation, frames=frames,
+            by=by,
             **model_options(model, method, _warn(quiet)),
         )  # fmt: skip
     _info(data.summary_line(path), quiet)

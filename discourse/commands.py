@@ -24,7 +24,7 @@ from discourse.models import Article, ArticleScore
 from discourse.scoring import Scorer, check_method, score_stream
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress, Warn
 from discourse.stats import CORRECTIONS, Comparison, check_n_boot, pairwise_from_records
-from discourse.store import FileLock, default_db_path, open_store
+from discourse.store import FileLock, Selection, default_db_path, open_store
 
 EXPORT_COLUMNS = ("id", "source", "title", "date", "url", "lang", "author", "text")
 
@@ -391,7 +391,8 @@ def compare(
     lexicon : Lexicon
     sel : Selection
     by : {"source", "source,week", "source,month"}
-        The groups.
+        The groups; ``meta:KEY`` in place of ``source`` groups by a document variable
+        (articles without it form the group ``(none)``).
     n_boot, seed : int
         Bootstrap resamples (at least 100) and their seed.
     workers : int
@@ -436,6 +437,7 @@ def compare(
         inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed, progress=progress,
         scorer=scorer, workers=workers, validation=validation,
     )  # fmt: skip
+    by_t = cmp.by  # a document variable's values stand in the source's place
     if not pairwise:
         return narrow_compare(CompareResult(cmp, meta, by_t), shown)
     pairs = pairwise_from_records(cmp.records, by_t, correction)
@@ -570,3 +572,197 @@ def code_sentences(
         stratify=stratify, model=load_optional_model(model_path, warn), uncertain=uncertain,
         frames=frame_list(frames), context=context,
     )  # fmt: skip
+
+
+# ------------------------------------------------------ corpus rm, set, rename-source
+
+EDIT_FIELDS = ("source", "title", "date", "url")
+
+
+@dataclass
+class EditResult:
+    """What ``corpus rm|set|rename-source`` changed, or would change (``done`` False)."""
+
+    rows: list[dict]  # the articles concerned: id, source, date, title
+    done: bool
+    summary: str
+
+
+def _edit_selection(store, ids, sources, since, until) -> list[dict]:
+    """The articles named by ``ids`` and/or the selection; refuses an empty request."""
+    if not ids and not (sources or since or until):
+        raise InputError(
+            "name the articles: give IDs, or a selection with `source`, `since` or `until` "
+            "(to empty the whole store, delete its file)"
+        )
+    sel = api.selection(sources, since, until)
+    api.check_sources(store, sel)
+    if ids:
+        known = set(store.ids(Selection(ids=list(ids))))
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise InputError(f"no article with id {missing[0]}; see 'discourse corpus list'")
+        sel.ids = list(ids)
+    return store.list_articles(sel)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _confirmed(rows: list[dict], yes: bool, dry_run: bool, verb: str) -> str | None:
+    """None when the edit may go ahead, else the dry run's summary: more than one
+    article needs ``yes`` (like ``git clean -f``); ``dry_run`` always only shows."""
+    if not rows:
+        return "no article matches; nothing changed"
+    if dry_run or (len(rows) > 1 and not yes):
+        hint = "" if dry_run else "; add --yes to do it"
+        return f"dry run: nothing changed; {_plural(len(rows), 'article')} would be {verb}{hint}"
+    return None
+
+
+def remove_articles(
+    db, ids, sources=None, since=None, until=None, *, yes=False, dry_run=False
+) -> EditResult:
+    """``corpus rm``: delete articles (and their cached scores) in one transaction.
+
+    Parameters
+    ----------
+    db : str or None
+        The store's path.
+    ids : list of int or None
+        Article ids; combined with the selection when both are given.
+    sources, since, until
+        The selection (see :func:`discourse.api.selection`).
+    yes : bool
+        Needed to remove more than one article; without it, a dry run.
+    dry_run : bool
+        Only show what would be removed.
+
+    Returns
+    -------
+    EditResult
+    """
+    path = db or default_db_path()
+    with open_store(path, create=False) as store, FileLock(path):
+        rows = _edit_selection(store, ids, sources, since, until)
+        refused = _confirmed(rows, yes, dry_run, "removed")
+        if refused:
+            return EditResult(rows, False, refused)
+        arts, cached = store.remove([r["id"] for r in rows])
+    return EditResult(
+        rows, True, f"removed {_plural(arts, 'article')} and {_plural(cached, 'cached score')}"
+    )
+
+
+def parse_assignments(items: Sequence[str]) -> tuple[list[int], dict[str, object]]:
+    """``corpus set`` arguments: article ids and ``FIELD=VALUE`` assignments.
+
+    Fields: ``source``, ``title``, ``date`` (ISO; empty: undated), ``url`` and
+    ``meta.KEY`` (empty: remove the document variable).
+
+    Examples
+    --------
+    >>> parse_assignments(["12", "date=2026-11-03", "meta.country=FR"])
+    ([12], {'date': '2026-11-03', 'meta.country': 'FR'})
+    """
+    from discourse.dates import parse_article_date
+
+    ids: list[int] = []
+    changes: dict[str, object] = {}
+    for item in items:
+        if "=" not in item:
+            if not item.strip().isdigit():
+                raise InputError(f"{item!r} is neither an article id nor FIELD=VALUE")
+            ids.append(int(item))
+            continue
+        key, _, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if key not in EDIT_FIELDS and not (key.startswith("meta.") and len(key) > 5):
+            raise InputError(f"cannot set {key!r}; fields: {', '.join(EDIT_FIELDS)}, meta.KEY")
+        if key == "date" and value:
+            parsed = parse_article_date(value)
+            if parsed is None:
+                raise InputError(f"date={value!r} is not a date; use YYYY-MM-DD (empty: undated)")
+            value = parsed
+        if key == "source" and not value:
+            raise InputError("source= is empty; give the new source's name")
+        changes[key] = value if value or key in ("title", "url") else None
+    if not changes:
+        raise InputError("nothing to set; give FIELD=VALUE, e.g. date=2026-11-03")
+    return ids, changes
+
+
+def set_fields(
+    db, items, sources=None, since=None, until=None, *, yes=False, dry_run=False
+) -> EditResult:
+    """``corpus set``: change fields of articles in one transaction (see :func:`parse_assignments`).
+
+    The cached scores of the changed articles are dropped; an article moved to a source
+    that already holds its text is merged into that one.
+
+    Parameters
+    ----------
+    db : str or None
+        The store's path.
+    items : sequence of str
+        Article ids and ``FIELD=VALUE`` assignments.
+    sources, since, until
+        The selection.
+    yes, dry_run : bool
+        As :func:`remove_articles`.
+
+    Returns
+    -------
+    EditResult
+    """
+    ids, changes = parse_assignments(items)
+    path = db or default_db_path()
+    with open_store(path, create=False) as store, FileLock(path):
+        rows = _edit_selection(store, ids, sources, since, until)
+        refused = _confirmed(rows, yes, dry_run, "changed")
+        if refused:
+            return EditResult(rows, False, refused)
+        out = store.update([r["id"] for r in rows], changes)
+    what = ", ".join(f"{k}={v if v is not None else ''}" for k, v in changes.items())
+    return EditResult(rows, True, _edit_summary(out, f"set {what}"))
+
+
+def _edit_summary(out: dict, head: str) -> str:
+    text = f"{head} on {_plural(out['changed'], 'article')}"
+    if out["merged"]:
+        text += (
+            f"; {_plural(out['merged'], 'article')} merged into the same text already "
+            "stored under the new source"
+        )
+    return text + f"; {_plural(out['cached'], 'cached score')} dropped"
+
+
+def rename_source(db, old: str, new: str, *, dry_run: bool = False) -> EditResult:
+    """``corpus rename-source``: every article of source ``old`` moves to ``new``.
+
+    One transaction; an article whose text ``new`` already holds is merged into it.
+    No ``--yes`` is needed: the command names exactly what it changes.
+
+    Parameters
+    ----------
+    db : str or None
+        The store's path.
+    old, new : str
+        The source's current and new name.
+    dry_run : bool
+        Only show what would be renamed.
+
+    Returns
+    -------
+    EditResult
+    """
+    if not new.strip():
+        raise InputError("the new source name is empty")
+    path = db or default_db_path()
+    with open_store(path, create=False) as store, FileLock(path):
+        rows = _edit_selection(store, None, [old], None, None)
+        if dry_run:
+            return EditResult(rows, False, _confirmed(rows, False, True, "renamed") or "")
+        out = store.update([r["id"] for r in rows], {"source": new.strip()})
+    return EditResult(rows, True, _edit_summary(out, f"renamed '{old}' to '{new.strip()}'"))

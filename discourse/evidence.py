@@ -204,10 +204,17 @@ def _articles(store: Store, sel: Selection, progress: Progress | None) -> Iterat
         progress(done)
 
 
-def _scored(store: Store, sel: Selection, scorer: Scorer, progress: Progress | None) -> Iterable:
-    """Scores of the selection's articles, through the store's score cache (as ``compare``)."""
+def _scored(
+    store: Store,
+    sel: Selection,
+    scorer: Scorer,
+    progress: Progress | None,
+    group: str | None = None,
+) -> Iterable:
+    """Scores of the selection's articles, through the store's score cache (as ``compare``);
+    with ``group``, the source replaced by that document variable's value."""
     return iter_scores(
-        store.iter_articles(sel),
+        st.by_meta(store.iter_articles(sel), group),
         scorer,
         store=store,
         use_cache=not store.in_memory,
@@ -625,14 +632,14 @@ def trend(
     (exact binomial test of the period's count of articles with the frame
     against the trailing ``window`` periods; rule text in ``meta["rule"]``).
     ``combine`` pools all sources into one series (source ``"all sources"``).
+    ``by`` may add ``meta:KEY`` (``month,meta:country``): one series per value of that
+    document variable instead of per source (``(none)``: articles without it).
     Undated articles are left out and counted in ``meta["undated_left_out"]``.
     Uses the store's score cache like ``compare``. ``validation`` (a coded validation
-    sample of the lexicon, :mod:`discourse.correction`): records also get the share
-    corrected for the method's errors, per period and source (see :func:`_trend_correct`).
+    sample): records also get corrected shares (:func:`_trend_correct`).
     """
     sel = sel or Selection()
-    if by not in ("week", "month"):
-        raise InputError(f"`by` {by!r} is not supported; use week or month")
+    by, group = _trend_by(by)
     if window < 1:
         raise InputError(f"`window` {window} must be at least 1 period")
     if not 0 < alpha < 1:
@@ -646,21 +653,19 @@ def trend(
         day = sc.article.day
         return (ALL_SOURCES if combine else sc.article.source, period_of(day, by)) if day else None
 
-    stream = _scored(store, sel, scorer, progress)
+    stream = _scored(store, sel, scorer, progress, group=group)
     fix = _trend_validation(validation, names, scorer, key) if validation is not None else None
     agg = st.aggregate(fix[1].wrap(stream) if fix else stream, names, key)
     first, last, undated = agg.first, agg.last, agg.undated
     periods = periods_between(first, last, by) if first and last else []
     sources = [ALL_SOURCES] if combine else store.sources(sel)
+    if group is not None and not combine:
+        sources = sorted({k[0] for k in agg.groups})
     deps = {"window": window, "alpha": alpha, "min_baseline": min_baseline}
     records = [
         r for src in sources for f in names for r in _trend_series(agg, src, f, periods, deps)
     ]
-    notes = []
-    if not periods:
-        notes.append("no dated articles in the selection; no trend to show")
-    if undated:
-        notes.append(f"{undated} undated article{'s' if undated != 1 else ''} left out")
+    notes = _trend_notes(periods, undated)
     meta = _meta(
         store,
         sel,
@@ -678,7 +683,19 @@ def trend(
     )
     if fix:
         meta["corrected_with"] = _trend_correct(records, agg, *fix, n_boot=n_boot, seed=seed)
+    if group is not None:
+        meta["group"] = f"meta:{group}"
     return Evidence(records, meta)
+
+
+def _trend_notes(periods: list, undated: int) -> list[str]:
+    """What a trend leaves out: no dated articles at all, or the undated ones."""
+    notes = []
+    if not periods:
+        notes.append("no dated articles in the selection; no trend to show")
+    if undated:
+        notes.append(f"{undated} undated article{'s' if undated != 1 else ''} left out")
+    return notes
 
 
 def _trend_validation(validation, names: Sequence[str], scorer: Scorer, key):
@@ -707,6 +724,24 @@ def _trend_correct(records: list[dict], agg, val, collector, n_boot: int, seed: 
             r["sentence_share"] = c.sentences_with / c.sentences if c and c.sentences else None
     corr.attach(records, fixed, val, ("source", "period"))
     return corr.correction_meta(val, fixed)
+
+
+def _trend_by(by: str) -> tuple[str, str | None]:
+    """``week``, ``month``, optionally with ``meta:KEY``: (period, document variable)."""
+    parts = [p.strip() for p in by.split(",") if p.strip()]
+    periods = [p for p in parts if p in ("week", "month")]
+    groups = [p[5:].strip() for p in parts if p.startswith("meta:")]
+    if (
+        len(periods) > 1
+        or len(groups) > 1
+        or len(periods) + len(groups) != len(parts)
+        or (groups and not groups[0])
+    ):
+        raise InputError(
+            f"`by` {by!r} is not supported; use week or month, optionally with meta:KEY "
+            "(a document variable) to follow its groups instead of sources: month,meta:country"
+        )
+    return (periods or ["week"])[0], (groups[0] if groups else None)
 
 
 # --------------------------------------------------------------------- pairwise

@@ -19,6 +19,7 @@ class Article:
     origin: str = ""  # where it came from: "path" or "path:line"
     id: int | None = None  # set once stored
     encoding: str = ""  # how the file's bytes were decoded, e.g. "utf-8", "cp1252"
+    meta: dict = field(default_factory=dict)  # document variables: extra columns and keys
 
     @property
     def day(self) -> str | None:

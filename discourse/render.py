@@ -389,7 +389,7 @@ def render_trend(
     ``table``: the chart (unless ``chart`` is False) and a table of the flagged
     periods; ``md``: a full table of every period; csv/json/jsonl: the records.
     """
-    machine = _evidence_machine(records, meta, fmt, raw_csv)
+    machine = _evidence_machine(_group_column(records, meta, fmt), meta, fmt, raw_csv)
     if machine is not None:
         return machine
     tf = "github" if fmt == "md" else "simple"
@@ -860,8 +860,12 @@ def render_fetch(report, fmt: str, quiet: bool) -> str:
     return "" if quiet else "\n".join(report.summary_lines()) + "\n"
 
 
+def _meta_text(value) -> str:
+    return value if isinstance(value, str) else to_json(value, None)
+
+
 def render_article(art, fmt: str) -> str:
-    """``corpus show``: one article with its metadata, as text or JSON."""
+    """``corpus show``: one article with its metadata and document variables, as text or JSON."""
     from dataclasses import asdict
 
     if fmt == "json":
@@ -873,6 +877,7 @@ def render_article(art, fmt: str) -> str:
         f"date:   {art.date or ''}",
         f"url:    {printable(str(art.url))}",
         f"origin: {printable(str(art.origin))}",
+        *[f"meta.{printable(str(k))}: {printable(_meta_text(v))}" for k, v in art.meta.items()],
     ]
     return "\n".join(head) + "\n\n" + art.text + "\n"
 
@@ -953,13 +958,22 @@ def render_lexicon_test(results: list, verbose: bool) -> str:
 
 
 def render_score(
-    scores, scorer, fmt: str, by: str, explain: bool, color: bool, raw_csv: bool, frames=None
+    scores,
+    scorer,
+    fmt: str,
+    by: str,
+    explain: bool,
+    color: bool,
+    raw_csv: bool,
+    frames=None,
+    meta_keys=(),
 ):
     """``score``: yields the output in pieces (``--explain`` on a terminal streams per article).
 
     Per article (or per sentence with ``by="sentence"``) as table, CSV, JSON, JSON Lines
     or Markdown; with ``explain`` and ``table``/``md``, every match highlighted instead.
     ``frames`` narrows the per-frame columns (default: the scorer's frames).
+    ``meta_keys``: document variables carried as ``meta.KEY`` columns (not in tables).
     """
     from discourse.scoring import article_row, sentence_rows
 
@@ -972,9 +986,9 @@ def render_score(
     columns: list[str] | None = None
     for sc in scores:
         if by == "sentence":
-            rows.extend(sentence_rows(sc, frames, scorer))
+            rows.extend(sentence_rows(sc, frames, scorer, meta_keys))
         else:
-            row = article_row(sc, frames)
+            row = article_row(sc, frames, meta_keys)
             if explain:
                 row["hits"] = [
                     {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
@@ -1026,7 +1040,21 @@ def compare_notes(res) -> list[str]:
     """``compare``: a status line for stderr when the selection was empty."""
     if res.comparison.n_articles == 0:
         return ["no articles in the selection; nothing to compare"]
+    group = res.meta.get("group")
+    if group:
+        return [
+            f"grouped by the document variable {group[5:]!r}: the source column holds its "
+            f"values (in csv/json: the column {group}); '(none)': articles without it"
+        ]
     return []
+
+
+def _group_column(records: list[dict], meta: dict, fmt: str) -> list[dict]:
+    """Records for csv/json/jsonl with ``source`` named after the grouping (``meta:KEY``)."""
+    group = meta.get("group")
+    if not group or fmt not in ("csv", "json", "jsonl"):
+        return records
+    return [{(group if k == "source" else k): v for k, v in r.items()} for r in records]
 
 
 #: Row-label columns a table split to fit the terminal repeats in every block.
@@ -1048,7 +1076,8 @@ def render_compare_result(
     frame columns (:func:`discourse.formats.fit_text`).
     """
     cmp = res.comparison
-    args = (cmp.records, cmp.tests, cmp.frames, res.by, res.meta, fmt)
+    records = _group_column(cmp.records, res.meta, fmt)
+    args = (records, cmp.tests, cmp.frames, res.by, res.meta, fmt)
     if res.pairs is None:
         text = render_compare(*args, raw_csv=raw_csv, chart=chart)
     else:

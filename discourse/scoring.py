@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from discourse.errors import InputError
@@ -594,7 +594,7 @@ def _light(scores: Iterator[ArticleScore]) -> Iterator[ArticleScore]:
         yield sc
 
 
-def article_row(score: ArticleScore, frames: list[str]) -> dict:
+def article_row(score: ArticleScore, frames: list[str], meta_keys: Sequence[str] = ()) -> dict:
     """One flat row per article: metadata, then hits, rate, presence and share per frame.
 
     Parameters
@@ -602,6 +602,9 @@ def article_row(score: ArticleScore, frames: list[str]) -> dict:
     score : ArticleScore
     frames : list of str
         The columns' frames, in order.
+    meta_keys : sequence of str
+        Document variables to carry as ``meta.KEY`` columns (empty where the article
+        has none).
 
     Returns
     -------
@@ -635,11 +638,20 @@ def article_row(score: ArticleScore, frames: list[str]) -> dict:
             row[f"{f}_clf_share"] = round(fs.clf_share, 4)
             row[f"{f}_clf_present"] = int(fs.clf_present)
     row["dominant"] = score.dominant or ""
+    row.update(meta_columns(a, meta_keys))
     return row
 
 
+def meta_columns(article: Article, keys: Sequence[str]) -> dict:
+    """``{"meta.KEY": value}`` for each of ``keys`` (None where the article has none)."""
+    return {f"meta.{k}": article.meta.get(k) for k in keys}
+
+
 def sentence_rows(
-    score: ArticleScore, frames: list[str], scorer: Scorer | None = None
+    score: ArticleScore,
+    frames: list[str],
+    scorer: Scorer | None = None,
+    meta_keys: Sequence[str] = (),
 ) -> list[dict]:
     """One row per sentence: hits and presence per frame (and probabilities with a model).
 
@@ -691,5 +703,6 @@ def sentence_rows(
             if p is not None:
                 row[f"{f}_prob"] = round(p, 4)
         row["terms"] = "; ".join(f"{h.frame}:{h.term}" for h in hs)
+        row.update(meta_columns(a, meta_keys))
         rows.append(row)
     return rows

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -259,6 +260,33 @@ def group_key(score: ArticleScore, by: tuple[str, ...]) -> tuple | None:
                 return None
             key.append(p)
     return tuple(key)
+
+
+NO_VALUE = "(none)"  # the group of articles without the document variable grouped by
+
+
+def meta_label(meta: dict, key: str) -> str:
+    """The group an article falls in when grouped by its document variable ``key``.
+
+    Examples
+    --------
+    >>> meta_label({"country": "FR", "n": 2}, "country"), meta_label({}, "country")
+    ('FR', '(none)')
+    """
+    value = meta.get(key)
+    if value is None or value == "":
+        return NO_VALUE
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def by_meta(articles: Iterable, key: str | None) -> Iterable:
+    """``articles`` with the source replaced by the value of ``key`` (``--by meta:KEY``)."""
+    if key is None:
+        yield from articles
+        return
+    for art in articles:
+        art.source = meta_label(art.meta, key)
+        yield art
 
 
 @dataclass

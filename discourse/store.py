@@ -20,8 +20,9 @@ import sqlite3
 import time
 import unicodedata
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
@@ -32,7 +33,7 @@ from discourse.models import Article
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DEFAULT_DB = "discourse.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -80,6 +81,12 @@ _MIGRATIONS = {
         retry_after REAL NOT NULL
     );
     CREATE INDEX articles_origin ON articles (origin);
+    """,
+    # document variables (extra columns and front-matter keys) as a JSON object; the
+    # text-hash index finds a text stored under another source
+    5: """
+    ALTER TABLE articles ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+    CREATE INDEX articles_text_hash ON articles (text_hash);
     """,
 }
 
@@ -349,7 +356,30 @@ class Selection:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-_COLS = "id, source, title, date, url, lang, author, text, origin, encoding"
+def _origin_name(origin: str) -> str:
+    """A record's origin, normalized: ``./a//b.csv:3`` -> ``a/b.csv:3``; a URL as it is."""
+    if "://" in origin:
+        return origin
+    return os.path.normpath(origin.replace("\\", "/"))
+
+
+@dataclass
+class DuplicateNotes:
+    """What :meth:`Store.add_articles` did with duplicates."""
+
+    filled: Counter = field(default_factory=Counter)  # field -> duplicates given it
+    elsewhere: Counter = field(default_factory=Counter)  # (stored source, new source) -> n
+
+    def clear(self) -> None:
+        self.filled.clear()
+        self.elsewhere.clear()
+
+    def merge(self, other: DuplicateNotes) -> None:
+        self.filled.update(other.filled)
+        self.elsewhere.update(other.elsewhere)
+
+
+_COLS = "id, source, title, date, url, lang, author, text, origin, encoding, meta"
 
 
 def _row_to_article(row) -> Article:
@@ -364,6 +394,23 @@ def _row_to_article(row) -> Article:
         text=row[7],
         origin=row[8],
         encoding=row[9],
+        meta=_meta(row[10]),
+    )
+
+
+def _meta(raw: str) -> dict:
+    """The stored JSON object of document variables ({} when empty or unreadable)."""
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def meta_json(meta: dict) -> str:
+    """Document variables as the store keeps them: compact JSON, keys sorted."""
+    return json.dumps(
+        meta or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
     )
 
 
@@ -414,61 +461,106 @@ class Store:
         return self.path == ":memory:"
 
     # -- writing
-    def add_articles(self, articles: Iterable[Article], batch_size: int = 500) -> tuple[int, int]:
-        """Insert articles, one transaction per batch. Returns (added, duplicates)."""
+    def add_articles(
+        self,
+        articles: Iterable[Article],
+        batch_size: int = 500,
+        notes: DuplicateNotes | None = None,
+    ) -> tuple[int, int]:
+        """Insert articles, one transaction per batch. Returns (added, duplicates).
+
+        A duplicate (same source, same normalized text) is not stored again, but its
+        empty fields (date, title, url, author, document variables) are filled from
+        the new record. A text already stored under another source from the same file
+        (re-ingested with another ``--source``) is a duplicate too. ``notes`` receives
+        what was filled and which sources differed.
+        """
         added = dups = 0
+        notes = notes if notes is not None else DuplicateNotes()
         batch: list[Article] = []
         for art in articles:
             batch.append(art)
             if len(batch) >= batch_size:
-                a, d = self._insert_batch(batch)
+                a, d = self._insert_batch(batch, notes)
                 added, dups, batch = added + a, dups + d, []
         if batch:
-            a, d = self._insert_batch(batch)
+            a, d = self._insert_batch(batch, notes)
             added, dups = added + a, dups + d
         return added, dups
 
-    def _insert_batch(self, batch: list[Article]) -> tuple[int, int]:
+    def _insert_batch(self, batch: list[Article], notes: DuplicateNotes) -> tuple[int, int]:
         if self.readonly:
             raise StoreError(
                 f"the store {self.path} is read-only (file, folder or mount); this command "
                 "writes to it: copy the store to a writable folder"
             )
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        rows = [
-            (
-                art.source,
-                art.title,
-                art.date,
-                art.url,
-                art.lang,
-                art.author,
-                art.text,
-                text_hash(art.text),
-                art.origin,
-                now,
-                art.encoding,
-            )
-            for art in batch
-        ]
+        found = DuplicateNotes()
 
         def insert() -> list[int | None]:
-            ids = []
-            for row in rows:
-                cur = self.conn.execute(
-                    "INSERT OR IGNORE INTO articles (source, title, date, url, lang, author, text,"
-                    " text_hash, origin, added_at, encoding) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    row,
-                )
-                ids.append(cur.lastrowid if cur.rowcount == 1 else None)
-            return ids
+            found.clear()
+            return [self._insert_one(art, now, found) for art in batch]
 
         ids = self.write(insert)
+        notes.merge(found)
         for art, new_id in zip(batch, ids):
             if new_id is not None:
                 art.id = new_id
         added = sum(1 for i in ids if i is not None)
         return added, len(batch) - added
+
+    def _insert_one(self, art: Article, now: str, notes: DuplicateNotes) -> int | None:
+        """Insert one article (inside a transaction); None for a duplicate."""
+        h = text_hash(art.text)
+        elsewhere = self._same_file_elsewhere(art, h)
+        if elsewhere is not None:
+            notes.elsewhere[(elsewhere, art.source)] += 1
+            return None
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO articles (source, title, date, url, lang, author, text,"
+            " text_hash, origin, added_at, encoding, meta) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (art.source, art.title, art.date, art.url, art.lang, art.author, art.text, h,
+             art.origin, now, art.encoding, meta_json(art.meta)),
+        )  # fmt: skip
+        if cur.rowcount == 1:
+            return cur.lastrowid
+        self._fill_duplicate(art, h, notes)
+        return None
+
+    def _same_file_elsewhere(self, art: Article, h: str) -> str | None:
+        """The other source under which this text is stored from the same file (or URL)."""
+        if not art.origin:
+            return None
+        rows = self.conn.execute(
+            "SELECT source, origin FROM articles WHERE text_hash = ? AND source != ?",
+            (h, art.source),
+        ).fetchall()
+        name = _origin_name(art.origin)
+        return next((src for src, origin in rows if _origin_name(origin) == name), None)
+
+    def _fill_duplicate(self, art: Article, h: str, notes: DuplicateNotes) -> None:
+        """Fill the stored duplicate's empty fields from ``art`` (never overwrite a value)."""
+        row = self.conn.execute(
+            "SELECT id, date, title, url, author, meta FROM articles"
+            " WHERE source = ? AND text_hash = ?",
+            (art.source, h),
+        ).fetchone()
+        if row is None:
+            return
+        sets: dict[str, object] = {}
+        for i, name in enumerate(("date", "title", "url", "author"), start=1):
+            if not row[i] and getattr(art, name):
+                sets[name] = getattr(art, name)
+        stored = _meta(row[5])
+        extra = {k: v for k, v in art.meta.items() if k not in stored}
+        if extra:
+            sets["meta"] = meta_json({**stored, **extra})
+        if sets:
+            assignments = ", ".join(f"{k} = ?" for k in sets)
+            self.conn.execute(
+                f"UPDATE articles SET {assignments} WHERE id = ?", [*sets.values(), row[0]]
+            )
+            notes.filled.update(list(sets))
 
     def write(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` in one write transaction (``BEGIN IMMEDIATE``): all or nothing.
@@ -604,8 +696,9 @@ class Store:
 
     @property
     def _cols(self) -> str:
-        # a read-only store of schema 1 cannot be migrated: it has no encoding column
-        return _COLS if self.version >= 2 else _COLS.replace("encoding", "''")
+        # a read-only store of an older schema cannot be migrated: no encoding, no meta
+        cols = _COLS if self.version >= 5 else _COLS.replace("meta", "'{}'")
+        return cols if self.version >= 2 else cols.replace("encoding", "''")
 
     def has_url(self, url: str) -> bool:
         return (
@@ -699,6 +792,23 @@ class Store:
         )
         return [r[0] for r in rows]
 
+    def source_counts(self) -> dict[str, int]:
+        """Articles per source (from the source index; no text is read)."""
+        rows = self.conn.execute("SELECT source, count(*) FROM articles GROUP BY source")
+        return {r[0]: r[1] for r in rows}
+
+    def meta_keys(self, sel: Selection | None = None) -> list[str]:
+        """The document variables (``meta`` keys) of a selection's articles, sorted."""
+        if self.version < 5:
+            return []
+        where, params = (sel or Selection()).where()
+        rows = self.conn.execute(
+            f"SELECT DISTINCT j.key FROM (SELECT meta FROM articles{where}) AS a,"
+            " json_each(a.meta) AS j ORDER BY j.key",
+            params,
+        )
+        return [r[0] for r in rows]
+
     def date_range(self, sel: Selection | None = None) -> tuple[str | None, str | None]:
         """The first and last day (``YYYY-MM-DD``) of the selected articles' dates.
 
@@ -766,6 +876,120 @@ class Store:
             }
             for r in self.conn.execute(sql, params)
         ]
+
+    # -- editing (corpus rm, set, rename-source)
+    def ids(self, sel: Selection | None = None) -> list[int]:
+        """The ids of a selection, in the order of :meth:`list_articles`."""
+        where, params = (sel or Selection()).where()
+        rows = self.conn.execute(
+            f"SELECT id FROM articles{where} ORDER BY date IS NULL, date, id", params
+        )
+        return [r[0] for r in rows]
+
+    def remove(self, ids: list[int]) -> tuple[int, int]:
+        """Delete articles and their cached scores in one transaction.
+
+        Parameters
+        ----------
+        ids : list of int
+            The articles.
+
+        Returns
+        -------
+        (int, int)
+            Articles and cached scores deleted.
+        """
+        self._check_writable()
+
+        def delete() -> tuple[int, int]:
+            cached = arts = 0
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                cached += self.conn.execute(
+                    f"DELETE FROM score_cache WHERE article_id IN ({marks})", part
+                ).rowcount
+                arts += self.conn.execute(
+                    f"DELETE FROM articles WHERE id IN ({marks})", part
+                ).rowcount
+            return arts, cached
+
+        return self.write(delete)
+
+    def update(self, ids: list[int], changes: dict[str, object]) -> dict[str, int]:
+        """Set fields of articles in one transaction; their cached scores are dropped.
+
+        ``changes`` maps ``source``, ``title``, ``date``, ``url`` or ``meta.KEY`` to the
+        new value (``None`` for ``date`` or a ``meta.KEY``: remove it). An article whose
+        new source already holds the same text is merged into that one (deleted).
+
+        Parameters
+        ----------
+        ids : list of int
+            The articles.
+        changes : dict
+            Field -> new value.
+
+        Returns
+        -------
+        dict
+            ``changed``, ``merged`` (articles deleted as duplicates) and ``cached``
+            (cached scores dropped).
+        """
+        self._check_writable()
+        plain = {k: v for k, v in changes.items() if k in ("source", "title", "date", "url")}
+        meta = {k[5:]: v for k, v in changes.items() if k.startswith("meta.")}
+
+        def apply() -> dict[str, int]:
+            out = {"changed": 0, "merged": 0, "cached": 0}
+            for aid in ids:
+                out["cached"] += self.conn.execute(
+                    "DELETE FROM score_cache WHERE article_id = ?", (aid,)
+                ).rowcount
+                if self._merge_into_source(aid, plain.get("source")):
+                    out["merged"] += 1
+                    continue
+                out["changed"] += self._update_one(aid, plain, meta)
+            return out
+
+        return self.write(apply)
+
+    def _merge_into_source(self, aid: int, source: object) -> bool:
+        """Delete article ``aid`` if ``source`` already holds its text (a merge)."""
+        if source is None:
+            return False
+        row = self.conn.execute(
+            "SELECT b.id FROM articles a JOIN articles b ON b.text_hash = a.text_hash"
+            " WHERE a.id = ? AND b.source = ? AND b.id != a.id",
+            (aid, source),
+        ).fetchone()
+        if row is None:
+            return False
+        self.conn.execute("DELETE FROM articles WHERE id = ?", (aid,))
+        return True
+
+    def _update_one(self, aid: int, plain: dict, meta: dict) -> int:
+        sets = dict(plain)
+        if meta:
+            row = self.conn.execute("SELECT meta FROM articles WHERE id = ?", (aid,)).fetchone()
+            if row is None:
+                return 0
+            merged = {**_meta(row[0]), **meta}
+            sets["meta"] = meta_json({k: v for k, v in merged.items() if v is not None})
+        if not sets:
+            return 0
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        cur = self.conn.execute(
+            f"UPDATE articles SET {assignments} WHERE id = ?", [*sets.values(), aid]
+        )
+        return cur.rowcount
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise StoreError(
+                f"the store {self.path} is read-only (file, folder or mount); this command "
+                "writes to it: copy the store to a writable folder"
+            )
 
     # -- score cache
     def cached_scores(self, scorer: str, ids: list[int]) -> dict[int, dict]:

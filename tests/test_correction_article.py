@@ -181,7 +181,7 @@ def test_article_session_pages_and_resumes(demo, gold, tmp_path):
         store, out, scorer, lambda: next(keys2, ""), shown.append, 6, seed=2, unit="article"
     )
     assert r2.already == first and r2.coded == 6 - first
-    with pytest.raises(InputError, match=r"codes whole articles .*--unit article"):
+    with pytest.raises(InputError, match=r"codes whole articles .*`unit` article"):
         validation_session(store, out, scorer, lambda: "", shown.append, 6, seed=2)
 
 

@@ -144,19 +144,19 @@ def build_report(
 
     The period is ``period``, else ``week`` (``2026-W48``, ``last``, ``this``),
     else ``since``/``until`` (as in ``discourse compare``), else all articles.
-    ``by`` is the comparison grouping (``source``, ``source,week``,
-    ``source,month``); ``seed`` and ``n_boot`` the bootstrap settings (defaults
-    equal ``compare``'s). ``trailing`` is the baseline window of the trend
-    rule (periods of ``trend_by``); the charts show ``history`` periods before
-    the report period. ``progress`` is called with the number of articles
-    done; if it has a ``total`` attribute that is None (a
+    ``by`` is the comparison grouping (``source``, ``source,week``, ``source,month``;
+    ``meta:KEY`` for a document variable's values); ``seed`` and ``n_boot`` the
+    bootstrap settings (defaults equal ``compare``'s). ``trailing`` is the baseline
+    window of the trend rule (periods of ``trend_by``); the charts show ``history``
+    periods before the report period. ``progress`` is called with the number of
+    articles done; if it has a ``total`` attribute that is None (a
     :class:`discourse.terminal.Progress`), it is set to the number of articles
     to go through.
 
     On a file store, scores come from (and go to) the store's score cache, so a
     second run over an unchanged store scores nothing (``score_stats.scored == 0``).
     """
-    by_t = api.parse_by(by)
+    by_t, group = api.split_by(user_by := api.parse_by(by))  # meta:KEY stands for source
     per = period or resolve_period(week, since, until, today)
     sel, trend_sel = _selections(per, sources, trend_by, max(history, trailing), trailing)
     inputs = api.Inputs(store)
@@ -165,14 +165,14 @@ def build_report(
     frames = list(scorer.frames)
     touched = store.count(trend_sel)
     progress_cmp = _fill_cache(inputs, scorer, sel, trend_sel, touched, progress)
-    cmp, cmeta = api.compare_sources(inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed,
+    cmp, cmeta = api.compare_sources(inputs, lexicon, sel, user_by, n_boot=n_boot, seed=seed,
         progress=progress_cmp, scorer=scorer, validation=validation)  # fmt: skip
     articles = [article_row(sc, frames) for sc in api.scores(inputs, scorer, sel)]
-    trends = _trends(store, lexicon, per, trend_sel, trend_by, trailing, alpha, scorer)
+    trends = _trends(store, lexicon, per, trend_sel, trend_by, trailing, alpha, scorer, group)
     pw = st.pairwise_from_records(cmp.records, by_t, "holm") if cmp.records else []
     kn = ev.keyness(store, sel, top=top_terms)
     scored = len(scorer.scored_ids)
-    settings = {"by": ",".join(by_t), "n_boot": n_boot, "seed": seed, "trend_by": trend_by,
+    settings = {"by": ",".join(user_by), "n_boot": n_boot, "seed": seed, "trend_by": trend_by,
                 "trend_window": trailing, "trend_rule": trends["trend_meta"]["rule"]}  # fmt: skip
     model_hash = model_hash or getattr(model, "model_hash", None)
     return ReportData(
@@ -191,8 +191,15 @@ def build_report(
         examples=_examples(store, lexicon, articles, frames, n_examples),
         articles=articles,
         score_stats=ScoreStats(scored=scored, cached=max(0, touched - scored)),
-        notes=_notes(per, cmp, kn),
+        notes=_notes(per, cmp, kn) + ([_group_note(group)] if group else []),
         **trends,
+    )
+
+
+def _group_note(group: str) -> str:
+    return (
+        f"Grouped by the document variable '{group}': where the report says outlet, read "
+        f"the value of '{group}' ('(none)': articles without it)."
     )
 
 
@@ -224,10 +231,14 @@ def _fill_cache(inputs, scorer, sel, trend_sel, touched: int, progress):
     return None
 
 
-def _trends(store, lexicon, per: Period, trend_sel, trend_by, trailing, alpha, scorer) -> dict:
-    """Trends per source and all sources pooled (by evidence.trend's rule), for ReportData."""
+def _trends(
+    store, lexicon, per: Period, trend_sel, trend_by, trailing, alpha, scorer, group=None
+) -> dict:
+    """Trends per source (or value of the document variable ``group``) and all sources
+    pooled (by evidence.trend's rule), for ReportData."""
     kw = {"by": trend_by, "window": trailing, "alpha": alpha, "scorer": scorer}
-    tr = ev.trend(store, lexicon, trend_sel, **kw)
+    by_group = f"{trend_by},meta:{group}" if group else trend_by
+    tr = ev.trend(store, lexicon, trend_sel, **{**kw, "by": by_group})
     tr_all = ev.trend(store, lexicon, trend_sel, combine=True, **kw)
     trend_periods = _chart_periods(per, trend_sel, tr.meta.get("periods") or [], trend_by)
     focus = _focus_periods(per, tr.meta.get("periods") or [], trend_by)
