@@ -94,6 +94,10 @@ WaitOpt = Annotated[
 DemoOpt = Annotated[
     bool, typer.Option("--demo", help="Use the bundled demo corpus (fictional outlets) as PATH.")
 ]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="Processes (default: the cores, at most 8); the same output as one."),
+]
 
 
 def _paths(paths: list[Path] | None, demo: bool) -> list[Path] | None:
@@ -568,6 +572,7 @@ def lexicon_stats(
     ] = 0.8,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """How each lexicon term fires on a corpus: hits, articles, sources; terms that
@@ -582,7 +587,7 @@ def lexicon_stats(
     _evidence(
         Scope(paths, demo, db, source, since, until, quiet, fmt), "matching",
         lambda store, sel, prog: evidence.lexicon_stats(
-            store, lex, sel, generic_share=generic, progress=prog),
+            store, lex, sel, generic_share=generic, progress=prog, workers=_workers(workers)),
         lambda r: render_lexicon_stats(
             r.records, r.tables["overlap"], r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
@@ -603,6 +608,7 @@ def lexicon_suggest(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Candidate new terms for a frame: words over-used in the sentences where it
@@ -617,7 +623,8 @@ def lexicon_suggest(
     _evidence(
         Scope(paths, demo, db, source, since, until, quiet, fmt), "matching",
         lambda store, sel, prog: evidence.suggest(
-            store, lex, frame, sel, ngram=ngram, min_count=min_count, top=top, progress=prog),
+            store, lex, frame, sel, ngram=ngram, min_count=min_count, top=top, progress=prog,
+            workers=_workers(workers)),
         lambda r: render_suggest(r.records, r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -627,7 +634,7 @@ def lexicon_suggest(
 
 def _workers(workers: int | None) -> int:
     """--workers: 1 or more; by default the cores (at most 8)."""
-    from discourse.scoring import default_workers
+    from discourse.workers import default_workers
 
     if workers is None:
         return default_workers()
@@ -653,10 +660,7 @@ def score(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
-    workers: Annotated[
-        int | None,
-        typer.Option(help="Scoring processes (default: the cores, at most 8); same output."),
-    ] = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Score articles per frame: hits, hits per 1,000 tokens, presence, sentence share.
@@ -695,9 +699,7 @@ def compare(
     boot: Annotated[
         int, typer.Option(help="Bootstrap resamples for intensity intervals.")
     ] = DEFAULT_BOOT,
-    workers: Annotated[
-        int, typer.Option(help="Processes that score articles not yet in the cache.")
-    ] = 1,
+    workers: WorkersOpt = None,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = DEFAULT_SEED,
     pairwise: Annotated[
         bool,
@@ -731,7 +733,7 @@ def compare(
     with _inputs(paths, demo, db, quiet) as inp, _progress("scoring", quiet) as prog:
         res = commands.compare(
             inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed,
-            workers=workers, pairwise=pairwise, correction=correction, progress=prog,
+            workers=_workers(workers), pairwise=pairwise, correction=correction, progress=prog,
             scorer=commands.make_scorer(lex, model, method, _warn(quiet)), validation=validation,
         )  # fmt: skip
     _infos(compare_notes(res), quiet)
@@ -781,6 +783,7 @@ def keyness(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Which words does each source use more than the others? Log-odds ratio with
@@ -797,7 +800,7 @@ def keyness(
         lambda store, sel, prog: evidence.keyness(
             store, sel, sources=source, vs=vs, frame=frame, lexicon=lex, ngram=ngram,
             min_count=min_count, top=top, use_stopwords=stopwords, extra_stopwords=stop or (),
-            prior_size=prior_size, progress=prog),
+            prior_size=prior_size, progress=prog, workers=_workers(workers)),
         lambda r: render_keyness(r.records, r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -835,6 +838,7 @@ def kwic(
     ] = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Keyword in context: every occurrence of a term, phrase or frame, with source and date.
@@ -850,7 +854,7 @@ def kwic(
         Scope(paths, demo, db, source, since, until, quiet, fmt), "searching",
         lambda store, sel, prog: evidence.kwic(
             store, pattern, sel, lexicon=lex, window=window, limit=limit, sample=sample,
-            seed=seed, progress=prog),
+            seed=seed, progress=prog, workers=_workers(workers)),
         lambda r: render_kwic(r.records, r.meta, fmt, color=color, width=width, raw_csv=raw_csv),
     )  # fmt: skip
     _infos(kwic_notes(res.meta), quiet)
@@ -885,6 +889,7 @@ def trend(
     chart: Annotated[bool, typer.Option(help="Sparklines per source (table output).")] = True,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Prevalence and intensity per week or month and source; periods that depart
@@ -900,7 +905,8 @@ def trend(
         Scope(paths, demo, db, source, since, until, quiet, fmt), "scoring",
         lambda store, sel, prog: evidence.trend(
             store, lex, sel, by=by, frames=frame, window=window, alpha=alpha,
-            min_baseline=min_baseline, combine=all_sources, progress=prog),
+            min_baseline=min_baseline, combine=all_sources, progress=prog,
+            workers=_workers(workers)),
         lambda r: render_trend(r.records, r.meta, fmt, chart=chart, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -939,6 +945,7 @@ def report(
     validation: ValidationOpt = None,
     raw_csv: RawCsvOpt = False,
     wait: WaitOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a period's report: Markdown for mail, HTML with charts, CSV and JSON.
@@ -961,7 +968,7 @@ def report(
             _paths(paths, demo), db, output, lexicon=lexicon, week=week, since=since,
             until=until, sources=source, raw_csv=raw_csv, progress=prog, warn=_warn(quiet),
             trailing=trailing, n_boot=boot, seed=seed, validation=validation,
-            **model_options(model, method, _warn(quiet)),
+            workers=_workers(workers), **model_options(model, method, _warn(quiet)),
         )  # fmt: skip
     _info(data.summary_line(path), quiet)
 
@@ -1055,6 +1062,10 @@ def train(
     extra: ExtraOpt = None,
     extra_weight: ExtraWeightOpt = 1.0,
     fmt: FormatOpt = "table",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Cross-validation folds fitted at once (default: the cores, at most 8)."),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a frame classifier on coded sentences; report grouped cross-validation.
@@ -1075,6 +1086,7 @@ def train(
         frames=frame_list(frames), lexicon_features=lexicon_features, max_sentences=max_sentences,
         warn=lambda m: m == CIRCULAR_WARNING or _warn(quiet)(m), progress=_info_cb(quiet),
         params=recipe_params(context, calibrate, dual), extra=extra, extra_weight=extra_weight,
+        workers=_workers(workers),
     )  # fmt: skip
     _show_train(result, lex, fmt, from_lexicon, quiet)
 

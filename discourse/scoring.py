@@ -7,15 +7,16 @@ and the tokenizer version, so it is cached in the store under that key
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
 from discourse.models import Article, ArticleScore, FrameScore, Hit, Sentence
 from discourse.tokenize import Tokenizer
+from discourse.workers import Pool
 
 # "fast-2": matching normalizes with NFC and casefold() (was lower())
 TOKENIZER_VERSION = "fast-2"
@@ -262,14 +263,6 @@ class ScoreStats:
     cached: int = 0
 
 
-def default_workers() -> int:
-    """Scoring processes when none are asked for: the cores, at most :data:`MAX_WORKERS`."""
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
-
-
-MAX_WORKERS = 8
-
-
 def iter_scores(
     articles: Iterable[Article],
     scorer: Scorer,
@@ -279,6 +272,7 @@ def iter_scores(
     chunk: int = 200,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    cluster: Callable | None = None,
 ) -> Iterator[ArticleScore]:
     """Score a stream of articles; with a store, read and fill its score cache.
 
@@ -286,11 +280,14 @@ def iter_scores(
     are not kept. With ``workers`` > 1, articles that need scoring are scored in
     that many processes, several chunks in flight, while this process reads the
     next chunk and the cache; results come back, and the cache is written, in
-    input order, so the output is the same as with one worker.
+    input order, so the output is the same as with one worker. ``cluster`` (e.g.
+    :func:`discourse.cluster.dask_pool`) makes the pool that scores them instead:
+    ``cluster(scorer, keep)``.
     """
     stats = stats if stats is not None else ScoreStats()
     done = 0
-    for batch, results in _pipeline(_chunks(articles, chunk), scorer, workers, store, use_cache):
+    chunks = _chunks(articles, chunk)
+    for batch, results in _pipeline(chunks, scorer, workers, store, use_cache, cluster=cluster):
         _fill(batch, results, scorer, store, use_cache, stats)
         yield from _light(iter(results))
         done += len(batch)
@@ -300,14 +297,15 @@ def iter_scores(
 
 def score_stream(
     articles: Iterable[Article], scorer: Scorer, keep: bool = False, workers: int = 1,
-    chunk: int = 100,
+    chunk: int = 100, cluster: Callable | None = None,
 ) -> Iterator[ArticleScore]:  # fmt: skip
     """Score a stream of articles in order, in ``workers`` processes (no cache).
 
     With ``keep``, each score holds its sentences and hits (for ``--explain``).
     The output is the same whatever the number of workers.
     """
-    for _, results in _pipeline(_chunks(articles, chunk), scorer, workers, None, False, keep):
+    chunks = _chunks(articles, chunk)
+    for _, results in _pipeline(chunks, scorer, workers, None, False, keep, cluster):
         for sc in results:
             sc.raw.pop(_FRESH, None)
             yield sc
@@ -337,12 +335,16 @@ def _cached(batch, scorer: Scorer, store, use_cache: bool) -> list[ArticleScore 
     return out
 
 
-def _pipeline(chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep: bool = False):
+def _pipeline(
+    chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep: bool = False,
+    cluster: Callable | None = None,
+):  # fmt: skip
     """(chunk, its scores) per chunk of ``chunks``, in order.
 
     Scores come from the store's cache where usable; the others are scored here
     or, with ``workers`` > 1 and a chunk worth it, in a pool that keeps up to
-    two chunks per worker in flight. Fresh scores are marked (``_FRESH`` in
+    two chunks per worker in flight (``cluster(scorer, keep)`` makes that pool when
+    given, whatever the chunk's size). Fresh scores are marked (``_FRESH`` in
     ``ArticleScore.raw``) for :func:`_fill`.
     """
     pool = None
@@ -351,14 +353,14 @@ def _pipeline(chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep
         for batch in chunks:
             cached = _cached(batch, scorer, store, use_cache)
             todo = [a for a, c in zip(batch, cached) if c is None]
-            if workers > 1 and pool is None and todo and _big(batch):
-                pool = _Pool(scorer, workers)
+            if pool is None and todo and (cluster or (workers > 1 and _big(batch))):
+                pool = cluster(scorer, keep) if cluster else _Pool(scorer, workers, keep)
             if pool is None:
                 fresh = scorer.score_batch(todo, keep) if todo else []
                 yield batch, _merge(cached, fresh)
                 continue
-            pending.append((batch, cached, pool.submit(todo, keep)))
-            while len(pending) > 2 * workers:
+            pending.append((batch, cached, pool.submit(todo)))
+            while len(pending) > 2 * pool.workers:
                 b, c, fut = pending.popleft()
                 yield b, _merge(c, pool.result(fut))
         while pending:
@@ -404,49 +406,19 @@ def _fill(batch, results, scorer: Scorer, store, use_cache: bool, stats: ScoreSt
         store.put_scores(scorer.key, new)
 
 
-_WORKER_SCORER: Scorer | None = None
-
-
-def _init_worker(scorer: Scorer) -> None:
-    import signal
-
-    global _WORKER_SCORER
-    _WORKER_SCORER = scorer
-    # Ctrl-C goes to the whole process group: the main process stops the run and
-    # reports it; a worker must not print a traceback of its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _score_in_worker(articles: list[Article], keep: bool = False) -> list[ArticleScore]:
-    scores = _WORKER_SCORER.score_batch(articles, keep)
+def _score_light(scorer: Scorer, keep: bool, articles: list[Article]) -> list[ArticleScore]:
+    scores = scorer.score_batch(articles, keep)
     for sc in scores:
         sc.article.text = ""  # do not send the text back
     return scores
 
 
-class _Pool:
-    """A process pool that scores chunks of articles with copies of one scorer."""
+class _Pool(Pool):
+    """A :class:`discourse.workers.Pool` that scores chunks of articles with copies of one
+    scorer (``submit(articles)`` -> a future of their scores)."""
 
-    def __init__(self, scorer: Scorer, workers: int) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self.workers = workers
-        self.executor = ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(scorer,)
-        )
-
-    def submit(self, articles: list[Article], keep: bool = False):
-        return self.executor.submit(_score_in_worker, articles, keep) if articles else None
-
-    @staticmethod
-    def result(future) -> list[ArticleScore]:
-        return future.result() if future is not None else []
-
-    def close(self) -> None:
-        self.executor.shutdown(cancel_futures=True)
+    def __init__(self, scorer: Scorer, workers: int, keep: bool = False) -> None:
+        super().__init__(partial(_score_light, scorer, keep), workers)
 
 
 def _usable(payload: dict | None, n_frames: int, with_model: bool) -> bool:
