@@ -133,7 +133,10 @@ def scores(
     stats: ScoreStats | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    dask: str | None = None,
 ) -> Iterator[ArticleScore]:
+    """Scores of the selection through the store's cache (the one scoring path), in
+    ``workers`` processes or, with ``dask`` (an address or ``"local"``), on a Dask cluster."""
     store = inputs.store
     return iter_scores(
         store.iter_articles(sel),
@@ -143,7 +146,17 @@ def scores(
         stats=stats,
         progress=progress,
         workers=workers,
+        cluster=cluster_pool(dask),
     )
+
+
+def cluster_pool(dask: str | None):
+    """The pool factory for ``--dask ADDRESS`` (:func:`discourse.cluster.dask_pool`), or None."""
+    if not dask:
+        return None
+    from discourse.cluster import dask_pool
+
+    return dask_pool(dask)
 
 
 def compare_sources(
@@ -157,6 +170,7 @@ def compare_sources(
     scorer: Scorer | None = None,
     workers: int = 1,
     validation: str | Path | None = None,
+    dask: str | None = None,
 ) -> tuple[Comparison, dict]:
     """Compare groups; with ``validation`` (a coded validation sample of the scorer's
     method), records also get shares corrected for the method's errors."""
@@ -169,7 +183,7 @@ def compare_sources(
         val = corr.read_validation(validation, scorer.frames)
         corr.check_method(val, scorer.method)
         collector = corr.CountsCollector(scorer.frames, by, lambda sc: group_key(sc, by))
-    stream = scores(inputs, scorer, sel, progress=progress, workers=workers)
+    stream = scores(inputs, scorer, sel, progress=progress, workers=workers, dask=dask)
     cmp = compare(
         collector.wrap(stream) if collector else stream,
         scorer.frames,

@@ -94,6 +94,22 @@ WaitOpt = Annotated[
 DemoOpt = Annotated[
     bool, typer.Option("--demo", help="Use the bundled demo corpus (fictional outlets) as PATH.")
 ]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write the output to this file (needed for --format parquet)."
+    ),
+]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS",
+        help="Score on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for a "
+        "LocalCluster on this machine. Needs 'discourse[dask]'.",
+    ),
+]
+RECORD_FORMATS = (*DATA_FORMATS, "parquet")
 WorkersOpt = Annotated[
     int | None,
     typer.Option(help="Processes (default: the cores, at most 8); the same output as one."),
@@ -163,6 +179,7 @@ class Scope:
     until: str | None
     quiet: bool
     fmt: str
+    output: Path | None = None
 
 
 def _pick(cls, values: dict) -> dict:
@@ -200,12 +217,18 @@ def _open(scope: Scope):
 def _evidence(scope: Scope, label: str, run, render):
     """The evidence commands' scaffold: open the selection, run with a progress counter
     (closed in ``finally``), print the notes, render."""
-    _check_format(scope.fmt)
+    _check_output(scope.fmt, scope.output)
     with _open(scope) as inp, _progress(label, scope.quiet) as prog:
         res = run(inp.store, inp.sel, prog)
     for note in res.notes:
         _info(note, scope.quiet)
-    _out(render(res))
+    if scope.fmt == "parquet":  # the records, as --format jsonl writes them
+        from discourse.columnar import write_records
+        from discourse.formats import clean
+
+        write_records([clean(r) for r in res.records], scope.output)  # type: ignore[arg-type]
+    else:
+        _emit(render(res), scope.fmt, scope.output)
     return res
 
 
@@ -254,6 +277,40 @@ def _out(text: str) -> None:
     from discourse.terminal import write
 
     write(text)
+
+
+def _check_output(fmt: str, output: Path | None) -> None:
+    """--format of a command with records (parquet too) and its -o: parquet needs a file,
+    and pyarrow (checked before any work)."""
+    _check_format(fmt, RECORD_FORMATS)
+    if fmt == "parquet":
+        from discourse.columnar import pyarrow
+
+        if output is None:
+            raise InputError("--format parquet writes a binary file: add -o FILE.parquet")
+        pyarrow()
+
+
+def _text_fmt(fmt: str) -> str:
+    """The text format to render: parquet is written from the JSON Lines records."""
+    return "jsonl" if fmt == "parquet" else fmt
+
+
+def _emit(text, fmt: str, output: Path | None) -> None:
+    """Output text (a string or pieces of it) to stdout, or to the file ``output``
+    (parquet: the JSON Lines records converted), written atomically."""
+    pieces = [text] if isinstance(text, str) else text
+    if output is None:
+        for piece in pieces:
+            _out(piece)
+    elif fmt == "parquet":
+        from discourse.columnar import write_jsonl
+
+        write_jsonl(pieces, output)
+    else:
+        from discourse.atomic import atomic_write
+
+        atomic_write(output, "".join(pieces))
 
 
 def _version_cb(value: bool) -> None:
@@ -419,22 +476,29 @@ def corpus_show(
 @corpus_app.command("export")
 def corpus_export(
     db: DbOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "jsonl",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="csv, jsonl or parquet (a folder partitioned by source/year)."
+        ),
+    ] = "jsonl",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="File (parquet: folder) to write (default: stdout)."),
     ] = None,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
 ) -> None:
-    """Export stored articles with their text, as CSV or JSON Lines.
+    """Export stored articles with their text, as CSV, JSON Lines or a Parquet dataset
+    partitioned by source and year (for pandas, R arrow, Dask: 'score --dask').
 
     Example: discourse corpus export --format csv -o articles.csv
     """
     from discourse.commands import export_articles
 
-    _check_format(fmt, ("csv", "jsonl"))
+    _check_format(fmt, ("csv", "jsonl", "parquet"))
     export_articles(db, source, since, until, fmt, output, raw_csv)
 
 
@@ -572,6 +636,7 @@ def lexicon_stats(
     ] = 0.8,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -585,7 +650,7 @@ def lexicon_stats(
 
     lex = _lexicon(lexicon)
     _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "matching",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "matching",
         lambda store, sel, prog: evidence.lexicon_stats(
             store, lex, sel, generic_share=generic, progress=prog, workers=_workers(workers)),
         lambda r: render_lexicon_stats(
@@ -608,6 +673,7 @@ def lexicon_suggest(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -621,7 +687,7 @@ def lexicon_suggest(
 
     lex = _lexicon(lexicon)
     _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "matching",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "matching",
         lambda store, sel, prog: evidence.suggest(
             store, lex, frame, sel, ngram=ngram, min_count=min_count, top=top, progress=prog,
             workers=_workers(workers)),
@@ -660,7 +726,9 @@ def score(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
+    output: OutputOpt = None,
     workers: WorkersOpt = None,
+    dask: DaskOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Score articles per frame: hits, hits per 1,000 tokens, presence, sentence share.
@@ -670,15 +738,15 @@ def score(
     from discourse.commands import make_scorer, score_articles
     from discourse.render import render_score
 
-    _check_format(fmt)
+    _check_output(fmt, output)
     if by not in ("article", "sentence"):
         raise InputError(f"--by {by!r} is not known; use article or sentence")
     scorer = make_scorer(_lexicon(lexicon), model, method, _warn(quiet))
     with _open(Scope(paths, demo, db, source, since, until, quiet, fmt)) as inp:
-        n_workers = _workers(workers)
-        scores = score_articles(inp, scorer, keep=by == "sentence" or explain, workers=n_workers)
-        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv):
-            _out(text)
+        keep = by == "sentence" or explain
+        scores = score_articles(inp, scorer, keep, workers=_workers(workers), dask=dask)
+        texts = render_score(scores, scorer, _text_fmt(fmt), by, explain, _color(), raw_csv)
+        _emit(texts, fmt, output)
 
 
 # ------------------------------------------------------------------ compare
@@ -716,6 +784,8 @@ def compare(
     fmt: FormatOpt = "table",
     chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    dask: DaskOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare sources per frame: prevalence with Wilson intervals, intensity with
@@ -728,17 +798,17 @@ def compare(
     from discourse.api import selection
     from discourse.render import compare_notes, render_compare_result
 
-    _check_format(fmt)
+    _check_output(fmt, output)
     lex = _lexicon(lexicon)
     with _inputs(paths, demo, db, quiet) as inp, _progress("scoring", quiet) as prog:
         res = commands.compare(
-            inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed,
+            inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed, dask=dask,
             workers=_workers(workers), pairwise=pairwise, correction=correction, progress=prog,
             scorer=commands.make_scorer(lex, model, method, _warn(quiet)), validation=validation,
         )  # fmt: skip
     _infos(compare_notes(res), quiet)
-    chart = chart and fmt == "table" and sys.stdout.isatty()
-    _out(render_compare_result(res, fmt, raw_csv=raw_csv, chart=chart))
+    chart = chart and fmt == "table" and sys.stdout.isatty() and output is None
+    _emit(render_compare_result(res, _text_fmt(fmt), raw_csv=raw_csv, chart=chart), fmt, output)
 
 
 # ------------------------------------------------------------------ keyness
@@ -783,6 +853,7 @@ def keyness(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -796,7 +867,7 @@ def keyness(
 
     lex = _lexicon(lexicon) if frame else None
     _evidence(
-        Scope(paths, demo, db, None, since, until, quiet, fmt), "counting",
+        Scope(paths, demo, db, None, since, until, quiet, fmt, output), "counting",
         lambda store, sel, prog: evidence.keyness(
             store, sel, sources=source, vs=vs, frame=frame, lexicon=lex, ngram=ngram,
             min_count=min_count, top=top, use_stopwords=stopwords, extra_stopwords=stop or (),
@@ -838,6 +909,7 @@ def kwic(
     ] = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -851,7 +923,7 @@ def kwic(
     lex = _lexicon(lexicon) if pattern.strip().lower().startswith("frame:") else None
     color = fmt == "table" and _color()
     res = _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "searching",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "searching",
         lambda store, sel, prog: evidence.kwic(
             store, pattern, sel, lexicon=lex, window=window, limit=limit, sample=sample,
             seed=seed, progress=prog, workers=_workers(workers)),
@@ -889,6 +961,7 @@ def trend(
     chart: Annotated[bool, typer.Option(help="Sparklines per source (table output).")] = True,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -902,7 +975,7 @@ def trend(
 
     lex = _lexicon(lexicon)
     _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "scoring",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "scoring",
         lambda store, sel, prog: evidence.trend(
             store, lex, sel, by=by, frames=frame, window=window, alpha=alpha,
             min_baseline=min_baseline, combine=all_sources, progress=prog,

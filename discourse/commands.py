@@ -184,8 +184,10 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
         The store's path.
     sources, since, until
         The selection.
-    fmt : {"csv", "jsonl"}
-        The format; CSV cells that a spreadsheet would run are neutralized unless ``raw_csv``.
+    fmt : {"csv", "jsonl", "parquet"}
+        The format; CSV cells that a spreadsheet would run are neutralized unless ``raw_csv``;
+        ``parquet`` writes a dataset folder partitioned by source and year
+        (:func:`discourse.columnar.write_article_dataset`).
     output : Path or None
         The file to write; None for stdout. Nothing is created when the store cannot be opened.
     raw_csv : bool
@@ -197,6 +199,8 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
     with open_store(db, create=False) as store:
         sel = api.selection(sources, since, until)
         api.check_sources(store, sel)
+        if fmt == "parquet":
+            return _export_parquet(store.iter_articles(sel), output)
         with _sink(output) as sink:
             first = True
             for art in store.iter_articles(sel):
@@ -209,6 +213,17 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
                 first = False
             if first and fmt == "csv":
                 sink.write(",".join(cols) + "\n")
+
+
+def _export_parquet(articles, output: Path | None) -> None:
+    from discourse import columnar
+
+    if output is None:
+        raise InputError("--format parquet writes a dataset folder: add -o FOLDER")
+    columnar.pyarrow()  # fails, saying how to install it, before anything is written
+    columnar.write_article_dataset(
+        ({c: getattr(a, c) for c in EXPORT_COLUMNS} for a in articles), output
+    )
 
 
 def tokenize_target(target: str, db: str | None, engine: str, words: str) -> list[dict]:
@@ -313,7 +328,7 @@ def make_scorer(lexicon: Lexicon, model_path, method: str, warn: Warn) -> Scorer
 
 
 def score_articles(
-    inputs: api.Inputs, scorer: Scorer, keep: bool, workers: int = 1
+    inputs: api.Inputs, scorer: Scorer, keep: bool, workers: int = 1, dask: str | None = None
 ) -> Iterator[ArticleScore]:
     """Scores of the selected articles; ``keep`` keeps sentences and hits (``--explain``).
 
@@ -330,16 +345,19 @@ def score_articles(
         Keep each article's sentences and hits.
     workers : int
         Scoring processes; the output is the same whatever their number.
+    dask : str, optional
+        A Dask scheduler's address (or ``"local"``): score there instead
+        (:mod:`discourse.cluster`); the same output.
 
     Yields
     ------
     ArticleScore
     """
     if not keep:
-        yield from api.scores(inputs, scorer, inputs.sel, workers=workers)
+        yield from api.scores(inputs, scorer, inputs.sel, workers=workers, dask=dask)
         return
     arts = inputs.store.iter_articles(inputs.sel)
-    yield from score_stream(arts, scorer, keep=True, workers=workers)
+    yield from score_stream(arts, scorer, True, workers, cluster=api.cluster_pool(dask))
 
 
 @dataclass
@@ -366,6 +384,7 @@ def compare(
     scorer: Scorer | None = None,
     progress: Progress | None = None,
     validation: str | Path | None = None,
+    dask: str | None = None,
 ) -> CompareResult:
     """Compare the sources of a selection per frame, and every pair if ``pairwise``.
 
@@ -392,6 +411,9 @@ def compare(
     validation : path, optional
         A coded validation sample of the scorer's method: adds shares corrected for its
         errors (:mod:`discourse.correction`).
+    dask : str, optional
+        A Dask scheduler's address (or ``"local"``) that scores the articles not yet in
+        the cache (:mod:`discourse.cluster`); the same records.
 
     Returns
     -------
@@ -416,7 +438,7 @@ def compare(
         progress.total = inputs.store.count(sel)  # type: ignore[attr-defined]
     cmp, meta = api.compare_sources(
         inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed, progress=progress,
-        scorer=scorer, workers=workers, validation=validation,
+        scorer=scorer, workers=workers, validation=validation, dask=dask,
     )  # fmt: skip
     if not pairwise:
         return CompareResult(cmp, meta, by_t)
