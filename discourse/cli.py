@@ -343,7 +343,7 @@ def ingest(
         typer.Option(help="Source name for every article (overrides folder and front matter)."),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="auto, txt, md, jsonl, csv or html.")
+        str, typer.Option("--format", help="auto, txt, md, jsonl, csv, html or parquet.")
     ] = "auto",
     text_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the text.")] = "text",
     source_col: Annotated[
@@ -356,10 +356,11 @@ def ingest(
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Store articles from files and folders (txt, md, jsonl, csv, html).
+    """Store articles from files and folders (txt, md, jsonl, csv, html, parquet).
 
     A folder's subfolders name the sources (corpus/<source>/...), unless --source or
-    the front matter says otherwise. Re-running adds nothing twice.
+    the front matter says otherwise; a 'corpus export --format parquet' folder is read
+    back whole. Re-running adds nothing twice.
 
     Example: discourse ingest corpora/demo --db discourse.db
     """

@@ -205,3 +205,36 @@ def read_fragment(root: str | os.PathLike, path: str) -> list[dict]:
             cols = [c for c in ARTICLE_COLUMNS if c in table.schema.names]
             return table.select(cols).to_pylist()
     raise InputError(f"{path}: not a file of the Parquet dataset {root}")
+
+
+def hive_values(path: str | os.PathLike) -> dict[str, str]:
+    """Partition values in a dataset file's path: ``.../source=A%20B/year=2026/x`` ->
+    ``{"source": "A B", "year": "2026"}`` (the default partition left out)."""
+    from urllib.parse import unquote
+
+    out = {}
+    for part in Path(path).parent.parts:
+        key, eq, value = part.partition("=")
+        if eq and key and value != HIVE_NULL:
+            out[key] = unquote(value)
+    return out
+
+
+def read_parquet_rows(path: str | os.PathLike, batch: int = 1000) -> Iterator[dict]:
+    """The rows of one Parquet file, batch by batch, with its Hive partition values
+    (``source``, ``year``) added where the file does not hold them.
+
+    Raises
+    ------
+    ValueError
+        The file is not Parquet or is damaged (the reader skips it).
+    """
+    pa = pyarrow()
+    extra = hive_values(path)
+    try:
+        f = pa.parquet.ParquetFile(path)
+        for b in f.iter_batches(batch_size=batch):
+            for row in b.to_pylist():
+                yield {**extra, **row}
+    except (pa.ArrowException, OSError) as e:
+        raise ValueError(f"not a readable Parquet file ({e})") from None

@@ -120,6 +120,28 @@ def test_corpus_export_parquet_refuses_a_folder_with_files(run, demo_db, tmp_pat
     assert r.code == 1 and "-o FOLDER" in r.err
 
 
+def test_a_parquet_export_reads_back_as_the_same_corpus(run, demo_db, tmp_path):
+    root = tmp_path / "export"
+    assert run("corpus", "export", "--db", demo_db, "-f", "parquet", "-o", root).code == 0
+    copy = str(tmp_path / "copy.db")
+    r = run("ingest", root, "--db", copy)
+    assert r.code == 0, r.err
+    a, b = (run("corpus", "export", "--db", d, "-f", "jsonl").out for d in (demo_db, copy))
+
+    def key(r: dict) -> tuple:
+        return (r["source"], r["url"], r["text"])
+
+    strip = [{k: v for k, v in r.items() if k != "id"} for r in _jsonl(a)]
+    assert sorted(strip, key=key) == sorted(
+        [{k: v for k, v in r.items() if k != "id"} for r in _jsonl(b)], key=key
+    )
+    assert len(strip) == 120
+    # and the commands that take PATHs read it directly, with the same results
+    from_export = run("compare", root, "-f", "json", "--workers", "1")
+    from_store = run("compare", "--db", demo_db, "-f", "json", "--workers", "1")
+    assert from_export.code == 0 and from_export.out == from_store.out
+
+
 # ------------------------------------------------------------------------- dask
 
 
@@ -169,6 +191,16 @@ def test_dask_gives_the_records_of_the_local_path(run, dask_address, dask_chunks
     on_dask = run(*args, "--dask", dask_address)
     assert on_dask.code == 0, on_dask.err
     assert sum(dask_chunks) == 120  # every demo article went to the cluster
+    assert on_dask.out == local.out
+
+
+@pytest.mark.slow
+def test_dask_scores_a_parquet_export_as_locally(run, demo_db, tmp_path, dask_address):
+    root = tmp_path / "export"
+    assert run("corpus", "export", "--db", demo_db, "-f", "parquet", "-o", root).code == 0
+    local = run("compare", "--db", demo_db, "--by", "source,month", "-f", "csv", "--workers", "1")
+    on_dask = run("compare", root, "--by", "source,month", "-f", "csv", "--dask", dask_address)
+    assert on_dask.code == 0, on_dask.err
     assert on_dask.out == local.out
 
 
@@ -253,3 +285,13 @@ def test_cached_report_rerun_scores_only_the_new_articles(run, demo_db, tmp_path
     assert run("ingest", tmp_path / "more", "--db", demo_db, "-q").code == 0
     assert run(*args).code == 0
     assert stats() == {"scored": 7, "cached": 120}
+
+
+def test_a_damaged_parquet_file_is_skipped_with_a_warning(run, tmp_path):
+    write(tmp_path / "in" / "wire" / "bad.parquet", b"PAR1 not really parquet")
+    write(tmp_path / "in" / "wire" / "good.md", "---\ntitle: Good\n---\nMutual trust grew.\n")
+    r = run("ingest", tmp_path / "in", "--db", tmp_path / "x.db")
+    assert r.code == 0, r.err
+    warned = [line for line in r.err.splitlines() if "bad.parquet" in line]
+    assert len(warned) == 1 and "Parquet" in warned[0]
+    assert "1 added" in r.err or "added 1" in r.err or "1 article" in r.err, r.err
