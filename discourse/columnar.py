@@ -89,16 +89,69 @@ def write_records(records: list[dict], path: str | os.PathLike) -> None:
 
 
 def write_jsonl(pieces: Iterable[str], path: str | os.PathLike) -> int:
-    """Write the records of JSON Lines text (in pieces) to the Parquet file ``path``.
+    """Write the records of JSON Lines text, piece by piece, to the Parquet file ``path``.
+
+    Each piece becomes a row group as it comes, so memory stays bounded by one piece
+    (``score`` yields 500 rows at a time). The first piece's columns and types are
+    the file's (a column that is empty there is text); a later piece must fit them.
+    The file is written under a temporary name and renamed when complete.
 
     Returns
     -------
     int
         The number of records written.
     """
-    records = [json.loads(line) for piece in pieces for line in piece.splitlines() if line]
-    write_records(records, path)
-    return len(records)
+    pa = pyarrow()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
+    writer = schema = None
+    n = 0
+    try:
+        for piece in pieces:
+            records = [json.loads(line) for line in piece.splitlines() if line]
+            if not records and writer is not None:
+                continue
+            table = records_table(records)
+            if writer is None:
+                fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                          for f in table.schema]  # fmt: skip
+                schema = pa.schema(fields)
+                writer = pa.parquet.ParquetWriter(tmp, schema)
+            writer.write_table(_fit(pa, table, schema))
+            n += len(records)
+        if writer is None:
+            writer = pa.parquet.ParquetWriter(tmp, pa.schema([]))
+        writer.close()
+        os.replace(tmp, path)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    return n
+
+
+def _fit(pa, table, schema):
+    """``table`` with the columns and types of ``schema`` (the file's)."""
+    if table.schema.names != schema.names:
+        raise InputError(
+            f"the records' columns changed mid-output ({', '.join(table.schema.names[:5])}...); "
+            "use --format jsonl"
+        )
+    cols = []
+    for f in schema:
+        col = table.column(f.name)
+        try:
+            cols.append(col.cast(f.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            if not pa.types.is_string(f.type):
+                raise InputError(
+                    f"column {f.name!r} changes type mid-output ({f.type}, then {col.type}); "
+                    "use --format jsonl"
+                ) from None
+            cols.append(pa.array([_text(v) for v in col.to_pylist()], pa.string()))
+    return pa.table(cols, schema=schema)
 
 
 def _file_schema(pa):

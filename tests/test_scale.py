@@ -295,3 +295,24 @@ def test_a_damaged_parquet_file_is_skipped_with_a_warning(run, tmp_path):
     warned = [line for line in r.err.splitlines() if "bad.parquet" in line]
     assert len(warned) == 1 and "Parquet" in warned[0]
     assert "1 added" in r.err or "added 1" in r.err or "1 article" in r.err, r.err
+
+
+def test_score_parquet_is_written_piece_by_piece(run, tmp_path, monkeypatch):
+    from discourse import render
+
+    monkeypatch.setattr(render, "SCORE_CHUNK", 7)  # 120 articles: 18 pieces
+    lines = run("score", DEMO, "-f", "jsonl", "--workers", "1")
+    out = tmp_path / "s.parquet"
+    assert run("score", DEMO, "-f", "parquet", "-o", out, "--workers", "1").code == 0
+    meta = pq.ParquetFile(out).metadata
+    assert meta.num_row_groups == 18
+    assert pq.read_table(out).to_pylist() == _jsonl(lines.out)
+
+
+def test_parquet_refuses_a_column_that_changes_type(tmp_path):
+    from discourse.columnar import write_jsonl
+    from discourse.errors import InputError
+
+    with pytest.raises(InputError, match="changes type"):
+        write_jsonl(['{"a": 1}\n', '{"a": 1.5}\n'], tmp_path / "t.parquet")
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary left behind
