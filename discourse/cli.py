@@ -308,9 +308,9 @@ def _emit(text, fmt: str, output: Path | None) -> None:
 
         write_jsonl(pieces, output)
     else:
-        from discourse.atomic import atomic_write
+        from discourse.atomic import atomic_write_pieces
 
-        atomic_write(output, "".join(pieces))
+        atomic_write_pieces(output, pieces)
 
 
 def _version_cb(value: bool) -> None:

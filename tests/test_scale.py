@@ -73,12 +73,14 @@ def test_parquet_is_refused_where_no_records_are_written(run, tmp_path):
     assert "parquet" in r.err
 
 
-def test_output_file_gets_the_text_output(run, tmp_path):
+@pytest.mark.parametrize("cmd", [["keyness"], ["score", "--by", "sentence"], ["compare"]])
+def test_output_file_gets_the_text_output(run, tmp_path, cmd):
     out = tmp_path / "sub" / "k.csv"
-    printed = run("keyness", DEMO, "-f", "csv")
-    written = run("keyness", DEMO, "-f", "csv", "-o", out)
+    printed = run(*cmd, DEMO, "-f", "csv", "--workers", "1")
+    written = run(*cmd, DEMO, "-f", "csv", "-o", out, "--workers", "1")
     assert written.code == 0 and written.out == ""
     assert out.read_text(encoding="utf-8") == printed.out
+    assert [p.name for p in out.parent.iterdir()] == ["k.csv"]  # no temporary file left
 
 
 @pytest.fixture
