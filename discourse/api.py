@@ -307,6 +307,7 @@ def scores(
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
     group: str | None = None,
+    dask: str | None = None,
 ) -> Iterator[ArticleScore]:
     """The one scoring path: each selected article's scores, from the cache where it can.
 
@@ -324,6 +325,8 @@ def scores(
         Scoring processes (the output is the same for any number).
     group : str, optional
         A document variable whose value stands in the source's place.
+    dask : str, optional
+        A Dask scheduler's address (or ``"local"``): score there (:mod:`discourse.cluster`).
 
     Returns
     -------
@@ -348,7 +351,33 @@ def scores(
         stats=stats,
         progress=progress,
         workers=workers,
+        cluster=cluster_pool(dask),
     )
+
+
+def cluster_pool(dask: str | None):
+    """The pool factory for ``--dask ADDRESS`` (:func:`discourse.cluster.dask_pool`).
+
+    Parameters
+    ----------
+    dask : str or None
+        A scheduler's address, ``"local"``, or None.
+
+    Returns
+    -------
+    callable or None
+        ``factory(scorer, keep)`` making the pool; None without ``dask`` (local processes).
+
+    Examples
+    --------
+    >>> cluster_pool(None) is None
+    True
+    """
+    if not dask:
+        return None
+    from discourse.cluster import dask_pool
+
+    return dask_pool(dask)
 
 
 def compare_sources(
@@ -362,6 +391,7 @@ def compare_sources(
     scorer: Scorer | None = None,
     workers: int = 1,
     validation: str | Path | None = None,
+    dask: str | None = None,
 ) -> tuple[Comparison, dict]:
     """Compare groups; with ``validation`` (a coded validation sample of the scorer's
     method), records also get shares corrected for the method's errors: the sentence
@@ -370,7 +400,7 @@ def compare_sources(
 
     Parameters
     ----------
-    inputs, sel, progress, workers
+    inputs, sel, progress, workers, dask
         As :func:`scores`.
     lexicon : Lexicon
     by : tuple of str
@@ -391,7 +421,7 @@ def compare_sources(
     --------
     >>> with open_inputs(["corpora/demo"], None) as inputs:
     ...     cmp, meta = compare_sources(inputs, get_lexicon(None), selection(), ("source",))
-    >>> meta["n_articles"], meta["n_sources"], len(cmp.records) == 5 * len(meta["frames"])
+    ...     meta["n_articles"], meta["n_sources"], len(cmp.records) == 5 * len(meta["frames"])
     (120, 5, True)
     """
     from discourse import correction as corr
@@ -405,7 +435,7 @@ def compare_sources(
         val = corr.read_validation(validation, scorer.frames)
         corr.check_method(val, scorer.method)
         collector = corr.CountsCollector(scorer.frames, by, partial(group_key, by=by), val.unit)
-    stream = scores(inputs, scorer, sel, progress=progress, workers=workers, group=group)
+    stream = scores(inputs, scorer, sel, progress=progress, workers=workers, group=group, dask=dask)
     stream = collector.wrap(stream) if collector else stream
     cmp = compare(stream, scorer.frames, by=by, n_boot=n_boot, seed=seed)
     meta = provenance(
@@ -416,7 +446,7 @@ def compare_sources(
         n_sources=len({r["source"] for r in cmp.records}),
         date_from=cmp.date_range[0],
         date_to=cmp.date_range[1],
-        by=",".join(by),
+        by=",".join(user_by),
         since=sel.since,
         until=sel.until,
         n_boot=n_boot,
@@ -425,7 +455,6 @@ def compare_sources(
         frames=scorer.frames,
     )
     if group is not None:
-        meta["by"] = ",".join(user_by)
         meta["group"] = f"meta:{group}"
     if val is not None:
         prob = (inputs, scorer, sel, group) if scorer.model is not None else None

@@ -96,6 +96,26 @@ WaitOpt = Annotated[
 DemoOpt = Annotated[
     bool, typer.Option("--demo", help="Use the bundled demo corpus (fictional outlets) as PATH.")
 ]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write the output to this file (needed for --format parquet)."
+    ),
+]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS",
+        help="Score on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for a "
+        "LocalCluster on this machine. Needs 'discourse[dask]'.",
+    ),
+]
+RECORD_FORMATS = (*DATA_FORMATS, "parquet")
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="Processes (default: the cores, at most 8); the same output as one."),
+]
 
 
 def _paths(paths: list[Path] | None, demo: bool) -> list[Path] | None:
@@ -162,6 +182,7 @@ class Scope:
     until: str | None
     quiet: bool
     fmt: str
+    output: Path | None = None
 
 
 def _pick(cls, values: dict) -> dict:
@@ -199,12 +220,18 @@ def _open(scope: Scope):
 def _evidence(scope: Scope, label: str, run, render):
     """The evidence commands' scaffold: open the selection, run with a progress counter
     (closed in ``finally``), print the notes, render."""
-    _check_format(scope.fmt)
+    _check_output(scope.fmt, scope.output)
     with _open(scope) as inp, _progress(label, scope.quiet) as prog:
         res = run(inp.store, inp.sel, prog)
     for note in res.notes:
         _info(note, scope.quiet)
-    _out(render(res), scope.fmt)
+    if scope.fmt == "parquet":  # the records, as --format jsonl writes them
+        from discourse.columnar import write_records
+        from discourse.formats import clean
+
+        write_records([clean(r) for r in res.records], scope.output)  # type: ignore[arg-type]
+    else:
+        _emit(render(res), scope.fmt, scope.output)
     return res
 
 
@@ -256,6 +283,40 @@ def _out(text: str, fmt: str = "table") -> None:
     write(text if fmt in MACHINE_FORMATS else terminal_text(text))
 
 
+def _check_output(fmt: str, output: Path | None) -> None:
+    """--format of a command with records (parquet too) and its -o: parquet needs a file,
+    and pyarrow (checked before any work)."""
+    _check_format(fmt, RECORD_FORMATS)
+    if fmt == "parquet":
+        from discourse.columnar import pyarrow
+
+        if output is None:
+            raise InputError("--format parquet writes a binary file: add -o FILE.parquet")
+        pyarrow()
+
+
+def _text_fmt(fmt: str) -> str:
+    """The text format to render: parquet is written from the JSON Lines records."""
+    return "jsonl" if fmt == "parquet" else fmt
+
+
+def _emit(text, fmt: str, output: Path | None) -> None:
+    """Output text (a string or pieces of it) to stdout, or to the file ``output``
+    (parquet: the JSON Lines records converted), written atomically."""
+    pieces = [text] if isinstance(text, str) else text
+    if output is None:
+        for piece in pieces:
+            _out(piece, fmt)
+    elif fmt == "parquet":
+        from discourse.columnar import write_jsonl
+
+        write_jsonl(pieces, output)
+    else:
+        from discourse.atomic import atomic_write_pieces
+
+        atomic_write_pieces(output, pieces)
+
+
 def _version_cb(value: bool) -> None:
     if value:
         print(f"discourse {__version__}")
@@ -290,7 +351,7 @@ def ingest(
         typer.Option(help="Source name for every article (overrides folder and front matter)."),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="auto, txt, md, jsonl, csv or html.")
+        str, typer.Option("--format", help="auto, txt, md, jsonl, csv, html or parquet.")
     ] = "auto",
     text_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the text.")] = "text",
     source_col: Annotated[
@@ -309,13 +370,14 @@ def ingest(
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Store articles from files and folders (txt, md, jsonl, csv, html).
+    """Store articles from files and folders (txt, md, jsonl, csv, html, parquet).
 
     A folder's subfolders name the sources (corpus/<source>/...), unless --source or
     the front matter says otherwise; a page saved in a flat folder takes its site's
     name. A file name starting with a date (2026-11-03-talks.txt) dates an article
     that has no date of its own. Extra columns and front-matter keys are kept as
-    document variables. Re-running adds nothing twice (and fills empty fields).
+    document variables; a 'corpus export --format parquet' folder is read back whole.
+    Re-running adds nothing twice (and fills empty fields).
 
     Example: discourse ingest corpora/demo --db discourse.db
     Demo: discourse ingest --demo --db demo.db
@@ -450,22 +512,31 @@ def corpus_show(
 @corpus_app.command("export")
 def corpus_export(
     db: DbOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, tsv or jsonl.")] = "jsonl",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv, tsv, jsonl or parquet (a folder partitioned by source/year).",
+        ),
+    ] = "jsonl",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="File (parquet: folder) to write (default: stdout)."),
     ] = None,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
 ) -> None:
-    """Export stored articles with their text, as CSV, TSV or JSON Lines.
+    """Export stored articles with their text, as CSV, TSV, JSON Lines or a Parquet dataset
+    partitioned by source and year (for pandas, R arrow, Dask: 'score --dask').
 
     Example: discourse corpus export --format csv -o articles.csv
     """
     from discourse.commands import export_articles
 
-    _check_format(fmt, ("csv", "tsv", "jsonl"))
+    _check_format(fmt, ("csv", "tsv", "jsonl", "parquet"))
     changed = export_articles(db, source, since, until, fmt, output, raw_csv)
     if changed:
         _info(
@@ -743,6 +814,8 @@ def lexicon_stats(
     ] = 0.8,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """How each lexicon term fires on a corpus: hits, articles, sources; terms that
@@ -755,9 +828,9 @@ def lexicon_stats(
 
     lex = _lexicon(lexicon)
     _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "matching",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "matching",
         lambda store, sel, prog: evidence.lexicon_stats(
-            store, lex, sel, generic_share=generic, progress=prog),
+            store, lex, sel, generic_share=generic, progress=prog, workers=_workers(workers)),
         lambda r: render_lexicon_stats(
             r.records, r.tables["overlap"], r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
@@ -778,6 +851,8 @@ def lexicon_suggest(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Candidate new terms for a frame: words over-used in the sentences where it
@@ -790,9 +865,10 @@ def lexicon_suggest(
 
     lex = _lexicon(lexicon)
     _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "matching",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "matching",
         lambda store, sel, prog: evidence.suggest(
-            store, lex, frame, sel, ngram=ngram, min_count=min_count, top=top, progress=prog),
+            store, lex, frame, sel, ngram=ngram, min_count=min_count, top=top, progress=prog,
+            workers=_workers(workers)),
         lambda r: render_suggest(r.records, r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -802,7 +878,7 @@ def lexicon_suggest(
 
 def _workers(workers: int | None) -> int:
     """--workers: 1 or more; by default the cores (at most 8)."""
-    from discourse.scoring import default_workers
+    from discourse.workers import default_workers
 
     if workers is None:
         return default_workers()
@@ -828,10 +904,9 @@ def score(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
-    workers: Annotated[
-        int | None,
-        typer.Option(help="Scoring processes (default: the cores, at most 8); same output."),
-    ] = None,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
+    dask: DaskOpt = None,
     frames: FramesOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -842,17 +917,17 @@ def score(
     from discourse.commands import make_scorer, pick_frames, score_articles
     from discourse.render import render_score
 
-    _check_format(fmt)
+    _check_output(fmt, output)
     if by not in ("article", "sentence"):
         raise InputError(f"--by {by!r} is not known; use article or sentence")
     scorer = make_scorer(_lexicon(lexicon), model, method, _warn(quiet))
     shown = pick_frames(frames, scorer.frames)
     with _open(Scope(paths, demo, db, source, since, until, quiet, fmt)) as inp:
-        keep, n_workers = by == "sentence" or explain, _workers(workers)
-        scores = score_articles(inp, scorer, keep=keep, workers=n_workers)
-        keys = inp.store.meta_keys(inp.sel)
-        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv, shown, keys):
-            _out(text, fmt)
+        keep = by == "sentence" or explain
+        scores = score_articles(inp, scorer, keep, workers=_workers(workers), dask=dask)
+        keys, tfmt = inp.store.meta_keys(inp.sel), _text_fmt(fmt)
+        texts = render_score(scores, scorer, tfmt, by, explain, _color(), raw_csv, shown, keys)
+        _emit(texts, fmt, output)
 
 
 # ------------------------------------------------------------------ compare
@@ -879,9 +954,7 @@ def compare(
     boot: Annotated[
         int, typer.Option(help="Bootstrap resamples for intensity intervals.")
     ] = DEFAULT_BOOT,
-    workers: Annotated[
-        int, typer.Option(help="Processes that score articles not yet in the cache.")
-    ] = 1,
+    workers: WorkersOpt = None,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = DEFAULT_SEED,
     pairwise: Annotated[
         bool,
@@ -901,6 +974,8 @@ def compare(
     fmt: FormatOpt = "table",
     chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    dask: DaskOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare sources per frame: prevalence with Wilson intervals, intensity with
@@ -913,17 +988,17 @@ def compare(
     from discourse.api import selection
     from discourse.render import compare_notes, render_compare_result
 
-    _check_format(fmt)
+    _check_output(fmt, output)
     lex = _lexicon(lexicon)
     with _inputs(paths, demo, db, quiet) as inp, _progress("scoring", quiet) as prog:
         res = commands.compare(
-            inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed,
-            workers=workers, pairwise=pairwise, correction=correction, progress=prog, frames=frames,
-            scorer=commands.make_scorer(lex, model, method, _warn(quiet)), validation=validation,
-        )  # fmt: skip
+            inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed, dask=dask,
+            workers=_workers(workers), pairwise=pairwise, correction=correction, progress=prog,
+            frames=frames, scorer=commands.make_scorer(lex, model, method, _warn(quiet)),
+            validation=validation)  # fmt: skip
     _infos(compare_notes(res), quiet)
-    chart = chart and fmt == "table" and sys.stdout.isatty()
-    _out(render_compare_result(res, fmt, raw_csv=raw_csv, chart=chart), fmt)
+    chart = chart and fmt == "table" and sys.stdout.isatty() and output is None
+    _emit(render_compare_result(res, _text_fmt(fmt), raw_csv=raw_csv, chart=chart), fmt, output)
 
 
 # ------------------------------------------------------------------ keyness
@@ -975,6 +1050,8 @@ def keyness(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Which words does each source use more than the others? Log-odds ratio with
@@ -988,11 +1065,11 @@ def keyness(
 
     lex = _lexicon(lexicon) if frame else None
     _evidence(
-        Scope(paths, demo, db, None, since, until, quiet, fmt), "counting",
+        Scope(paths, demo, db, None, since, until, quiet, fmt, output), "counting",
         lambda store, sel, prog: evidence.keyness(
             store, sel, sources=source, vs=vs, frame=frame, lexicon=lex, ngram=ngram,
             min_count=min_count, top=top, use_stopwords=stopwords, extra_stopwords=stop or (),
-            prior_size=prior_size, measure=measure, progress=prog),
+            prior_size=prior_size, measure=measure, progress=prog, workers=_workers(workers)),
         lambda r: render_keyness(r.records, r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -1031,6 +1108,8 @@ def kwic(
     ] = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Keyword in context: every occurrence of a term, phrase or frame, with source and date.
@@ -1043,10 +1122,10 @@ def kwic(
     lex = _lexicon(lexicon) if pattern.strip().lower().startswith("frame:") else None
     color = fmt == "table" and _color()
     res = _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "searching",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "searching",
         lambda store, sel, prog: evidence.kwic(
             store, pattern, sel, lexicon=lex, window=window, limit=limit, sample=sample,
-            seed=seed, progress=prog),
+            seed=seed, progress=prog, workers=_workers(workers)),
         lambda r: render_kwic(r.records, r.meta, fmt, color=color, width=width, raw_csv=raw_csv),
     )  # fmt: skip
     _infos(kwic_notes(res.meta), quiet)
@@ -1089,6 +1168,8 @@ def trend(
     frames: FramesOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Prevalence and intensity per week or month and source; periods that depart
@@ -1103,11 +1184,11 @@ def trend(
 
     lex, frame = _lexicon(lexicon), [*(frame or []), *(frame_list(frames) or [])]
     _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "scoring",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "scoring",
         lambda store, sel, prog: evidence.trend(
             store, lex, sel, by=by, frames=frame or None, window=window, alpha=alpha,
             min_baseline=min_baseline, combine=all_sources, validation=validation,
-            progress=prog),
+            progress=prog, workers=_workers(workers)),
         lambda r: render_trend(r.records, r.meta, fmt, chart=chart, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -1153,6 +1234,7 @@ def report(
     frames: FramesOpt = None,
     raw_csv: RawCsvOpt = False,
     wait: WaitOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a period's report: Markdown for mail, HTML with charts, CSV and JSON.
@@ -1175,8 +1257,7 @@ def report(
             _paths(paths, demo), db, output, lexicon=lexicon, week=week, since=since,
             until=until, sources=source, raw_csv=raw_csv, progress=prog, warn=_warn(quiet),
             trailing=trailing, n_boot=boot, seed=seed, validation=validation, frames=frames,
-            by=by,
-            **model_options(model, method, _warn(quiet)),
+            by=by, workers=_workers(workers), **model_options(model, method, _warn(quiet)),
         )  # fmt: skip
     _info(data.summary_line(path), quiet)
 
@@ -1270,6 +1351,10 @@ def train(
     extra: ExtraOpt = None,
     extra_weight: ExtraWeightOpt = 1.0,
     fmt: FormatOpt = "table",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Cross-validation folds fitted at once (default: the cores, at most 8)."),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a frame classifier on coded sentences; report grouped cross-validation.
@@ -1290,6 +1375,7 @@ def train(
         frames=frame_list(frames), lexicon_features=lexicon_features, max_sentences=max_sentences,
         warn=lambda m: m == CIRCULAR_WARNING or _warn(quiet)(m), progress=_info_cb(quiet),
         params=recipe_params(context, calibrate, dual), extra=extra, extra_weight=extra_weight,
+        workers=_workers(workers),
     )  # fmt: skip
     _show_train(result, lex, fmt, from_lexicon, quiet)
 

@@ -190,8 +190,10 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
         The store's path.
     sources, since, until
         The selection.
-    fmt : {"csv", "tsv", "jsonl"}
-        The format; CSV cells that a spreadsheet would run are neutralized unless ``raw_csv``.
+    fmt : {"csv", "tsv", "jsonl", "parquet"}
+        The format; CSV cells that a spreadsheet would run are neutralized unless ``raw_csv``;
+        ``parquet`` writes a dataset folder partitioned by source and year
+        (:func:`discourse.columnar.write_article_dataset`).
     output : Path or None
         The file to write; None for stdout. Nothing is created when the store cannot be opened.
     raw_csv : bool
@@ -209,6 +211,8 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
     with open_store(db, create=False) as store:
         sel = api.selection(sources, since, until)
         api.check_sources(store, sel)
+        if fmt == "parquet":
+            return _export_parquet(store.iter_articles(sel), output)
         with _sink(output) as sink:
             first = True
             for art in store.iter_articles(sel):
@@ -223,6 +227,17 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
             if first and fmt in DELIMITERS:
                 sink.write(DELIMITERS[fmt].join(cols) + "\n")
     return changed
+
+
+def _export_parquet(articles, output: Path | None) -> None:
+    from discourse import columnar
+
+    if output is None:
+        raise InputError("`fmt` parquet writes a dataset folder: add `output` FOLDER")
+    columnar.pyarrow()  # fails, saying how to install it, before anything is written
+    columnar.write_article_dataset(
+        ({c: getattr(a, c) for c in EXPORT_COLUMNS} for a in articles), output
+    )
 
 
 def tokenize_target(target: str, db: str | None, engine: str, words: str) -> list[dict]:
@@ -327,7 +342,7 @@ def make_scorer(lexicon: Lexicon, model_path, method: str, warn: Warn) -> Scorer
 
 
 def score_articles(
-    inputs: api.Inputs, scorer: Scorer, keep: bool, workers: int = 1
+    inputs: api.Inputs, scorer: Scorer, keep: bool, workers: int = 1, dask: str | None = None
 ) -> Iterator[ArticleScore]:
     """Scores of the selected articles; ``keep`` keeps sentences and hits (``--explain``).
 
@@ -344,16 +359,19 @@ def score_articles(
         Keep each article's sentences and hits.
     workers : int
         Scoring processes; the output is the same whatever their number.
+    dask : str, optional
+        A Dask scheduler's address (or ``"local"``): score there instead
+        (:mod:`discourse.cluster`); the same output.
 
     Yields
     ------
     ArticleScore
     """
     if not keep:
-        yield from api.scores(inputs, scorer, inputs.sel, workers=workers)
+        yield from api.scores(inputs, scorer, inputs.sel, workers=workers, dask=dask)
         return
     arts = inputs.store.iter_articles(inputs.sel)
-    yield from score_stream(arts, scorer, keep=True, workers=workers)
+    yield from score_stream(arts, scorer, True, workers, cluster=api.cluster_pool(dask))
 
 
 @dataclass
@@ -381,6 +399,7 @@ def compare(
     progress: Progress | None = None,
     validation: str | Path | None = None,
     frames: str | None = None,
+    dask: str | None = None,
 ) -> CompareResult:
     """Compare the sources of a selection per frame, and every pair if ``pairwise``.
 
@@ -410,6 +429,8 @@ def compare(
         errors (:mod:`discourse.correction`).
     frames : str, optional
         Comma-separated frames to keep (``--frames``); the numbers are those of the full run.
+    dask : str, optional
+        A Dask scheduler (or ``"local"``) scoring what the cache lacks; the same records.
 
     Returns
     -------
@@ -435,7 +456,7 @@ def compare(
         progress.total = inputs.store.count(sel)  # type: ignore[attr-defined]
     cmp, meta = api.compare_sources(
         inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed, progress=progress,
-        scorer=scorer, workers=workers, validation=validation,
+        scorer=scorer, workers=workers, validation=validation, dask=dask,
     )  # fmt: skip
     by_t = cmp.by  # a document variable's values stand in the source's place
     if not pairwise:

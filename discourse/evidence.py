@@ -34,7 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 
 from discourse import stats as st
@@ -48,6 +48,7 @@ from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress
 from discourse.stats import Reservoir
 from discourse.store import Selection, Store
 from discourse.tokenize import Tokenizer, normalize, tokenize_terms
+from discourse.workers import imap
 
 ALL_SOURCES = "all sources"
 KEYNESS_METHOD = (
@@ -210,16 +211,31 @@ def _scored(
     scorer: Scorer,
     progress: Progress | None,
     group: str | None = None,
+    workers: int = 1,
 ) -> Iterable:
-    """Scores of the selection's articles, through the store's score cache (as ``compare``);
-    with ``group``, the source replaced by that document variable's value."""
+    """Scores of the selection's articles, through the store's score cache (as ``compare``),
+    in ``workers`` processes; with ``group``, the source replaced by that document
+    variable's value."""
     return iter_scores(
         st.by_meta(store.iter_articles(sel), group),
         scorer,
         store=store,
         use_cache=not store.in_memory,
         progress=progress,
+        workers=workers,
     )
+
+
+def _per_article(
+    store: Store, sel: Selection, progress: Progress | None, workers: int, fn, *args
+) -> Iterator:
+    """``fn(*args, article)`` for each article of the selection, in order, in ``workers``
+    processes (:func:`discourse.workers.imap`); small selections stay in this process."""
+    return imap(_articles(store, sel, progress), partial(_each, fn, args), workers)
+
+
+def _each(fn, args: tuple, articles: list[Article]) -> list:
+    return [fn(*args, art) for art in articles]
 
 
 def _space(text: str) -> str:
@@ -324,6 +340,7 @@ def keyness(
     measure: str = "logodds",
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Evidence:
     """Which words does each source use more than the others? (Monroe et al. 2008 keyness.)
 
@@ -336,7 +353,8 @@ def keyness(
     (:func:`discourse.stats.keyness_groups`). Terms counted fewer than
     ``min_count`` times in the two groups together are left out; ``top`` (0 =
     all) terms with ``z > 0`` are kept per source and n-gram size. Stop words:
-    the shipped list (``use_stopwords``) plus ``extra_stopwords``.
+    the shipped list (``use_stopwords``) plus ``extra_stopwords``. Articles are
+    counted in ``workers`` processes (the same records whatever their number).
 
     ``measure`` ``"chi2"`` or ``"lr"`` ranks by quanteda's signed chi-square or G²
     (:func:`discourse.stats.keyness_tests`) instead of the log-odds z. Terms whose
@@ -357,14 +375,12 @@ def keyness(
     stop = _stop(use_stopwords, extra_stopwords)
     counts: dict[int, dict[str, Counter]] = {n: {s: Counter() for s in known} for n in sizes}
     n_sent: Counter = Counter()
-    for art in _articles(store, sel, progress):
-        per = {n: counts[n][art.source] for n in sizes}
-        for sent in tokenizer.sentences(art.text):
-            if matcher is not None and not any(h[0] == fi for h in matcher.match(sent.tokens)):
-                continue
-            n_sent[art.source] += 1
-            for n, gram in ngrams(sent.tokens, sizes, stop):
-                per[n][gram] += 1
+    task = (tokenizer, matcher, fi, sizes, stop)
+    for source, n_in, grams in _per_article(store, sel, progress, workers, _keyness_art, *task):
+        if n_in:
+            n_sent[source] += n_in
+        for n in sizes:
+            counts[n][source].update(grams[n])
     notes = _keyness_notes(known, focus, vs, n_sent, frame)
     records, left_out = _keyness_ranked(
         counts, focus, vs, frame, prior_size, min_count, top, measure
@@ -414,6 +430,19 @@ def _keyness_ranked(counts, focus, vs, frame, prior_size, min_count, top, measur
         else []
     )
     return records, notes
+
+
+def _keyness_art(tokenizer, matcher, fi, sizes, stop, art: Article) -> tuple:
+    """(source, sentences counted, n-gram counts per size) of one article."""
+    grams: dict[int, Counter] = {n: Counter() for n in sizes}
+    n_in = 0
+    for sent in tokenizer.sentences(art.text):
+        if matcher is not None and not any(h[0] == fi for h in matcher.match(sent.tokens)):
+            continue
+        n_in += 1
+        for n, gram in ngrams(sent.tokens, sizes, stop):
+            grams[n][gram] += 1
+    return art.source, n_in, grams
 
 
 # ------------------------------------------------------------------------- kwic
@@ -498,6 +527,34 @@ def _kwic_rows(art, tokenizer, matcher, fi: int, frame: str, window: int | None)
             }
 
 
+def _kwic_list(tokenizer, matcher, fi: int, frame: str, window: int | None, art) -> list:
+    return list(_kwic_rows(art, tokenizer, matcher, fi, frame, window))
+
+
+def _kwic_collect(per_art: Iterator[list], keep: Reservoir | None, limit: int | None):
+    """(rows in corpus order as (index, row), hits seen, truncated by ``limit``)."""
+    rows: list[tuple[int, dict]] = []
+    seen = 0
+    truncated = False
+    for art_rows in per_art:
+        for row in art_rows:
+            if keep is not None:
+                keep.add((seen, row))
+            else:
+                rows.append((seen, row))
+            seen += 1
+            if keep is None and limit is not None and len(rows) >= limit:
+                truncated = True
+                break
+        if truncated:
+            per_art.close()  # type: ignore[attr-defined]  # stop the workers
+            break
+    if keep is not None:
+        rows = list(keep.items)
+    rows.sort(key=lambda r: r[0])
+    return rows, seen, truncated
+
+
 def kwic(
     store: Store,
     pattern: str,
@@ -510,6 +567,7 @@ def kwic(
     seed: int = DEFAULT_SEED,
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Evidence:
     """Keyword in context: every occurrence of ``pattern`` with its left and right context.
 
@@ -520,7 +578,8 @@ def kwic(
     ``window`` tokens on each side, across sentence boundaries (punctuation
     tokens count). ``sample`` draws a uniform random sample of that many hits
     (reservoir sampling, reproducible with ``seed``) and keeps corpus order;
-    ``limit`` caps the rows (after sampling).
+    ``limit`` caps the rows (after sampling). Articles are searched in ``workers``
+    processes (the same records whatever their number).
 
     Records: ``id, source, date, title, sentence, start, end, left, keyword,
     right, term, frame``; ``start``/``end`` are character offsets of the keyword
@@ -536,24 +595,9 @@ def kwic(
         raise InputError(f"`limit` {limit} must be at least 1")
     matcher, fi, frame = _pattern_matcher(pattern, lexicon)
     keep = Reservoir(sample, random.Random(seed)) if sample is not None else None
-    rows: list[tuple[int, dict]] = []
-    seen = 0
-    truncated = False
-    for art in _articles(store, sel, progress):
-        for row in _kwic_rows(art, tokenizer, matcher, fi, frame, window):
-            if keep is not None:
-                keep.add((seen, row))
-            else:
-                rows.append((seen, row))
-            seen += 1
-            if keep is None and limit is not None and len(rows) >= limit:
-                truncated = True
-                break
-        if truncated:
-            break
-    if keep is not None:
-        rows = list(keep.items)
-    rows.sort(key=lambda r: r[0])
+    task = (tokenizer, matcher, fi, frame, window)
+    per_art = _per_article(store, sel, progress, workers, _kwic_list, *task)
+    rows, seen, truncated = _kwic_collect(per_art, keep, limit)
     records = [r for _, r in rows]
     if limit is not None and len(records) > limit:
         records, truncated = records[:limit], True
@@ -622,21 +666,21 @@ def trend(
     validation=None,
     n_boot: int = DEFAULT_BOOT,
     seed: int = DEFAULT_SEED,
+    workers: int = 1,
 ) -> Evidence:
     """Prevalence and intensity per period (``week``/``month``) and source, departures flagged.
 
-    Every calendar period from the first to the last dated article of the
-    selection appears for every source (an empty period has ``n_articles`` 0
-    and Nones). Prevalence has a Wilson 95% interval; intensity is pooled hits
-    per 1,000 tokens. Departures: :func:`discourse.stats.trend_departures`
+    Every calendar period from the first to the last dated article appears for every
+    source (empty: ``n_articles`` 0 and Nones). Prevalence has a Wilson 95% interval;
+    intensity is pooled hits per 1,000 tokens. Departures: :func:`discourse.stats.trend_departures`
     (exact binomial test of the period's count of articles with the frame
     against the trailing ``window`` periods; rule text in ``meta["rule"]``).
     ``combine`` pools all sources into one series (source ``"all sources"``).
     ``by`` may add ``meta:KEY`` (``month,meta:country``): one series per value of that
     document variable instead of per source (``(none)``: articles without it).
     Undated articles are left out and counted in ``meta["undated_left_out"]``.
-    Uses the store's score cache like ``compare``. ``validation`` (a coded validation
-    sample): records also get corrected shares (:func:`_trend_correct`).
+    Scores through the cache in ``workers`` processes; ``validation`` (a coded
+    validation sample) adds corrected shares (:func:`_trend_correct`).
     """
     sel = sel or Selection()
     by, group = _trend_by(by)
@@ -653,7 +697,7 @@ def trend(
         day = sc.article.day
         return (ALL_SOURCES if combine else sc.article.source, period_of(day, by)) if day else None
 
-    stream = _scored(store, sel, scorer, progress, group=group)
+    stream = _scored(store, sel, scorer, progress, group=group, workers=workers)
     fix = _trend_validation(validation, names, scorer, key) if validation is not None else None
     agg = st.aggregate(fix[1].wrap(stream) if fix else stream, names, key)
     first, last, undated = agg.first, agg.last, agg.undated
@@ -904,6 +948,7 @@ def lexicon_stats(
     generic_share: float = 0.8,
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Evidence:
     """How each lexicon term behaves on the store: firings, articles, sources, overlaps.
 
@@ -917,6 +962,7 @@ def lexicon_stats(
     ``tables["overlap"]``: spans counted for several frames — pairs of counted
     hits of different frames whose tokens overlap in a sentence, per term pair:
     ``frame_a, term_a, frame_b, term_b, spans, articles`` (most frequent first).
+    Articles are matched in ``workers`` processes (the same records whatever their number).
     """
     sel = sel or Selection()
     if not 0 < generic_share <= 1:
@@ -927,22 +973,20 @@ def lexicon_stats(
     overlap: Counter = Counter()
     overlap_arts: Counter = Counter()
     n_articles = 0
-    for art in _articles(store, sel, progress):
+    task = (tokenizer, matcher, lexicon_has_exclude(lexicon))
+    for source, per_sent in _per_article(store, sel, progress, workers, _stats_art, *task):
         n_articles += 1
         in_art: set[tuple] = set()
         ov_art: set[tuple] = set()
-        for sent in tokenizer.sentences(art.text):
-            found = matcher.match(sent.tokens)
+        for found, excluded in per_sent:
             for fi, term, _, _ in found:
-                tc.hit((lexicon.frame_names[fi], "term", term), art.source, in_art)
-            if lexicon_has_exclude(lexicon):
-                for fi, _, _, term, is_ex in matcher.raw_matches(sent.tokens):
-                    if is_ex:
-                        tc.hit((lexicon.frame_names[fi], "exclude", term), art.source, in_art)
+                tc.hit((lexicon.frame_names[fi], "term", term), source, in_art)
+            for fi, term in excluded:
+                tc.hit((lexicon.frame_names[fi], "exclude", term), source, in_art)
             for pair in _overlapping(found, lexicon.frame_names):
                 overlap[pair] += 1
                 ov_art.add(pair)
-        tc.article_done(in_art, art.source)
+        tc.article_done(in_art, source)
         for pair in ov_art:
             overlap_arts[pair] += 1
     records = [
@@ -964,6 +1008,20 @@ def lexicon_stats(
         notes=notes,
     )
     return Evidence(records, meta, {"overlap": overlaps})
+
+
+def _stats_art(tokenizer, matcher, with_exclude: bool, art: Article) -> tuple:
+    """(source, [(counted hits, (frame index, exclude) spans) per sentence]) of one article."""
+    out = []
+    for sent in tokenizer.sentences(art.text):
+        found = matcher.match(sent.tokens)
+        excluded = []
+        if with_exclude:
+            excluded = [
+                (fi, term) for fi, _, _, term, is_ex in matcher.raw_matches(sent.tokens) if is_ex
+            ]
+        out.append((found, excluded))
+    return art.source, out
 
 
 def _overlap_records(overlap: Counter, overlap_arts: Counter) -> list[dict]:
@@ -1021,23 +1079,36 @@ class _FrameCounts:
         self.first_seen: dict[tuple[int, str], tuple[int | None, int]] = {}
         self.n_in = self.n_out = 0
 
-    def add(self, art: Article, sent: Sentence, mine: list, stop: frozenset[str]) -> None:
-        if not mine:
+    def add(self, art: tuple, index: int, inside: bool, grams: list) -> None:
+        """Count one sentence (``index`` of article ``art`` = (id, source)): its n-grams."""
+        if not inside:
             self.n_out += 1
-            for n, gram in ngrams(sent.tokens, self.sizes, stop):
+            for n, gram in grams:
                 self.outside[n][gram] += 1
             return
         self.n_in += 1
-        masked = {i for _, _, a, b in mine for i in range(a, b)}
-        for n, gram in ngrams(sent.tokens, self.sizes, stop, masked):
+        art_id, source = art
+        for n, gram in grams:
             self.inside[n][gram] += 1
             key = (n, gram)
             if key not in self.first_seen:
-                self.first_seen[key] = (art.id, sent.index)
-            if self.last_art.get(key, -1) != art.id:
-                self.last_art[key] = art.id
+                self.first_seen[key] = (art_id, index)
+            if self.last_art.get(key, -1) != art_id:
+                self.last_art[key] = art_id
                 self.n_arts[key] += 1
-            self.srcs.setdefault(key, set()).add(art.source)
+            self.srcs.setdefault(key, set()).add(source)
+
+
+def _suggest_art(tokenizer, matcher, fi: int, sizes, stop, art: Article) -> tuple:
+    """((id, source), [(sentence index, in the frame, its n-grams)]) of one article; in
+    the frame's sentences the tokens of its own hits are masked."""
+    out = []
+    for sent in tokenizer.sentences(art.text):
+        mine = [h for h in matcher.match(sent.tokens) if h[0] == fi]
+        masked = {i for _, _, a, b in mine for i in range(a, b)} if mine else frozenset()
+        grams = list(ngrams(sent.tokens, sizes, stop, masked))
+        out.append((sent.index, bool(mine), grams))
+    return (art.id, art.source), out
 
 
 def suggest(
@@ -1054,6 +1125,7 @@ def suggest(
     extra_stopwords: Sequence[str] = (),
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Evidence:
     """Candidate new terms for ``frame``: words over-used in its sentences, for a human to review.
 
@@ -1063,7 +1135,8 @@ def suggest(
     candidate is context that the lexicon does not already capture. Left out:
     stop words, candidates the frame's terms already match, candidates seen
     fewer than ``min_count`` times in the frame's sentences. ``in_lexicon``
-    names another frame whose terms already match the candidate.
+    names another frame whose terms already match the candidate. Articles are
+    counted in ``workers`` processes (the same records whatever their number).
 
     Records: ``rank, candidate, ngram, count, count_other, per_1k,
     per_1k_other, log_odds, z, articles, sources, in_lexicon, example_id,
@@ -1074,10 +1147,10 @@ def suggest(
     fi = _check_frame(lexicon, frame)
     _check_counts(min_count, top)
     matcher, stop = Matcher(lexicon), _stop(use_stopwords, extra_stopwords)
-    fc = _FrameCounts(sizes)
-    for art in _articles(store, sel, progress):
-        for sent in tokenizer.sentences(art.text):
-            fc.add(art, sent, [h for h in matcher.match(sent.tokens) if h[0] == fi], stop)
+    fc, task = _FrameCounts(sizes), (tokenizer, matcher, fi, sizes, stop)
+    for art, sents in _per_article(store, sel, progress, workers, _suggest_art, *task):
+        for index, inside, grams in sents:
+            fc.add(art, index, inside, grams)
     records: list[dict] = []
     for n in sizes:
         rows = st.log_odds_dirichlet(dict(fc.inside[n]), dict(fc.outside[n]), prior_size=prior_size)

@@ -7,16 +7,17 @@ and the tokenizer version, so it is cached in the store under that key
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
 from discourse.models import Article, ArticleScore, FrameScore, Hit, RawCounts, Sentence
 from discourse.provenance import provenance
 from discourse.tokenize import Tokenizer
+from discourse.workers import Pool
 
 # "fast-2": matching normalizes with NFC and casefold() (was lower())
 TOKENIZER_VERSION = "fast-2"
@@ -321,24 +322,6 @@ class ScoreStats:
     cached: int = 0
 
 
-def default_workers() -> int:
-    """Scoring processes when none are asked for: the cores, at most :data:`MAX_WORKERS`.
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> 1 <= default_workers() <= MAX_WORKERS
-    True
-    """
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
-
-
-MAX_WORKERS = 8
-
-
 def iter_scores(
     articles: Iterable[Article],
     scorer: Scorer,
@@ -348,6 +331,7 @@ def iter_scores(
     chunk: int = 200,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    cluster: Callable | None = None,
 ) -> Iterator[ArticleScore]:
     """Score a stream of articles; with a store, read and fill its score cache.
 
@@ -355,7 +339,9 @@ def iter_scores(
     are not kept. With ``workers`` > 1, articles that need scoring are scored in
     that many processes, several chunks in flight, while this process reads the
     next chunk and the cache; results come back, and the cache is written, in
-    input order, so the output is the same as with one worker.
+    input order, so the output is the same as with one worker. ``cluster`` (e.g.
+    :func:`discourse.cluster.dask_pool`) makes the pool that scores them instead:
+    ``cluster(scorer, keep)``.
 
     Parameters
     ----------
@@ -371,6 +357,8 @@ def iter_scores(
     progress : callable, optional
         Receives the number of articles done so far.
     workers : int
+    cluster : callable, optional
+        Makes the pool (a Dask cluster's) instead of local processes.
 
     Returns
     -------
@@ -389,8 +377,9 @@ def iter_scores(
     """
     stats = stats if stats is not None else ScoreStats()
     done = 0
+    chunks = _chunks(articles, chunk)
     for batch, results, fresh in _pipeline(
-        _chunks(articles, chunk), scorer, workers, store, use_cache
+        chunks, scorer, workers, store, use_cache, cluster=cluster
     ):
         _fill(results, fresh, scorer, store, use_cache, stats)
         yield from _light(iter(results))
@@ -401,7 +390,7 @@ def iter_scores(
 
 def score_stream(
     articles: Iterable[Article], scorer: Scorer, keep: bool = False, workers: int = 1,
-    chunk: int = 100,
+    chunk: int = 100, cluster: Callable | None = None,
 ) -> Iterator[ArticleScore]:  # fmt: skip
     """Score a stream of articles in order, in ``workers`` processes (no cache).
 
@@ -430,7 +419,8 @@ def score_stream(
     >>> [len(sc.hits) for sc in score_stream([Article("mutual trust", "X")], scorer, keep=True)]
     [1]
     """
-    for _, results, _ in _pipeline(_chunks(articles, chunk), scorer, workers, None, False, keep):
+    chunks = _chunks(articles, chunk)
+    for _, results, _ in _pipeline(chunks, scorer, workers, None, False, keep, cluster):
         yield from results
 
 
@@ -458,12 +448,16 @@ def _cached(batch, scorer: Scorer, store, use_cache: bool) -> list[ArticleScore 
     return out
 
 
-def _pipeline(chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep: bool = False):
+def _pipeline(
+    chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep: bool = False,
+    cluster: Callable | None = None,
+):  # fmt: skip
     """(chunk, its scores, which are fresh) per chunk of ``chunks``, in order.
 
     Scores come from the store's cache where usable; the others are scored here
     or, with ``workers`` > 1 and a chunk worth it, in a pool that keeps up to
-    two chunks per worker in flight. A fresh score (computed in this run, not
+    two chunks per worker in flight (``cluster(scorer, keep)`` makes that pool when
+    given, whatever the chunk's size). A fresh score (computed in this run, not
     read from the cache) is flagged True for :func:`_fill`.
     """
     pool = None
@@ -472,14 +466,14 @@ def _pipeline(chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep
         for batch in chunks:
             cached = _cached(batch, scorer, store, use_cache)
             todo = [a for a, c in zip(batch, cached) if c is None]
-            if workers > 1 and pool is None and todo and _big(batch):
-                pool = _Pool(scorer, workers)
+            if pool is None and todo and (cluster or (workers > 1 and _big(batch))):
+                pool = cluster(scorer, keep) if cluster else _Pool(scorer, workers, keep)
             if pool is None:
                 fresh = scorer.score_batch(todo, keep) if todo else []
                 yield batch, *_merge(cached, fresh)
                 continue
-            pending.append((batch, cached, pool.submit(todo, keep)))
-            while len(pending) > 2 * workers:
+            pending.append((batch, cached, pool.submit(todo)))
+            while len(pending) > 2 * pool.workers:
                 b, c, fut = pending.popleft()
                 yield b, *_merge(c, pool.result(fut))
         while pending:
@@ -515,69 +509,19 @@ def _fill(results, fresh, scorer: Scorer, store, use_cache: bool, stats: ScoreSt
         store.put_scores(scorer.key, new)
 
 
-_WORKER_SCORER: Scorer | None = None
-
-
-def _init_worker(scorer: Scorer) -> None:
-    import signal
-
-    global _WORKER_SCORER
-    _WORKER_SCORER = scorer
-    # Ctrl-C goes to the whole process group: the main process stops the run and
-    # reports it; a worker must not print a traceback of its own. SIGINT arrives
-    # blocked (see _Pool.submit): ignore it, then unblock.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def _score_in_worker(articles: list[Article], keep: bool = False) -> list[ArticleScore]:
-    scores = _WORKER_SCORER.score_batch(articles, keep)
+def _score_light(scorer: Scorer, keep: bool, articles: list[Article]) -> list[ArticleScore]:
+    scores = scorer.score_batch(articles, keep)
     for sc in scores:
         sc.article.text = ""  # do not send the text back
     return scores
 
 
-class _Pool:
-    """A process pool that scores chunks of articles with copies of one scorer."""
+class _Pool(Pool):
+    """A :class:`discourse.workers.Pool` that scores chunks of articles with copies of one
+    scorer (``submit(articles)`` -> a future of their scores)."""
 
-    def __init__(self, scorer: Scorer, workers: int) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self.workers = workers
-        self.executor = ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(scorer,)
-        )
-
-    def submit(self, articles: list[Article], keep: bool = False):
-        if not articles:
-            return None
-        # Workers are started by submit. A Ctrl-C between a worker's start and its
-        # initializer would raise KeyboardInterrupt in it (a traceback, and a broken
-        # pool): SIGINT is blocked meanwhile; workers ignore it before unblocking, and
-        # here a pending Ctrl-C arrives on unblocking.
-        import signal
-        import threading
-
-        blockable = hasattr(signal, "pthread_sigmask") and (
-            threading.current_thread() is threading.main_thread()
-        )
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blockable else None
-        try:
-            return self.executor.submit(_score_in_worker, articles, keep)
-        finally:
-            if blockable:
-                signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-    @staticmethod
-    def result(future) -> list[ArticleScore]:
-        return future.result() if future is not None else []
-
-    def close(self) -> None:
-        self.executor.shutdown(cancel_futures=True)
+    def __init__(self, scorer: Scorer, workers: int, keep: bool = False) -> None:
+        super().__init__(partial(_score_light, scorer, keep), workers)
 
 
 def _usable(counts: RawCounts, n_frames: int, with_model: bool) -> bool:

@@ -129,6 +129,7 @@ def train(
     progress: Note | None = None,
     extra: str | os.PathLike | None = None,
     extra_weight: float = 1.0,
+    workers: int = 1,
 ) -> TrainResult:
     """Cross-validate (grouped by doc_id), fit on all labels, write model + card.
 
@@ -138,6 +139,7 @@ def train(
     Without ``out_path`` nothing is written. ``extra``: a second labels file added to
     the training data with weight ``extra_weight`` (e.g. the demo labels beside the
     real-text set); cross-validation only ever tests the sentences of ``labels_path``.
+    ``workers``: cross-validation folds fitted at once (the same result as one at a time).
     """
     lex = resolve_lexicon(lexicon)
     warn = warn or (lambda m: None)
@@ -172,6 +174,7 @@ def train(
             circular=from_lexicon,
             extra=extra_set,
             extra_weight=extra_weight,
+            workers=workers,
         )
     if progress:
         progress(f"fitting the final model on all {len(ls)} sentences")

@@ -32,7 +32,6 @@ from discourse.dates import (
 )
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon
-from discourse.models import Article, ArticleScore
 from discourse.provenance import provenance
 from discourse.report.data import Period, ReportData
 from discourse.scoring import Scorer, ScoreStats, article_row
@@ -98,19 +97,6 @@ def resolve_period(
     return Period(f"{s}_{end}", "range", s, u, end)
 
 
-class _CountingScorer(Scorer):
-    """A :class:`Scorer` that remembers which articles it actually had to score."""
-
-    def __init__(self, lexicon: Lexicon, model=None, method: str = "lexicon") -> None:
-        super().__init__(lexicon, model=model, method=method)
-        self.scored_ids: set = set()
-
-    def score_batch(self, articles: list[Article], keep: bool = False) -> list[ArticleScore]:
-        for article in articles:
-            self.scored_ids.add(article.id if article.id is not None else ("obj", id(article)))
-        return super().score_batch(articles, keep)
-
-
 # ----------------------------------------------------------------------- build
 
 
@@ -139,6 +125,7 @@ def build_report(
     model=None,
     method: str = "lexicon",
     validation: str | os.PathLike | None = None,
+    workers: int = 1,
 ) -> ReportData:
     """Gather one report's data from ``store``.
 
@@ -161,17 +148,16 @@ def build_report(
     sel, trend_sel = _selections(per, sources, trend_by, max(history, trailing), trailing)
     inputs = api.Inputs(store)
     api.check_sources(store, sel)
-    scorer = _CountingScorer(lexicon, model=model, method=method)
+    scorer = Scorer(lexicon, model=model, method=method)
     frames = list(scorer.frames)
     touched = store.count(trend_sel)
-    progress_cmp = _fill_cache(inputs, scorer, sel, trend_sel, touched, progress)
+    progress_cmp, scored = _fill_cache(inputs, scorer, sel, trend_sel, touched, progress, workers)
     cmp, cmeta = api.compare_sources(inputs, lexicon, sel, user_by, n_boot=n_boot, seed=seed,
-        progress=progress_cmp, scorer=scorer, validation=validation)  # fmt: skip
-    articles = [article_row(sc, frames) for sc in api.scores(inputs, scorer, sel)]
+        progress=progress_cmp, scorer=scorer, validation=validation, workers=workers)  # fmt: skip
+    articles = [article_row(sc, frames) for sc in api.scores(inputs, scorer, sel, workers=workers)]
     trends = _trends(store, lexicon, per, trend_sel, trend_by, trailing, alpha, scorer, group)
     pw = st.pairwise_from_records(cmp.records, by_t, "holm") if cmp.records else []
-    kn = ev.keyness(store, sel, top=top_terms)
-    scored = len(scorer.scored_ids)
+    kn = ev.keyness(store, sel, top=top_terms, workers=workers)
     settings = {"by": ",".join(user_by), "n_boot": n_boot, "seed": seed, "trend_by": trend_by,
                 "trend_window": trailing, "trend_rule": trends["trend_meta"]["rule"]}  # fmt: skip
     model_hash = model_hash or getattr(model, "model_hash", None)
@@ -216,19 +202,23 @@ def _selections(per: Period, sources, trend_by: str, back: int, trailing: int):
     return sel, Selection(sources=sel.sources, since=start, until=sel.until)
 
 
-def _fill_cache(inputs, scorer, sel, trend_sel, touched: int, progress):
-    """Fill the score cache once for everything the report reads (file stores).
+def _fill_cache(inputs, scorer, sel, trend_sel, touched: int, progress, workers: int = 1):
+    """Fill the score cache once for everything the report reads (file stores), scoring
+    in ``workers`` processes.
 
-    Returns the progress callback the comparison should use (None when done here).
+    Returns the progress callback the comparison should use (None when done here), and
+    the number of articles scored afresh (an in-memory store has no cache: every article
+    the report reads is scored).
     """
     store = inputs.store
     if store.in_memory:
         _set_total(progress, store.count(sel))
-        return progress
+        return progress, touched
     _set_total(progress, touched)
-    for _ in api.scores(inputs, scorer, trend_sel, progress=progress):
+    stats = ScoreStats()
+    for _ in api.scores(inputs, scorer, trend_sel, stats, progress=progress, workers=workers):
         pass
-    return None
+    return None, stats.scored
 
 
 def _trends(
