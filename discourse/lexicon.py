@@ -17,8 +17,8 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import itemgetter
+from itertools import compress, islice
+from operator import itemgetter, or_
 from pathlib import Path
 from typing import Any
 
@@ -579,6 +579,12 @@ class Matcher:
         self._cache: dict[str, tuple[_Pattern, ...]] = {}
         self._hot: set[str] = set()  # the cached tokens that have candidates
         self._plans: dict[str, tuple] = {}  # hot token -> its candidates for scan_flat
+        # scan_flat's filter: a hot token is tried alone when one of its candidates is a
+        # one-token term or has a prefix second element ("loose"), else only where the
+        # next token is one its candidates need (a pair of tokens, "pairs")
+        self._loose: set[str] = set()
+        self._pairs: set[tuple[str, str]] = set()
+        self._pair_plans: dict[tuple[str, str], tuple] = {}
 
     def _add(self, fi: int, term: str, kind: int, rule: int) -> None:
         els = [_element(t) for t in tokenize_terms(term)]
@@ -616,9 +622,7 @@ class Matcher:
         found: list[_Occ] = []
         cache = self._cache
         if len(cache) >= self.CACHE_LIMIT:
-            cache.clear()
-            self._hot.clear()
-            self._plans.clear()
+            self._clear()
         n = len(tokens)
         npunct = 0
         for i, tok in enumerate(tokens):
@@ -661,19 +665,24 @@ class Matcher:
         all tokens, and only those positions are tried.
         """
         n_words = sum(map(str.isalnum, map(itemgetter(0), flat)))
-        cache, hot = self._cache, self._hot
-        if len(cache) >= self.CACHE_LIMIT:
-            cache.clear()
-            hot.clear()
-            self._plans.clear()
-        plans = self._plans
+        if len(self._cache) >= self.CACHE_LIMIT:
+            self._clear()
+        cache, hot, plans, loose = self._cache, self._hot, self._plans, self._loose
         for tok in set(flat).difference(cache):
             if self._candidates(tok) and tok in hot:
-                plans[tok] = tuple(map(_plan, cache[tok]))
-        positions = list(compress(range(len(flat)), map(hot.__contains__, flat)))
+                self._add_plan(tok)
+        # positions where a pattern may start: a loose token, or a token followed by
+        # the second token of one of its candidates (both tests mapped in C)
+        maybe = map(
+            or_,
+            map(loose.__contains__, flat),
+            map(self._pairs.__contains__, zip(flat, islice(flat, 1, None))),
+        )
+        positions = list(compress(range(len(flat)), maybe))
         out: dict[int, list[_Occ]] = {}
         if not positions:
             return n_words, out
+        pair_plans = self._pair_plans
         k, base, nxt, occ = -1, 0, 0, []
         append = occ.append
         for i in positions:
@@ -683,7 +692,9 @@ class Matcher:
                 occ = out[k] = []
                 append = occ.append
             a = i - base
-            for pat, rest in plans[flat[i]]:
+            tok = flat[i]
+            plan = plans[tok] if tok in loose else pair_plans[tok, flat[i + 1]]
+            for pat, rest in plan:
                 if rest is None:  # a one-token term
                     append((a, a + 1, pat))
                 elif rest.__class__ is str:  # a two-token term, exact (the list ends
@@ -696,6 +707,27 @@ class Matcher:
         for k in [k for k, o in out.items() if not o]:
             del out[k]
         return n_words, out
+
+    def _add_plan(self, tok: str) -> None:
+        """Index a hot token for :meth:`scan_flat`: its plan, and whether it is tried
+        alone (loose) or only before the second token of one of its candidates."""
+        plan = tuple(map(_plan, self._cache[tok]))
+        self._plans[tok] = plan
+        seconds = []
+        for pat, _ in plan:
+            if not pat.rest or pat.rest[0][1]:
+                self._loose.add(tok)
+                return
+            seconds.append(pat.rest[0][0])
+        for second in dict.fromkeys(seconds):  # each plan keeps the candidates' order
+            self._pairs.add((tok, second))
+            self._pair_plans[tok, second] = tuple(p for p in plan if p[0].rest[0][0] == second)
+
+    def _clear(self) -> None:
+        """Empty the token caches (they are bounded by :data:`CACHE_LIMIT` tokens)."""
+        for memo in (self._cache, self._hot, self._plans, self._loose, self._pairs):
+            memo.clear()
+        self._pair_plans.clear()
 
     def raw_matches(self, tokens: list[str]) -> list[tuple[int, int, int, str, bool]]:
         """Every term or exclude occurrence: (frame index, start, end, term, is_exclude)."""
