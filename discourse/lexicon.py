@@ -757,13 +757,9 @@ class Matcher:
         one already taken. Proximity rules pair their two lists (:func:`_pair`).
         The cost is linear in the tokens covered (plus a sort), not quadratic.
         """
-        end = 0
-        for a, b, pat in raw:  # the common case: terms only, none overlapping another
-            if pat.kind or a < end:
-                break
-            end = b
-        else:
-            return [(pat.frame, pat.term, a, b) for a, b, pat in raw]
+        plain = _plain(raw)
+        if plain is not None:
+            return plain
         by_frame: dict[int, list[_Occ]] = {}
         excl: dict[int, set[int]] = {}
         parts: dict[tuple[int, int], list[_Occ]] = {}
@@ -791,6 +787,30 @@ class Matcher:
                 out += _pair(fi, rule, _longest(side_a, ex), _longest(side_b, ex))
         out.sort(key=lambda h: (h[2], h[0]))
         return out
+
+
+def _plain(raw: list[_Occ]) -> list[tuple[int, str, int, int]] | None:
+    """:meth:`Matcher.select` of the common case, else None: no exclude occurrence,
+    terms that overlap no other term, and no proximity rule with both sides present
+    (then each term counts, and proximity sides count nothing)."""
+    end = 0
+    sides: dict[int, int] | None = None  # a proximity rule -> the one side seen so far
+    for a, b, pat in raw:
+        kind = pat.kind
+        if kind:
+            if kind == EXCLUDE:
+                return None
+            if sides is None:
+                sides = {}
+            if sides.setdefault(pat.rule, kind) != kind:
+                return None
+        elif a < end:
+            return None
+        else:
+            end = b
+    if sides is None:
+        return [(pat.frame, pat.term, a, b) for a, b, pat in raw]
+    return [(pat.frame, pat.term, a, b) for a, b, pat in raw if not pat.kind]
 
 
 def _plan(pat: _Pattern) -> tuple[_Pattern, Any]:
