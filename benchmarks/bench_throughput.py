@@ -5,8 +5,9 @@ turn, each in a fresh process), on a generated news corpus (see bench_score.py):
 
 * ``discourse score FILE.jsonl`` (1 and 2 workers) and ``discourse score --db``,
   end to end: start-up, reading, scoring, CSV output;
-* ``discourse compare --db`` with 1 and 2 workers, on a fresh copy of the store
-  each time (no cached scores);
+* ``discourse compare --db`` with 1 and 2 workers; like ``score --db``, on a fresh
+  copy of the store each time (``score --db`` fills the score cache, which would
+  let later runs skip the scoring);
 * the spaCy peer: a blank English pipeline with a sentencizer and a PhraseMatcher
   over the same terms, counting hits per frame and sentence (``pip install
   '.[bench]'``; left out when spaCy is missing);
@@ -125,18 +126,21 @@ def main() -> None:
         clean, half_db = Path(tmp) / "clean.db", Path(tmp) / "half.db"
         subprocess.run([*exe, "ingest", str(full), "--db", str(clean), "-q"], check=True)
         subprocess.run([*exe, "ingest", str(half), "--db", str(half_db), "-q"], check=True)
-        db = Path(tmp) / "run.db"
+        db, half_run = Path(tmp) / "run.db", Path(tmp) / "half_run.db"
 
-        def fresh_db() -> None:
+        def fresh_db() -> None:  # a store without cached scores: every run scores afresh
             shutil.copyfile(clean, db)
+
+        def fresh_half() -> None:
+            shutil.copyfile(half_db, half_run)
 
         csv = ["--format", "csv", "-q"]
         tasks = {
             "score FILE, 1 worker": ([*exe, "score", str(full), *csv, "--workers", "1"], None),
             "score FILE, 2 workers": ([*exe, "score", str(full), *csv, "--workers", "2"], None),
             "score --db, 1 worker": (
-                [*exe, "score", "--db", str(clean), *csv, "--workers", "1"],
-                None,
+                [*exe, "score", "--db", str(db), *csv, "--workers", "1"],
+                fresh_db,
             ),  # fmt: skip
             "compare --db, 1 worker": (
                 [*exe, "compare", "--db", str(db), *csv, "--workers", "1", "--boot", "200"],
@@ -155,8 +159,11 @@ def main() -> None:
         else:
             print("spaCy is not installed (pip install '.[bench]'): the peer is left out")
         half_tasks = {
-            "score FILE, 1 worker": [*exe, "score", str(half), *csv, "--workers", "1"],
-            "score --db, 1 worker": [*exe, "score", "--db", str(half_db), *csv, "--workers", "1"],
+            "score FILE, 1 worker": ([*exe, "score", str(half), *csv, "--workers", "1"], None),
+            "score --db, 1 worker": (
+                [*exe, "score", "--db", str(half_run), *csv, "--workers", "1"],
+                fresh_half,
+            ),
         }
         times: dict[str, list[float]] = {k: [] for k in tasks}
         cpu: dict[str, list[float]] = {k: [] for k in tasks}
@@ -168,8 +175,8 @@ def main() -> None:
                 times[name].append(dt)
                 cpu[name].append(cpu_s)
                 rss[name].append(mb)
-            for name, cmd in half_tasks.items():
-                half_rss[name].append(run(cmd)[1])
+            for name, (cmd, setup) in half_tasks.items():
+                half_rss[name].append(run(cmd, setup)[1])
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
         mbs = {k: size / 1e6 / statistics.median(v) for k, v in times.items()}
         cpu_mbs = {k: size / 1e6 / statistics.median(v) for k, v in cpu.items()}
