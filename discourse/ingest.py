@@ -966,7 +966,7 @@ def ingest(
     for (old, new), n in sorted(report.notes.elsewhere.items()):
         warn(
             f"{n} article{'s' * (n != 1)} already stored under the source '{old}' "
-            f"were not stored again as '{new}'; to rename the source: "
+            f"{'were' if n != 1 else 'was'} not stored again as '{new}'; to rename the source: "
             f"discourse corpus rename-source '{old}' '{new}'"
         )
     if touched:

@@ -24,6 +24,14 @@ class Result:
     err: str
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_width(monkeypatch):
+    """Every test starts without COLUMNS/LINES, whatever ran before it in this process (a
+    golden case, a test that fits tables to 80 columns): tests that want a width set it."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fingerprint_key(tmp_path_factory):
     """Models' keyed sentence fingerprints use a test key, never the user's own key file."""

@@ -194,6 +194,7 @@ def test_thresholds_are_chosen_inside_the_training_fold(small, monkeypatch):
     assert [fold["n_test"] for fold in cv.folds] == [len(te) for _, te in splits]
 
 
+@pytest.mark.slow
 def test_cross_validation_is_reproducible(small, lex):
     half = small.subset(range(0, len(small), 2))
     params = {"threshold_folds": 2, "dual": True}
@@ -534,6 +535,7 @@ def test_evaluate_lexicon_only(lex, tmp_path):
     assert r["support"] == 2 and r["tp"] == 2 and r["precision"] == 1.0
 
 
+@pytest.mark.slow
 def test_from_lexicon_is_marked_circular(lex):
     from discourse.api import open_inputs
 

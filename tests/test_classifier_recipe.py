@@ -171,6 +171,7 @@ def test_thresholds_and_calibration_come_from_inner_folds_only(small):
     assert "Platt" in m.threshold_method_ and "full-weight" in m.threshold_method_
 
 
+@pytest.mark.slow
 def test_calibrated_probabilities_match_base_rates_better(small):
     # class_weight=balanced inflates probabilities; calibration brings them back
     kw = {"frames": small.frames, "dual": True}
@@ -193,6 +194,7 @@ def test_calibrated_probabilities_match_base_rates_better(small):
 # ------------------------------------------------------------ model files
 
 
+@pytest.mark.slow
 def test_recipe_model_round_trips_and_checks_its_calibration(small, tmp_path):
     ctx = neighbour_context(small.texts, small.doc_ids, small.sent_idx)
     m = FrameClassifier(
@@ -228,6 +230,7 @@ def test_recipe_model_round_trips_and_checks_its_calibration(small, tmp_path):
 # ----------------------------------------------------- CV, labels and the CLI
 
 
+@pytest.mark.slow
 def test_extra_labels_train_but_are_never_tested(small, demo):
     docs = sorted(set(demo.doc_ids))
     other = demo.subset([i for i, d in enumerate(demo.doc_ids) if d in set(docs[2::5])])
@@ -252,6 +255,7 @@ def test_sentence_index_column_is_read_as_sent_idx(tmp_path):
     assert neighbour_context(ls.texts, ls.doc_ids, ls.sent_idx) == ["First.", "Second.", ""]
 
 
+@pytest.mark.slow
 def test_cli_train_with_the_recipe_writes_a_card_naming_the_extra_labels(run, tmp_path, small):
     rows = ["doc_id,source,sent_idx,text," + ",".join(FRAMES)]
     for i in range(len(small)):

@@ -224,6 +224,7 @@ def test_compare_corrects_article_prevalence_from_an_article_sample(run, coded_a
     assert "validated articles" in table.out
 
 
+@pytest.mark.slow
 def test_report_shows_corrected_article_shares(run, coded_articles, tmp_path):
     r = run("report", DEMO, "--validation", coded_articles, "-o", tmp_path, "--since", "2000-01-01")
     assert r.code == 0, r.err

@@ -101,6 +101,7 @@ def test_fast_path_identical_to_v1_on_demo_corpus():
     assert _assert_same(_shipped_terms_only(), texts) > 200  # the comparison saw real hits
 
 
+@pytest.mark.slow
 def test_fast_path_identical_to_v1_on_generated_text():
     gen = _bench_generator()
     rng = random.Random(7)

@@ -96,7 +96,7 @@ def _library_errors():
     ]
 
 
-@pytest.mark.parametrize("call, param", _library_errors(), ids=lambda x: str(x))
+@pytest.mark.parametrize("call, param", _library_errors(), ids=[p for _, p in _library_errors()])
 def test_library_error_names_the_parameter(call, param, tmp_path):
     with pytest.raises(DiscourseError) as exc:
         call(tmp_path)

@@ -37,6 +37,7 @@ def _feed(srv, path: str, links: list[str]) -> None:
 # ---------------------------------------------------------------------- budget
 
 
+@pytest.mark.slow
 def test_the_run_stops_within_its_budget_keeps_what_it_has_and_says_what_it_skipped(
     tmp_path,
     server,  # noqa: F811

@@ -174,6 +174,7 @@ def test_concurrent_run_is_refused_with_exit_code_3(fresh_db, tmp_path):
     assert not out.exists()  # nothing was written
 
 
+@pytest.mark.slow
 def test_cli_report_quiet_summary_and_lock(fresh_db, run, tmp_path):
     out = tmp_path / "reports"
     r = run("report", "--db", fresh_db, "--week", "2026-W47", "-o", out, "--boot", BOOT, "-q")
@@ -323,6 +324,7 @@ class Killed(BaseException):
     """Stands for the process being killed mid-write."""
 
 
+@pytest.mark.slow
 def test_files_are_written_atomically_and_a_crash_keeps_the_previous_report(
     fresh_db, lex, tmp_path, monkeypatch
 ):

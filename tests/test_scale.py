@@ -272,6 +272,7 @@ def test_cached_compare_rerun_scores_only_the_new_articles(run, demo_db, tmp_pat
     assert json.loads(r.out)["meta"]["n_articles"] == 127
 
 
+@pytest.mark.slow
 def test_cached_report_rerun_scores_only_the_new_articles(run, demo_db, tmp_path):
     out = tmp_path / "reports"
     args = ["report", "--db", demo_db, "-o", out, "--workers", "1", "-q"]

@@ -80,6 +80,7 @@ def test_method_without_model_is_one_line(run):
     assert r.code == 1 and "--method 'vote' is not known" in r.err
 
 
+@pytest.mark.slow
 def test_report_with_model_equals_compare_with_model(run, model, tmp_path):
     args = ["--demo", "--week", "2026-W41", "--model", model, "--method", "both"]
     r = run("report", *args, "-o", tmp_path, "-q")

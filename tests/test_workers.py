@@ -64,6 +64,7 @@ def test_kwic_limit_stops_the_workers_and_keeps_corpus_order(run, pools):
     assert len(one.out.splitlines()) == 5
 
 
+@pytest.mark.slow
 def test_report_with_two_workers_writes_the_same_files(run, pools, tmp_path):
     out1, out2 = tmp_path / "one", tmp_path / "two"
     args = ["report", "--demo", "-q"]
