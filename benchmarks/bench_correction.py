@@ -18,6 +18,11 @@ takes the whole corpus as the truth instead.
 
     python benchmarks/bench_correction.py                      # demo corpus, 20 seeds
     python benchmarks/bench_correction.py corpora/realdev/text/dev.csv --seeds 10
+    python benchmarks/bench_correction.py --unit article --n 40   # article prevalence
+
+``--unit article``: the same with whole articles (``label --validation N --unit article``):
+an article has a frame when a coder marked any of its sentences, the method flags it when
+it flags any of its sentences, and the shares are article shares (prevalence).
 """
 
 from __future__ import annotations
@@ -92,6 +97,25 @@ def one_run(
     }
 
 
+class Articles:
+    """A labels set rolled up to articles: y and pred are 1 when any sentence has them."""
+
+    def __init__(self, gs, pred):
+        docs = list(dict.fromkeys(gs.doc_ids))
+        index = {d: i for i, d in enumerate(docs)}
+        rows = np.array([index[d] for d in gs.doc_ids])
+        self.frames, self.doc_ids = gs.frames, docs
+        self.y = np.zeros((len(docs), len(gs.frames)), dtype=np.int8)
+        self.pred = np.zeros_like(self.y)
+        np.maximum.at(self.y, rows, gs.y.astype(np.int8))
+        np.maximum.at(self.pred, rows, pred.astype(np.int8))
+        src = dict(zip(gs.doc_ids, gs.sources))
+        self.sources = [src[d] for d in docs]
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("labels", nargs="?", default=str(ROOT / "corpora" / "demo" / "labels.csv"))
@@ -108,15 +132,19 @@ def main(argv=None) -> int:
         "as when a researcher validates a sample of the corpus being compared; default: "
         "over the sentences not in the sample",
     )
+    ap.add_argument("--unit", choices=("sentence", "article"), default="sentence")
     args = ap.parse_args(argv)
     lex = get_lexicon(None)
     gs = load_labels(args.labels, frames=lex.frame_names)
     pred = lexicon_predict(lex, gs.texts, gs.frames)
+    if args.unit == "article":
+        gs = Articles(gs, pred)
+        pred = gs.pred
     runs = [
         one_run(gs, pred, args.n, seed, args.boot, args.truth_all, args.shrink)
         for seed in range(1, args.seeds + 1)
     ]
-    print(f"{args.labels}: {len(gs)} sentences, {len(set(gs.sources))} sources, "
+    print(f"{args.labels}: {len(gs)} {args.unit}s, {len(set(gs.sources))} sources, "
           f"{len(gs.frames)} frames; validation samples of {runs[0]['n_val']}, "
           f"{len(runs)} seeds")  # fmt: skip
     for k in ("mae_raw", "mae_corrected", "rho_raw", "rho_corrected", "coverage"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -36,6 +37,32 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
     try:
         with open(tmp, "xb") as fh:  # permissions as for any new file (the umask)
             fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def atomic_write_pieces(path: str | os.PathLike, pieces: Iterable[str]) -> None:
+    """Write text that comes in pieces to ``path`` atomically, without holding it all.
+
+    Parameters
+    ----------
+    path : path
+        The target; its folder is created if missing.
+    pieces : iterable of str
+        Written (UTF-8) as they come; the target appears, whole, once the last is written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
+    try:
+        with open(tmp, "x", encoding="utf-8", newline="") as fh:
+            for piece in pieces:
+                fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

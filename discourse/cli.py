@@ -6,6 +6,8 @@ Exit codes: 0 ok; 1 a DiscourseError (bad input, missing file, corrupt model);
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 import sys
 from dataclasses import dataclass, fields
@@ -15,8 +17,8 @@ from typing import Annotated
 import typer
 
 from discourse import __version__
-from discourse.errors import DiscourseError, InputError
-from discourse.formats import DATA_FORMATS
+from discourse.errors import DiscourseError, InputError, UsageError
+from discourse.formats import DATA_FORMATS, MACHINE_FORMATS, printable, terminal_text
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
 
 app = typer.Typer(
@@ -32,12 +34,12 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 corpus_app = typer.Typer(
-    help="What is stored: list, stats, show, export.\n\n"
+    help="What is stored: list, stats, show, export; fix it: rm, set, rename-source.\n\n"
     "Example: discourse corpus stats --db discourse.db",
     no_args_is_help=True,
 )
 lexicon_app = typer.Typer(
-    help="Lexicon files: show, check, test, convert, stats, suggest.\n\n"
+    help="Lexicon files: show, check, test, convert, export, stats, suggest.\n\n"
     "Example: discourse lexicon test",
     no_args_is_help=True,
 )
@@ -64,7 +66,7 @@ PathsArg = Annotated[
     ),
 ]
 FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output: table, csv, json, jsonl or md.")
+    str, typer.Option("--format", "-f", help="Output: table, csv, tsv, json, jsonl or md.")
 ]
 LexiconOpt = Annotated[
     Path | None,
@@ -93,6 +95,26 @@ WaitOpt = Annotated[
 ]
 DemoOpt = Annotated[
     bool, typer.Option("--demo", help="Use the bundled demo corpus (fictional outlets) as PATH.")
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write the output to this file (needed for --format parquet)."
+    ),
+]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS",
+        help="Score on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for a "
+        "LocalCluster on this machine. Needs 'discourse[dask]'.",
+    ),
+]
+RECORD_FORMATS = (*DATA_FORMATS, "parquet")
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="Processes (default: the cores, at most 8); the same output as one."),
 ]
 
 
@@ -139,7 +161,8 @@ ValidationOpt = Annotated[
     typer.Option(
         metavar="GOLD.csv",
         help="A coded validation sample of the method ('discourse label --validation N'): "
-        "adds sentence shares corrected for the method's errors, with 95% intervals.",
+        "adds sentence shares (article shares, for a sample of whole articles) corrected "
+        "for the method's errors, with 95% intervals.",
     ),
 ]
 
@@ -159,6 +182,7 @@ class Scope:
     until: str | None
     quiet: bool
     fmt: str
+    output: Path | None = None
 
 
 def _pick(cls, values: dict) -> dict:
@@ -196,12 +220,18 @@ def _open(scope: Scope):
 def _evidence(scope: Scope, label: str, run, render):
     """The evidence commands' scaffold: open the selection, run with a progress counter
     (closed in ``finally``), print the notes, render."""
-    _check_format(scope.fmt)
+    _check_output(scope.fmt, scope.output)
     with _open(scope) as inp, _progress(label, scope.quiet) as prog:
         res = run(inp.store, inp.sel, prog)
     for note in res.notes:
         _info(note, scope.quiet)
-    _out(render(res))
+    if scope.fmt == "parquet":  # the records, as --format jsonl writes them
+        from discourse.columnar import write_records
+        from discourse.formats import clean
+
+        write_records([clean(r) for r in res.records], scope.output)  # type: ignore[arg-type]
+    else:
+        _emit(render(res), scope.fmt, scope.output)
     return res
 
 
@@ -221,14 +251,14 @@ def _color() -> bool:
 def _warn(quiet: bool):
     def warn(msg: str) -> None:
         if not quiet:
-            print(f"warning: {flag_names(msg)}", file=sys.stderr)
+            print(f"warning: {printable(flag_names(msg))}", file=sys.stderr)
 
     return warn
 
 
 def _info(msg: str, quiet: bool = False) -> None:
     if not quiet:
-        print(msg, file=sys.stderr)
+        print(printable(msg), file=sys.stderr)
 
 
 def _infos(lines, quiet: bool) -> None:
@@ -246,10 +276,45 @@ def _check_format(fmt: str, allowed=DATA_FORMATS) -> str:
     return fmt
 
 
-def _out(text: str) -> None:
+def _out(text: str, fmt: str = "table") -> None:
+    """Write a command's output; text for people has data's control characters escaped."""
     from discourse.terminal import write
 
-    write(text)
+    write(text if fmt in MACHINE_FORMATS else terminal_text(text))
+
+
+def _check_output(fmt: str, output: Path | None) -> None:
+    """--format of a command with records (parquet too) and its -o: parquet needs a file,
+    and pyarrow (checked before any work)."""
+    _check_format(fmt, RECORD_FORMATS)
+    if fmt == "parquet":
+        from discourse.columnar import pyarrow
+
+        if output is None:
+            raise InputError("--format parquet writes a binary file: add -o FILE.parquet")
+        pyarrow()
+
+
+def _text_fmt(fmt: str) -> str:
+    """The text format to render: parquet is written from the JSON Lines records."""
+    return "jsonl" if fmt == "parquet" else fmt
+
+
+def _emit(text, fmt: str, output: Path | None) -> None:
+    """Output text (a string or pieces of it) to stdout, or to the file ``output``
+    (parquet: the JSON Lines records converted), written atomically."""
+    pieces = [text] if isinstance(text, str) else text
+    if output is None:
+        for piece in pieces:
+            _out(piece, fmt)
+    elif fmt == "parquet":
+        from discourse.columnar import write_jsonl
+
+        write_jsonl(pieces, output)
+    else:
+        from discourse.atomic import atomic_write_pieces
+
+        atomic_write_pieces(output, pieces)
 
 
 def _version_cb(value: bool) -> None:
@@ -275,14 +340,18 @@ def _main(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursively).")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders (recursively).", show_default=False),
+    ] = None,
+    demo: DemoOpt = False,
     db: DbOpt = None,
     source: Annotated[
         str | None,
         typer.Option(help="Source name for every article (overrides folder and front matter)."),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="auto, txt, md, jsonl, csv or html.")
+        str, typer.Option("--format", help="auto, txt, md, jsonl, csv, html or parquet.")
     ] = "auto",
     text_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the text.")] = "text",
     source_col: Annotated[
@@ -291,25 +360,38 @@ def ingest(
     title_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the title.")] = "title",
     date_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the date.")] = "date",
     url_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the URL.")] = "url",
+    source_map: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="Rename sources as they are read: CSV from,to or YAML old: new."
+        ),
+    ] = None,
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = 20_000_000,
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Store articles from files and folders (txt, md, jsonl, csv, html).
+    """Store articles from files and folders (txt, md, jsonl, csv, html, parquet).
 
     A folder's subfolders name the sources (corpus/<source>/...), unless --source or
-    the front matter says otherwise. Re-running adds nothing twice.
+    the front matter says otherwise; a page saved in a flat folder takes its site's
+    name. A file name starting with a date (2026-11-03-talks.txt) dates an article
+    that has no date of its own. Extra columns and front-matter keys are kept as
+    document variables; a 'corpus export --format parquet' folder is read back whole.
+    Re-running adds nothing twice (and fills empty fields).
 
     Example: discourse ingest corpora/demo --db discourse.db
+    Demo: discourse ingest --demo --db demo.db
     """
     from discourse.commands import ingest_into
     from discourse.ingest import IngestOptions
     from discourse.store import set_lock_wait
 
+    if not paths and not demo:
+        raise UsageError("give the files or folders to ingest (PATHS), or --demo")
     set_lock_wait(wait)
     opts = IngestOptions(**_pick(IngestOptions, locals()))
     with _progress("ingesting", quiet) as prog:
-        report, path = ingest_into(db, paths, opts, warn=_warn(quiet), progress=prog)
+        report, path = ingest_into(db, _paths(paths, demo), opts, warn=_warn(quiet), progress=prog)
     _info(f"{report.summary()} -> {path}", quiet)
     if report.skipped and report.added == 0 and report.duplicates == 0:
         raise typer.Exit(1)
@@ -332,13 +414,21 @@ def fetch(
         float, typer.Option(help="Connect/read timeout per request, seconds.")
     ] = 20.0,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    budget: Annotated[
+        float, typer.Option(help="Seconds the whole run may take; then it stops (exit 1).")
+    ] = 1800.0,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Retry pages that failed before, ignoring their back-off.")
+    ] = False,
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Fetch RSS/Atom feeds and their new articles into the store (the only network command).
 
-    Each feed's new entries are downloaded, reduced to their main text and stored;
-    URLs already stored are not fetched again. Exits 1 only if every feed failed.
+    Each feed's new entries are downloaded, reduced to their main text and stored one by
+    one; URLs already stored are not fetched again, pages that failed wait a day
+    (doubling per failure) before the next try. Exits 1 if every feed failed or the
+    --budget ran out (what was downloaded stays stored).
 
     Example: discourse fetch --feeds feeds.toml --db news.db --dry-run
     """
@@ -351,10 +441,17 @@ def fetch(
     progress = None if quiet or not sys.stderr.isatty() else (lambda m: _info(m))
     report = fetch_into(
         db, feeds, dry_run=dry_run, allow_private=allow_private, delay=delay, timeout=timeout,
-        warn=_warn(quiet), progress=progress,
+        warn=_warn(quiet), progress=progress, budget=budget, retry_failed=retry_failed,
     )  # fmt: skip
-    _out(render_fetch(report, fmt, quiet))
-    if report.all_failed:
+    _out(render_fetch(report, fmt, quiet), fmt)
+    _fetch_exit(report, quiet)
+
+
+def _fetch_exit(report, quiet: bool) -> None:
+    """Exit 1 when every feed failed, or when the time budget ran out (with a warning)."""
+    if report.budget_exhausted:
+        _warn(quiet)(f"--budget {report.budget:g} s spent: {report.budget_note()}")
+    if report.all_failed or report.budget_exhausted:
         raise typer.Exit(1)
 
 
@@ -379,7 +476,7 @@ def corpus_list(
 
     _check_format(fmt)
     rows = list_articles(db, source, since, until, limit)
-    _out(render_records(rows, fmt, table_columns=["id", "source", "date", "title"]))
+    _out(render_records(rows, fmt, table_columns=["id", "source", "date", "title"]), fmt)
 
 
 @corpus_app.command("stats")
@@ -392,7 +489,7 @@ def corpus_stats(db: DbOpt = None, fmt: FormatOpt = "table") -> None:
     from discourse.formats import render_records
 
     _check_format(fmt)
-    _out(render_records(source_stats(db, total=fmt == "table"), fmt))
+    _out(render_records(source_stats(db, total=fmt == "table"), fmt), fmt)
 
 
 @corpus_app.command("show")
@@ -409,29 +506,147 @@ def corpus_show(
     from discourse.render import render_article
 
     _check_format(fmt, ("text", "json"))
-    _out(render_article(get_article(db, article_id), fmt))
+    _out(render_article(get_article(db, article_id), fmt), fmt)
 
 
 @corpus_app.command("export")
 def corpus_export(
     db: DbOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "jsonl",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv, tsv, jsonl or parquet (a folder partitioned by source/year).",
+        ),
+    ] = "jsonl",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="File (parquet: folder) to write (default: stdout)."),
     ] = None,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
 ) -> None:
-    """Export stored articles with their text, as CSV or JSON Lines.
+    """Export stored articles with their text, as CSV, TSV, JSON Lines or a Parquet dataset
+    partitioned by source and year (for pandas, R arrow, Dask: 'score --dask').
 
     Example: discourse corpus export --format csv -o articles.csv
     """
     from discourse.commands import export_articles
 
-    _check_format(fmt, ("csv", "jsonl"))
-    export_articles(db, source, since, until, fmt, output, raw_csv)
+    _check_format(fmt, ("csv", "tsv", "jsonl", "parquet"))
+    changed = export_articles(db, source, since, until, fmt, output, raw_csv)
+    if changed:
+        _info(
+            f"{changed} formula-like cell(s) (starting with =, +, -, @, a tab or CR) prefixed "
+            "with ' so that a spreadsheet shows them as text (--raw-csv: leave them as they are)"
+        )
+
+
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do it (needed when more than one article changes).")
+]
+DryRunOpt = Annotated[bool, typer.Option(help="Only show what would change.")]
+EditIdsArg = Annotated[
+    list[int] | None,
+    typer.Argument(metavar="ID", help="Article ids (see corpus list).", show_default=False),
+]
+
+
+def _show_edit(res, fmt: str, quiet: bool) -> None:
+    """The articles an edit concerns (stdout), then what was done or would be (stderr)."""
+    from discourse.formats import render_records
+
+    if res.rows:
+        _out(render_records(res.rows, fmt, table_columns=["id", "source", "date", "title"]))
+    _info(res.summary, quiet)
+
+
+@corpus_app.command("rm")
+def corpus_rm(
+    ids: EditIdsArg = None,
+    db: DbOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = "table",
+    wait: WaitOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Remove articles (and their cached scores) by id or selection, in one transaction.
+
+    Lists the articles; more than one is removed only with --yes (else a dry run).
+
+    Example: discourse corpus rm --source "Harmony Daily" --until 2026-08-31 --yes
+    """
+    from discourse.commands import remove_articles
+    from discourse.store import set_lock_wait
+
+    _check_format(fmt)
+    set_lock_wait(wait)
+    res = remove_articles(db, ids, source, since, until, yes=yes, dry_run=dry_run)
+    _show_edit(res, fmt, quiet)
+
+
+@corpus_app.command("set")
+def corpus_set(
+    items: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="ID|FIELD=VALUE",
+            help="Article ids, then source=, title=, date=, url= or meta.KEY= (empty: remove).",
+        ),
+    ],
+    db: DbOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = "table",
+    wait: WaitOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Change the source, title, date, url or a document variable of articles.
+
+    By id or selection, in one transaction; their cached scores are dropped.
+    More than one article changes only with --yes (else a dry run).
+
+    Example: discourse corpus set 12 date=2026-11-03 meta.country=FR
+    """
+    from discourse.commands import set_fields
+    from discourse.store import set_lock_wait
+
+    _check_format(fmt)
+    set_lock_wait(wait)
+    res = set_fields(db, items, source, since, until, yes=yes, dry_run=dry_run)
+    _show_edit(res, fmt, quiet)
+
+
+@corpus_app.command("rename-source")
+def corpus_rename_source(
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The source's current name.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="Its new name (may exist).")],
+    db: DbOpt = None,
+    dry_run: DryRunOpt = False,
+    wait: WaitOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Rename a source in every stored article, in one transaction; texts the new name
+    already holds are merged. Cached scores of the renamed articles are dropped.
+
+    Example: discourse corpus rename-source mountain-tribune "Mountain Tribune"
+    """
+    from discourse.commands import rename_source
+    from discourse.store import set_lock_wait
+
+    set_lock_wait(wait)
+    res = rename_source(db, old, new, dry_run=dry_run)
+    _info(res.summary, quiet)
 
 
 # ------------------------------------------------------------------- tokens
@@ -455,7 +670,7 @@ def tokens(
     from discourse.render import render_tokens
 
     _check_format(fmt, ("text", "json"))
-    _out(render_tokens(tokenize_target(target, db, engine, words), fmt))
+    _out(render_tokens(tokenize_target(target, db, engine, words), fmt), fmt)
 
 
 # ------------------------------------------------------------------ lexicon
@@ -481,7 +696,7 @@ def lexicon_show(
 
     _check_format(fmt, ("text", "json"))
     lex, frames = lexicon_frames(lexicon, frame)
-    _out(render_lexicon(lex, frames, frame is not None and frame != "", fmt))
+    _out(render_lexicon(lex, frames, frame is not None and frame != "", fmt), fmt)
 
 
 @lexicon_app.command("check")
@@ -547,7 +762,38 @@ def lexicon_convert(
         output.write_text(text, encoding="utf-8")
         _info(f"wrote {output}", quiet)
     else:
-        _out(text)
+        _out(text, "yaml")
+
+
+@lexicon_app.command("export")
+def lexicon_export(
+    lexicon: LexArg = None,
+    to: Annotated[str, typer.Option("--to", help="liwc (.dic) or quanteda (YAML).")] = "liwc",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (default: stdout).")
+    ] = None,
+    drop_unsupported: Annotated[
+        bool,
+        typer.Option(
+            help="Leave out what the format cannot express (excludes, proximity "
+            "rules) and list it, instead of refusing."
+        ),
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Export a lexicon as a LIWC .dic or quanteda YAML dictionary (one category per frame).
+
+    Example: discourse lexicon export my-lexicon.yaml --to quanteda -o frames.yml
+    """
+    from discourse.lexicon import export_lexicon
+
+    text, dropped, notes = export_lexicon(_lexicon(lexicon), to, drop_unsupported)
+    _infos([f"dropped: {d}" for d in dropped] + notes, quiet and not dropped)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        _info(f"wrote {output}", quiet)
+    else:
+        _out(text, "dic" if to == "liwc" else "yaml")
 
 
 # --------------------------------------------------------- lexicon stats/suggest
@@ -568,6 +814,8 @@ def lexicon_stats(
     ] = 0.8,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """How each lexicon term fires on a corpus: hits, articles, sources; terms that
@@ -580,9 +828,9 @@ def lexicon_stats(
 
     lex = _lexicon(lexicon)
     _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "matching",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "matching",
         lambda store, sel, prog: evidence.lexicon_stats(
-            store, lex, sel, generic_share=generic, progress=prog),
+            store, lex, sel, generic_share=generic, progress=prog, workers=_workers(workers)),
         lambda r: render_lexicon_stats(
             r.records, r.tables["overlap"], r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
@@ -603,6 +851,8 @@ def lexicon_suggest(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Candidate new terms for a frame: words over-used in the sentences where it
@@ -615,9 +865,10 @@ def lexicon_suggest(
 
     lex = _lexicon(lexicon)
     _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "matching",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "matching",
         lambda store, sel, prog: evidence.suggest(
-            store, lex, frame, sel, ngram=ngram, min_count=min_count, top=top, progress=prog),
+            store, lex, frame, sel, ngram=ngram, min_count=min_count, top=top, progress=prog,
+            workers=_workers(workers)),
         lambda r: render_suggest(r.records, r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -627,7 +878,7 @@ def lexicon_suggest(
 
 def _workers(workers: int | None) -> int:
     """--workers: 1 or more; by default the cores (at most 8)."""
-    from discourse.scoring import default_workers
+    from discourse.workers import default_workers
 
     if workers is None:
         return default_workers()
@@ -653,28 +904,30 @@ def score(
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
-    workers: Annotated[
-        int | None,
-        typer.Option(help="Scoring processes (default: the cores, at most 8); same output."),
-    ] = None,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
+    dask: DaskOpt = None,
+    frames: FramesOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Score articles per frame: hits, hits per 1,000 tokens, presence, sentence share.
 
     Example: discourse score corpora/demo/harmony-daily --explain
     """
-    from discourse.commands import make_scorer, score_articles
+    from discourse.commands import make_scorer, pick_frames, score_articles
     from discourse.render import render_score
 
-    _check_format(fmt)
+    _check_output(fmt, output)
     if by not in ("article", "sentence"):
         raise InputError(f"--by {by!r} is not known; use article or sentence")
     scorer = make_scorer(_lexicon(lexicon), model, method, _warn(quiet))
+    shown = pick_frames(frames, scorer.frames)
     with _open(Scope(paths, demo, db, source, since, until, quiet, fmt)) as inp:
-        n_workers = _workers(workers)
-        scores = score_articles(inp, scorer, keep=by == "sentence" or explain, workers=n_workers)
-        for text in render_score(scores, scorer, fmt, by, explain, _color(), raw_csv):
-            _out(text)
+        keep = by == "sentence" or explain
+        scores = score_articles(inp, scorer, keep, workers=_workers(workers), dask=dask)
+        keys, tfmt = inp.store.meta_keys(inp.sel), _text_fmt(fmt)
+        texts = render_score(scores, scorer, tfmt, by, explain, _color(), raw_csv, shown, keys)
+        _emit(texts, fmt, output)
 
 
 # ------------------------------------------------------------------ compare
@@ -688,16 +941,20 @@ def compare(
     lexicon: LexiconOpt = None,
     model: ModelOpt = None,
     method: MethodOpt = "lexicon",
-    by: Annotated[str, typer.Option(help="source, source,week or source,month.")] = "source",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="source, source,week or source,month; meta:KEY in place of source groups "
+            "by a document variable (meta:country,month)."
+        ),
+    ] = "source",
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     boot: Annotated[
         int, typer.Option(help="Bootstrap resamples for intensity intervals.")
     ] = DEFAULT_BOOT,
-    workers: Annotated[
-        int, typer.Option(help="Processes that score articles not yet in the cache.")
-    ] = 1,
+    workers: WorkersOpt = None,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = DEFAULT_SEED,
     pairwise: Annotated[
         bool,
@@ -711,9 +968,14 @@ def compare(
         typer.Option(help="Multiple-comparison correction for --pairwise: holm, bh or none."),
     ] = "holm",
     validation: ValidationOpt = None,
+    frames: Annotated[
+        str | None, typer.Option("--frames", help="Only these frames (comma-separated), in order.")
+    ] = None,
     fmt: FormatOpt = "table",
     chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    dask: DaskOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare sources per frame: prevalence with Wilson intervals, intensity with
@@ -726,17 +988,17 @@ def compare(
     from discourse.api import selection
     from discourse.render import compare_notes, render_compare_result
 
-    _check_format(fmt)
+    _check_output(fmt, output)
     lex = _lexicon(lexicon)
     with _inputs(paths, demo, db, quiet) as inp, _progress("scoring", quiet) as prog:
         res = commands.compare(
-            inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed,
-            workers=workers, pairwise=pairwise, correction=correction, progress=prog,
-            scorer=commands.make_scorer(lex, model, method, _warn(quiet)), validation=validation,
-        )  # fmt: skip
+            inp, lex, selection(source, since, until), by=by, n_boot=boot, seed=seed, dask=dask,
+            workers=_workers(workers), pairwise=pairwise, correction=correction, progress=prog,
+            frames=frames, scorer=commands.make_scorer(lex, model, method, _warn(quiet)),
+            validation=validation)  # fmt: skip
     _infos(compare_notes(res), quiet)
-    chart = chart and fmt == "table" and sys.stdout.isatty()
-    _out(render_compare_result(res, fmt, raw_csv=raw_csv, chart=chart))
+    chart = chart and fmt == "table" and sys.stdout.isatty() and output is None
+    _emit(render_compare_result(res, _text_fmt(fmt), raw_csv=raw_csv, chart=chart), fmt, output)
 
 
 # ------------------------------------------------------------------ keyness
@@ -777,14 +1039,24 @@ def keyness(
             "(default: the selection's own counts).",
         ),
     ] = None,
+    measure: Annotated[
+        str,
+        typer.Option(
+            help="logodds (Monroe et al.'s z), chi2 or lr (signed chi-square or G², "
+            "as quanteda's textstat_keyness)."
+        ),
+    ] = "logodds",
     since: SinceOpt = None,
     until: UntilOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Which words does each source use more than the others? Log-odds ratio with
-    informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores.
+    informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores;
+    --measure chi2|lr for quanteda's chi-square or likelihood ratio.
 
     Example: discourse keyness corpora/demo --source "Harmony Daily" --frame partnership
     """
@@ -793,11 +1065,11 @@ def keyness(
 
     lex = _lexicon(lexicon) if frame else None
     _evidence(
-        Scope(paths, demo, db, None, since, until, quiet, fmt), "counting",
+        Scope(paths, demo, db, None, since, until, quiet, fmt, output), "counting",
         lambda store, sel, prog: evidence.keyness(
             store, sel, sources=source, vs=vs, frame=frame, lexicon=lex, ngram=ngram,
             min_count=min_count, top=top, use_stopwords=stopwords, extra_stopwords=stop or (),
-            prior_size=prior_size, progress=prog),
+            prior_size=prior_size, measure=measure, progress=prog, workers=_workers(workers)),
         lambda r: render_keyness(r.records, r.meta, fmt, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -811,7 +1083,8 @@ def kwic(
         str,
         typer.Argument(
             metavar="PATTERN",
-            help="A term, a phrase with * at the end of words (hegemon*), or frame:NAME.",
+            help="A term or phrase; * any letters, ? one (hegemon*, *lateral, multi*ism); "
+            "or frame:NAME.",
         ),
     ],
     paths: PathsArg = None,
@@ -835,6 +1108,8 @@ def kwic(
     ] = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Keyword in context: every occurrence of a term, phrase or frame, with source and date.
@@ -847,10 +1122,10 @@ def kwic(
     lex = _lexicon(lexicon) if pattern.strip().lower().startswith("frame:") else None
     color = fmt == "table" and _color()
     res = _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "searching",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "searching",
         lambda store, sel, prog: evidence.kwic(
             store, pattern, sel, lexicon=lex, window=window, limit=limit, sample=sample,
-            seed=seed, progress=prog),
+            seed=seed, progress=prog, workers=_workers(workers)),
         lambda r: render_kwic(r.records, r.meta, fmt, color=color, width=width, raw_csv=raw_csv),
     )  # fmt: skip
     _infos(kwic_notes(res.meta), quiet)
@@ -865,7 +1140,13 @@ def trend(
     demo: DemoOpt = False,
     db: DbOpt = None,
     lexicon: LexiconOpt = None,
-    by: Annotated[str, typer.Option(help="Period: week (ISO) or month.")] = "week",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Period: week (ISO) or month; add meta:KEY for one series per value of a "
+            "document variable instead of per source (month,meta:country)."
+        ),
+    ] = "week",
     frame: Annotated[
         list[str] | None, typer.Option("--frame", help="Only this frame (repeatable).")
     ] = None,
@@ -883,24 +1164,31 @@ def trend(
         bool, typer.Option("--all-sources", help="One series for all sources together.")
     ] = False,
     chart: Annotated[bool, typer.Option(help="Sparklines per source (table output).")] = True,
+    validation: ValidationOpt = None,
+    frames: FramesOpt = None,
     fmt: FormatOpt = "table",
     raw_csv: RawCsvOpt = False,
+    output: OutputOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Prevalence and intensity per week or month and source; periods that depart
-    from the trailing baseline (exact binomial test) are flagged.
+    from the trailing baseline (exact binomial test) are flagged. --validation adds
+    the corrected share per period and source.
 
     Example: discourse trend corpora/demo --by month --frame threat
     """
     from discourse import evidence
+    from discourse.commands import frame_list
     from discourse.render import render_trend
 
-    lex = _lexicon(lexicon)
+    lex, frame = _lexicon(lexicon), [*(frame or []), *(frame_list(frames) or [])]
     _evidence(
-        Scope(paths, demo, db, source, since, until, quiet, fmt), "scoring",
+        Scope(paths, demo, db, source, since, until, quiet, fmt, output), "scoring",
         lambda store, sel, prog: evidence.trend(
-            store, lex, sel, by=by, frames=frame, window=window, alpha=alpha,
-            min_baseline=min_baseline, combine=all_sources, progress=prog),
+            store, lex, sel, by=by, frames=frame or None, window=window, alpha=alpha,
+            min_baseline=min_baseline, combine=all_sources, validation=validation,
+            progress=prog, workers=_workers(workers)),
         lambda r: render_trend(r.records, r.meta, fmt, chart=chart, raw_csv=raw_csv),
     )  # fmt: skip
 
@@ -929,6 +1217,12 @@ def report(
         typer.Option("--output", "-o", help="Folder that receives one folder per period."),
     ] = Path("reports"),
     source: SourceOpt = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Groups compared: source, or meta:KEY for the values of a document variable."
+        ),
+    ] = "source",
     trailing: Annotated[
         int, typer.Option(help="Weeks in the trailing baseline for 'what changed'.")
     ] = 4,
@@ -937,8 +1231,10 @@ def report(
     ] = DEFAULT_BOOT,
     seed: Annotated[int, typer.Option(help="Random seed for the bootstrap.")] = DEFAULT_SEED,
     validation: ValidationOpt = None,
+    frames: FramesOpt = None,
     raw_csv: RawCsvOpt = False,
     wait: WaitOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a period's report: Markdown for mail, HTML with charts, CSV and JSON.
@@ -960,8 +1256,8 @@ def report(
         path, data = run_report(
             _paths(paths, demo), db, output, lexicon=lexicon, week=week, since=since,
             until=until, sources=source, raw_csv=raw_csv, progress=prog, warn=_warn(quiet),
-            trailing=trailing, n_boot=boot, seed=seed, validation=validation,
-            **model_options(model, method, _warn(quiet)),
+            trailing=trailing, n_boot=boot, seed=seed, validation=validation, frames=frames,
+            by=by, workers=_workers(workers), **model_options(model, method, _warn(quiet)),
         )  # fmt: skip
     _info(data.summary_line(path), quiet)
 
@@ -973,7 +1269,7 @@ def _show_train(result, lex, fmt: str, from_lexicon: bool, quiet: bool) -> None:
     from discourse.classifier import CIRCULAR_WARNING
     from discourse.render import render_train, train_notes
 
-    _out(render_train(result, lex, fmt, from_lexicon))
+    _out(render_train(result, lex, fmt, from_lexicon), fmt)
     _infos(train_notes(result, fmt), quiet)
     if from_lexicon:  # the circular-validation warning comes last, never silenced
         _warn(False)(CIRCULAR_WARNING)
@@ -1055,6 +1351,10 @@ def train(
     extra: ExtraOpt = None,
     extra_weight: ExtraWeightOpt = 1.0,
     fmt: FormatOpt = "table",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Cross-validation folds fitted at once (default: the cores, at most 8)."),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a frame classifier on coded sentences; report grouped cross-validation.
@@ -1075,6 +1375,7 @@ def train(
         frames=frame_list(frames), lexicon_features=lexicon_features, max_sentences=max_sentences,
         warn=lambda m: m == CIRCULAR_WARNING or _warn(quiet)(m), progress=_info_cb(quiet),
         params=recipe_params(context, calibrate, dual), extra=extra, extra_weight=extra_weight,
+        workers=_workers(workers),
     )  # fmt: skip
     _show_train(result, lex, fmt, from_lexicon, quiet)
 
@@ -1125,7 +1426,7 @@ def evaluate(
         gold, model=load_optional_model(model, _warn(False)), lexicon=_lexicon(lexicon),
         frames=frame_list(frames), errors=errors, warn=_warn(quiet),
     ).with_rates_of(method)  # fmt: skip
-    _out(render_eval_result(res, fmt, errors, raw_csv=raw_csv))
+    _out(render_eval_result(res, fmt, errors, raw_csv=raw_csv), fmt)
 
 
 @app.command()
@@ -1166,6 +1467,13 @@ def label(
         ),
     ] = 0,
     method: MethodOpt = "lexicon",
+    unit: Annotated[
+        str,
+        typer.Option(
+            help="With --validation: code sentences, or whole articles (a frame is present "
+            "in the article or not; the session pages through it: > next, < previous)."
+        ),
+    ] = "sentence",
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -1180,15 +1488,17 @@ def label(
 
     Example: discourse label corpora/demo -o my-labels.csv --sample 20 --stratify
     Validation: discourse label corpora/demo -o val.csv --validation 300 --method lexicon
+    Articles: discourse label corpora/demo -o val-art.csv --validation 60 --unit article
     """
     from discourse.commands import code_sentences
     from discourse.terminal import write
 
     with _open(Scope(paths, demo, db, source, since, until, quiet, "table")) as inp:
         report = code_sentences(
-            inp, output, lexicon, model, _key_reader(), write, _warn(quiet), n=sample, seed=seed,
+            inp, output, lexicon, model, _key_reader(), lambda t: write(terminal_text(t)),
+            _warn(quiet), n=sample, seed=seed,
             stratify=stratify, uncertain=uncertain, frames=frames, context=context,
-            validation=validation, method=method,
+            validation=validation, method=method, unit=unit,
         )  # fmt: skip
     _info(report.summary(), quiet)
 
@@ -1224,28 +1534,113 @@ def _usage_error(e: Exception) -> int | None:
         return None
     ctx = getattr(e, "ctx", None)
     where = getattr(ctx, "command_path", "discourse") if ctx is not None else "discourse"
-    print(f"{where}: usage error: {fmt()} (see '{where} --help')", file=sys.stderr)
+    print(f"{where}: usage error: {printable(fmt())} (see '{where} --help')", file=sys.stderr)
     return code
+
+
+class _PlainArgument(typer.core.TyperArgument):
+    """An argument shown the way click shows one: ``NAME``, ``[NAME]``, ``NAME...``,
+    without typer's type placeholder (``<list[Path]>``) or braces (``{paths}``)."""
+
+    def display_type_rich(self, ctx) -> None:
+        return None
+
+    def _shown(self) -> str:
+        return self.metavar + ("..." if self.nargs != 1 else "")
+
+    def get_usage_pieces(self, ctx) -> list[str]:
+        name = self.metavar if self.required else f"[{self.metavar}]"
+        return [name + ("..." if self.nargs != 1 else "")]
+
+    def get_help_record(self, ctx):
+        record = super().get_help_record(ctx)
+        return None if record is None else (self._shown(), record[1])
+
+
+#: A help paragraph whose every line is ``Word: discourse ...`` (a command to copy).
+_EXAMPLES = re.compile(r"^(\s*[A-Z][\w ]*: discourse .*\n?)+$")
+
+
+def _metavar(type_name: str) -> str:
+    """Click's placeholder for a type typer names ``str``, ``list[Path]``, ..."""
+    name = re.sub(r"^list\[(.*)\]$", r"\1", type_name)
+    return {"str": "TEXT", "int": "INTEGER"}.get(name, name.upper())
+
+
+def _plain_help(cmd) -> None:
+    """Make ``cmd``'s help (and its subcommands') read well at 80 columns.
+
+    Plain help (no rich markup: ``[[feed]]`` stays as written, option names are
+    never cut), click's placeholders (``--db TEXT``, ``[PATHS]...``) instead of
+    ``<str>`` and ``<list[Path]>``, and example lines kept whole for copying.
+    """
+    cmd.rich_markup_mode = None
+    if cmd.help:
+        paras = inspect.cleandoc(cmd.help).split("\n\n")
+        cmd.help = "\n\n".join(f"\b\n{p}" if _EXAMPLES.match(p) else p for p in paras)
+    for param in cmd.params:
+        if isinstance(param, typer.core.TyperArgument):
+            param.__class__ = _PlainArgument
+            param.metavar = param.metavar or param.name.upper()
+        elif not getattr(param, "is_flag", True) and not getattr(param, "count", False):
+            param.metavar = param.metavar or _metavar(param.bare_type())
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain_help(sub)
+
+
+@functools.cache
+def _command():
+    """The typer app as a command, built once, with plain help."""
+    cmd = typer.main.get_command(app)
+    _plain_help(cmd)
+    return cmd
+
+
+INTERRUPTED = "discourse: interrupted; what was committed before stays, nothing partial was stored"
+
+
+def _on_sigint(signum, frame) -> None:
+    _on_sigint.seen = True  # typer turns the KeyboardInterrupt into a silent exit 130
+    raise KeyboardInterrupt
+
+
+def _app(argv: list[str] | None) -> int:
+    """The typer app, with Ctrl-C made visible: one line on stderr and exit 130."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        rv = _command().main(args=argv, prog_name="discourse", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    _on_sigint.seen = False
+    previous = signal.signal(signal.SIGINT, _on_sigint)
+    try:
+        rv = _command().main(args=argv, prog_name="discourse", standalone_mode=False)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if _on_sigint.seen:
+        raise KeyboardInterrupt
+    return rv if isinstance(rv, int) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (errors become one line on stderr)."""
     try:
-        rv = app(args=argv, prog_name="discourse", standalone_mode=False)
-        return rv if isinstance(rv, int) else 0
+        return _app(argv)
     except SystemExit as e:
         code = e.code
         if code is None:
             return 0
         if isinstance(code, int):
             return code
-        print(code, file=sys.stderr)
+        print(printable(str(code)), file=sys.stderr)
         return 1
     except DiscourseError as e:
-        print(f"discourse: error: {flag_names(str(e))}", file=sys.stderr)
+        kind = "usage error" if isinstance(e, UsageError) else "error"
+        print(f"discourse: {kind}: {printable(flag_names(str(e)))}", file=sys.stderr)
         return e.exit_code
     except (KeyboardInterrupt, EOFError):
-        print("discourse: interrupted", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except Exception as e:  # a usage error, or a bug: one line; the traceback on request
         code = _usage_error(e)
@@ -1259,7 +1654,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("DISCOURSE_DEBUG"):
             raise
         print(
-            f"discourse: internal error: {type(e).__name__}: {e} (this is a bug; please "
+            f"discourse: internal error: {type(e).__name__}: {printable(str(e))} "
+            "(this is a bug; please "
             "report it; set DISCOURSE_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )

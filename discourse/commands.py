@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -24,7 +24,7 @@ from discourse.models import Article, ArticleScore
 from discourse.scoring import Scorer, check_method, score_stream
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress, Warn
 from discourse.stats import CORRECTIONS, Comparison, check_n_boot, pairwise_from_records
-from discourse.store import FileLock, default_db_path, open_store
+from discourse.store import FileLock, Selection, default_db_path, open_store
 
 EXPORT_COLUMNS = ("id", "source", "title", "date", "url", "lang", "author", "text")
 
@@ -76,8 +76,8 @@ def fetch_into(db: str | None, feeds: Path, *, delay: float, timeout: float, **o
     delay, timeout : float
         Seconds between requests to one host; connect/read timeout per request.
     **options
-        ``dry_run``, ``allow_private``, ``warn``, ``progress``
-        (see :func:`discourse.http.fetch_feeds`).
+        ``dry_run``, ``allow_private``, ``warn``, ``progress``, ``budget`` (seconds
+        for the whole run), ``retry_failed`` (see :func:`discourse.http.fetch_feeds`).
 
     Returns
     -------
@@ -88,6 +88,12 @@ def fetch_into(db: str | None, feeds: Path, *, delay: float, timeout: float, **o
 
     if delay < 0 or timeout <= 0:
         raise InputError("`delay` must be >= 0 and `timeout` > 0 seconds")
+    budget = options.get("budget")
+    if budget is not None and not budget > 0:
+        raise InputError(
+            f"`budget` {budget:g} is not a time; give the seconds the whole run may take, "
+            "e.g. `budget` 1800"
+        )
     path = db or default_db_path()
     with open_store(path) as store, FileLock(path):
         return fetch_feeds(store, feeds, delay=delay, timeout=timeout, **options)
@@ -176,7 +182,7 @@ def _sink(output: Path | None) -> Iterator[IO[str]]:
 
 
 def export_articles(db, sources, since, until, fmt: str, output: Path | None, raw_csv: bool):
-    """Write the selection's articles with their text as ``csv`` or ``jsonl`` to ``output``.
+    """Write the selection's articles with their text as ``csv``, ``tsv`` or ``jsonl``.
 
     Parameters
     ----------
@@ -184,19 +190,29 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
         The store's path.
     sources, since, until
         The selection.
-    fmt : {"csv", "jsonl"}
-        The format; CSV cells that a spreadsheet would run are neutralized unless ``raw_csv``.
+    fmt : {"csv", "tsv", "jsonl", "parquet"}
+        The format; CSV cells that a spreadsheet would run are neutralized unless ``raw_csv``;
+        ``parquet`` writes a dataset folder partitioned by source and year
+        (:func:`discourse.columnar.write_article_dataset`).
     output : Path or None
         The file to write; None for stdout. Nothing is created when the store cannot be opened.
     raw_csv : bool
         Leave formula-like cells as they are.
+
+    Returns
+    -------
+    int
+        How many CSV cells were neutralized (prefixed with ``'``).
     """
-    from discourse.formats import csv_text, to_json
+    from discourse.formats import DELIMITERS, csv_text, safe_cell, to_json
 
     cols = list(EXPORT_COLUMNS)
+    changed = 0
     with open_store(db, create=False) as store:
         sel = api.selection(sources, since, until)
         api.check_sources(store, sel)
+        if fmt == "parquet":
+            return _export_parquet(store.iter_articles(sel), output)
         with _sink(output) as sink:
             first = True
             for art in store.iter_articles(sel):
@@ -204,11 +220,24 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
                 if fmt == "jsonl":
                     sink.write(to_json(rec, indent=None) + "\n")
                 else:
-                    text = csv_text([rec], cols, raw=raw_csv)
+                    text = csv_text([rec], cols, raw=raw_csv, delimiter=DELIMITERS[fmt])
                     sink.write(text if first else text.split("\n", 1)[1])
+                    changed += 0 if raw_csv else sum(safe_cell(v) != v for v in rec.values())
                 first = False
-            if first and fmt == "csv":
-                sink.write(",".join(cols) + "\n")
+            if first and fmt in DELIMITERS:
+                sink.write(DELIMITERS[fmt].join(cols) + "\n")
+    return changed
+
+
+def _export_parquet(articles, output: Path | None) -> None:
+    from discourse import columnar
+
+    if output is None:
+        raise InputError("`fmt` parquet writes a dataset folder: add `output` FOLDER")
+    columnar.pyarrow()  # fails, saying how to install it, before anything is written
+    columnar.write_article_dataset(
+        ({c: getattr(a, c) for c in EXPORT_COLUMNS} for a in articles), output
+    )
 
 
 def tokenize_target(target: str, db: str | None, engine: str, words: str) -> list[dict]:
@@ -313,7 +342,7 @@ def make_scorer(lexicon: Lexicon, model_path, method: str, warn: Warn) -> Scorer
 
 
 def score_articles(
-    inputs: api.Inputs, scorer: Scorer, keep: bool, workers: int = 1
+    inputs: api.Inputs, scorer: Scorer, keep: bool, workers: int = 1, dask: str | None = None
 ) -> Iterator[ArticleScore]:
     """Scores of the selected articles; ``keep`` keeps sentences and hits (``--explain``).
 
@@ -330,16 +359,19 @@ def score_articles(
         Keep each article's sentences and hits.
     workers : int
         Scoring processes; the output is the same whatever their number.
+    dask : str, optional
+        A Dask scheduler's address (or ``"local"``): score there instead
+        (:mod:`discourse.cluster`); the same output.
 
     Yields
     ------
     ArticleScore
     """
     if not keep:
-        yield from api.scores(inputs, scorer, inputs.sel, workers=workers)
+        yield from api.scores(inputs, scorer, inputs.sel, workers=workers, dask=dask)
         return
     arts = inputs.store.iter_articles(inputs.sel)
-    yield from score_stream(arts, scorer, keep=True, workers=workers)
+    yield from score_stream(arts, scorer, True, workers, cluster=api.cluster_pool(dask))
 
 
 @dataclass
@@ -366,6 +398,8 @@ def compare(
     scorer: Scorer | None = None,
     progress: Progress | None = None,
     validation: str | Path | None = None,
+    frames: str | None = None,
+    dask: str | None = None,
 ) -> CompareResult:
     """Compare the sources of a selection per frame, and every pair if ``pairwise``.
 
@@ -376,7 +410,8 @@ def compare(
     lexicon : Lexicon
     sel : Selection
     by : {"source", "source,week", "source,month"}
-        The groups.
+        The groups; ``meta:KEY`` in place of ``source`` groups by a document variable
+        (articles without it form the group ``(none)``).
     n_boot, seed : int
         Bootstrap resamples (at least 100) and their seed.
     workers : int
@@ -392,6 +427,10 @@ def compare(
     validation : path, optional
         A coded validation sample of the scorer's method: adds shares corrected for its
         errors (:mod:`discourse.correction`).
+    frames : str, optional
+        Comma-separated frames to keep (``--frames``); the numbers are those of the full run.
+    dask : str, optional
+        A Dask scheduler (or ``"local"``) scoring what the cache lacks; the same records.
 
     Returns
     -------
@@ -412,17 +451,67 @@ def compare(
     if workers < 1:
         raise InputError(f"`workers` {workers}: use 1 or more processes")
     by_t = api.parse_by(by)
+    shown = pick_frames(frames, (scorer.frames if scorer is not None else lexicon.frame_names))
     if progress is not None and getattr(progress, "total", 0) is None:
         progress.total = inputs.store.count(sel)  # type: ignore[attr-defined]
     cmp, meta = api.compare_sources(
         inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed, progress=progress,
-        scorer=scorer, workers=workers, validation=validation,
+        scorer=scorer, workers=workers, validation=validation, dask=dask,
     )  # fmt: skip
+    by_t = cmp.by  # a document variable's values stand in the source's place
     if not pairwise:
-        return CompareResult(cmp, meta, by_t)
+        return narrow_compare(CompareResult(cmp, meta, by_t), shown)
     pairs = pairwise_from_records(cmp.records, by_t, correction)
     meta = {**meta, "correction": correction, "pairwise": pairwise_method(correction, by_t)}
-    return CompareResult(cmp, meta, by_t, pairs)
+    return narrow_compare(CompareResult(cmp, meta, by_t, pairs), shown)
+
+
+def pick_frames(frames: str | None, known: Sequence[str]) -> list[str] | None:
+    """``--frames "a,b"`` checked against the known frames; None means every frame.
+
+    Parameters
+    ----------
+    frames : str or None
+        Comma-separated frame names, in the order to show them.
+    known : sequence of str
+        The frames of the lexicon (or model).
+
+    Returns
+    -------
+    list of str or None
+
+    Raises
+    ------
+    InputError
+        One line naming the unknown frame and listing the known ones.
+
+    Examples
+    --------
+    >>> pick_frames("threat,partnership", ["partnership", "threat", "economic"])
+    ['threat', 'partnership']
+    """
+    names = frame_list(frames)
+    for f in names or ():
+        if f not in known:
+            raise InputError(f"`frames`: no frame {f!r}; known frames: {', '.join(known)}")
+    return list(dict.fromkeys(names)) if names else None
+
+
+def narrow_compare(res: CompareResult, frames: Sequence[str] | None) -> CompareResult:
+    """The comparison with only ``frames`` (every statistic is per frame, so none changes)."""
+    if not frames:
+        return res
+    keep = set(frames)
+    cmp = res.comparison
+    cmp = replace(
+        cmp,
+        frames=list(frames),
+        records=[r for r in cmp.records if r["frame"] in keep],
+        tests=[t for t in cmp.tests if t["frame"] in keep],
+    )
+    pairs = None if res.pairs is None else [p for p in res.pairs if p["frame"] in keep]
+    meta = {**res.meta, "frames": list(frames)} if "frames" in res.meta else res.meta
+    return replace(res, comparison=cmp, pairs=pairs, meta=meta)
 
 
 def frame_list(frames: str | None) -> list[str] | None:
@@ -458,6 +547,7 @@ def code_sentences(
     context: int = 1,
     validation: int = 0,
     method: str = "lexicon",
+    unit: str = "sentence",
 ):
     """``discourse label``: a coding session, or with ``validation`` a validation sample.
 
@@ -480,6 +570,8 @@ def code_sentences(
         (:func:`discourse.labeling.validation_session`), coded blind.
     method : {"lexicon", "classifier", "both"}
         The method a validation sample validates.
+    unit : {"sentence", "article"}
+        What a validation sample codes: sentences, or whole articles.
 
     Returns
     -------
@@ -488,14 +580,210 @@ def code_sentences(
     from discourse.labeling import label_session, validation_session
 
     lex = api.get_lexicon(lexicon)
+    if unit != "sentence" and not validation:
+        raise InputError(f"`unit` {unit} applies to a validation sample; add `validation` N")
     if validation:
         scorer = make_scorer(lex, model_path, method, warn)
         return validation_session(
             inputs.store, output, scorer, read_key, write, validation, seed, inputs.sel,
-            context, stratify=stratify, uncertain=uncertain,
+            context, stratify=stratify, uncertain=uncertain, unit=unit,
         )  # fmt: skip
     return label_session(
         inputs.store, output, lex, read_key, write, n=n, seed=seed, sel=inputs.sel,
         stratify=stratify, model=load_optional_model(model_path, warn), uncertain=uncertain,
         frames=frame_list(frames), context=context,
     )  # fmt: skip
+
+
+# ------------------------------------------------------ corpus rm, set, rename-source
+
+EDIT_FIELDS = ("source", "title", "date", "url")
+
+
+@dataclass
+class EditResult:
+    """What ``corpus rm|set|rename-source`` changed, or would change (``done`` False)."""
+
+    rows: list[dict]  # the articles concerned: id, source, date, title
+    done: bool
+    summary: str
+
+
+def _edit_selection(store, ids, sources, since, until) -> list[dict]:
+    """The articles named by ``ids`` and/or the selection; refuses an empty request."""
+    if not ids and not (sources or since or until):
+        raise InputError(
+            "name the articles: give IDs, or a selection with `source`, `since` or `until` "
+            "(to empty the whole store, delete its file)"
+        )
+    sel = api.selection(sources, since, until)
+    api.check_sources(store, sel)
+    if ids:
+        known = set(store.ids(Selection(ids=list(ids))))
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise InputError(f"no article with id {missing[0]}; see 'discourse corpus list'")
+        sel.ids = list(ids)
+    return store.list_articles(sel)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _confirmed(rows: list[dict], yes: bool, dry_run: bool, verb: str) -> str | None:
+    """None when the edit may go ahead, else the dry run's summary: more than one
+    article needs ``yes`` (like ``git clean -f``); ``dry_run`` always only shows."""
+    if not rows:
+        return "no article matches; nothing changed"
+    if dry_run or (len(rows) > 1 and not yes):
+        hint = "" if dry_run else "; add --yes to do it"
+        return f"dry run: nothing changed; {_plural(len(rows), 'article')} would be {verb}{hint}"
+    return None
+
+
+def remove_articles(
+    db, ids, sources=None, since=None, until=None, *, yes=False, dry_run=False
+) -> EditResult:
+    """``corpus rm``: delete articles (and their cached scores) in one transaction.
+
+    Parameters
+    ----------
+    db : str or None
+        The store's path.
+    ids : list of int or None
+        Article ids; combined with the selection when both are given.
+    sources, since, until
+        The selection (see :func:`discourse.api.selection`).
+    yes : bool
+        Needed to remove more than one article; without it, a dry run.
+    dry_run : bool
+        Only show what would be removed.
+
+    Returns
+    -------
+    EditResult
+    """
+    path = db or default_db_path()
+    with open_store(path, create=False) as store, FileLock(path):
+        rows = _edit_selection(store, ids, sources, since, until)
+        refused = _confirmed(rows, yes, dry_run, "removed")
+        if refused:
+            return EditResult(rows, False, refused)
+        arts, cached = store.remove([r["id"] for r in rows])
+    return EditResult(
+        rows, True, f"removed {_plural(arts, 'article')} and {_plural(cached, 'cached score')}"
+    )
+
+
+def parse_assignments(items: Sequence[str]) -> tuple[list[int], dict[str, object]]:
+    """``corpus set`` arguments: article ids and ``FIELD=VALUE`` assignments.
+
+    Fields: ``source``, ``title``, ``date`` (ISO; empty: undated), ``url`` and
+    ``meta.KEY`` (empty: remove the document variable).
+
+    Examples
+    --------
+    >>> parse_assignments(["12", "date=2026-11-03", "meta.country=FR"])
+    ([12], {'date': '2026-11-03', 'meta.country': 'FR'})
+    """
+    from discourse.dates import parse_article_date
+
+    ids: list[int] = []
+    changes: dict[str, object] = {}
+    for item in items:
+        if "=" not in item:
+            if not item.strip().isdigit():
+                raise InputError(f"{item!r} is neither an article id nor FIELD=VALUE")
+            ids.append(int(item))
+            continue
+        key, _, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if key not in EDIT_FIELDS and not (key.startswith("meta.") and len(key) > 5):
+            raise InputError(f"cannot set {key!r}; fields: {', '.join(EDIT_FIELDS)}, meta.KEY")
+        if key == "date" and value:
+            parsed = parse_article_date(value)
+            if parsed is None:
+                raise InputError(f"date={value!r} is not a date; use YYYY-MM-DD (empty: undated)")
+            value = parsed
+        if key == "source" and not value:
+            raise InputError("source= is empty; give the new source's name")
+        changes[key] = value if value or key in ("title", "url") else None
+    if not changes:
+        raise InputError("nothing to set; give FIELD=VALUE, e.g. date=2026-11-03")
+    return ids, changes
+
+
+def set_fields(
+    db, items, sources=None, since=None, until=None, *, yes=False, dry_run=False
+) -> EditResult:
+    """``corpus set``: change fields of articles in one transaction (see :func:`parse_assignments`).
+
+    The cached scores of the changed articles are dropped; an article moved to a source
+    that already holds its text is merged into that one.
+
+    Parameters
+    ----------
+    db : str or None
+        The store's path.
+    items : sequence of str
+        Article ids and ``FIELD=VALUE`` assignments.
+    sources, since, until
+        The selection.
+    yes, dry_run : bool
+        As :func:`remove_articles`.
+
+    Returns
+    -------
+    EditResult
+    """
+    ids, changes = parse_assignments(items)
+    path = db or default_db_path()
+    with open_store(path, create=False) as store, FileLock(path):
+        rows = _edit_selection(store, ids, sources, since, until)
+        refused = _confirmed(rows, yes, dry_run, "changed")
+        if refused:
+            return EditResult(rows, False, refused)
+        out = store.update([r["id"] for r in rows], changes)
+    what = ", ".join(f"{k}={v if v is not None else ''}" for k, v in changes.items())
+    return EditResult(rows, True, _edit_summary(out, f"set {what}"))
+
+
+def _edit_summary(out: dict, head: str) -> str:
+    text = f"{head} on {_plural(out['changed'], 'article')}"
+    if out["merged"]:
+        text += (
+            f"; {_plural(out['merged'], 'article')} merged into the same text already "
+            "stored under the new source"
+        )
+    return text + f"; {_plural(out['cached'], 'cached score')} dropped"
+
+
+def rename_source(db, old: str, new: str, *, dry_run: bool = False) -> EditResult:
+    """``corpus rename-source``: every article of source ``old`` moves to ``new``.
+
+    One transaction; an article whose text ``new`` already holds is merged into it.
+    No ``--yes`` is needed: the command names exactly what it changes.
+
+    Parameters
+    ----------
+    db : str or None
+        The store's path.
+    old, new : str
+        The source's current and new name.
+    dry_run : bool
+        Only show what would be renamed.
+
+    Returns
+    -------
+    EditResult
+    """
+    if not new.strip():
+        raise InputError("the new source name is empty")
+    path = db or default_db_path()
+    with open_store(path, create=False) as store, FileLock(path):
+        rows = _edit_selection(store, None, [old], None, None)
+        if dry_run:
+            return EditResult(rows, False, _confirmed(rows, False, True, "renamed") or "")
+        out = store.update([r["id"] for r in rows], {"source": new.strip()})
+    return EditResult(rows, True, _edit_summary(out, f"renamed '{old}' to '{new.strip()}'"))

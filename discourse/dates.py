@@ -69,7 +69,20 @@ def parse_article_date(value) -> str | None:
 
 
 def parse_when(value: str | None, today: date | None = None, what: str = "`since`") -> str | None:
-    """A --since/--until value: YYYY-MM-DD, YYYY-MM, ``today`` or a span: 7d, 4w, 3m, 1y."""
+    """A --since/--until value: YYYY-MM-DD, YYYY-MM, ``today`` or a span: 7d, 4w, 3m, 1y.
+
+    A span counts calendar days and includes today: ``7d`` is today and the six days
+    before (``1d`` is today alone); ``4w`` is 28 days, ``3m`` 90 and ``1y`` 365.
+    Calendar days, not a rolling 168 hours, because article dates are often days
+    without a time, and a selection should not change with the hour it is run.
+
+    Examples
+    --------
+    >>> parse_when("7d", date(2026, 11, 30))
+    '2026-11-24'
+    >>> parse_when("1d", date(2026, 11, 30))
+    '2026-11-30'
+    """
     if value is None or value == "":
         return None
     today = today or date.today()
@@ -79,7 +92,9 @@ def parse_when(value: str | None, today: date | None = None, what: str = "`since
     m = _REL_RE.match(v)
     if m:
         days = int(m.group(1)) * _UNIT_DAYS[m.group(2)]
-        return (today - timedelta(days=days)).isoformat()
+        if days < 1:
+            raise InputError(f"{what} {value!r} is an empty span; give 1d or more (1d: today)")
+        return (today - timedelta(days=days - 1)).isoformat()
     try:
         if len(v) == 7:
             return date.fromisoformat(v + "-01").isoformat()

@@ -13,6 +13,13 @@ class DiscourseError(Exception):
     exit_code = 1
 
 
+class UsageError(DiscourseError):
+    """A command line that cannot run: a required argument missing, options that
+    exclude each other (exit code 2, as for the parser's own usage errors)."""
+
+    exit_code = 2
+
+
 class InputError(DiscourseError):
     """A file or value given by the user cannot be used."""
 

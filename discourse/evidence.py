@@ -34,20 +34,21 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 
-from discourse import __version__
 from discourse import stats as st
 from discourse.dates import period_of, periods_between
 from discourse.errors import InputError
-from discourse.lexicon import Frame, Lexicon, Matcher
+from discourse.lexicon import Frame, GlobMatcher, Lexicon, Matcher, is_glob
 from discourse.models import Article, Sentence
+from discourse.provenance import provenance
 from discourse.scoring import Scorer, iter_scores
-from discourse.shared import DEFAULT_SEED, Progress
+from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress
 from discourse.stats import Reservoir
 from discourse.store import Selection, Store
 from discourse.tokenize import Tokenizer, normalize, tokenize_terms
+from discourse.workers import imap
 
 ALL_SOURCES = "all sources"
 KEYNESS_METHOD = (
@@ -136,21 +137,17 @@ def ngrams(
 
 
 def _meta(store: Store, sel: Selection, lexicon: Lexicon | None = None, **extra) -> dict:
-    meta: dict = {"tool_version": __version__}
-    if lexicon is not None:
-        meta.update(lexicon.provenance())
     first, last = store.date_range(sel)
-    meta.update(
-        {
-            "n_articles": store.count(sel),
-            "n_sources": len(store.sources(sel)),
-            "date_from": first,
-            "date_to": last,
-            "since": sel.since,
-            "until": sel.until,
-        }
+    meta = provenance(
+        lexicon,
+        n_articles=store.count(sel),
+        n_sources=len(store.sources(sel)),
+        date_from=first,
+        date_to=last,
+        since=sel.since,
+        until=sel.until,
+        **extra,
     )
-    meta.update(extra)
     meta.setdefault("notes", [])
     return meta
 
@@ -208,15 +205,37 @@ def _articles(store: Store, sel: Selection, progress: Progress | None) -> Iterat
         progress(done)
 
 
-def _scored(store: Store, sel: Selection, scorer: Scorer, progress: Progress | None) -> Iterable:
-    """Scores of the selection's articles, through the store's score cache (as ``compare``)."""
+def _scored(
+    store: Store,
+    sel: Selection,
+    scorer: Scorer,
+    progress: Progress | None,
+    group: str | None = None,
+    workers: int = 1,
+) -> Iterable:
+    """Scores of the selection's articles, through the store's score cache (as ``compare``),
+    in ``workers`` processes; with ``group``, the source replaced by that document
+    variable's value."""
     return iter_scores(
-        store.iter_articles(sel),
+        st.by_meta(store.iter_articles(sel), group),
         scorer,
         store=store,
         use_cache=not store.in_memory,
         progress=progress,
+        workers=workers,
     )
+
+
+def _per_article(
+    store: Store, sel: Selection, progress: Progress | None, workers: int, fn, *args
+) -> Iterator:
+    """``fn(*args, article)`` for each article of the selection, in order, in ``workers``
+    processes (:func:`discourse.workers.imap`); small selections stay in this process."""
+    return imap(_articles(store, sel, progress), partial(_each, fn, args), workers)
+
+
+def _each(fn, args: tuple, articles: list[Article]) -> list:
+    return [fn(*args, art) for art in articles]
 
 
 def _space(text: str) -> str:
@@ -227,8 +246,37 @@ def _space(text: str) -> str:
 # ---------------------------------------------------------------------- keyness
 
 
-def _keyness_statistic(prior_size: float | None) -> str:
+KEYNESS_TESTS = {
+    "chi2": "chi-square",
+    "lr": "likelihood-ratio G2",
+}
+KEYNESS_TEST_METHOD = (
+    "signed {name} of each term's 2x2 table (term vs other tokens, source vs comparison) as "
+    "quanteda's textstat_keyness computes it: Yates' correction when |ad - bc| >= N/2 and an "
+    "expected count is below 5; positive = used more than expected; p = 1 - pchisq(|stat|, 1)"
+)
+#: Per measure: the record's column that ranks the terms.
+KEYNESS_STAT = {"logodds": "z", "chi2": "chi2", "lr": "G2"}
+
+
+def _keyness_statistic(prior_size: float | None, measure: str = "logodds") -> str:
+    if measure != "logodds":
+        return KEYNESS_TEST_METHOD.format(name=KEYNESS_TESTS[measure])
     return KEYNESS_METHOD.format(scaled=f", rescaled to a0 = {prior_size:g}" if prior_size else "")
+
+
+def _check_measure(measure: str, prior_size: float | None) -> None:
+    if measure not in st.KEYNESS_MEASURES:
+        raise InputError(
+            f"`measure` {measure!r} is not known; use one of {', '.join(st.KEYNESS_MEASURES)}"
+        )
+    if prior_size is not None and measure != "logodds":
+        raise InputError(f"`prior_size` applies to `measure` logodds only, not {measure!r}")
+
+
+def _evident(r: dict) -> bool:
+    """Over-used with some evidence: the statistic is positive at the two decimals shown."""
+    return round(r["z"] if "z" in r else r["stat"], 2) > 0
 
 
 def _keyness_groups(known: list[str], sources, vs: str | None) -> tuple[str | None, list[str]]:
@@ -256,7 +304,7 @@ def _keyness_notes(known, focus, vs, n_sent: Counter, frame: str | None) -> list
 
 
 def _keyness_record(source: str, vs, frame, n: int, rank: int, r: dict) -> dict:
-    return {
+    rec = {
         "source": source,
         "vs": vs or "rest",
         "frame": frame or "",
@@ -267,9 +315,12 @@ def _keyness_record(source: str, vs, frame, n: int, rank: int, r: dict) -> dict:
         "count_vs": r["count_b"],
         "per_1k": r["per_1k_a"],
         "per_1k_vs": r["per_1k_b"],
-        "log_odds": r["log_odds"],
-        "z": r["z"],
     }
+    if "stat" in r:  # chi2 or lr: the statistic and its p-value instead of log-odds and z
+        rec.update({KEYNESS_STAT[r["measure"]]: r["stat"], "p": r["p"]})
+    else:
+        rec.update({"log_odds": r["log_odds"], "z": r["z"]})
+    return rec
 
 
 def keyness(
@@ -286,8 +337,10 @@ def keyness(
     use_stopwords: bool = True,
     extra_stopwords: Sequence[str] = (),
     prior_size: float | None = None,
+    measure: str = "logodds",
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Evidence:
     """Which words does each source use more than the others? (Monroe et al. 2008 keyness.)
 
@@ -300,11 +353,18 @@ def keyness(
     (:func:`discourse.stats.keyness_groups`). Terms counted fewer than
     ``min_count`` times in the two groups together are left out; ``top`` (0 =
     all) terms with ``z > 0`` are kept per source and n-gram size. Stop words:
-    the shipped list (``use_stopwords``) plus ``extra_stopwords``.
+    the shipped list (``use_stopwords``) plus ``extra_stopwords``. Articles are
+    counted in ``workers`` processes (the same records whatever their number).
+
+    ``measure`` ``"chi2"`` or ``"lr"`` ranks by quanteda's signed chi-square or G²
+    (:func:`discourse.stats.keyness_tests`) instead of the log-odds z. Terms whose
+    statistic is 0.00 at the two decimals shown carry no evidence and are left out
+    (a note counts them).
 
     Records: ``source, vs, frame, ngram, rank, term, count, count_vs, per_1k,
-    per_1k_vs, log_odds, z``.
+    per_1k_vs, log_odds, z`` (``chi2, p`` or ``G2, p`` for the other measures).
     """
+    _check_measure(measure, prior_size)
     sel, tokenizer = sel or Selection(), tokenizer or Tokenizer()
     sizes = _check_ngrams(ngram)
     _check_counts(min_count, top)
@@ -315,32 +375,23 @@ def keyness(
     stop = _stop(use_stopwords, extra_stopwords)
     counts: dict[int, dict[str, Counter]] = {n: {s: Counter() for s in known} for n in sizes}
     n_sent: Counter = Counter()
-    for art in _articles(store, sel, progress):
-        per = {n: counts[n][art.source] for n in sizes}
-        for sent in tokenizer.sentences(art.text):
-            if matcher is not None and not any(h[0] == fi for h in matcher.match(sent.tokens)):
-                continue
-            n_sent[art.source] += 1
-            for n, gram in ngrams(sent.tokens, sizes, stop):
-                per[n][gram] += 1
+    task = (tokenizer, matcher, fi, sizes, stop)
+    for source, n_in, grams in _per_article(store, sel, progress, workers, _keyness_art, *task):
+        if n_in:
+            n_sent[source] += n_in
+        for n in sizes:
+            counts[n][source].update(grams[n])
     notes = _keyness_notes(known, focus, vs, n_sent, frame)
-    records: list[dict] = []
-    for n in sizes:
-        res = st.keyness_groups(
-            {s: dict(c) for s, c in counts[n].items()}, focus, vs, prior_size, min_count
-        )
-        for s in focus:
-            rows = [r for r in res.get(s, []) if r["z"] > 0]
-            records += [
-                _keyness_record(s, vs, frame, n, rank, r)
-                for rank, r in enumerate(rows[:top] if top else rows, 1)
-            ]
+    records, left_out = _keyness_ranked(
+        counts, focus, vs, frame, prior_size, min_count, top, measure
+    )
     tokens = {s: sum(counts[1][s].values()) if 1 in counts else None for s in known}
     meta = _meta(
         store,
         sel,
         lexicon if frame else None,
-        statistic=_keyness_statistic(prior_size),
+        statistic=_keyness_statistic(prior_size, measure),
+        measure=measure,
         frame=frame,
         vs=vs or "rest",
         ngram=list(sizes),
@@ -349,16 +400,57 @@ def keyness(
         stopwords=use_stopwords,
         sentences=dict(n_sent),
         content_tokens=tokens,
-        notes=notes,
+        notes=notes + left_out,
     )
     return Evidence(records, meta)
+
+
+def _keyness_ranked(counts, focus, vs, frame, prior_size, min_count, top, measure):
+    """The kept records per source and n-gram size, and a note on terms left out."""
+    records: list[dict] = []
+    dropped = 0
+    for n, per_source in counts.items():
+        res = st.keyness_groups(
+            {s: dict(c) for s, c in per_source.items()}, focus, vs, prior_size, min_count, measure
+        )
+        for s in focus:
+            over = [
+                {**r, "measure": measure} for r in res.get(s, []) if r.get("z", r.get("stat")) > 0
+            ]
+            rows = [r for r in over if _evident(r)]
+            shown = top or len(over)
+            dropped += min(len(over), shown) - min(len(rows), shown)
+            records += [
+                _keyness_record(s, vs, frame, n, rank, r)
+                for rank, r in enumerate(rows[:top] if top else rows, 1)
+            ]
+    notes = (
+        [f"{dropped} terms with {KEYNESS_STAT[measure]} = 0.00 (no evidence of over-use) left out"]
+        if dropped
+        else []
+    )
+    return records, notes
+
+
+def _keyness_art(tokenizer, matcher, fi, sizes, stop, art: Article) -> tuple:
+    """(source, sentences counted, n-gram counts per size) of one article."""
+    grams: dict[int, Counter] = {n: Counter() for n in sizes}
+    n_in = 0
+    for sent in tokenizer.sentences(art.text):
+        if matcher is not None and not any(h[0] == fi for h in matcher.match(sent.tokens)):
+            continue
+        n_in += 1
+        for n, gram in ngrams(sent.tokens, sizes, stop):
+            grams[n][gram] += 1
+    return art.source, n_in, grams
 
 
 # ------------------------------------------------------------------------- kwic
 
 
 def _pattern_matcher(pattern: str, lexicon: Lexicon | None) -> tuple[Matcher, int, str]:
-    """A matcher for a KWIC pattern: ``frame:NAME`` or a term/phrase with ``*`` at word ends."""
+    """A matcher for a KWIC pattern: ``frame:NAME``, a term/phrase with ``*`` at word ends,
+    or glob words (``*lateral``, ``multi*ism``, ``?``) matched by :class:`GlobMatcher`."""
     p = pattern.strip()
     if p.lower().startswith("frame:"):
         name = p[6:].strip()
@@ -367,10 +459,13 @@ def _pattern_matcher(pattern: str, lexicon: Lexicon | None) -> tuple[Matcher, in
     toks = tokenize_terms(p)
     if not toks:
         raise InputError(f"PATTERN {pattern!r} has no words; give a term, a phrase or frame:NAME")
-    if any(tok == "*" for tok in toks) or any("*" in w[:-1] for w in p.split()):
+    if any(not w.strip("*?") for w in p.split()):
         raise InputError(
-            f"PATTERN {pattern!r}: '*' is allowed only at the end of a word, e.g. 'hegemon*'"
+            f"PATTERN {pattern!r}: a word of only '*' or '?' matches nearly every token; "
+            "give letters too, e.g. 'hegemon*', '*lateral' or 'multi*ism'"
         )
+    if is_glob(p):
+        return GlobMatcher(p), 0, ""  # type: ignore[return-value]
     lex = Lexicon(
         name="kwic",
         version="0",
@@ -432,6 +527,34 @@ def _kwic_rows(art, tokenizer, matcher, fi: int, frame: str, window: int | None)
             }
 
 
+def _kwic_list(tokenizer, matcher, fi: int, frame: str, window: int | None, art) -> list:
+    return list(_kwic_rows(art, tokenizer, matcher, fi, frame, window))
+
+
+def _kwic_collect(per_art: Iterator[list], keep: Reservoir | None, limit: int | None):
+    """(rows in corpus order as (index, row), hits seen, truncated by ``limit``)."""
+    rows: list[tuple[int, dict]] = []
+    seen = 0
+    truncated = False
+    for art_rows in per_art:
+        for row in art_rows:
+            if keep is not None:
+                keep.add((seen, row))
+            else:
+                rows.append((seen, row))
+            seen += 1
+            if keep is None and limit is not None and len(rows) >= limit:
+                truncated = True
+                break
+        if truncated:
+            per_art.close()  # type: ignore[attr-defined]  # stop the workers
+            break
+    if keep is not None:
+        rows = list(keep.items)
+    rows.sort(key=lambda r: r[0])
+    return rows, seen, truncated
+
+
 def kwic(
     store: Store,
     pattern: str,
@@ -444,6 +567,7 @@ def kwic(
     seed: int = DEFAULT_SEED,
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Evidence:
     """Keyword in context: every occurrence of ``pattern`` with its left and right context.
 
@@ -454,7 +578,8 @@ def kwic(
     ``window`` tokens on each side, across sentence boundaries (punctuation
     tokens count). ``sample`` draws a uniform random sample of that many hits
     (reservoir sampling, reproducible with ``seed``) and keeps corpus order;
-    ``limit`` caps the rows (after sampling).
+    ``limit`` caps the rows (after sampling). Articles are searched in ``workers``
+    processes (the same records whatever their number).
 
     Records: ``id, source, date, title, sentence, start, end, left, keyword,
     right, term, frame``; ``start``/``end`` are character offsets of the keyword
@@ -470,24 +595,9 @@ def kwic(
         raise InputError(f"`limit` {limit} must be at least 1")
     matcher, fi, frame = _pattern_matcher(pattern, lexicon)
     keep = Reservoir(sample, random.Random(seed)) if sample is not None else None
-    rows: list[tuple[int, dict]] = []
-    seen = 0
-    truncated = False
-    for art in _articles(store, sel, progress):
-        for row in _kwic_rows(art, tokenizer, matcher, fi, frame, window):
-            if keep is not None:
-                keep.add((seen, row))
-            else:
-                rows.append((seen, row))
-            seen += 1
-            if keep is None and limit is not None and len(rows) >= limit:
-                truncated = True
-                break
-        if truncated:
-            break
-    if keep is not None:
-        rows = list(keep.items)
-    rows.sort(key=lambda r: r[0])
+    task = (tokenizer, matcher, fi, frame, window)
+    per_art = _per_article(store, sel, progress, workers, _kwic_list, *task)
+    rows, seen, truncated = _kwic_collect(per_art, keep, limit)
     records = [r for _, r in rows]
     if limit is not None and len(records) > limit:
         records, truncated = records[:limit], True
@@ -553,22 +663,27 @@ def trend(
     combine: bool = False,
     scorer: Scorer | None = None,
     progress: Progress | None = None,
+    validation=None,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = DEFAULT_SEED,
+    workers: int = 1,
 ) -> Evidence:
     """Prevalence and intensity per period (``week``/``month``) and source, departures flagged.
 
-    Every calendar period from the first to the last dated article of the
-    selection appears for every source (an empty period has ``n_articles`` 0
-    and Nones). Prevalence has a Wilson 95% interval; intensity is pooled hits
-    per 1,000 tokens. Departures: :func:`discourse.stats.trend_departures`
+    Every calendar period from the first to the last dated article appears for every
+    source (empty: ``n_articles`` 0 and Nones). Prevalence has a Wilson 95% interval;
+    intensity is pooled hits per 1,000 tokens. Departures: :func:`discourse.stats.trend_departures`
     (exact binomial test of the period's count of articles with the frame
     against the trailing ``window`` periods; rule text in ``meta["rule"]``).
     ``combine`` pools all sources into one series (source ``"all sources"``).
+    ``by`` may add ``meta:KEY`` (``month,meta:country``): one series per value of that
+    document variable instead of per source (``(none)``: articles without it).
     Undated articles are left out and counted in ``meta["undated_left_out"]``.
-    Uses the store's score cache like ``compare``.
+    Scores through the cache in ``workers`` processes; ``validation`` (a coded
+    validation sample) adds corrected shares (:func:`_trend_correct`).
     """
     sel = sel or Selection()
-    if by not in ("week", "month"):
-        raise InputError(f"`by` {by!r} is not supported; use week or month")
+    by, group = _trend_by(by)
     if window < 1:
         raise InputError(f"`window` {window} must be at least 1 period")
     if not 0 < alpha < 1:
@@ -582,19 +697,19 @@ def trend(
         day = sc.article.day
         return (ALL_SOURCES if combine else sc.article.source, period_of(day, by)) if day else None
 
-    agg = st.aggregate(_scored(store, sel, scorer, progress), names, key)
+    stream = _scored(store, sel, scorer, progress, group=group, workers=workers)
+    fix = _trend_validation(validation, names, scorer, key) if validation is not None else None
+    agg = st.aggregate(fix[1].wrap(stream) if fix else stream, names, key)
     first, last, undated = agg.first, agg.last, agg.undated
     periods = periods_between(first, last, by) if first and last else []
     sources = [ALL_SOURCES] if combine else store.sources(sel)
+    if group is not None and not combine:
+        sources = sorted({k[0] for k in agg.groups})
     deps = {"window": window, "alpha": alpha, "min_baseline": min_baseline}
     records = [
         r for src in sources for f in names for r in _trend_series(agg, src, f, periods, deps)
     ]
-    notes = []
-    if not periods:
-        notes.append("no dated articles in the selection; no trend to show")
-    if undated:
-        notes.append(f"{undated} undated article{'s' if undated != 1 else ''} left out")
+    notes = _trend_notes(periods, undated)
     meta = _meta(
         store,
         sel,
@@ -610,7 +725,67 @@ def trend(
         undated_left_out=undated,
         notes=notes,
     )
+    if fix:
+        meta["corrected_with"] = _trend_correct(records, agg, *fix, n_boot=n_boot, seed=seed)
+    if group is not None:
+        meta["group"] = f"meta:{group}"
     return Evidence(records, meta)
+
+
+def _trend_notes(periods: list, undated: int) -> list[str]:
+    """What a trend leaves out: no dated articles at all, or the undated ones."""
+    notes = []
+    if not periods:
+        notes.append("no dated articles in the selection; no trend to show")
+    if undated:
+        notes.append(f"{undated} undated article{'s' if undated != 1 else ''} left out")
+    return notes
+
+
+def _trend_validation(validation, names: Sequence[str], scorer: Scorer, key):
+    """The validation sample of a corrected trend and a collector of per-period counts."""
+    from discourse import correction as corr
+
+    val = corr.read_validation(validation, names, use_prob=False)
+    corr.check_method(val, scorer.method)
+    return val, corr.CountsCollector(names, ("source", "period"), key, unit=val.unit)
+
+
+def _trend_correct(records: list[dict], agg, val, collector, n_boot: int, seed: int) -> dict:
+    """Corrected shares per period and source on the trend's records; the correction's meta.
+
+    A sentence sample corrects the sentence share (added to the records as
+    ``sentence_share``), an article sample the prevalence. The bootstrap resamples the
+    articles of each period and source, and the validation sample once per replicate,
+    shared by every period, so that periods are compared on the same error rates.
+    """
+    from discourse import correction as corr
+
+    fixed = corr.corrected_shares(collector.counts(), val, n_boot=n_boot, seed=seed)
+    if val.unit == "sentence":
+        for r in records:
+            c = agg.groups.get((r["source"], r["period"]), {}).get(r["frame"])
+            r["sentence_share"] = c.sentences_with / c.sentences if c and c.sentences else None
+    corr.attach(records, fixed, val, ("source", "period"))
+    return corr.correction_meta(val, fixed)
+
+
+def _trend_by(by: str) -> tuple[str, str | None]:
+    """``week``, ``month``, optionally with ``meta:KEY``: (period, document variable)."""
+    parts = [p.strip() for p in by.split(",") if p.strip()]
+    periods = [p for p in parts if p in ("week", "month")]
+    groups = [p[5:].strip() for p in parts if p.startswith("meta:")]
+    if (
+        len(periods) > 1
+        or len(groups) > 1
+        or len(periods) + len(groups) != len(parts)
+        or (groups and not groups[0])
+    ):
+        raise InputError(
+            f"`by` {by!r} is not supported; use week or month, optionally with meta:KEY "
+            "(a document variable) to follow its groups instead of sources: month,meta:country"
+        )
+    return (periods or ["week"])[0], (groups[0] if groups else None)
 
 
 # --------------------------------------------------------------------- pairwise
@@ -773,6 +948,7 @@ def lexicon_stats(
     generic_share: float = 0.8,
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Evidence:
     """How each lexicon term behaves on the store: firings, articles, sources, overlaps.
 
@@ -786,6 +962,7 @@ def lexicon_stats(
     ``tables["overlap"]``: spans counted for several frames — pairs of counted
     hits of different frames whose tokens overlap in a sentence, per term pair:
     ``frame_a, term_a, frame_b, term_b, spans, articles`` (most frequent first).
+    Articles are matched in ``workers`` processes (the same records whatever their number).
     """
     sel = sel or Selection()
     if not 0 < generic_share <= 1:
@@ -796,22 +973,20 @@ def lexicon_stats(
     overlap: Counter = Counter()
     overlap_arts: Counter = Counter()
     n_articles = 0
-    for art in _articles(store, sel, progress):
+    task = (tokenizer, matcher, lexicon_has_exclude(lexicon))
+    for source, per_sent in _per_article(store, sel, progress, workers, _stats_art, *task):
         n_articles += 1
         in_art: set[tuple] = set()
         ov_art: set[tuple] = set()
-        for sent in tokenizer.sentences(art.text):
-            found = matcher.match(sent.tokens)
+        for found, excluded in per_sent:
             for fi, term, _, _ in found:
-                tc.hit((lexicon.frame_names[fi], "term", term), art.source, in_art)
-            if lexicon_has_exclude(lexicon):
-                for fi, _, _, term, is_ex in matcher.raw_matches(sent.tokens):
-                    if is_ex:
-                        tc.hit((lexicon.frame_names[fi], "exclude", term), art.source, in_art)
+                tc.hit((lexicon.frame_names[fi], "term", term), source, in_art)
+            for fi, term in excluded:
+                tc.hit((lexicon.frame_names[fi], "exclude", term), source, in_art)
             for pair in _overlapping(found, lexicon.frame_names):
                 overlap[pair] += 1
                 ov_art.add(pair)
-        tc.article_done(in_art, art.source)
+        tc.article_done(in_art, source)
         for pair in ov_art:
             overlap_arts[pair] += 1
     records = [
@@ -833,6 +1008,20 @@ def lexicon_stats(
         notes=notes,
     )
     return Evidence(records, meta, {"overlap": overlaps})
+
+
+def _stats_art(tokenizer, matcher, with_exclude: bool, art: Article) -> tuple:
+    """(source, [(counted hits, (frame index, exclude) spans) per sentence]) of one article."""
+    out = []
+    for sent in tokenizer.sentences(art.text):
+        found = matcher.match(sent.tokens)
+        excluded = []
+        if with_exclude:
+            excluded = [
+                (fi, term) for fi, _, _, term, is_ex in matcher.raw_matches(sent.tokens) if is_ex
+            ]
+        out.append((found, excluded))
+    return art.source, out
 
 
 def _overlap_records(overlap: Counter, overlap_arts: Counter) -> list[dict]:
@@ -890,23 +1079,36 @@ class _FrameCounts:
         self.first_seen: dict[tuple[int, str], tuple[int | None, int]] = {}
         self.n_in = self.n_out = 0
 
-    def add(self, art: Article, sent: Sentence, mine: list, stop: frozenset[str]) -> None:
-        if not mine:
+    def add(self, art: tuple, index: int, inside: bool, grams: list) -> None:
+        """Count one sentence (``index`` of article ``art`` = (id, source)): its n-grams."""
+        if not inside:
             self.n_out += 1
-            for n, gram in ngrams(sent.tokens, self.sizes, stop):
+            for n, gram in grams:
                 self.outside[n][gram] += 1
             return
         self.n_in += 1
-        masked = {i for _, _, a, b in mine for i in range(a, b)}
-        for n, gram in ngrams(sent.tokens, self.sizes, stop, masked):
+        art_id, source = art
+        for n, gram in grams:
             self.inside[n][gram] += 1
             key = (n, gram)
             if key not in self.first_seen:
-                self.first_seen[key] = (art.id, sent.index)
-            if self.last_art.get(key, -1) != art.id:
-                self.last_art[key] = art.id
+                self.first_seen[key] = (art_id, index)
+            if self.last_art.get(key, -1) != art_id:
+                self.last_art[key] = art_id
                 self.n_arts[key] += 1
-            self.srcs.setdefault(key, set()).add(art.source)
+            self.srcs.setdefault(key, set()).add(source)
+
+
+def _suggest_art(tokenizer, matcher, fi: int, sizes, stop, art: Article) -> tuple:
+    """((id, source), [(sentence index, in the frame, its n-grams)]) of one article; in
+    the frame's sentences the tokens of its own hits are masked."""
+    out = []
+    for sent in tokenizer.sentences(art.text):
+        mine = [h for h in matcher.match(sent.tokens) if h[0] == fi]
+        masked = {i for _, _, a, b in mine for i in range(a, b)} if mine else frozenset()
+        grams = list(ngrams(sent.tokens, sizes, stop, masked))
+        out.append((sent.index, bool(mine), grams))
+    return (art.id, art.source), out
 
 
 def suggest(
@@ -923,6 +1125,7 @@ def suggest(
     extra_stopwords: Sequence[str] = (),
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Evidence:
     """Candidate new terms for ``frame``: words over-used in its sentences, for a human to review.
 
@@ -932,7 +1135,8 @@ def suggest(
     candidate is context that the lexicon does not already capture. Left out:
     stop words, candidates the frame's terms already match, candidates seen
     fewer than ``min_count`` times in the frame's sentences. ``in_lexicon``
-    names another frame whose terms already match the candidate.
+    names another frame whose terms already match the candidate. Articles are
+    counted in ``workers`` processes (the same records whatever their number).
 
     Records: ``rank, candidate, ngram, count, count_other, per_1k,
     per_1k_other, log_odds, z, articles, sources, in_lexicon, example_id,
@@ -943,10 +1147,10 @@ def suggest(
     fi = _check_frame(lexicon, frame)
     _check_counts(min_count, top)
     matcher, stop = Matcher(lexicon), _stop(use_stopwords, extra_stopwords)
-    fc = _FrameCounts(sizes)
-    for art in _articles(store, sel, progress):
-        for sent in tokenizer.sentences(art.text):
-            fc.add(art, sent, [h for h in matcher.match(sent.tokens) if h[0] == fi], stop)
+    fc, task = _FrameCounts(sizes), (tokenizer, matcher, fi, sizes, stop)
+    for art, sents in _per_article(store, sel, progress, workers, _suggest_art, *task):
+        for index, inside, grams in sents:
+            fc.add(art, index, inside, grams)
     records: list[dict] = []
     for n in sizes:
         rows = st.log_odds_dirichlet(dict(fc.inside[n]), dict(fc.outside[n]), prior_size=prior_size)

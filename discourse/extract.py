@@ -169,14 +169,16 @@ def article_from_html(
     fallback_source: str | None,
     warn: Warn,
     url: str | None = None,
+    default_source: str | None = None,
 ) -> Article | Skip:
     """Extract the article of one HTML page.
 
     ``source`` (from ``--source``, or a feed's configured source) wins; then
     ``fallback_source`` (the outlet folder the page was found in); then the site
     name in the page's metadata (``og:site_name``, JSON-LD publisher, or the
-    host name). ``url`` is where the page was fetched from: it resolves a
-    relative canonical link and is the URL used when the page declares none.
+    host name); then ``default_source`` (the flat folder of saved pages). ``url``
+    is where the page was fetched from: it resolves a relative canonical link and
+    is the URL used when the page declares none.
     Returns a :class:`Skip` when there is no article text, never raises for a
     bad page.
     """
@@ -221,11 +223,11 @@ def article_from_html(
     if raw_date and date is None:
         warn(f"{origin}: unreadable date {raw_date!r}; stored without a date")
     lang_match = _HTML_LANG_RE.search(html[:8192])
-    chosen_source = source or fallback_source or _field(data, "sitename")
+    chosen_source = source or fallback_source or _field(data, "sitename") or default_source
     if not chosen_source:
         warn(
             f"{origin}: no source (no folder, no site name in the page); stored as 'unknown' "
-            "- give --source"
+            "- give `source`"
         )
         chosen_source = "unknown"
     return Article(

@@ -19,11 +19,58 @@ from typing import Any
 
 from tabulate import tabulate
 
-DATA_FORMATS = ("table", "csv", "json", "jsonl", "md")
+DATA_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "md")
+#: Delimited-text formats and their cell separators (TSV: what R's read.delim and pandas read).
+DELIMITERS = {"csv": ",", "tsv": "\t"}
+#: Formats that carry data byte for byte (``dic``: a LIWC dictionary): never escaped for
+#: the terminal.
+MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl", "yaml", "dic")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # ------------------------------------------------------------------- primitives
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\x1b``, ``\\u202e``, ``\\n``).
+
+    The one escaper for text from data shown to people: a control character, line break
+    or bidi override in a title, source, file name or term must not move the cursor,
+    reorder a line or start a forged line on a terminal.
+
+    Examples
+    --------
+    >>> print(printable("a\\x1b[2Jb\\nc\\u202e"))
+    a\\x1b[2Jb\\nc\\u202e
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+#: The only escape sequences the tool itself writes to stdout (``terminal.highlight``).
+_OWN_SGR = re.compile(r"(\x1b\[1;7m|\x1b\[0m)")
+
+
+def terminal_text(text: str) -> str:
+    """Output for a terminal: like :func:`printable`, but line breaks and our highlight kept.
+
+    Applied by the CLI to everything it writes in ``table`` and ``md`` format (never to
+    csv/json/jsonl, which keep the data). Fields that must stay on one line (titles,
+    sources, table cells) are escaped with :func:`printable` where they are formatted.
+    """
+    if text.isprintable():
+        return text
+    parts = _OWN_SGR.split(text)
+    return "".join(p if i % 2 else printable_lines(p) for i, p in enumerate(parts))
+
+
+def printable_lines(text: str) -> str:
+    """:func:`printable` on each line: line breaks kept, every other control escaped."""
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def clean(value: Any) -> Any:
@@ -59,11 +106,14 @@ def safe_cell(value: Any) -> Any:
 
 
 def csv_text(
-    records: Sequence[dict], columns: Sequence[str] | None = None, raw: bool = False
+    records: Sequence[dict],
+    columns: Sequence[str] | None = None,
+    raw: bool = False,
+    delimiter: str = ",",
 ) -> str:
     cols = list(columns) if columns else _columns(records)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\n", delimiter=delimiter)
     w.writerow(cols)
     for r in records:
         row = []
@@ -104,7 +154,7 @@ def md_escape(text: Any) -> str:
     >>> md_escape("friend* of [steel] | <b>")
     'friend\\* of \\[steel\\] \\| \\<b>'
     """
-    s = re.sub(r"\s+", " ", str(text if text is not None else ""))
+    s = printable(re.sub(r"\s+", " ", str(text if text is not None else "")))
     s = _MD_SPECIAL.sub(r"\\\1", s)
     return _MD_TAG.sub(r"\\<", s)
 
@@ -144,8 +194,8 @@ def grid(
     a      1
     """
     return tabulate(
-        rows,
-        headers=list(headers) if not isinstance(headers, str) else headers,
+        [[printable(c) if isinstance(c, str) else c for c in row] for row in rows],
+        headers=[printable(str(h)) for h in headers] if not isinstance(headers, str) else headers,
         tablefmt=tablefmt,
         disable_numparse=disable_numparse,
         **options,
@@ -164,13 +214,19 @@ def table_text(
     cols = list(columns) if columns else _columns(records)
     rows = [[_cell(r.get(c)) for c in cols] for r in records]
     return tabulate(
-        rows, headers=list(headers or cols), tablefmt=fmt, floatfmt=floatfmt, disable_numparse=False
+        rows,
+        headers=[printable(str(h)) for h in headers or cols],
+        tablefmt=fmt,
+        floatfmt=floatfmt,
+        disable_numparse=False,
     )
 
 
 def _cell(v: Any) -> Any:
     if v is None:
         return ""
+    if isinstance(v, str):
+        return printable(v)
     if isinstance(v, float) and not math.isfinite(v):
         return ""
     return v
@@ -184,9 +240,9 @@ def render_records(
     raw_csv: bool = False,
     table_columns: Sequence[str] | None = None,
 ) -> str:
-    """Render flat records in a data format (``table|csv|json|jsonl|md``)."""
-    if fmt == "csv":
-        return csv_text(records, columns, raw=raw_csv)
+    """Render flat records in a data format (``table|csv|tsv|json|jsonl|md``)."""
+    if fmt in DELIMITERS:
+        return csv_text(records, columns, raw=raw_csv, delimiter=DELIMITERS[fmt])
     if fmt == "json":
         return to_json({"meta": meta or {}, "records": list(records)}) + "\n"
     if fmt == "jsonl":
@@ -197,6 +253,97 @@ def render_records(
         ]
         return table_text(cells, table_columns or columns, fmt="github") + "\n"
     return table_text(records, table_columns or columns) + "\n"
+
+
+# ------------------------------------------------------------ fitting the width
+
+_RULE = re.compile(r"^-+(  -+)*$")
+
+
+def fit_text(text: str, width: int | None, keys: Sequence[str] = ()) -> str:
+    """Text with ``simple`` tables, made to fit ``width`` columns (None: as it is).
+
+    A table wider than ``width`` is split into blocks of its columns, one under the
+    other, each block repeating the table's leading columns whose headings are in
+    ``keys`` (the row labels: source, period, articles ...). Other lines longer than
+    ``width`` are wrapped (at `` · `` separators first). The cells are cut by the
+    column spans of the table's rule line, so alignment is kept.
+
+    Examples
+    --------
+    >>> t = grid([["a", 1, 2]], headers=["source", "first", "second"])
+    >>> print(fit_text(t, 16, keys=["source"]))
+    source      first
+    --------  -------
+    a               1
+    <BLANKLINE>
+    source      second
+    --------  --------
+    a                2
+    """
+    if width is None:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if i + 1 < len(lines) and lines[i] and _RULE.match(lines[i + 1]):
+            end = i + 2
+            while end < len(lines) and lines[end].strip():
+                end += 1
+            out += _split_table(lines[i:end], width, keys)
+            i = end
+            continue
+        out += _wrap(lines[i], width)
+        i += 1
+    return "\n".join(out)
+
+
+def _split_table(lines: list[str], width: int, keys: Sequence[str]) -> list[str]:
+    if max(len(ln) for ln in lines) <= width:
+        return lines
+    spans = [m.span() for m in re.finditer(r"-+", lines[1])]
+    heads = [lines[0][a:b].strip() for a, b in spans]
+    keep = 0
+    while keep < len(spans) - 1 and heads[keep] in keys:
+        keep += 1
+    room = width - sum(b - a + 2 for a, b in spans[:keep])
+    blocks = _pack(spans[keep:], room)
+    while room > 1 and len(_pack(spans[keep:], room - 1)) == len(blocks):
+        room -= 1  # the same number of blocks, more evenly filled
+    blocks = _pack(spans[keep:], room)
+    out: list[str] = []
+    for block in blocks:
+        cols = spans[:keep] + block
+        out += ["  ".join(ln[a:b].ljust(b - a) for a, b in cols).rstrip() for ln in lines]
+        out.append("")
+    return out[:-1]
+
+
+def _pack(spans: list[tuple[int, int]], room: int) -> list[list[tuple[int, int]]]:
+    """Column spans in blocks of at most ``room`` characters (at least one column each)."""
+    blocks: list[list[tuple[int, int]]] = [[]]
+    for a, b in spans:
+        used = sum(y - x + 2 for x, y in blocks[-1])
+        if blocks[-1] and used + b - a > room:
+            blocks.append([])
+        blocks[-1].append((a, b))
+    return blocks
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    if len(line) <= width:
+        return [line]
+    if " · " in line and all(len(part) <= width for part in line.split(" · ")):
+        out = [""]
+        for part in line.split(" · "):
+            if out[-1] and len(out[-1]) + 3 + len(part) > width:
+                out.append("")
+            out[-1] = f"{out[-1]} · {part}" if out[-1] else part
+        return out
+    import textwrap
+
+    return textwrap.wrap(line, width, break_on_hyphens=False) or [line]
 
 
 # --------------------------------------------------------------- formatting
@@ -225,11 +372,25 @@ CORRECTED_TITLE = (
 )
 
 
-def corrected_cell(r: dict | None) -> str:
-    """A record's raw and corrected sentence shares: ``10.2% → 31.5% [18–61]`` (``!``: unstable)."""
+CORRECTED_TITLE_ARTICLE = (
+    "Article share (prevalence): raw → corrected for the method's errors [bootstrap 95% CI "
+    "over articles and the validation sample]"
+)
+
+
+def corrected_title(corr: dict) -> str:
+    """The corrected table's title: sentence shares, or article shares (an article sample)."""
+    return CORRECTED_TITLE_ARTICLE if corr.get("unit") == "article" else CORRECTED_TITLE
+
+
+def corrected_cell(r: dict | None, raw_key: str = "sentence_share") -> str:
+    """A record's raw and corrected shares: ``10.2% → 31.5% [18–61]`` (``!``: unstable).
+
+    ``raw_key``: the raw figure corrected, ``sentence_share`` or (article sample) ``prevalence``.
+    """
     if r is None:
         return "–"
-    raw = pct(r.get("sentence_share"), 1)
+    raw = pct(r.get(raw_key), 1)
     if r.get("corrected") is None:
         return f"{raw} → –"
     ci = f"[{100 * r['corrected_lo']:.0f}–{100 * r['corrected_hi']:.0f}]"
@@ -240,17 +401,27 @@ def corrected_cell(r: dict | None) -> str:
 def corrected_basis(corr: dict) -> str:
     """One sentence: what the corrected figures rest on and which figure findings rest on."""
     return (
-        f"Corrected with {corr.get('n')} validated sentences ({corr.get('validation')}, "
+        f"Corrected with {corr.get('n')} validated {corr.get('unit', 'sentence')}s "
+        f"({corr.get('validation')}, "
         f"sha256 {str(corr.get('validation_sha256', ''))[:12]}, method {corr.get('method')}). "
         "Findings about shares rest on the corrected figures; "
         f"! marks unstable ones (sensitivity + specificity − 1 < {corr.get('unstable_below')}), "
-        "which rest on neither: code more sentences."
+        f"which rest on neither: code more {corr.get('unit', 'sentence')}s."
     )
 
 
-def num_ci(x: float | None, lo: float | None, hi: float | None, digits: int = 1) -> str:
+def num_ci(
+    x: float | None, lo: float | None, hi: float | None, digits: int = 1, n: int | None = None
+) -> str:
+    """A number and its interval: ``9.1 [6.6–11.8]``; ``17.2 (n=1)`` from one article.
+
+    An interval resampled from a single article is a point, not an interval: it is
+    printed as the number of articles instead of a degenerate ``[17.2–17.2]``.
+    """
     if x is None:
         return "–"
+    if n == 1:
+        return f"{x:.{digits}f} (n=1)"
     if lo is None or hi is None:
         return f"{x:.{digits}f}"
     return f"{x:.{digits}f} [{lo:.{digits}f}–{hi:.{digits}f}]"

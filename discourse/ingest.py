@@ -11,7 +11,9 @@ import csv
 import fnmatch
 import io
 import json
+import math
 import os
+import re
 import sys
 import unicodedata
 from collections import Counter
@@ -22,19 +24,25 @@ from pathlib import Path
 from discourse import safeyaml
 from discourse.dates import parse_article_date
 from discourse.errors import InputError
+from discourse.formats import clean, printable
 from discourse.models import Article, Skip
 from discourse.shared import Warn
+from discourse.store import DuplicateNotes, meta_json
 
 TEXT_EXTS = {".txt", ".text"}
 MD_EXTS = {".md", ".markdown"}
 JSONL_EXTS = {".jsonl", ".ndjson"}
 CSV_EXTS = {".csv"}
 HTML_EXTS = {".html", ".htm", ".xhtml"}
-FORMATS = ("auto", "txt", "md", "jsonl", "csv", "html")
+FORMATS = ("auto", "txt", "md", "jsonl", "csv", "html", "parquet")
 IGNORE_FILE = ".discourseignore"
 DEFAULT_IGNORES = ("README*", "LICENSE*", "CHANGELOG*", IGNORE_FILE)
 DEFAULT_MAX_BYTES = 20_000_000
 _FRONT_KEYS = ("source", "title", "date", "url", "lang", "author")
+#: a file name's leading ISO date: 2026-11-03-un-talks.txt
+_NAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?=[-_ .T]|$)")
+#: column names that look like a date column (for the hint when --date-col is missing)
+_DATE_LIKE = re.compile(r"date|publish|pubdate|issued|created|timestamp|datetime|^time$", re.I)
 
 
 @dataclass
@@ -49,6 +57,7 @@ class IngestOptions:
     author_col: str = "author"
     lang_col: str = "lang"
     max_bytes: int = DEFAULT_MAX_BYTES
+    source_map: str | os.PathLike | dict | None = None  # --source-map FILE, or {from: to}
 
 
 @dataclass
@@ -58,13 +67,18 @@ class IngestReport:
     duplicates: int = 0
     skipped: list[Skip] = field(default_factory=list)
     undated: int = 0
+    notes: DuplicateNotes = field(default_factory=DuplicateNotes)
 
     @property
     def skip_reasons(self) -> Counter:
         return Counter(s.reason.split(":")[0].split(" (")[0] for s in self.skipped)
 
     def summary(self) -> str:
-        text = f"added {self.added}, duplicates {self.duplicates}, skipped {len(self.skipped)}"
+        text = f"added {self.added}, duplicates {self.duplicates}"
+        if self.notes.filled:
+            filled = ", ".join(f"{n} {k}" for k, n in sorted(self.notes.filled.items()))
+            text += f" (empty fields filled in: {filled})"
+        text += f", skipped {len(self.skipped)}"
         if self.skipped:
             reasons = ", ".join(f"{r}: {n}" for r, n in self.skip_reasons.most_common())
             text += f" ({reasons})"
@@ -80,6 +94,7 @@ class IngestReport:
             "duplicates": self.duplicates,
             "skipped": len(self.skipped),
             "undated": self.undated,
+            "filled": dict(self.notes.filled),
             "skip_reasons": dict(self.skip_reasons),
             "skips": [{"origin": s.origin, "reason": s.reason} for s in self.skipped],
         }
@@ -87,20 +102,6 @@ class IngestReport:
 
 def _stderr_warn(msg: str) -> None:
     print(f"warning: {msg}", file=sys.stderr)
-
-
-def printable(text: str) -> str:
-    """``text`` with every non-printable character escaped (``\\x1b``, ``\\u202e``).
-
-    File names, CSV headers and YAML problems quote the input: a control character,
-    line break or bidi override in them must not start a forged line on a terminal.
-    """
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
 
 
 def one_line_warn(warn: Warn) -> Warn:
@@ -210,7 +211,7 @@ def split_front_matter(text: str, origin: str) -> tuple[dict, str, int] | Skip:
         if lines[i].strip() in ("---", "..."):
             head = "\n".join(lines[1:i])
             try:
-                meta = safeyaml.parse(head) if head.strip() else {}
+                meta = _front_matter(head) if head.strip() else {}
             except safeyaml.YamlError as e:
                 line = f" (line {e.line + 1})" if e.line else ""
                 return Skip(origin, f"bad front matter{line}: {e.problem}")
@@ -220,6 +221,22 @@ def split_front_matter(text: str, origin: str) -> tuple[dict, str, int] | Skip:
                 return Skip(origin, "bad front matter: expected 'key: value' lines")
             return meta, "\n".join(lines[i + 1 :]), i + 2
     return Skip(origin, "front matter not closed: the '---' on line 1 has no closing '---' line")
+
+
+def _front_matter(head: str):
+    """The front matter's data; a key beyond the article fields keeps its scalar value
+    as written (``country: NO`` is the text NO, not YAML 1.1's false; ``code: 007``
+    stays 007), as a CSV cell would."""
+    data, root = safeyaml.load_with_nodes(head)
+    if not isinstance(data, dict) or not isinstance(root, safeyaml.MappingNode):
+        return data
+    for key_node, value_node in root.value:
+        name = key_node.value if isinstance(key_node, safeyaml.ScalarNode) else None
+        if name not in data or name in _FRONT_KEYS:
+            continue
+        if isinstance(value_node, safeyaml.ScalarNode) and data[name] is not None:
+            data[name] = value_node.value
+    return data
 
 
 def _meta_str(meta: dict, key: str) -> str:
@@ -249,6 +266,8 @@ def article_from_text(
     date = parse_article_date(raw_date)
     if raw_date not in (None, "") and date is None:
         warn(f"{origin}: unreadable date {str(raw_date)!r}; stored without a date")
+    elif raw_date in (None, ""):
+        date = name_date(origin)
     return Article(
         text=body,
         source=forced_source or _meta_str(meta, "source") or source,
@@ -258,7 +277,59 @@ def article_from_text(
         lang=_meta_str(meta, "lang") or "en",
         author=_meta_str(meta, "author"),
         origin=origin,
+        meta=doc_vars(meta, _FRONT_KEYS),
     )
+
+
+def name_date(origin: str) -> str | None:
+    """The date a file's name starts with (``2026-11-03-un-talks.txt``), or None.
+
+    Parameters
+    ----------
+    origin : str
+        The file's path.
+
+    Returns
+    -------
+    str or None
+        ``YYYY-MM-DD`` when the name starts with a valid ISO date.
+    """
+    m = _NAME_DATE.match(Path(origin).name)
+    return parse_article_date(m.group(1)) if m else None
+
+
+def doc_vars(record: dict, known: Iterable[str]) -> dict:
+    """The document variables of a record: every key not in ``known``, as JSON values.
+
+    Empty values are left out (an article without the key); dates and other values
+    YAML builds become text.
+
+    Parameters
+    ----------
+    record : dict
+        A front matter, JSON object or CSV row.
+    known : iterable of str
+        Keys that are article fields (text, source, title, ...).
+
+    Returns
+    -------
+    dict
+    """
+    skip = set(known)
+    out = {}
+    for key, value in record.items():
+        key = str(key).replace("\x00", "").strip()
+        if not key or key in skip or value is None:
+            continue
+        if isinstance(value, str):
+            value = value.replace("\x00", "").strip()
+        elif isinstance(value, float) and not math.isfinite(value):
+            continue  # JSON's NaN/Infinity: not a value JSON can store
+        elif not isinstance(value, (bool, int, float)):
+            value = clean(json.loads(json.dumps(value, default=str)))  # NaN -> null
+        if value != "":
+            out[key] = value
+    return out
 
 
 # -------------------------------------------------------------------- jsonl, csv
@@ -290,12 +361,47 @@ def _record_article(
         lang=get(opts.lang_col) or "en",
         author=get(opts.author_col),
         origin=origin,
+        meta=doc_vars(rec, _mapped_cols(opts)),
     )
+
+
+def _mapped_cols(opts: IngestOptions) -> tuple[str, ...]:
+    return (opts.text_col, opts.source_col, opts.title_col, opts.date_col, opts.url_col,
+            opts.author_col, opts.lang_col)  # fmt: skip
+
+
+def date_hint(columns: Iterable[str], opts: IngestOptions, origin: str, warn: Warn) -> None:
+    """Warn when the date column is missing, naming date-like columns (``published``).
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The CSV header, or the first JSON record's keys.
+    opts : IngestOptions
+        ``date_col`` is the expected column.
+    origin : str
+        The file, for the message.
+    warn : callable
+        Receives the one-line hint.
+    """
+    columns = [str(c) for c in columns]
+    if opts.date_col in columns:
+        return
+    likely = [c for c in columns if _DATE_LIKE.search(c) and c not in _mapped_cols(opts)]
+    if likely:
+        warn(
+            f"{origin}: no column '{opts.date_col}', so its articles are stored undated; "
+            f"'{likely[0]}' looks like a date column: name it with `date_col` {likely[0]}"
+        )
+    elif opts.date_col != "date":
+        cols = ", ".join(columns[:12]) or "none"
+        warn(f"{origin}: no column '{opts.date_col}' (columns: {cols}); articles stored undated")
 
 
 def read_jsonl(
     path: Path, source: str, opts: IngestOptions, warn: Warn
 ) -> Iterator[Article | Skip]:
+    hinted = False
     with path.open("rb") as fh:
         for lineno, raw in _bounded_lines(fh, opts.max_bytes):
             origin = f"{path}:{lineno}"
@@ -308,10 +414,24 @@ def read_jsonl(
             if isinstance(rec, Skip):
                 yield rec
                 continue
+            if not hinted:
+                date_hint(rec, opts, str(path), warn)
+                hinted = True
             art = _record_article(rec, origin, source, opts, warn)
             if isinstance(art, Article):
                 art.encoding = "utf-8"
             yield art
+
+
+def read_parquet(
+    path: Path, source: str, opts: IngestOptions, warn: Warn
+) -> Iterator[Article | Skip]:
+    """Articles of a Parquet file, one per row, columns mapped as for JSONL; in a dataset of
+    ``corpus export --format parquet`` the source comes from the ``source=`` folder."""
+    from discourse.columnar import read_parquet_rows
+
+    for i, rec in enumerate(read_parquet_rows(path), 1):
+        yield _record_article(rec, f"{path}:{i}", source, opts, warn)
 
 
 def _bounded_lines(fh, limit: int) -> Iterator[tuple[int, bytes | None]]:
@@ -374,6 +494,7 @@ def read_csv(path: Path, source: str, opts: IngestOptions, warn: Warn) -> Iterat
             f"no column '{opts.text_col}' (columns: {cols}); name the text column with --text-col",
         )
         return
+    date_hint(header, opts, str(path), warn)
     for lineno, row in _csv_rows(lines, 1, path):
         origin = f"{path}:{lineno}"
         if isinstance(row, Skip):
@@ -427,8 +548,11 @@ def _csv_rows(lines: list[str], pos: int, path: Path) -> Iterator[tuple[int, lis
 
 
 def read_html(
-    path: Path, source: str | None, opts: IngestOptions, warn: Warn
+    path: Path, source: str | None, opts: IngestOptions, warn: Warn, site_first: bool = False
 ) -> Iterator[Article | Skip]:
+    """A saved page's article. ``source`` is the outlet folder it was found in; with
+    ``site_first`` (a page in a flat folder of saved pages) the page's own site name
+    comes first and the folder's name only when the page names no site."""
     raw = _read_capped(path, opts)
     if isinstance(raw, Skip):
         yield raw
@@ -438,9 +562,13 @@ def read_html(
         return
     from discourse.extract import article_from_html
 
-    yield article_from_html(
-        raw, origin=str(path), source=opts.source, fallback_source=source, warn=warn
-    )
+    art = article_from_html(
+        raw, origin=str(path), source=opts.source, fallback_source=None if site_first else source,
+        warn=warn, default_source=source if site_first else None,
+    )  # fmt: skip
+    if isinstance(art, Article) and art.date is None:
+        art.date = name_date(str(path))
+    yield art
 
 
 def _read_capped(path: Path, opts: IngestOptions) -> bytes | Skip:
@@ -475,6 +603,8 @@ def detect_format(path: Path, fmt: str) -> str | None:
         return "csv"
     if ext in HTML_EXTS:
         return "html"
+    if ext == ".parquet":  # a file of `corpus export --format parquet` (needs pyarrow)
+        return "parquet"
     return None
 
 
@@ -564,16 +694,26 @@ def _link_skip(path: Path, real_root: Path) -> Skip | None:
 
 
 def read_file(
-    path: Path, source: str, opts: IngestOptions, warn: Warn, explicit: bool = False
+    path: Path,
+    source: str,
+    opts: IngestOptions,
+    warn: Warn,
+    explicit: bool = False,
+    flat: bool = False,
 ) -> Iterator[Article | Skip]:
-    """One file's articles and skips; a record that cannot be stored is a skip, never a crash."""
+    """One file's articles and skips; a record that cannot be stored is a skip, never a crash.
+
+    ``explicit``: the file was named on the command line; ``flat``: it lies directly in
+    the folder named (no outlet subfolder), where a saved page's site name beats the
+    folder's name.
+    """
     fmt = detect_format(path, opts.fmt)
     if fmt is None:
         if not explicit:
             yield Skip(str(path), f"not an article file ({path.suffix or 'no extension'})")
             return
         fmt = "txt"
-    items = _read_format(path, fmt, source, opts, warn, explicit)
+    items = _read_format(path, fmt, source, opts, warn, explicit, flat)
     try:
         for item in items:
             yield _checked(item, warn)
@@ -584,15 +724,18 @@ def read_file(
 
 
 def _read_format(
-    path: Path, fmt: str, source: str, opts: IngestOptions, warn: Warn, explicit: bool
+    path: Path, fmt: str, source: str, opts: IngestOptions, warn: Warn, explicit: bool, flat: bool
 ) -> Iterator[Article | Skip]:
     if fmt == "jsonl":
         yield from read_jsonl(path, source, opts, warn)
+    elif fmt == "parquet":
+        yield from read_parquet(path, source, opts, warn)
     elif fmt == "csv":
         yield from read_csv(path, source, opts, warn)
     elif fmt == "html":
         # a page named on its own: the site's name beats the name of the folder it was saved in
-        yield from read_html(path, None if explicit else source, opts, warn)
+        # in a flat folder of saved pages, the site's name beats the folder's name
+        yield from read_html(path, None if explicit else source, opts, warn, site_first=flat)
     else:
         decoded = _read_text(path, opts, warn)
         if isinstance(decoded, Skip):
@@ -630,6 +773,10 @@ def _checked(item: Article | Skip, warn: Warn) -> Article | Skip:
             setattr(item, name, value.replace("\x00", ""))
     if not item.text.strip():
         return Skip(item.origin, "empty text")
+    try:
+        meta_json(item.meta).encode("utf-8")
+    except (UnicodeEncodeError, ValueError):
+        return Skip(item.origin, "invalid text in a document variable (a lone surrogate)")
     return item
 
 
@@ -639,15 +786,26 @@ def read_paths(
     warn: Warn = _stderr_warn,
     counter: IngestReport | None = None,
 ) -> Iterator[Article | Skip]:
-    """Read files and folders; yields Articles and Skips. Missing paths raise InputError."""
+    """Read files and folders; yields Articles and Skips. Missing paths raise InputError.
+
+    Sources named in ``opts.source_map`` are renamed as they are read.
+    """
     opts = opts or IngestOptions()
     warn = one_line_warn(warn)
     if opts.fmt not in FORMATS:
-        raise InputError(f"--format {opts.fmt!r} is not known; use one of {', '.join(FORMATS)}")
+        raise InputError(f"`fmt` {opts.fmt!r} is not known; use one of {', '.join(FORMATS)}")
+    smap = load_source_map(opts.source_map)
     paths = [Path(p) for p in paths]
     for p in paths:
         if not p.exists():
             raise InputError(f"no such file or folder: {p}")
+    for item in _read_all(paths, opts, warn, counter):
+        if smap and isinstance(item, Article):
+            item.source = smap.get(item.source, item.source)
+        yield item
+
+
+def _read_all(paths: list[Path], opts: IngestOptions, warn: Warn, counter) -> Iterator:
     for p in paths:
         if p.is_dir():
             for entry in iter_files(p):
@@ -657,12 +815,116 @@ def read_paths(
                     yield entry
                     continue
                 f, source = entry
-                yield from read_file(f, opts.source or source, opts, warn)
+                yield from read_file(f, opts.source or source, opts, warn, flat=f.parent == p)
         else:
             if counter is not None:
                 counter.files += 1
             source = opts.source or p.resolve().parent.name or "unknown"
             yield from read_file(p, source, opts, warn, explicit=True)
+
+
+def load_source_map(spec: str | os.PathLike | dict | None) -> dict[str, str]:
+    """``--source-map FILE``: source names to rename at ingest, ``{from: to}``.
+
+    A CSV file with the columns ``from,to``, or a YAML file mapping each name to its
+    new name (``mountain-tribune: Mountain Tribune``) or listing ``{from, to}`` pairs.
+
+    Parameters
+    ----------
+    spec : path, dict or None
+        The file (or the mapping itself).
+
+    Returns
+    -------
+    dict of str to str
+        Empty without a map.
+    """
+    if spec is None or isinstance(spec, dict):
+        return dict(spec or {})
+    path = Path(spec)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(
+            f"`source_map` {path}: cannot read it ({e}); give a CSV or YAML file"
+        ) from None
+    pairs = (
+        _map_pairs_csv(text, path) if path.suffix.lower() == ".csv" else _map_pairs_yaml(text, path)
+    )
+    out: dict[str, str] = {}
+    for i, (a, b) in enumerate(pairs, start=1):
+        a, b = str(a or "").strip(), str(b or "").strip()
+        if not a or not b:
+            raise InputError(
+                f"`source_map` {path}: entry {i} has an empty name; each needs from and to"
+            )
+        out[a] = b
+    return out
+
+
+def _map_pairs_csv(text: str, path: Path) -> list[tuple[str, str]]:
+    rows = list(csv.reader(io.StringIO(text)))
+    head = [h.strip().lower() for h in rows[0]] if rows else []
+    if "from" not in head or "to" not in head:
+        raise InputError(
+            f"`source_map` {path}: the first line must name the columns from,to "
+            f"(found: {', '.join(head) or 'nothing'})"
+        )
+    i, j = head.index("from"), head.index("to")
+    return [(r[i], r[j]) if len(r) > max(i, j) else ("", "") for r in rows[1:] if any(r)]
+
+
+def _map_pairs_yaml(text: str, path: Path) -> list[tuple[str, str]]:
+    try:
+        data = safeyaml.parse(text)
+    except safeyaml.YamlError as e:
+        raise InputError(f"`source_map` {path}: {e}") from None
+    if isinstance(data, dict):
+        return [(k, v) for k, v in data.items()]
+    if isinstance(data, list) and all(isinstance(d, dict) for d in data):
+        return [(d.get("from"), d.get("to")) for d in data]
+    raise InputError(
+        f"`source_map` {path}: expected 'old name: new name' lines (YAML) or a CSV "
+        "with the columns from,to"
+    )
+
+
+def source_key(name: str) -> str:
+    """What is left of a source name without case, spaces and punctuation."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
+
+
+def similar_sources(counts: dict[str, int], touched: Iterable[str]) -> list[str]:
+    """One warning per group of source names that differ only in case, spaces or punctuation.
+
+    Parameters
+    ----------
+    counts : dict of str to int
+        Articles per source in the store.
+    touched : iterable of str
+        The sources of this run; only groups with one of them are reported.
+
+    Returns
+    -------
+    list of str
+        Messages naming each variant with its article count and the command that merges them.
+    """
+    groups: dict[str, list[str]] = {}
+    for name in sorted(counts):
+        groups.setdefault(source_key(name), []).append(name)
+    touched = set(touched)
+    out = []
+    for names in groups.values():
+        if len(names) < 2 or not touched.intersection(names):
+            continue
+        names.sort(key=lambda n: (-counts[n], n))
+        listing = ", ".join(f"'{n}' ({counts[n]} article{'s' * (counts[n] != 1)})" for n in names)
+        out.append(
+            f"sources that differ only in case, spaces or punctuation: {listing}; "
+            f"merge them with: discourse corpus rename-source '{names[1]}' '{names[0]}' "
+            "(or map names at ingest with --source-map FILE)"
+        )
+    return out
 
 
 def ingest(
@@ -673,9 +935,15 @@ def ingest(
     progress: Callable[[int], None] | None = None,
     batch_size: int = 500,
 ) -> IngestReport:
-    """Read ``paths`` into ``store``; one transaction per batch; returns the counts."""
+    """Read ``paths`` into ``store``; one transaction per batch; returns the counts.
+
+    Afterwards, warns about source names of this run that differ from another stored
+    one only in case, spaces or punctuation, and about texts already stored under
+    another source.
+    """
     report = IngestReport()
     warn = one_line_warn(warn)
+    touched: set[str] = set()
 
     def articles() -> Iterator[Article]:
         n = 0
@@ -686,10 +954,22 @@ def ingest(
                 continue
             if item.date is None:
                 report.undated += 1
+            touched.add(item.source)
             n += 1
             if progress is not None and n % 100 == 0:
                 progress(n)
             yield item
 
-    report.added, report.duplicates = store.add_articles(articles(), batch_size=batch_size)
+    report.added, report.duplicates = store.add_articles(
+        articles(), batch_size=batch_size, notes=report.notes
+    )
+    for (old, new), n in sorted(report.notes.elsewhere.items()):
+        warn(
+            f"{n} article{'s' * (n != 1)} already stored under the source '{old}' "
+            f"{'were' if n != 1 else 'was'} not stored again as '{new}'; to rename the source: "
+            f"discourse corpus rename-source '{old}' '{new}'"
+        )
+    if touched:
+        for msg in similar_sources(store.source_counts(), touched):
+            warn(msg)
     return report

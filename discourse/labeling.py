@@ -43,11 +43,18 @@ BACK_KEY = "b"
 SKIP_KEY = "s"
 QUIT_KEYS = ("q", "\x03", "\x04", "")  # q, Ctrl-C, Ctrl-D, end of input
 HELP_KEY = "?"
+PAGE_KEYS = {">": 1, "]": 1, "<": -1, "[": -1}  # an article's next / previous page
+ARTICLE_PAGE = 15  # sentences per page when a whole article is coded
+MASK = "[outlet]"  # the outlet's name, hidden in a blind session
 HELP = (
     "keys: y or 1 = frame present · n, 0 or Enter = absent · b = back one frame · "
     "s = skip this sentence · q = save and quit · ? = help\n"
     "Code what the sentence does (see the codebook); the lexicon's suggestion is only a "
     "hint and may be wrong."
+)
+ARTICLE_HELP = (
+    "> = next page of the article · < = previous page. A frame is present when the article "
+    "uses it anywhere (see the codebook)."
 )
 _FILE_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 
@@ -84,6 +91,7 @@ class Candidate:
     reason: str = "random"  # "random", "uncertain" or "validation"
     margin: float | None = None  # distance to the nearest threshold (logit scale)
     extra: dict[str, object] = field(default_factory=dict)  # more columns (validation design)
+    pages: list[str] = field(default_factory=list)  # a whole article to code, page by page
 
 
 @dataclass
@@ -95,13 +103,14 @@ class SessionReport:
     quit: bool = False
     already: int = 0  # sentences in the file before the session
     positives: dict[str, int] = field(default_factory=dict)
+    unit: str = "sentence"  # what is coded: sentences, or whole articles
 
     def summary(self) -> str:
         total = self.already + self.coded
         how = "stopped" if self.quit else "done"
         s = "" if self.coded == 1 else "s"
         return (
-            f"{how}: coded {self.coded} sentence{s} this session ({self.skipped} skipped); "
+            f"{how}: coded {self.coded} {self.unit}{s} this session ({self.skipped} skipped); "
             f"{total} in {self.path}"
         )
 
@@ -159,13 +168,14 @@ class LabelWriter:
         frames: Sequence[str],
         header: list[str] | None,
         extra: Sequence[str] = (),
+        base: Sequence[str] = ("doc_id", "source", "sent_idx", "text"),
     ):
         self.path = Path(path)
         self.frames = list(frames)
         if self.path.parent and not self.path.parent.exists():
             raise InputError(f"cannot write {self.path}: folder {self.path.parent} does not exist")
         new = header is None
-        self.header = header or ["doc_id", "source", "sent_idx", "text", *self.frames, *extra]
+        self.header = header or [*base, *self.frames, *extra]
         needs_newline = False
         if not new:
             with self.path.open("rb") as fh:
@@ -309,12 +319,31 @@ def sample_candidates(
 # ---------------------------------------------------------------------- session
 
 
+def _mask(text: str, source: str) -> str:
+    """``text`` with the outlet's name hidden (blind coding): whole words, case-insensitive."""
+    if not source.strip():
+        return text
+    return re.sub(rf"(?<!\w){re.escape(source.strip())}(?!\w)", MASK, text, flags=re.I)
+
+
+def _page(cand: Candidate, page: int) -> str:
+    """One page of an article being coded whole, with where it is in the article."""
+    n = len(cand.pages)
+    more = "; > next page, < previous" if n > 1 else ""
+    return f"  page {page + 1} of {n}{more}\n{cand.pages[page]}"
+
+
 def _render(
     cand: Candidate, pos: int, total: int, frames: Sequence[str], thresholds, blind: bool = False
 ) -> str:
+    if cand.pages:  # a whole article (validation sample by article): always blind
+        head = f"[{pos}/{total}] article · {cand.extra.get('n_sentences', '?')} sentences"
+        return _mask(f"\n{head}\n{_page(cand, 0)}\n", cand.source)
+    # blind (a validation sample): neither the outlet nor the doc_id (which names it)
+    where = "" if blind else f"{cand.source} · {cand.doc_id} · "
     lines = [
         "",
-        f"[{pos}/{total}] {cand.source} · {cand.doc_id} · sentence {cand.sent_idx}"
+        f"[{pos}/{total}] {where}sentence {cand.sent_idx}"
         + (" · the model is unsure" if cand.reason == "uncertain" else ""),
     ]
     for b in cand.before:
@@ -323,7 +352,7 @@ def _render(
     for a in cand.after:
         lines.append(f"    {a}")
     if blind:  # a validation sample: the coder must not see what the method says
-        return "\n".join(lines) + "\n"
+        return _mask("\n".join(lines) + "\n", cand.source)
     sug = [f"{f} ({', '.join(cand.suggestion[f])})" for f in frames if f in cand.suggestion]
     lines.append("  lexicon: " + ("; ".join(sug) if sug else "no frame"))
     if cand.probs is not None:
@@ -350,8 +379,10 @@ def run_session(
 ) -> SessionReport:
     """The coding loop: one keystroke per frame, one CSV row per coded sentence.
 
-    ``blind``: show neither the lexicon's suggestion nor the model's probabilities (for a
-    validation sample, whose codes must not lean on the method they validate).
+    ``blind``: show neither the lexicon's suggestion nor the model's probabilities, nor
+    the outlet (for a validation sample, whose codes must not lean on the method they
+    validate, nor on what the coder expects of an outlet). A candidate with ``pages`` is a
+    whole article: ``>`` and ``<`` page through it at any prompt.
     """
     report = report or SessionReport(str(writer.path))
     labels = labels or {}
@@ -360,13 +391,15 @@ def run_session(
     help_text = (
         HELP.split("\n")[0] + "\nCode what the sentence does (see the codebook)." if blind else HELP
     )
+    if any(c.pages for c in candidates):
+        help_text = HELP.split("\n")[0] + "\n" + ARTICLE_HELP
     write(help_text + "\n")
     try:
         for pos, cand in enumerate(candidates, 1):
             report.offered += 1
             write(_render(cand, pos, total, frames, thresholds, blind))
             codes: dict[str, int] = {}
-            j = 0
+            j = page = 0
             skipped = False
             while j < len(frames):
                 f = frames[j]
@@ -391,6 +424,9 @@ def run_session(
                     write("skipped\n")
                     skipped = True
                     break
+                elif key in PAGE_KEYS and cand.pages:
+                    page = min(max(0, page + PAGE_KEYS[key]), len(cand.pages) - 1)
+                    write("\n" + _mask(_page(cand, page), cand.source) + "\n")
                 else:
                     write(("" if key == HELP_KEY else f"key {key!r}? ") + help_text + "\n")
             if skipped:
@@ -561,6 +597,119 @@ def validation_candidates(
     return [c for _, c in sorted(out, key=lambda t: t[0])]
 
 
+def _article_population(store, scorer, sel, chunk: int = 200):
+    """Every article of the selection: doc_id, source and whether the method finds each frame."""
+    docs: list[str] = []
+    sources: list[str] = []
+    preds: list[list[int]] = []
+    batch: list[Article] = []
+
+    def flush() -> None:
+        for sc in scorer.score_batch(batch):
+            docs.append(article_doc_id(sc.article))
+            sources.append(sc.article.source)
+            preds.append([int(sc.frames[f].present) for f in scorer.frames])
+        batch.clear()
+
+    for art in store.iter_articles(sel, order="id"):
+        batch.append(art)
+        if len(batch) >= chunk:
+            flush()
+    flush()
+    return docs, sources, preds
+
+
+def article_candidate(art: Article, doc: str, tokenizer, extra: dict) -> Candidate:
+    """A whole article to code: its sentences numbered, in pages of :data:`ARTICLE_PAGE`."""
+    sents = [" ".join(s.text.split()) for s in tokenizer.sentences(art.text)]
+    lines = [f"  {i:>3}  {t}" for i, t in enumerate(sents)]
+    pages = ["\n".join(lines[i : i + ARTICLE_PAGE]) for i in range(0, len(lines), ARTICLE_PAGE)]
+    title = " ".join((art.title or "").split()) or (sents[0] if sents else "")
+    return Candidate(
+        doc_id=doc, source=art.source, sent_idx=None, text=title, article_id=art.id,
+        reason="validation", extra={**extra, "n_sentences": len(sents)}, pages=pages or [""],
+    )  # fmt: skip
+
+
+def validation_article_candidates(
+    store,
+    scorer,
+    n: int,
+    seed: int = DEFAULT_SEED,
+    sel=None,
+    exclude: set[str] | None = None,
+) -> list[Candidate]:
+    """A validation sample of ``n`` whole articles, stratified by source x the method's call.
+
+    As :func:`validation_candidates`, one level up: the strata are source x (the method
+    finds some frame in the article / none), the weights ``N_h / n_h`` count articles,
+    and ``pred_<frame>`` is whether the method finds the frame in the article (what
+    ``compare`` counts in its article share). ``exclude``: doc_ids already coded.
+    """
+    from discourse.correction import draw_stratified, stratum_label
+
+    docs, sources, preds = _article_population(store, scorer, sel)
+    labels = [stratum_label(s, p) for s, p in zip(sources, preds)]
+    idx, weights, sizes = draw_stratified(labels, n, seed=seed)
+    chosen: dict[str, tuple[int, dict]] = {}
+    for pos, (i, w) in enumerate(zip(idx.tolist(), weights.tolist())):
+        extra: dict[str, object] = {f"pred_{f}": v for f, v in zip(scorer.frames, preds[i])}
+        extra.update(
+            unit="article", method=scorer.method, stratum=labels[i],
+            stratum_size=sizes[labels[i]], weight=f"{w:.12g}",
+        )  # fmt: skip
+        chosen[docs[i]] = (pos, extra)
+    out: list[tuple[int, Candidate]] = []
+    for art in store.iter_articles(sel, order="id"):
+        doc = article_doc_id(art)
+        if doc in chosen and doc not in (exclude or set()):
+            pos, extra = chosen[doc]
+            out.append((pos, article_candidate(art, doc, scorer.tokenizer, extra)))
+    return [c for _, c in sorted(out, key=lambda t: t[0])]
+
+
+def _header(path: str | os.PathLike) -> list[str]:
+    """The columns of an existing CSV file ([] when there is none or it cannot be read)."""
+    p = Path(path)
+    try:
+        with p.open(encoding="utf-8-sig", newline="") as fh:
+            return [h.strip() for h in next(csv.reader(fh), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []  # read_progress says what is wrong with it
+
+
+def read_article_progress(
+    path: str | os.PathLike, frames: Sequence[str]
+) -> tuple[set[str], list[str] | None]:
+    """doc_ids already coded in an article validation file, and its header (None: no file).
+
+    A file that codes sentences (no ``unit`` column of articles) is refused in one line.
+    """
+    p = Path(path)
+    if not p.exists() or p.stat().st_size == 0:
+        return set(), None
+    if p.is_dir():
+        raise InputError(f"{p} is a folder; give the validation CSV file to append to")
+    try:
+        with p.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader, [])]
+            rows = [dict(zip(header, rec)) for rec in reader if any(c.strip() for c in rec)]
+    except UnicodeDecodeError:
+        raise InputError(f"{p} is not UTF-8 text; give a validation CSV") from None
+    except csv.Error as e:
+        raise InputError(f"{p}: not valid CSV ({e})") from None
+    if "unit" not in header or any((r.get("unit") or "").strip() != "article" for r in rows):
+        raise InputError(
+            f"{p} codes sentences, not whole articles (unit article); code the article "
+            "sample into a new file"
+        )
+    missing = [c for c in ("doc_id", "source", *frames) if c not in header]
+    if missing:
+        raise InputError(f"{p}: no column '{missing[0]}'; code the article sample into a new file")
+    return {(r.get("doc_id") or "").strip() for r in rows}, header
+
+
 def validation_columns(frames: Sequence[str], with_probs: bool) -> list[str]:
     """The columns a validation file adds to a labels file, in order."""
     cols = [f"pred_{f}" for f in frames]
@@ -580,19 +729,30 @@ def validation_session(
     context: int = 1,
     stratify: bool = False,
     uncertain: float = 0.0,
+    unit: str = "sentence",
 ) -> SessionReport:
     """Draw (or resume) a validation sample and code it blind; append to ``labels_path``.
 
     The file is a labels file plus the columns of :func:`validation_columns`. The coder
-    sees neither the lexicon's suggestion nor the model's probabilities.
+    sees neither the lexicon's suggestion nor the model's probabilities, nor the outlet.
+    ``unit="article"``: whole articles (:func:`article_validation_session`).
     """
     if n < 1:
-        raise InputError(f"--validation {n}: give a sample size, 1 or more")
+        raise InputError(f"`validation` {n}: give a sample size, 1 or more")
     if stratify or uncertain:
         raise InputError(
-            "--validation draws its own stratified sample; leave out --uncertain and --stratify"
+            "`validation` draws its own stratified sample; leave out `uncertain` and `stratify`"
         )
+    if unit not in ("sentence", "article"):
+        raise InputError(f"`unit` {unit!r} is not known; use sentence or article")
+    if unit == "article":
+        return article_validation_session(store, labels_path, scorer, read_key, write, n, seed, sel)
     frames = list(scorer.frames)
+    if "unit" in _header(labels_path):
+        raise InputError(
+            f"{labels_path} codes whole articles (unit article), not sentences; add "
+            "`unit` article to resume it, or code the sentence sample into a new file"
+        )
     done, header = read_progress(labels_path, frames)
     extra = validation_columns(frames, scorer.model is not None)
     if header is not None:
@@ -608,6 +768,44 @@ def validation_session(
         write("nothing left to code in this validation sample\n")
         return report
     writer = LabelWriter(labels_path, frames, header, extra=extra)
+    lex = scorer.lexicon
+    labels = {f: lex.frames[f].label for f in frames if f in lex.frames}
+    try:
+        return run_session(candidates, frames, writer, read_key, write, labels, None, report, True)
+    finally:
+        writer.close()
+
+
+ARTICLE_COLUMNS = ("unit", "n_sentences", "method", "stratum", "stratum_size", "weight")
+
+
+def article_validation_session(
+    store,
+    labels_path: str | os.PathLike,
+    scorer,
+    read_key: ReadKey,
+    write: Write,
+    n: int,
+    seed: int = DEFAULT_SEED,
+    sel=None,
+) -> SessionReport:
+    """Draw (or resume) a validation sample of whole articles, code it blind, append.
+
+    One row per article: ``doc_id``, ``source``, ``text`` (its title, else its first
+    sentence), one 0/1 column per frame (present anywhere in the article),
+    ``pred_<frame>`` and the columns of :data:`ARTICLE_COLUMNS` (``unit`` is "article").
+    The session shows the article's sentences page by page, without the outlet.
+    """
+    frames = list(scorer.frames)
+    done, header = read_article_progress(labels_path, frames)
+    candidates = validation_article_candidates(store, scorer, n, seed, sel, done)
+    report = SessionReport(str(labels_path), already=len(done), unit="article")
+    if not candidates:
+        write("nothing left to code in this validation sample\n")
+        return report
+    extra = [*(f"pred_{f}" for f in frames), *ARTICLE_COLUMNS]
+    base = ("doc_id", "source", "text")
+    writer = LabelWriter(labels_path, frames, header, extra=extra, base=base)
     lex = scorer.lexicon
     labels = {f: lex.frames[f].label for f in frames if f in lex.frames}
     try:

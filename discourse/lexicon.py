@@ -14,17 +14,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import itemgetter
+from itertools import compress, islice
+from operator import itemgetter, or_
 from pathlib import Path
 from typing import Any
 
 from discourse import safeyaml
 from discourse.errors import LexiconError
-from discourse.tokenize import SENTENCE_SEP, tokenize_terms
+from discourse.provenance import provenance
+from discourse.tokenize import SENTENCE_SEP, normalize, tokenize_terms
 
 FRAME_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_LEXICON_BYTES = 5_000_000
@@ -38,7 +39,20 @@ _EXAMPLE_KEYS = {"match", "no_match"}
 @dataclass
 class NearRule:
     """A proximity rule: a term of ``terms_a`` and one of ``terms_b`` in one sentence,
-    at most ``window`` tokens apart (tokens between them, punctuation included)."""
+    at most ``window`` tokens apart (tokens between them, punctuation included).
+
+    Parameters
+    ----------
+    name : str
+        Shown as ``near:<name>`` where the rule fires.
+    terms_a, terms_b : list of str
+    window : int
+
+    Examples
+    --------
+    >>> NearRule("bloc", ["bloc*"], ["confrontation"], 3).window
+    3
+    """
 
     name: str
     terms_a: list[str]
@@ -48,6 +62,25 @@ class NearRule:
 
 @dataclass
 class Frame:
+    """One frame of a lexicon: its terms, excludes, proximity rules and examples.
+
+    Parameters
+    ----------
+    name : str
+        Lower-case letters, digits and ``_``.
+    label, description : str
+    terms, exclude : list of str
+        Words and phrases; ``*`` ends a prefix. Excluded spans never count.
+    match_examples, no_match_examples : list of str
+        Sentences that must (and must not) fire the frame (:func:`run_examples`).
+    near : list of NearRule
+
+    Examples
+    --------
+    >>> Frame("partnership", "Partnership", "", ["mutual trust"]).exclude
+    []
+    """
+
     name: str
     label: str
     description: str
@@ -60,6 +93,29 @@ class Frame:
 
 @dataclass
 class Lexicon:
+    r"""A validated lexicon: named frames of terms, excludes, proximity rules and examples.
+
+    Built by :func:`load_lexicon` or :func:`parse_lexicon`, which validate it.
+
+    Parameters
+    ----------
+    name, version, language, description : str
+        From the file's top level.
+    frames : dict of str to Frame
+        In the file's order.
+    path : str
+        Where it was read from.
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
+    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
+    ... )
+    >>> lex.name, lex.frame_names, lex.provenance()["lexicon_version"]
+    ('demo', ['partnership'], '1.0.0')
+    """
+
     name: str
     version: str
     language: str
@@ -93,7 +149,8 @@ class Lexicon:
         return self.sha256[:12]
 
     def provenance(self) -> dict[str, str]:
-        return {"lexicon": self.name, "lexicon_version": self.version, "lexicon_hash": self.hash}
+        """``lexicon``, ``lexicon_version`` and ``lexicon_hash``, for a provenance record."""
+        return provenance(self, tool=False)
 
 
 # ----------------------------------------------------------------------- loading
@@ -128,7 +185,23 @@ def _describe(value: Any) -> str:
 
 
 def load_lexicon(path: str | Path) -> Lexicon:
-    """Load and validate a lexicon file; raise :class:`LexiconError` with a line number."""
+    """Load and validate a lexicon file; raise :class:`LexiconError` with a line number.
+
+    Parameters
+    ----------
+    path : str or Path
+        A lexicon YAML file (at most ``MAX_LEXICON_BYTES``).
+
+    Returns
+    -------
+    Lexicon
+
+    Examples
+    --------
+    >>> lex = load_lexicon("lexicons/china-russia-frames.yaml")  # doctest: +SKIP
+    >>> lex.name  # doctest: +SKIP
+    'china-russia-frames'
+    """
     p = Path(path)
     try:
         if p.stat().st_size > MAX_LEXICON_BYTES:
@@ -151,7 +224,28 @@ def load_lexicon(path: str | Path) -> Lexicon:
 
 
 def parse_lexicon(text: str, path: str = "<lexicon>") -> Lexicon:
-    """Parse lexicon YAML text (plain data; no aliases, no duplicate keys) and validate it."""
+    r"""Parse lexicon YAML text (plain data; no aliases, no duplicate keys) and validate it.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    path : str
+        Named in error messages.
+
+    Returns
+    -------
+    Lexicon
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
+    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
+    ... )
+    >>> lex.frames["partnership"].terms
+    ['mutual trust', 'friend*']
+    """
     try:
         data, root = safeyaml.load_with_nodes(text)
     except safeyaml.YamlError as e:
@@ -207,7 +301,26 @@ def _str_list(value: Any, node, what: str, path: str, allow_empty: bool = True) 
     return out
 
 
+#: Bidi embeddings, overrides and isolates: they reorder how a term is shown.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def _control_char(term: str) -> str | None:
+    """The first control character, line/paragraph separator or bidi control in ``term``."""
+    for ch in term:
+        if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
+            return ch
+    return None
+
+
 def _check_term(term: str, where: str, what: str) -> None:
+    bad = _control_char(term)
+    if bad is not None:
+        raise LexiconError(
+            f"{where}: {what} {term!r} contains the control character U+{ord(bad):04X}; "
+            "a term is plain words: remove it (a NUL, tab or line break in a term "
+            "could match across a sentence separator)"
+        )
     if re.search(r"\*(?=[\w*])|(?:^|[\s\W])\*", term):
         raise LexiconError(
             f"{where}: {what} {term!r}: '*' is allowed only at the end of a word, e.g. 'hegemon*'"
@@ -419,13 +532,28 @@ _Occ = tuple[int, int, _Pattern]
 
 
 class Matcher:
-    """A compiled lexicon: finds frame hits in a sentence's normalized tokens.
+    r"""A compiled lexicon: finds frame hits in a sentence's normalized tokens.
 
     Two engines give the same hits: :meth:`scan` (a dictionary look-up per
     token, the reference) and :meth:`scan_sentences` (all the sentences of an
     article at once, the scoring hot path); both feed :meth:`select`. A ``*``
     prefix is looked up by the token's own prefixes (a dictionary per prefix),
     so the cost per new token does not grow with the number of prefix terms.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\n"
+    ...     "frames:\n  partnership:\n    terms: [mutual trust, friend*]\n"
+    ... )
+    >>> m = Matcher(lex)
+    >>> n_words, occ = m.scan(["they", "pledged", "mutual", "trust", "friends"])
+    >>> n_words, m.select(occ)
+    (5, [(0, 'mutual trust', 2, 4), (0, 'friend*', 4, 5)])
     """
 
     CACHE_LIMIT = 500_000
@@ -448,10 +576,15 @@ class Matcher:
                     for term in items:
                         self._add(fi, term, kind, len(self.rules) - 1)
         self._max_prefix = max(map(len, self._prefix), default=0)
-        self._has_exclude = any(lexicon.frames[f].exclude for f in self.frames)
         self._cache: dict[str, tuple[_Pattern, ...]] = {}
         self._hot: set[str] = set()  # the cached tokens that have candidates
         self._plans: dict[str, tuple] = {}  # hot token -> its candidates for scan_flat
+        # scan_flat's filter: a hot token is tried alone when one of its candidates is a
+        # one-token term or has a prefix second element ("loose"), else only where the
+        # next token is one its candidates need (a pair of tokens, "pairs")
+        self._loose: set[str] = set()
+        self._pairs: set[tuple[str, str]] = set()
+        self._pair_plans: dict[tuple[str, str], tuple] = {}
 
     def _add(self, fi: int, term: str, kind: int, rule: int) -> None:
         els = [_element(t) for t in tokenize_terms(term)]
@@ -489,9 +622,7 @@ class Matcher:
         found: list[_Occ] = []
         cache = self._cache
         if len(cache) >= self.CACHE_LIMIT:
-            cache.clear()
-            self._hot.clear()
-            self._plans.clear()
+            self._clear()
         n = len(tokens)
         npunct = 0
         for i, tok in enumerate(tokens):
@@ -534,19 +665,24 @@ class Matcher:
         all tokens, and only those positions are tried.
         """
         n_words = sum(map(str.isalnum, map(itemgetter(0), flat)))
-        cache, hot = self._cache, self._hot
-        if len(cache) >= self.CACHE_LIMIT:
-            cache.clear()
-            hot.clear()
-            self._plans.clear()
-        plans = self._plans
+        if len(self._cache) >= self.CACHE_LIMIT:
+            self._clear()
+        cache, hot, plans, loose = self._cache, self._hot, self._plans, self._loose
         for tok in set(flat).difference(cache):
             if self._candidates(tok) and tok in hot:
-                plans[tok] = tuple(map(_plan, cache[tok]))
-        positions = list(compress(range(len(flat)), map(hot.__contains__, flat)))
+                self._add_plan(tok)
+        # positions where a pattern may start: a loose token, or a token followed by
+        # the second token of one of its candidates (both tests mapped in C)
+        maybe = map(
+            or_,
+            map(loose.__contains__, flat),
+            map(self._pairs.__contains__, zip(flat, islice(flat, 1, None))),
+        )
+        positions = list(compress(range(len(flat)), maybe))
         out: dict[int, list[_Occ]] = {}
         if not positions:
             return n_words, out
+        pair_plans = self._pair_plans
         k, base, nxt, occ = -1, 0, 0, []
         append = occ.append
         for i in positions:
@@ -556,7 +692,9 @@ class Matcher:
                 occ = out[k] = []
                 append = occ.append
             a = i - base
-            for pat, rest in plans[flat[i]]:
+            tok = flat[i]
+            plan = plans[tok] if tok in loose else pair_plans[tok, flat[i + 1]]
+            for pat, rest in plan:
                 if rest is None:  # a one-token term
                     append((a, a + 1, pat))
                 elif rest.__class__ is str:  # a two-token term, exact (the list ends
@@ -569,6 +707,27 @@ class Matcher:
         for k in [k for k, o in out.items() if not o]:
             del out[k]
         return n_words, out
+
+    def _add_plan(self, tok: str) -> None:
+        """Index a hot token for :meth:`scan_flat`: its plan, and whether it is tried
+        alone (loose) or only before the second token of one of its candidates."""
+        plan = tuple(map(_plan, self._cache[tok]))
+        self._plans[tok] = plan
+        seconds = []
+        for pat, _ in plan:
+            if not pat.rest or pat.rest[0][1]:
+                self._loose.add(tok)
+                return
+            seconds.append(pat.rest[0][0])
+        for second in dict.fromkeys(seconds):  # each plan keeps the candidates' order
+            self._pairs.add((tok, second))
+            self._pair_plans[tok, second] = tuple(p for p in plan if p[0].rest[0][0] == second)
+
+    def _clear(self) -> None:
+        """Empty the token caches (they are bounded by :data:`CACHE_LIMIT` tokens)."""
+        for memo in (self._cache, self._hot, self._plans, self._loose, self._pairs):
+            memo.clear()
+        self._pair_plans.clear()
 
     def raw_matches(self, tokens: list[str]) -> list[tuple[int, int, int, str, bool]]:
         """Every term or exclude occurrence: (frame index, start, end, term, is_exclude)."""
@@ -598,13 +757,9 @@ class Matcher:
         one already taken. Proximity rules pair their two lists (:func:`_pair`).
         The cost is linear in the tokens covered (plus a sort), not quadratic.
         """
-        end = 0
-        for a, b, pat in raw:  # the common case: terms only, none overlapping another
-            if pat.kind or a < end:
-                break
-            end = b
-        else:
-            return [(pat.frame, pat.term, a, b) for a, b, pat in raw]
+        plain = _plain(raw)
+        if plain is not None:
+            return plain
         by_frame: dict[int, list[_Occ]] = {}
         excl: dict[int, set[int]] = {}
         parts: dict[tuple[int, int], list[_Occ]] = {}
@@ -634,6 +789,30 @@ class Matcher:
         return out
 
 
+def _plain(raw: list[_Occ]) -> list[tuple[int, str, int, int]] | None:
+    """:meth:`Matcher.select` of the common case, else None: no exclude occurrence,
+    terms that overlap no other term, and no proximity rule with both sides present
+    (then each term counts, and proximity sides count nothing)."""
+    end = 0
+    sides: dict[int, int] | None = None  # a proximity rule -> the one side seen so far
+    for a, b, pat in raw:
+        kind = pat.kind
+        if kind:
+            if kind == EXCLUDE:
+                return None
+            if sides is None:
+                sides = {}
+            if sides.setdefault(pat.rule, kind) != kind:
+                return None
+        elif a < end:
+            return None
+        else:
+            end = b
+    if sides is None:
+        return [(pat.frame, pat.term, a, b) for a, b, pat in raw]
+    return [(pat.frame, pat.term, a, b) for a, b, pat in raw if not pat.kind]
+
+
 def _plan(pat: _Pattern) -> tuple[_Pattern, Any]:
     """How :meth:`Matcher.scan_flat` checks a candidate: (pattern, None for one token,
     the second token's text for an exact two-token term, else the remaining elements)."""
@@ -655,10 +834,6 @@ def _extend(tokens: list[str], j: int, rest) -> int:
             return -1
         j += 1
     return j
-
-
-def _occ_order(occ: _Occ) -> tuple[int, int]:
-    return occ[0], occ[2].rank
 
 
 def _span_order(occ: _Occ) -> tuple[int, int]:
@@ -717,6 +892,24 @@ _PUNCT = _PunctCands((None,))  # truthy sentinel: a punctuation token with no ca
 
 @dataclass
 class ExampleResult:
+    """The outcome of one lexicon example (see :func:`run_examples`).
+
+    Parameters
+    ----------
+    frame : str
+    kind : {"match", "no_match"}
+    sentence : str
+    ok : bool
+        The frame fired for a ``match`` example, or did not for a ``no_match`` one.
+    terms : list of str
+        The frame's terms that fired.
+
+    Examples
+    --------
+    >>> ExampleResult("partnership", "match", "They pledged mutual trust.", True, []).ok
+    True
+    """
+
     frame: str
     kind: str  # "match" or "no_match"
     sentence: str
@@ -725,7 +918,28 @@ class ExampleResult:
 
 
 def run_examples(lexicon: Lexicon, tokenizer=None) -> list[ExampleResult]:
-    """Run every frame's examples: ``match`` must fire the frame, ``no_match`` must not."""
+    r"""Run every frame's examples: ``match`` must fire the frame, ``no_match`` must not.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+    tokenizer : Tokenizer, optional
+        Default: the standard one.
+
+    Returns
+    -------
+    list of ExampleResult
+        One per example sentence, with ``ok`` and the terms that fired.
+
+    Examples
+    --------
+    >>> lex = parse_lexicon(
+    ...     "name: demo\nversion: 1.0.0\nlanguage: en\nframes:\n  partnership:\n"
+    ...     "    terms: [mutual trust]\n    examples:\n      match: [They pledged mutual trust.]\n"
+    ... )
+    >>> [(r.ok, r.terms) for r in run_examples(lex)]
+    [(True, ['mutual trust'])]
+    """
     from discourse.tokenize import Tokenizer
 
     tokenizer = tokenizer or Tokenizer()
@@ -760,7 +974,26 @@ def _frame_name(raw: str, taken: set[str]) -> str:
 
 
 def convert_liwc(text: str, path: str = "<dic>") -> tuple[dict, list[str]]:
-    """Convert a LIWC ``.dic`` dictionary to lexicon data. Returns (data, warnings)."""
+    r"""Convert a LIWC ``.dic`` dictionary to lexicon data. Returns (data, warnings).
+
+    Parameters
+    ----------
+    text : str
+        The ``.dic`` file: categories between two ``%`` lines, then ``term<TAB>ids``.
+    path : str
+        Named in messages.
+
+    Returns
+    -------
+    (dict, list of str)
+        Frames (name -> ``label`` and ``terms``) and warnings.
+
+    Examples
+    --------
+    >>> data, warnings = convert_liwc("%\n1\tpartnership\n%\ntrust*\t1\n")
+    >>> data, warnings
+    ({'partnership': {'label': 'Partnership', 'terms': ['trust*']}}, [])
+    """
     lines = text.splitlines()
     marks = [i for i, line in enumerate(lines) if line.strip() == "%"]
     if len(marks) < 2:
@@ -817,7 +1050,26 @@ def convert_liwc(text: str, path: str = "<dic>") -> tuple[dict, list[str]]:
 
 
 def convert_quanteda(text: str, path: str = "<yaml>") -> tuple[dict, list[str]]:
-    """Convert a quanteda-style YAML dictionary (``key: [terms]``, nested keys joined by '_')."""
+    r"""Convert a quanteda-style YAML dictionary (``key: [terms]``, nested keys joined by '_').
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    path : str
+        Named in messages.
+
+    Returns
+    -------
+    (dict, list of str)
+        Frames (name -> ``label`` and ``terms``) and warnings.
+
+    Examples
+    --------
+    >>> data, _ = convert_quanteda("economy:\n  trade: [tariff, export*]\n")
+    >>> data
+    {'economy_trade': {'label': 'economy_trade', 'terms': ['tariff', 'export*']}}
+    """
     try:
         data = safeyaml.parse(text)
     except safeyaml.YamlError as e:
@@ -889,7 +1141,168 @@ def convert(
     return out, warnings
 
 
-def iter_terms(lexicon: Lexicon) -> Iterable[tuple[str, str]]:
-    for fname, frame in lexicon.frames.items():
-        for term in frame.terms:
-            yield fname, term
+# ------------------------------------------------------------------ glob patterns
+
+
+def is_glob(pattern: str) -> bool:
+    """True when a pattern needs :class:`GlobMatcher`: a ``?``, or a ``*`` not at a word's end."""
+    return "?" in pattern or any("*" in w[:-1] for w in pattern.split())
+
+
+def _seg_at(seg: str, tok: str, i: int) -> bool:
+    """``seg`` (``?`` = any one character) at position ``i`` of ``tok``."""
+    if i < 0 or i + len(seg) > len(tok):
+        return False
+    return all(c == "?" or c == tok[i + k] for k, c in enumerate(seg))
+
+
+def glob_word(word: str):
+    """A predicate for one glob word: ``*`` any run of characters, ``?`` one character.
+
+    No regular expression and no backtracking: the pieces between ``*`` are found
+    leftmost, one after the other (leftmost leaves the most room for the rest, so
+    this is exact), at most ``len(token) * len(word)`` character comparisons.
+
+    Examples
+    --------
+    >>> [glob_word("multi*ism")(t) for t in ("multilateralism", "multism", "multi")]
+    [True, False, False]
+    >>> [glob_word("*lateral")(t) for t in ("unilateral", "lateral", "laterally")]
+    [True, True, False]
+    """
+    parts = word.split("*")
+    if len(parts) == 1:
+        return lambda tok: len(tok) == len(word) and _seg_at(word, tok, 0)
+    first, mid, last, need = parts[0], [p for p in parts[1:-1] if p], parts[-1], len(word)
+
+    def match(tok: str) -> bool:
+        end = len(tok) - len(last)
+        if len(tok) < need - word.count("*") or not _seg_at(first, tok, 0):
+            return False
+        if not _seg_at(last, tok, end):
+            return False
+        pos = len(first)
+        for seg in mid:
+            pos = next((j for j in range(pos, end - len(seg) + 1) if _seg_at(seg, tok, j)), -1)
+            if pos < 0:
+                return False
+            pos += len(seg)
+        return True
+
+    return match
+
+
+class GlobMatcher:
+    """A KWIC pattern of glob words matched token by token (the :class:`Matcher` interface).
+
+    Each word of the pattern matches one token (:func:`glob_word`); a phrase matches
+    consecutive tokens. Matches do not overlap; the cost is linear in the tokens.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern.strip()
+        self.words = [glob_word(w) for w in normalize(self.pattern).split()]
+
+    def match(self, tokens: list[str]) -> list[tuple[int, str, int, int]]:
+        """Hits in one sentence: (0, pattern, start, end), leftmost first."""
+        out, i, n = [], 0, len(self.words)
+        while i + n <= len(tokens):
+            if all(w(tokens[i + k]) for k, w in enumerate(self.words)):
+                out.append((0, self.pattern, i, i + n))
+                i += n
+            else:
+                i += 1
+        return out
+
+
+# ---------------------------------------------------------------------- export
+
+EXPORT_TARGETS = ("liwc", "quanteda")
+_LIWC_UNSAFE = re.compile(r"[()/%\t]")  # LIWC reads these as conditional entries or markers
+
+
+def _unsupported(lexicon: Lexicon, to: str) -> list[str]:
+    """What ``to`` cannot express and matching depends on: one description per item."""
+    out = []
+    for fname, f in lexicon.frames.items():
+        out += [f"exclude {e!r} of {fname}" for e in f.exclude]
+        out += [f"proximity rule {r.name!r} of {fname}" for r in f.near]
+        if to == "liwc":
+            out += [f"term {t!r} of {fname} ({why})" for t in f.terms if (why := _liwc_why(t))]
+    return out
+
+
+def _liwc_why(term: str) -> str:
+    """Why LIWC cannot hold ``term`` as it is ('' when it can)."""
+    if _LIWC_UNSAFE.search(term):
+        return "'(', '/', '%' or a tab mean something else in LIWC"
+    if "*" in term[:-1]:
+        return "LIWC has '*' only at the end of an entry"
+    return ""
+
+
+def _liwc_text(terms: dict[str, list[str]]) -> str:
+    codes = {fname: i for i, fname in enumerate(terms, 1)}
+    lines = ["%", *(f"{i}\t{fname}" for fname, i in codes.items()), "%"]
+    entries: dict[str, tuple[str, list[int]]] = {}
+    for fname, ts in terms.items():
+        for t in ts:
+            word, cats = entries.setdefault(t.lower(), (t, []))
+            cats.append(codes[fname])
+    lines += ["\t".join([word, *map(str, cats)]) for word, cats in entries.values()]
+    return "\n".join(lines) + "\n"
+
+
+def export_lexicon(
+    lexicon: Lexicon, to: str, drop_unsupported: bool = False
+) -> tuple[str, list[str], list[str]]:
+    """A lexicon as a LIWC ``.dic`` or a quanteda YAML dictionary (``dictionary(file=)``).
+
+    Terms (phrases and trailing ``*`` included) map to the target's categories or keys,
+    one per frame. What the target cannot express but matching depends on — excludes,
+    proximity rules, and for LIWC terms holding ``(``, ``/``, ``%``, a tab or a ``*`` before
+    their end — is refused,
+    or with ``drop_unsupported`` left out and listed. Labels, descriptions and examples
+    have no place in either format; a note says so. ``lexicon convert`` reads the result
+    back into the same frames and terms.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+    to : {"liwc", "quanteda"}
+    drop_unsupported : bool
+        Export without what the target cannot express (listed in the second item).
+
+    Returns
+    -------
+    tuple of (str, list of str, list of str)
+        The text, what was dropped, and notes on what the format does not carry.
+
+    Raises
+    ------
+    LexiconError
+        An unknown target, or something the target cannot express without
+        ``drop_unsupported`` (one line naming it).
+    """
+    if to not in EXPORT_TARGETS:
+        raise LexiconError(f"`to` {to!r} is not known; use one of {', '.join(EXPORT_TARGETS)}")
+    dropped = _unsupported(lexicon, to)
+    if dropped and not drop_unsupported:
+        more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
+        raise LexiconError(
+            f"{lexicon.name} cannot be exported to {to} as it is: {dropped[0]}{more} cannot be "
+            f"expressed there; use `drop_unsupported` to export without them (they are listed)"
+        )
+    liwc = to == "liwc"
+    terms = {
+        n: [t for t in f.terms if not (liwc and _liwc_why(t))] for n, f in lexicon.frames.items()
+    }
+    empty = [n for n, ts in terms.items() if not ts]
+    if empty:
+        raise LexiconError(f"frame {empty[0]!r} has no term {to} can express; nothing to export")
+    text = _liwc_text(terms) if to == "liwc" else safeyaml.dump(terms)
+    notes = [
+        f"not carried by {to}: the lexicon's name and version, and each frame's label, "
+        "description and examples"
+    ]
+    return text, dropped, notes

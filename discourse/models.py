@@ -19,6 +19,7 @@ class Article:
     origin: str = ""  # where it came from: "path" or "path:line"
     id: int | None = None  # set once stored
     encoding: str = ""  # how the file's bytes were decoded, e.g. "utf-8", "cp1252"
+    meta: dict = field(default_factory=dict)  # document variables: extra columns and keys
 
     @property
     def day(self) -> str | None:
@@ -71,6 +72,45 @@ class FrameScore:
 
 
 @dataclass
+class RawCounts:
+    """An article's raw counts per frame, in the lexicon's frame order.
+
+    Everything an :class:`ArticleScore` is derived from, whatever the scoring
+    method, so one cached entry serves ``lexicon``, ``classifier`` and ``both``.
+    The score cache keeps it as JSON with one-letter keys (:meth:`to_payload`).
+    """
+
+    n_tokens: int
+    n_sentences: int
+    hits: list[int]  # lexicon matches
+    sents_with: list[int]  # sentences with a lexicon match
+    clf_with: list[int] | None = None  # sentences at/above the classifier's threshold
+    both_with: list[int] | None = None  # sentences with either
+
+    def to_payload(self) -> dict:
+        """The cached form: ``{"t", "s", "h", "w"}`` and, with a classifier, ``"c"``, ``"b"``."""
+        out = {"t": self.n_tokens, "s": self.n_sentences, "h": self.hits, "w": self.sents_with}
+        if self.clf_with is not None:
+            out["c"], out["b"] = self.clf_with, self.both_with
+        return out
+
+    @classmethod
+    def from_payload(cls, payload) -> RawCounts | None:
+        """Read :meth:`to_payload`'s form back; None if it is not that form."""
+        try:
+            return cls(
+                payload["t"], payload["s"], list(payload["h"]), list(payload["w"]),
+                _list_or_none(payload.get("c")), _list_or_none(payload.get("b")),
+            )  # fmt: skip
+        except (TypeError, KeyError):
+            return None
+
+
+def _list_or_none(value) -> list | None:
+    return None if value is None else list(value)
+
+
+@dataclass
 class ArticleScore:
     """Scoring result for one article."""
 
@@ -82,4 +122,4 @@ class ArticleScore:
     sentences: list[Sentence] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     sentence_probs: list[dict[str, float]] | None = None  # per sentence: frame -> probability
-    raw: dict = field(default_factory=dict)  # raw counts, the cached form
+    raw: RawCounts | None = None  # what the scores derive from; the cached form

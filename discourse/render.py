@@ -12,11 +12,12 @@ from collections.abc import Sequence
 
 from discourse.api import hit_char_spans
 from discourse.formats import (
-    CORRECTED_TITLE,
     clip_left,
     clip_right,
     corrected_basis,
     corrected_cell,
+    corrected_title,
+    fit_text,
     grid,
     md_escape,
     num,
@@ -25,6 +26,7 @@ from discourse.formats import (
     pct,
     pct1_ci,
     pct_ci,
+    printable,
     render_records,
     signed_pp,
     sparkline,
@@ -33,7 +35,7 @@ from discourse.formats import (
 )
 from discourse.models import ArticleScore
 from discourse.scoring import Scorer
-from discourse.terminal import highlight
+from discourse.terminal import highlight, table_width
 
 
 def provenance_line(meta: dict) -> str:
@@ -81,7 +83,7 @@ def _compare_rows(groups: dict, frames: list[str]) -> tuple[list, list]:
                 *key,
                 n,
                 *[
-                    num_ci(per[f]["per_1k"], per[f]["per_1k_lo"], per[f]["per_1k_hi"])
+                    num_ci(per[f]["per_1k"], per[f]["per_1k_lo"], per[f]["per_1k_hi"], n=n)
                     for f in frames
                 ],
             ]
@@ -93,13 +95,14 @@ def _tests_section(tests: list[dict], keys: list[str], fmt: str) -> list[str]:
     """The chi-square tests table, with its title."""
     tf = "github" if fmt == "md" else "simple"
     period_keys = [k for k in keys if k != "source"]
+    esc = _cells(fmt)
     test_rows = []
     for t in tests:
         stat = f"χ²({t['df']}) = {t['chi2']:.2f}" if t["chi2"] is not None else "–"
         v = f"{t['cramers_v']:.2f}" if t["cramers_v"] is not None else "–"
         test_rows.append(
             [
-                *[t[k] for k in period_keys],
+                *[esc(t[k]) for k in period_keys],
                 t["frame"],
                 t["groups"],
                 stat,
@@ -132,7 +135,7 @@ def render_compare(
     chart: bool = False,
 ) -> str:
     """The compare output: flat records for machines, matrices and tests for people."""
-    if fmt in ("csv", "json", "jsonl"):
+    if fmt in ("csv", "tsv", "json", "jsonl"):
         prov = {k: meta.get(k) for k in ("lexicon", "lexicon_version", "lexicon_hash")}
         recs = [{**r, **prov} for r in cmp_records] if fmt != "json" else cmp_records
         if fmt == "json":
@@ -141,9 +144,10 @@ def render_compare(
     tf = "github" if fmt == "md" else "simple"
     out = [("# " if fmt == "md" else "") + provenance_line(meta), ""]
     keys = list(by)
+    esc = _cells(fmt)
     groups: dict[tuple, dict[str, dict]] = {}
     for r in cmp_records:
-        groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
+        groups.setdefault(tuple(esc(r[k]) for k in keys), {})[r["frame"]] = r
     headers = [*keys, "articles", *frames]
     prev_rows, rate_rows = _compare_rows(groups, frames)
     title = "Prevalence: % of articles with the frame [Wilson 95% CI]"
@@ -174,7 +178,7 @@ def render_compare(
 def prevalence_chart(records: list[dict], frames: list[str], width: int = 30) -> str:
     """A compact unicode bar chart of prevalence by source, one block per frame."""
     lines = ["Prevalence by source (█ = share of articles, ┤ ├ = 95% interval)"]
-    sources = sorted({r["source"] for r in records})
+    sources = sorted({printable(r["source"]) for r in records})
     sw = max((len(s) for s in sources), default=6)
     for f in frames:
         lines.append(f"  {f}")
@@ -182,16 +186,15 @@ def prevalence_chart(records: list[dict], frames: list[str], width: int = 30) ->
             p = r["prevalence"] or 0.0
             lo = r["prevalence_lo"] or 0.0
             hi = r["prevalence_hi"] or 0.0
-            cells = [" "] * (width + 1)
+            cells = [" "] * (width + 2)
             fill = round(p * width)
             for i in range(fill):
                 cells[i] = "█"
             a, b = round(lo * width), round(hi * width)
-            if cells[a] == " ":
-                cells[a] = "┤"
-            if cells[b] == " ":
-                cells[b] = "├"
-            lines.append(f"    {r['source']:<{sw}} {''.join(cells)} {pct(r['prevalence'])}")
+            b = max(b, a + 1)  # both ends stay visible when the interval is one cell wide
+            cells[a], cells[b] = "┤", "├"  # drawn over the bar where they fall
+            src = printable(r["source"])
+            lines.append(f"    {src:<{sw}} {''.join(cells)} {pct(r['prevalence'])}")
     return "\n".join(lines)
 
 
@@ -202,13 +205,27 @@ def _heading(text: str, fmt: str, level: int = 2) -> str:
     return ("#" * level + " " if fmt == "md" else "") + text
 
 
+def _cells(fmt: str):
+    """How data (source names, periods, terms, sentences) enters a table or heading:
+    through the one Markdown escaper for ``md``, as it is otherwise."""
+    return _md_cell if fmt == "md" else _as_is
+
+
+def _md_cell(value):
+    return md_escape(value) if isinstance(value, str) else value
+
+
+def _as_is(value):
+    return value
+
+
 def _evidence_machine(
     records: Sequence[dict], meta: dict, fmt: str, raw_csv: bool, **tables: list[dict]
 ) -> str | None:
     """csv/jsonl: the records; json: meta, records and extra tables. None for table/md."""
     if fmt == "json":
         return to_json({"meta": meta, "records": list(records), **tables}) + "\n"
-    if fmt in ("csv", "jsonl"):
+    if fmt in ("csv", "tsv", "jsonl"):
         return render_records(records, fmt, raw_csv=raw_csv)
     return None
 
@@ -224,33 +241,46 @@ def render_keyness(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
     tf = "github" if fmt == "md" else "simple"
     out = [_heading(provenance_line(meta), fmt, 1), meta.get("statistic", ""), ""]
     within = f" — within sentences carrying {meta['frame']}" if meta.get("frame") else ""
+    stat = {"chi2": "chi2", "lr": "G2"}.get(meta.get("measure", ""), "z")
+    last = ["log-odds", "z"] if stat == "z" else [stat, "p"]
+    foot = (
+        "z > 1.96: the difference would be unusual by chance (about p < 0.05 each)."
+        if stat == "z"
+        else f"{stat} > 3.84: the difference would be unusual by chance (p < 0.05 each)."
+    )
     blocks: dict[tuple, list[dict]] = {}
     for r in records:
         blocks.setdefault((r["source"], r["vs"], r["ngram"]), []).append(r)
     if not blocks:
-        out.append("(no key terms: nothing passed --min-count with z > 0)")
+        out.append(f"(no key terms: nothing passed --min-count with {stat} > 0)")
+    esc = _cells(fmt)
     for (source, vs, n), rows in blocks.items():
-        vs_text = "the other sources" if vs == "rest" else vs
+        vs_text = "the other sources" if vs == "rest" else esc(vs)
         kind = "words" if n == 1 else "bigrams"
-        out.append(_heading(f"{source} vs {vs_text}: key {kind}{within}", fmt))
+        out.append(_heading(printable(f"{esc(source)} vs {vs_text}: key {kind}{within}"), fmt))
         out.append("")
         table = [
             [
                 r["rank"],
-                r["term"],
+                esc(r["term"]),
                 r["count"],
                 r["count_vs"],
                 num(r["per_1k"], 2),
                 num(r["per_1k_vs"], 2),
-                num(r["log_odds"], 2),
-                num(r["z"], 2),
+                *_keyness_cells(r, stat),
             ]
             for r in rows
         ]
-        headers = ["#", "term", "count", "count vs", "per 1k", "per 1k vs", "log-odds", "z"]
+        headers = ["#", "term", "count", "count vs", "per 1k", "per 1k vs", *last]
         out += [grid(table, headers=headers, tablefmt=tf, disable_numparse=True), ""]
-    out.append("z > 1.96: the difference would be unusual by chance (about p < 0.05 each).")
-    return "\n".join(out) + "\n"
+    out.append(foot)
+    return _fitted("\n".join(out) + "\n", fmt, ("#", "term"))
+
+
+def _keyness_cells(r: dict, stat: str) -> list[str]:
+    if stat == "z":
+        return [num(r["log_odds"], 2), num(r["z"], 2)]
+    return [num(r[stat], 2), p_text(r["p"])]
 
 
 # --------------------------------------------------------------------------- kwic
@@ -296,6 +326,8 @@ def render_kwic(
         return "\n".join(head) + (table if rows else "(no matches)") + "\n"
     if not records:
         return "(no matches)\n"
+    one_line = ("source", "left", "keyword", "right")
+    records = [{**r, **{k: printable(r[k]) for k in one_line}} for r in records]
     width = width or shutil.get_terminal_size((120, 24)).columns
     sw = min(max(len(r["source"]) for r in records), 20)
     iw = max(len(str(r["id"])) for r in records)
@@ -357,7 +389,7 @@ def render_trend(
     ``table``: the chart (unless ``chart`` is False) and a table of the flagged
     periods; ``md``: a full table of every period; csv/json/jsonl: the records.
     """
-    machine = _evidence_machine(records, meta, fmt, raw_csv)
+    machine = _evidence_machine(_group_column(records, meta, fmt), meta, fmt, raw_csv)
     if machine is not None:
         return machine
     tf = "github" if fmt == "md" else "simple"
@@ -377,9 +409,10 @@ def render_trend(
         "p_value",
         "flag",
     ]
+    corrected = _trend_corrected(records, meta, fmt)
     if fmt == "md":
-        rows = [_trend_row(r) for r in records]
-        return "\n".join(out) + "\n" + grid(rows, headers=cols, tablefmt=tf) + "\n"
+        rows = [_trend_row(r, md_escape) for r in records]
+        return "\n".join(out) + "\n" + grid(rows, headers=cols, tablefmt=tf) + "\n" + corrected
     frames = list(dict.fromkeys(r["frame"] for r in records))
     if chart:
         by = meta.get("by", "period")
@@ -399,13 +432,23 @@ def render_trend(
         out.append(grid([_trend_row(r) for r in flagged], headers=cols, tablefmt=tf))
     else:
         out.append("No period departs from its trailing baseline.")
-    return "\n".join(out) + "\n"
+    return _fitted("\n".join(out) + "\n", fmt) + corrected
 
 
-def _trend_row(r: dict) -> list:
+def _trend_corrected(records: list[dict], meta: dict, fmt: str) -> str:
+    """With ``trend --validation``: raw → corrected share per source and period, else ''."""
+    corr = meta.get("corrected_with")
+    if not isinstance(corr, dict):
+        return ""
+    frames = list(dict.fromkeys(r["frame"] for r in records))
+    shown = [r for r in records if r["n_articles"]]
+    return "\n" + "\n".join(corrected_section(shown, frames, ["source", "period"], corr, fmt))
+
+
+def _trend_row(r: dict, esc=_as_is) -> list:
     return [
-        r["source"],
-        r["period"],
+        esc(r["source"]),
+        esc(r["period"]),
         r["frame"],
         r["n_articles"],
         r["n_present"],
@@ -430,12 +473,13 @@ def pairwise_section(records: list[dict], meta: dict, fmt: str) -> str:
         return "\n".join([*lines, "(no pairs: fewer than two sources)"])
     period = [k for k in ("week", "month") if k in records[0]]
     p_adj = {"holm": "p (Holm)", "bh": "p (BH)", "none": "p (uncorr.)"}.get(correction, "p adj")
+    esc = _cells(fmt)
     rows = [
         [
-            *[r[k] for k in period],
+            *[esc(r[k]) for k in period],
             r["frame"],
-            r["source_a"],
-            r["source_b"],
+            esc(r["source_a"]),
+            esc(r["source_b"]),
             pct(r["prevalence_a"]),
             pct(r["prevalence_b"]),
             f"{signed_pp(r['diff_pp'])} [{signed_pp(r['diff_lo_pp'])}, "
@@ -475,7 +519,7 @@ def render_compare_pairwise(
             to_json({"meta": meta, "records": cmp_records, "tests": tests, "pairwise": pairwise})
             + "\n"
         )
-    if fmt in ("csv", "jsonl"):
+    if fmt in ("csv", "tsv", "jsonl"):
         prov = {k: meta.get(k) for k in ("lexicon", "lexicon_version", "lexicon_hash")}
         return render_records([{**r, **prov} for r in pairwise], fmt, raw_csv=raw_csv)
     main = render_compare(cmp_records, tests, frames, by, meta, fmt, raw_csv=raw_csv, chart=False)
@@ -494,7 +538,7 @@ def _never_fire_section(records: list[dict], fmt: str) -> list[str]:
     never: dict[str, list[str]] = {}
     for r in records:
         if r["status"] == "never fires":
-            label = r["term"] + (" (exclude)" if r["kind"] == "exclude" else "")
+            label = _cells(fmt)(r["term"]) + (" (exclude)" if r["kind"] == "exclude" else "")
             never.setdefault(r["frame"], []).append(label)
     if never:
         out += [_heading("Never fire", fmt), ""]
@@ -539,15 +583,16 @@ def render_lexicon_stats(
     ]
     firing = sorted((r for r in records if r["hits"]), key=lambda r: (r["frame"], -r["hits"]))
     out += [_heading("Terms that fire", fmt), ""]
+    esc = _cells(fmt)
     rows = [
         [
             r["frame"],
-            r["term"] + (" (exclude)" if r["kind"] == "exclude" else ""),
+            esc(r["term"]) + (" (exclude)" if r["kind"] == "exclude" else ""),
             r["hits"],
             r["articles"],
             pct(r["article_share"]),
             r["sources"],
-            f"{r['top_source']} ({pct(r['top_source_share'])})" if r["top_source"] else "",
+            f"{esc(r['top_source'])} ({pct(r['top_source_share'])})" if r["top_source"] else "",
             r["status"],
         ]
         for r in firing
@@ -562,14 +607,21 @@ def render_lexicon_stats(
     generic = [r for r in records if r["status"] == "generic"]
     if generic:
         out += [_heading(f"Generic: fire in at least {share:.0%} of articles", fmt), ""]
-        out += [f"  {r['frame']}: {r['term']} ({pct(r['article_share'])})" for r in generic]
+        out += [f"  {r['frame']}: {esc(r['term'])} ({pct(r['article_share'])})" for r in generic]
         out.append("")
     out += _never_fire_section(records, fmt)
     out.append(_heading("Spans counted for two frames", fmt))
     out.append("")
     if overlap:
         rows = [
-            [o["frame_a"], o["term_a"], o["frame_b"], o["term_b"], o["spans"], o["articles"]]
+            [
+                o["frame_a"],
+                esc(o["term_a"]),
+                o["frame_b"],
+                esc(o["term_b"]),
+                o["spans"],
+                o["articles"],
+            ]
             for o in overlap
         ]
         out.append(
@@ -582,7 +634,7 @@ def render_lexicon_stats(
         )
     else:
         out.append("(none)")
-    return "\n".join(out) + "\n"
+    return _fitted("\n".join(out) + "\n", fmt, ("frame", "term"))
 
 
 # ---------------------------------------------------------------- lexicon suggest
@@ -619,24 +671,31 @@ def render_suggest(records: list[dict], meta: dict, fmt: str, raw_csv: bool = Fa
         "",
     ]
     if not records:
-        return "\n".join([*out, "(no candidates)"]) + "\n"
+        m = meta.get("min_count", 1)
+        hint = (
+            f" at --min-count {m}; a lower --min-count (e.g. {max(1, m // 2)}) may find some"
+            if m > 1 and meta.get("sentences_in_frame")
+            else ""
+        )
+        return "\n".join([*out, f"(no candidates{hint})"]) + "\n"
     ex_width = 70 if fmt != "md" else 200
+    esc = _cells(fmt)
     rows = [
         [
-            r["candidate"],
+            esc(r["candidate"]),
             r["count"],
             r["count_other"],
             num(r["z"], 2),
             r["articles"],
             r["sources"],
-            r["in_lexicon"],
-            excerpt(r["example"], r["candidate"], ex_width),
+            esc(r["in_lexicon"]),
+            esc(excerpt(r["example"], r["candidate"], ex_width)),
         ]
         for r in records
     ]
     headers = ["candidate", "in frame", "elsewhere", "z", "articles", "sources", "in lexicon as"]
     out.append(grid(rows, headers=[*headers, "example"], tablefmt=tf, disable_numparse=True))
-    return "\n".join(out) + "\n"
+    return _fitted("\n".join(out) + "\n", fmt, ("candidate",))
 
 
 # ------------------------------------------------------------- classifier output
@@ -699,9 +758,12 @@ def render_evaluation(
         for e in error_rows:
             prob = f" p={e['prob']:.2f}" if e["prob"] is not None else ""
             terms = f" [lexicon: {e['lexicon_terms']}]" if e["lexicon_terms"] else ""
+            idx = e["sent_idx"]
+            where = (
+                f"{e['doc_id']}#{idx}" if idx is not None else f"{e['doc_id']} (line {e['line']})"
+            )
             out.append(
-                f"{e['frame']} · {e['method']} {e['error']}{prob}{terms} · "
-                f"{e['doc_id']}#{e['sent_idx']}\n    {e['text']}"
+                f"{e['frame']} · {e['method']} {e['error']}{prob}{terms} · {where}\n    {e['text']}"
             )
     return "\n".join(out) + "\n"
 
@@ -725,7 +787,7 @@ def rates_section(rates: Sequence[dict], source_rates: Sequence[dict], weighted:
         return {
             "frame": r["frame"],
             "method": r["method"],
-            **({"source": r["source"]} if r["source"] != "*" else {}),
+            **({"source": _cells("md" if md else "")(r["source"])} if r["source"] != "*" else {}),
             "sensitivity": pct1_ci(r["sensitivity"], r["sensitivity_lo"], r["sensitivity_hi"]),
             "specificity": pct1_ci(r["specificity"], r["specificity_lo"], r["specificity_hi"]),
             "sens+spec-1": "–" if j is None else f"{j:.2f}" + (" unstable" if j < 0.2 else ""),
@@ -752,12 +814,16 @@ def corrected_section(
 ) -> list[str]:
     """Raw and corrected sentence shares side by side, and what the corrected ones rest on."""
     tf = "github" if fmt == "md" else "simple"
+    esc = _cells(fmt)
     groups: dict[tuple, dict[str, dict]] = {}
     for r in records:
-        groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
-    rows = [[*key, *[corrected_cell(per.get(f)) for f in frames]] for key, per in groups.items()]
+        groups.setdefault(tuple(esc(r[k]) for k in keys), {})[r["frame"]] = r
+    raw = corr.get("corrects", "sentence_share")
+    rows = [
+        [*key, *[corrected_cell(per.get(f), raw) for f in frames]] for key, per in groups.items()
+    ]
     out = [
-        ("## " if fmt == "md" else "") + CORRECTED_TITLE,
+        ("## " if fmt == "md" else "") + corrected_title(corr),
         "",
         grid(rows, headers=[*keys, *frames], tablefmt=tf, disable_numparse=True),
         "",
@@ -794,19 +860,24 @@ def render_fetch(report, fmt: str, quiet: bool) -> str:
     return "" if quiet else "\n".join(report.summary_lines()) + "\n"
 
 
+def _meta_text(value) -> str:
+    return value if isinstance(value, str) else to_json(value, None)
+
+
 def render_article(art, fmt: str) -> str:
-    """``corpus show``: one article with its metadata, as text or JSON."""
+    """``corpus show``: one article with its metadata and document variables, as text or JSON."""
     from dataclasses import asdict
 
     if fmt == "json":
         return to_json(asdict(art)) + "\n"
     head = [
         f"id:     {art.id}",
-        f"source: {art.source}",
-        f"title:  {art.title}",
+        f"source: {printable(art.source)}",
+        f"title:  {printable(str(art.title))}",
         f"date:   {art.date or ''}",
-        f"url:    {art.url}",
-        f"origin: {art.origin}",
+        f"url:    {printable(str(art.url))}",
+        f"origin: {printable(str(art.origin))}",
+        *[f"meta.{printable(str(k))}: {printable(_meta_text(v))}" for k, v in art.meta.items()],
     ]
     return "\n".join(head) + "\n\n" + art.text + "\n"
 
@@ -886,16 +957,27 @@ def render_lexicon_test(results: list, verbose: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, raw_csv: bool):
+def render_score(
+    scores,
+    scorer,
+    fmt: str,
+    by: str,
+    explain: bool,
+    color: bool,
+    raw_csv: bool,
+    frames=None,
+    meta_keys=(),
+):
     """``score``: yields the output in pieces (``--explain`` on a terminal streams per article).
 
     Per article (or per sentence with ``by="sentence"``) as table, CSV, JSON, JSON Lines
     or Markdown; with ``explain`` and ``table``/``md``, every match highlighted instead.
+    ``frames`` narrows the per-frame columns (default: the scorer's frames).
+    ``meta_keys``: document variables carried as ``meta.KEY`` columns (not in tables).
     """
-    from discourse import __version__
     from discourse.scoring import article_row, sentence_rows
 
-    frames = scorer.frames
+    frames = frames or scorer.frames
     if explain and fmt in ("table", "md"):
         for sc in scores:
             yield "\n".join(explain_lines(sc, scorer, color)) + "\n"
@@ -904,27 +986,28 @@ def render_score(scores, scorer, fmt: str, by: str, explain: bool, color: bool, 
     columns: list[str] | None = None
     for sc in scores:
         if by == "sentence":
-            rows.extend(sentence_rows(sc, frames, scorer))
+            rows.extend(sentence_rows(sc, frames, scorer, meta_keys))
         else:
-            row = article_row(sc, frames)
+            row = article_row(sc, frames, meta_keys)
             if explain:
                 row["hits"] = [
                     {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
                 ]
             rows.append(row)
-        if fmt in ("csv", "jsonl") and len(rows) >= SCORE_CHUNK:
+        if fmt in ("csv", "tsv", "jsonl") and len(rows) >= SCORE_CHUNK:
             # written as rows come, so memory does not grow with the corpus
             text, columns = _score_chunk(rows, fmt, columns, raw_csv)
             yield text
             rows = []
-    if fmt in ("csv", "jsonl"):
-        if rows or (fmt == "csv" and columns is None):
+    if fmt in ("csv", "tsv", "jsonl"):
+        if rows or (fmt != "jsonl" and columns is None):
             yield _score_chunk(rows, fmt, columns, raw_csv)[0]
     elif fmt == "json":
-        meta = {"tool_version": __version__, **scorer.provenance()}
+        meta = scorer.provenance()
         yield to_json({"meta": meta, "records": rows}) + "\n"
     else:
-        yield render_records(rows, fmt, table_columns=_score_columns(scorer, by))
+        text = render_records(rows, fmt, table_columns=_score_columns(scorer, by, frames))
+        yield _fitted(text, fmt, ("id", "source", "date", "sent_idx"))
 
 
 SCORE_CHUNK = 500  # rows per piece of score's csv/jsonl output
@@ -940,14 +1023,14 @@ def _score_chunk(rows: list[dict], fmt: str, columns: list[str] | None, raw_csv:
         return render_records(rows, "jsonl"), columns
     if columns is None:
         columns = list(rows[0]) if rows else None
-        return render_records(rows, "csv", columns=columns, raw_csv=raw_csv), columns
-    text = render_records(rows, "csv", columns=columns, raw_csv=raw_csv)
+        return render_records(rows, fmt, columns=columns, raw_csv=raw_csv), columns
+    text = render_records(rows, fmt, columns=columns, raw_csv=raw_csv)
     return text.split("\n", 1)[1], columns  # the header went out with the first chunk
 
 
-def _score_columns(scorer, by: str) -> list[str]:
+def _score_columns(scorer, by: str, frames) -> list[str]:
     per_frame = "_hits" if scorer.method == "lexicon" else "_present"
-    cols = [f"{f}{per_frame}" for f in scorer.frames]
+    cols = [f"{f}{per_frame}" for f in frames]
     if by == "sentence":
         return ["id", "sent_idx", *cols, "terms"]
     return ["id", "source", "date", "tokens", *cols, "dominant"]
@@ -957,16 +1040,51 @@ def compare_notes(res) -> list[str]:
     """``compare``: a status line for stderr when the selection was empty."""
     if res.comparison.n_articles == 0:
         return ["no articles in the selection; nothing to compare"]
+    group = res.meta.get("group")
+    if group:
+        return [
+            f"grouped by the document variable {group[5:]!r}: the source column holds its "
+            f"values (in csv/json: the column {group}); '(none)': articles without it"
+        ]
     return []
 
 
-def render_compare_result(res, fmt: str, raw_csv: bool = False, chart: bool = False) -> str:
-    """``compare``: :func:`render_compare`, or :func:`render_compare_pairwise` with pairs."""
+def _group_column(records: list[dict], meta: dict, fmt: str) -> list[dict]:
+    """Records for csv/json/jsonl with ``source`` named after the grouping (``meta:KEY``)."""
+    group = meta.get("group")
+    if not group or fmt not in ("csv", "json", "jsonl"):
+        return records
+    return [{(group if k == "source" else k): v for k, v in r.items()} for r in records]
+
+
+#: Row-label columns a table split to fit the terminal repeats in every block.
+ROW_KEYS = ("source", "week", "month", "period", "articles", "frame", "A", "B")
+
+
+def _fitted(text: str, fmt: str, keys: Sequence[str] = ROW_KEYS) -> str:
+    """``table`` output fitted to the terminal's width (:func:`discourse.formats.fit_text`)."""
+    return fit_text(text, table_width(), keys) if fmt == "table" else text
+
+
+def render_compare_result(
+    res, fmt: str, raw_csv: bool = False, chart: bool = False, width: int | None = None
+) -> str:
+    """``compare``: :func:`render_compare`, or :func:`render_compare_pairwise` with pairs.
+
+    ``table`` output is fitted to ``width`` (default: the terminal's, see
+    :func:`discourse.terminal.table_width`): wider tables are split into blocks of
+    frame columns (:func:`discourse.formats.fit_text`).
+    """
     cmp = res.comparison
-    args = (cmp.records, cmp.tests, cmp.frames, res.by, res.meta, fmt)
+    records = _group_column(cmp.records, res.meta, fmt)
+    args = (records, cmp.tests, cmp.frames, res.by, res.meta, fmt)
     if res.pairs is None:
-        return render_compare(*args, raw_csv=raw_csv, chart=chart)
-    return render_compare_pairwise(*args, res.pairs, raw_csv=raw_csv, chart=chart)
+        text = render_compare(*args, raw_csv=raw_csv, chart=chart)
+    else:
+        text = render_compare_pairwise(*args, res.pairs, raw_csv=raw_csv, chart=chart)
+    if fmt != "table":
+        return text
+    return fit_text(text, width or table_width(), ROW_KEYS)
 
 
 def render_train(result, lex, fmt: str, from_lexicon: bool) -> str:
@@ -978,7 +1096,7 @@ def render_train(result, lex, fmt: str, from_lexicon: bool) -> str:
         return to_json(card) + "\n"
     if cvd is None:
         return ""
-    if fmt in ("csv", "jsonl"):
+    if fmt in ("csv", "tsv", "jsonl"):
         return render_records(cv_records(cvd, numeric=True), fmt)
     head = [
         ("# " if fmt == "md" else "")
@@ -998,8 +1116,8 @@ def render_eval_result(res, fmt: str, errors: int, raw_csv: bool = False) -> str
 
     if fmt == "json":
         return to_json(res.to_dict()) + "\n"
-    if fmt in ("csv", "jsonl"):
-        recs = res.errors if errors and fmt == "csv" else eval_records(res, numeric=True)
+    if fmt in ("csv", "tsv", "jsonl"):
+        recs = res.errors if errors and fmt != "jsonl" else eval_records(res, numeric=True)
         if fmt == "jsonl" and errors:
             recs = [*recs, *({"record": "error", **e} for e in res.errors)]
         return render_records(recs, fmt, raw_csv=raw_csv)
@@ -1012,7 +1130,7 @@ def render_eval_result(res, fmt: str, errors: int, raw_csv: bool = False) -> str
 def explain_lines(score: ArticleScore, scorer: Scorer, color: bool) -> list[str]:
     """Every matched span highlighted in its sentence, with the frame and term that fired."""
     a = score.article
-    head = f"== [{a.id}] {a.source} · {a.day or 'undated'} · {a.title}"
+    head = f"== [{a.id}] {printable(a.source)} · {a.day or 'undated'} · {printable(str(a.title))}"
     counts = ", ".join(f"{f} {fs.hits}" for f, fs in score.frames.items() if fs.hits)
     lines = [
         head,

@@ -7,15 +7,17 @@ and the tokenizer version, so it is cached in the store under that key
 
 from __future__ import annotations
 
-import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
-from discourse.models import Article, ArticleScore, FrameScore, Hit, Sentence
+from discourse.models import Article, ArticleScore, FrameScore, Hit, RawCounts, Sentence
+from discourse.provenance import provenance
 from discourse.tokenize import Tokenizer
+from discourse.workers import Pool
 
 # "fast-2": matching normalizes with NFC and casefold() (was lower())
 TOKENIZER_VERSION = "fast-2"
@@ -25,11 +27,31 @@ METHODS = ("lexicon", "classifier", "both")
 
 
 def check_method(method: str, has_model: bool) -> None:
-    """A --method value must be known, and anything but the lexicon needs a model."""
+    """A scoring method must be known, and anything but the lexicon needs a model.
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`METHODS`.
+    has_model : bool
+        Whether a trained model was given.
+
+    Returns
+    -------
+    None
+        Raises :class:`InputError` naming `method` (or `model`) otherwise.
+
+    Examples
+    --------
+    >>> check_method("lexicon", has_model=False)
+    >>> check_method("both", has_model=False)
+    Traceback (most recent call last):
+    discourse.errors.InputError: `method` both needs a trained model: add `model` MODEL
+    """
     if method not in METHODS:
-        raise InputError(f"--method {method!r} is not known; use one of {', '.join(METHODS)}")
+        raise InputError(f"`method` {method!r} is not known; use one of {', '.join(METHODS)}")
     if method != "lexicon" and not has_model:
-        raise InputError(f"--method {method} needs a trained model: add --model MODEL")
+        raise InputError(f"`method` {method} needs a trained model: add `model` MODEL")
 
 
 class Scorer:
@@ -40,6 +62,27 @@ class Scorer:
     the frame when a term fires), the classifier (its probability is at or above
     the frame's threshold) or ``both`` (either). Hits and hits per 1,000 tokens
     always count lexicon matches. ``key`` identifies the cached raw counts.
+
+    Parameters
+    ----------
+    lexicon : Lexicon
+    tokenizer : Tokenizer, optional
+        Default: the standard one.
+    model : FrameClassifier, optional
+        A trained model (needed by the methods ``classifier`` and ``both``).
+    method : {"lexicon", "classifier", "both"}
+    engine : {"fast", "reference"}
+        ``reference`` matches sentence by sentence (the same hits, slower).
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer = Scorer(load_lexicon(default_lexicon_path()))
+    >>> sc = scorer.score(Article("They pledged mutual trust. Missiles.", "X"))
+    >>> sc.n_sentences, sc.frames["partnership"].hits, sc.dominant
+    (2, 1, 'partnership')
     """
 
     def __init__(
@@ -68,7 +111,7 @@ class Scorer:
             if missing and method != "lexicon":
                 raise InputError(
                     f"the model has no frame {missing[0]!r} of lexicon {lexicon.name}; use a "
-                    f"lexicon with the model's frames ({', '.join(mframes)}) or --method lexicon"
+                    f"lexicon with the model's frames ({', '.join(mframes)}) or `method` lexicon"
                 )
             self._thr = [float(model.thresholds_[c]) if c is not None else None for c in self._cols]
 
@@ -80,10 +123,8 @@ class Scorer:
         return key
 
     def provenance(self) -> dict:
-        meta = {**self.lexicon.provenance(), "method": self.method}
-        if self.model is not None:
-            meta["model_hash"] = self.model.model_hash
-        return meta
+        """Tool, lexicon, method and model (if any): what produced these scores."""
+        return provenance(self.lexicon, method=self.method, model=self.model)
 
     def score(self, article: Article, keep: bool = False) -> ArticleScore:
         """Score one article. With ``keep``, the sentences and hits are kept for evidence."""
@@ -105,11 +146,11 @@ class Scorer:
             clf_with = both_with = sent_probs = None
             if probs is not None:
                 clf_with, both_with, sent_probs = self._classifier_counts(probs[i], hit_sents, keep)
+            counts = RawCounts(n_words, n_sent, hits, lex_with, clf_with, both_with)
             out.append(
                 build_score(
-                    art, self.frames, n_words, n_sent, hits, lex_with,
-                    sentences if keep else [], all_hits, clf_with, both_with, self.method,
-                    sent_probs,
+                    art, self.frames, counts, self.method,
+                    sentences if keep else [], all_hits, sent_probs,
                 )
             )  # fmt: skip
         return out
@@ -189,18 +230,40 @@ class Scorer:
 def build_score(
     article: Article,
     frames: list[str],
-    n_tokens: int,
-    n_sentences: int,
-    hits: list[int],
-    sents_with: list[int],
+    counts: RawCounts,
+    method: str = "lexicon",
     sentences=None,
     all_hits=None,
-    clf_with: list[int] | None = None,
-    both_with: list[int] | None = None,
-    method: str = "lexicon",
     sentence_probs: list[dict[str, float]] | None = None,
 ) -> ArticleScore:
-    """Per-frame scores from raw counts; ``method`` picks what fills ``present``."""
+    """Per-frame scores from raw counts.
+
+    Parameters
+    ----------
+    article : Article
+    frames : list of str
+        The frames, in the order of ``counts``' lists.
+    counts : RawCounts
+        Tokens, sentences and per-frame counts (``clf_with`` and ``both_with``
+        needed for the methods ``classifier`` and ``both``).
+    method : {"lexicon", "classifier", "both"}
+        What fills ``present`` and ``sentences_with``.
+    sentences, all_hits, sentence_probs : optional
+        Kept on the score for evidence (``--explain``).
+
+    Returns
+    -------
+    ArticleScore
+
+    Examples
+    --------
+    >>> from discourse.models import Article, RawCounts
+    >>> sc = build_score(Article("", "X"), ["a", "b"], RawCounts(200, 4, [2, 0], [1, 0]))
+    >>> sc.frames["a"].per_1k, sc.frames["a"].sentence_share, sc.dominant
+    (10.0, 0.25, 'a')
+    """
+    n_tokens, n_sentences, hits = counts.n_tokens, counts.n_sentences, counts.hits
+    sents_with, clf_with, both_with = counts.sents_with, counts.clf_with, counts.both_with
     fs = {}
     basis = hits
     if method == "classifier":
@@ -228,9 +291,6 @@ def build_score(
         )
     best = max(range(len(frames)), key=lambda i: (basis[i], hits[i], -i)) if frames else None
     dominant = frames[best] if best is not None and basis[best] > 0 else None
-    raw = {"t": n_tokens, "s": n_sentences, "h": list(hits), "w": list(sents_with)}
-    if clf_with is not None:
-        raw["c"], raw["b"] = list(clf_with), list(both_with)
     return ArticleScore(
         article,
         n_tokens,
@@ -240,34 +300,26 @@ def build_score(
         list(sentences or []),
         list(all_hits or []),
         sentence_probs,
-        raw,
+        counts,
     )
-
-
-def to_payload(score: ArticleScore, frames: list[str]) -> dict:
-    """The compact cached form of a score: its raw counts, whatever the method."""
-    return score.raw
-
-
-def from_payload(article: Article, frames: list[str], payload: dict, method: str = "lexicon"):
-    return build_score(
-        article, frames, payload["t"], payload["s"], payload["h"], payload["w"],
-        clf_with=payload.get("c"), both_with=payload.get("b"), method=method,
-    )  # fmt: skip
 
 
 @dataclass
 class ScoreStats:
+    """How many articles a scoring run scored and how many it read from the cache.
+
+    Parameters
+    ----------
+    scored, cached : int
+
+    Examples
+    --------
+    >>> ScoreStats()
+    ScoreStats(scored=0, cached=0)
+    """
+
     scored: int = 0
     cached: int = 0
-
-
-def default_workers() -> int:
-    """Scoring processes when none are asked for: the cores, at most :data:`MAX_WORKERS`."""
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
-
-
-MAX_WORKERS = 8
 
 
 def iter_scores(
@@ -279,6 +331,7 @@ def iter_scores(
     chunk: int = 200,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    cluster: Callable | None = None,
 ) -> Iterator[ArticleScore]:
     """Score a stream of articles; with a store, read and fill its score cache.
 
@@ -286,12 +339,49 @@ def iter_scores(
     are not kept. With ``workers`` > 1, articles that need scoring are scored in
     that many processes, several chunks in flight, while this process reads the
     next chunk and the cache; results come back, and the cache is written, in
-    input order, so the output is the same as with one worker.
+    input order, so the output is the same as with one worker. ``cluster`` (e.g.
+    :func:`discourse.cluster.dask_pool`) makes the pool that scores them instead:
+    ``cluster(scorer, keep)``.
+
+    Parameters
+    ----------
+    articles : iterable of Article
+    scorer : Scorer
+    store : Store, optional
+        Whose cache to read and fill.
+    use_cache : bool
+    stats : ScoreStats, optional
+        Counts scored and cached articles.
+    chunk : int
+        Articles per chunk.
+    progress : callable, optional
+        Receives the number of articles done so far.
+    workers : int
+    cluster : callable, optional
+        Makes the pool (a Dask cluster's) instead of local processes.
+
+    Returns
+    -------
+    iterator of ArticleScore
+        In input order, without the article texts.
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer, stats = Scorer(load_lexicon(default_lexicon_path())), ScoreStats()
+    >>> [sc.frames["partnership"].hits for sc in iter_scores(
+    ...     [Article("mutual trust", "X")], scorer, stats=stats)], stats
+    ([1], ScoreStats(scored=1, cached=0))
     """
     stats = stats if stats is not None else ScoreStats()
     done = 0
-    for batch, results in _pipeline(_chunks(articles, chunk), scorer, workers, store, use_cache):
-        _fill(batch, results, scorer, store, use_cache, stats)
+    chunks = _chunks(articles, chunk)
+    for batch, results, fresh in _pipeline(
+        chunks, scorer, workers, store, use_cache, cluster=cluster
+    ):
+        _fill(results, fresh, scorer, store, use_cache, stats)
         yield from _light(iter(results))
         done += len(batch)
         if progress:
@@ -300,17 +390,38 @@ def iter_scores(
 
 def score_stream(
     articles: Iterable[Article], scorer: Scorer, keep: bool = False, workers: int = 1,
-    chunk: int = 100,
+    chunk: int = 100, cluster: Callable | None = None,
 ) -> Iterator[ArticleScore]:  # fmt: skip
     """Score a stream of articles in order, in ``workers`` processes (no cache).
 
     With ``keep``, each score holds its sentences and hits (for ``--explain``).
     The output is the same whatever the number of workers.
+
+    Parameters
+    ----------
+    articles : iterable of Article
+    scorer : Scorer
+    keep : bool
+    workers : int
+    chunk : int
+        Articles per chunk.
+
+    Returns
+    -------
+    iterator of ArticleScore
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer = Scorer(load_lexicon(default_lexicon_path()))
+    >>> [len(sc.hits) for sc in score_stream([Article("mutual trust", "X")], scorer, keep=True)]
+    [1]
     """
-    for _, results in _pipeline(_chunks(articles, chunk), scorer, workers, None, False, keep):
-        for sc in results:
-            sc.raw.pop(_FRESH, None)
-            yield sc
+    chunks = _chunks(articles, chunk)
+    for _, results, _ in _pipeline(chunks, scorer, workers, None, False, keep, cluster):
+        yield from results
 
 
 def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -331,19 +442,23 @@ def _cached(batch, scorer: Scorer, store, use_cache: bool) -> list[ArticleScore 
     out: list[ArticleScore | None] = []
     n_frames, with_model = len(scorer.frames), scorer.model is not None
     for art in batch:
-        payload = cached.get(art.id) if art.id is not None else None
-        ok = _usable(payload, n_frames, with_model)
-        out.append(from_payload(art, scorer.frames, payload, scorer.method) if ok else None)
+        counts = RawCounts.from_payload(cached[art.id]) if art.id in cached else None
+        ok = counts is not None and _usable(counts, n_frames, with_model)
+        out.append(build_score(art, scorer.frames, counts, scorer.method) if ok else None)
     return out
 
 
-def _pipeline(chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep: bool = False):
-    """(chunk, its scores) per chunk of ``chunks``, in order.
+def _pipeline(
+    chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep: bool = False,
+    cluster: Callable | None = None,
+):  # fmt: skip
+    """(chunk, its scores, which are fresh) per chunk of ``chunks``, in order.
 
     Scores come from the store's cache where usable; the others are scored here
     or, with ``workers`` > 1 and a chunk worth it, in a pool that keeps up to
-    two chunks per worker in flight. Fresh scores are marked (``_FRESH`` in
-    ``ArticleScore.raw``) for :func:`_fill`.
+    two chunks per worker in flight (``cluster(scorer, keep)`` makes that pool when
+    given, whatever the chunk's size). A fresh score (computed in this run, not
+    read from the cache) is flagged True for :func:`_fill`.
     """
     pool = None
     pending: deque = deque()
@@ -351,19 +466,19 @@ def _pipeline(chunks, scorer: Scorer, workers: int, store, use_cache: bool, keep
         for batch in chunks:
             cached = _cached(batch, scorer, store, use_cache)
             todo = [a for a, c in zip(batch, cached) if c is None]
-            if workers > 1 and pool is None and todo and _big(batch):
-                pool = _Pool(scorer, workers)
+            if pool is None and todo and (cluster or (workers > 1 and _big(batch))):
+                pool = cluster(scorer, keep) if cluster else _Pool(scorer, workers, keep)
             if pool is None:
                 fresh = scorer.score_batch(todo, keep) if todo else []
-                yield batch, _merge(cached, fresh)
+                yield batch, *_merge(cached, fresh)
                 continue
-            pending.append((batch, cached, pool.submit(todo, keep)))
-            while len(pending) > 2 * workers:
+            pending.append((batch, cached, pool.submit(todo)))
+            while len(pending) > 2 * pool.workers:
                 b, c, fut = pending.popleft()
-                yield b, _merge(c, pool.result(fut))
+                yield b, *_merge(c, pool.result(fut))
         while pending:
             b, c, fut = pending.popleft()
-            yield b, _merge(c, pool.result(fut))
+            yield b, *_merge(c, pool.result(fut))
     finally:
         if pool is not None:
             pool.close()
@@ -374,85 +489,46 @@ def _big(batch: list[Article]) -> bool:
     return len(batch) >= 50
 
 
-def _merge(cached: list, fresh: list[ArticleScore]) -> list[ArticleScore]:
+def _merge(cached: list, fresh: list[ArticleScore]) -> tuple[list[ArticleScore], list[bool]]:
+    """The scores in input order (cached where there was one), and which are fresh."""
     it = iter(fresh)
-    out = []
-    for c in cached:
-        if c is None:
-            sc = next(it)
-            sc.raw = {**sc.raw, _FRESH: True}
-            out.append(sc)
-        else:
-            out.append(c)
-    return out
+    return [c if c is not None else next(it) for c in cached], [c is None for c in cached]
 
 
-_FRESH = "_fresh"  # marks, until _fill, a score computed in this run (not from the cache)
-
-
-def _fill(batch, results, scorer: Scorer, store, use_cache: bool, stats: ScoreStats) -> None:
+def _fill(results, fresh, scorer: Scorer, store, use_cache: bool, stats: ScoreStats) -> None:
     """Count fresh and cached scores; write the fresh ones to the store's cache."""
     new = []
-    for sc in results:
-        if sc.raw.pop(_FRESH, False):
+    for sc, is_fresh in zip(results, fresh):
+        if is_fresh:
             stats.scored += 1
             if sc.article.id is not None:
-                new.append((sc.article.id, to_payload(sc, scorer.frames)))
+                new.append((sc.article.id, sc.raw.to_payload()))
         else:
             stats.cached += 1
     if store is not None and use_cache and new:
         store.put_scores(scorer.key, new)
 
 
-_WORKER_SCORER: Scorer | None = None
-
-
-def _init_worker(scorer: Scorer) -> None:
-    import signal
-
-    global _WORKER_SCORER
-    _WORKER_SCORER = scorer
-    # Ctrl-C goes to the whole process group: the main process stops the run and
-    # reports it; a worker must not print a traceback of its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _score_in_worker(articles: list[Article], keep: bool = False) -> list[ArticleScore]:
-    scores = _WORKER_SCORER.score_batch(articles, keep)
+def _score_light(scorer: Scorer, keep: bool, articles: list[Article]) -> list[ArticleScore]:
+    scores = scorer.score_batch(articles, keep)
     for sc in scores:
         sc.article.text = ""  # do not send the text back
     return scores
 
 
-class _Pool:
-    """A process pool that scores chunks of articles with copies of one scorer."""
+class _Pool(Pool):
+    """A :class:`discourse.workers.Pool` that scores chunks of articles with copies of one
+    scorer (``submit(articles)`` -> a future of their scores)."""
 
-    def __init__(self, scorer: Scorer, workers: int) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self.workers = workers
-        self.executor = ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(scorer,)
-        )
-
-    def submit(self, articles: list[Article], keep: bool = False):
-        return self.executor.submit(_score_in_worker, articles, keep) if articles else None
-
-    @staticmethod
-    def result(future) -> list[ArticleScore]:
-        return future.result() if future is not None else []
-
-    def close(self) -> None:
-        self.executor.shutdown(cancel_futures=True)
+    def __init__(self, scorer: Scorer, workers: int, keep: bool = False) -> None:
+        super().__init__(partial(_score_light, scorer, keep), workers)
 
 
-def _usable(payload: dict | None, n_frames: int, with_model: bool) -> bool:
-    if payload is None or len(payload.get("h", ())) != n_frames:
+def _usable(counts: RawCounts, n_frames: int, with_model: bool) -> bool:
+    """Cached counts fit this scorer: one per frame, and the classifier's if it has one."""
+    if len(counts.hits) != n_frames:
         return False
-    return not with_model or len(payload.get("c", ())) == n_frames
+    return not with_model or len(counts.clf_with or ()) == n_frames
 
 
 def _light(scores: Iterator[ArticleScore]) -> Iterator[ArticleScore]:
@@ -462,7 +538,30 @@ def _light(scores: Iterator[ArticleScore]) -> Iterator[ArticleScore]:
         yield sc
 
 
-def article_row(score: ArticleScore, frames: list[str]) -> dict:
+def article_row(score: ArticleScore, frames: list[str], meta_keys: Sequence[str] = ()) -> dict:
+    """One flat row per article: metadata, then hits, rate, presence and share per frame.
+
+    Parameters
+    ----------
+    score : ArticleScore
+    frames : list of str
+        The columns' frames, in order.
+    meta_keys : sequence of str
+        Document variables to carry as ``meta.KEY`` columns (empty where the article
+        has none).
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from discourse.models import Article, RawCounts
+    >>> sc = build_score(Article("", "X"), ["a"], RawCounts(200, 4, [2], [1]))
+    >>> row = article_row(sc, ["a"])
+    >>> row["a_hits"], row["a_per_1k"], row["a_present"], row["a_sentence_share"], row["dominant"]
+    (2, 10.0, 1, 0.25, 'a')
+    """
     a = score.article
     row = {
         "id": a.id,
@@ -483,22 +582,55 @@ def article_row(score: ArticleScore, frames: list[str]) -> dict:
             row[f"{f}_clf_share"] = round(fs.clf_share, 4)
             row[f"{f}_clf_present"] = int(fs.clf_present)
     row["dominant"] = score.dominant or ""
+    row.update(meta_columns(a, meta_keys))
     return row
 
 
+def meta_columns(article: Article, keys: Sequence[str]) -> dict:
+    """``{"meta.KEY": value}`` for each of ``keys`` (None where the article has none)."""
+    return {f"meta.{k}": article.meta.get(k) for k in keys}
+
+
 def sentence_rows(
-    score: ArticleScore, frames: list[str], scorer: Scorer | None = None
+    score: ArticleScore,
+    frames: list[str],
+    scorer: Scorer | None = None,
+    meta_keys: Sequence[str] = (),
 ) -> list[dict]:
     """One row per sentence: hits and presence per frame (and probabilities with a model).
 
     ``<frame>_present`` follows the scorer's method: the lexicon fired, the
     probability reached the threshold, or either.
+
+    Parameters
+    ----------
+    score : ArticleScore
+        Scored with ``keep=True``.
+    frames : list of str
+    scorer : Scorer, optional
+        Its method and thresholds (default: the lexicon).
+
+    Returns
+    -------
+    list of dict
+
+    Examples
+    --------
+    >>> from discourse.lexicon import load_lexicon
+    >>> from discourse.models import Article
+    >>> from discourse.resources import default_lexicon_path
+    >>> scorer = Scorer(load_lexicon(default_lexicon_path()))
+    >>> sc = scorer.score(Article("They pledged mutual trust. Missiles.", "X"), keep=True)
+    >>> [(r["sent_idx"], r["terms"]) for r in sentence_rows(sc, scorer.frames, scorer)]
+    [(0, 'partnership:mutual trust'), (1, '')]
     """
     by_sent: dict[int, list[Hit]] = {}
     for h in score.hits:
         by_sent.setdefault(h.sentence, []).append(h)
     method = scorer.method if scorer is not None else "lexicon"
-    thr = dict(zip(frames, scorer._thr)) if scorer is not None and scorer.model is not None else {}
+    thr = {}  # the scorer's thresholds are in the order of its frames, not of ``frames``
+    if scorer is not None and scorer.model is not None:
+        thr = dict(zip(scorer.frames, scorer._thr))
     rows = []
     a = score.article
     for s in score.sentences:
@@ -515,5 +647,6 @@ def sentence_rows(
             if p is not None:
                 row[f"{f}_prob"] = round(p, 4)
         row["terms"] = "; ".join(f"{h.frame}:{h.term}" for h in hs)
+        row.update(meta_columns(a, meta_keys))
         rows.append(row)
     return rows

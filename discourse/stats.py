@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -66,7 +67,25 @@ def check_n_boot(n_boot: int) -> None:
 
 
 def wilson(k: int, n: int, conf: float = CONF) -> tuple[float, float] | tuple[None, None]:
-    """Wilson score interval for k successes in n trials; (None, None) when n == 0."""
+    """Wilson score interval for k successes in n trials; (None, None) when n == 0.
+
+    Parameters
+    ----------
+    k, n : int
+        Successes (articles with the frame) and trials (articles).
+    conf : float
+        Confidence level.
+
+    Returns
+    -------
+    (float, float) or (None, None)
+        Lower and upper bound, as shares.
+
+    Examples
+    --------
+    >>> tuple(round(x, 4) for x in wilson(8, 10))
+    (0.4902, 0.9433)
+    """
     if n == 0:
         return None, None
     ci = sps.binomtest(k, n).proportion_ci(confidence_level=conf, method="wilson")
@@ -84,6 +103,29 @@ def bootstrap_rate(
     """Percentile bootstrap interval for ``scale * sum(hits) / sum(tokens)``, resampling articles.
 
     Resamples are drawn in blocks so memory stays bounded for large groups.
+
+    Parameters
+    ----------
+    hits, tokens : sequence of float
+        Per article: frame hits and tokens.
+    n_boot : int
+        Resamples.
+    seed : int
+        Seed of the resampling (the same seed, the same interval).
+    conf : float
+        Confidence level.
+    scale : float
+        Per how many tokens (1,000: hits per 1,000 tokens).
+
+    Returns
+    -------
+    (float, float) or (None, None)
+        Lower and upper bound; Nones without articles or tokens.
+
+    Examples
+    --------
+    >>> bootstrap_rate([2, 0, 1], [100, 300, 200], n_boot=200, seed=1)
+    (0.0, 12.5)
     """
     h = np.asarray(hits, dtype=float)
     t = np.asarray(tokens, dtype=float)
@@ -121,6 +163,23 @@ def chi_square_presence(present: Sequence[int], totals: Sequence[int]) -> ChiSqu
 
     ``present[i]`` articles of group ``i`` (out of ``totals[i]``) carry the frame.
     Undefined cases (one group, frame in no or in every article) return Nones and a note.
+
+    Parameters
+    ----------
+    present, totals : sequence of int
+        Per group: articles with the frame, and all articles.
+
+    Returns
+    -------
+    ChiSquare
+        Statistic, degrees of freedom, p-value, Cramér's V, n, the smallest
+        expected count and a note.
+
+    Examples
+    --------
+    >>> t = chi_square_presence([8, 2], [10, 10])
+    >>> t.chi2, t.df, round(t.p_value, 4), t.cramers_v
+    (7.2, 1, 0.0073, 0.6)
     """
     pres = np.asarray(present, dtype=float)
     tot = np.asarray(totals, dtype=float)
@@ -170,6 +229,27 @@ class Comparison:
 
 
 def group_key(score: ArticleScore, by: tuple[str, ...]) -> tuple | None:
+    """The group of a scored article: its source and/or period, in the order of ``by``.
+
+    Parameters
+    ----------
+    score : ArticleScore
+    by : tuple of str
+        ``source``, ``week`` and/or ``month``.
+
+    Returns
+    -------
+    tuple or None
+        None for an undated article when ``by`` has a period.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from discourse.models import Article
+    >>> sc = SimpleNamespace(article=Article("", "X", date="2026-08-04"))
+    >>> group_key(sc, ("source", "month")), group_key(sc, ("source", "week"))
+    (('X', '2026-08'), ('X', '2026-W32'))
+    """
     key = []
     for b in by:
         if b == "source":
@@ -180,6 +260,33 @@ def group_key(score: ArticleScore, by: tuple[str, ...]) -> tuple | None:
                 return None
             key.append(p)
     return tuple(key)
+
+
+NO_VALUE = "(none)"  # the group of articles without the document variable grouped by
+
+
+def meta_label(meta: dict, key: str) -> str:
+    """The group an article falls in when grouped by its document variable ``key``.
+
+    Examples
+    --------
+    >>> meta_label({"country": "FR", "n": 2}, "country"), meta_label({}, "country")
+    ('FR', '(none)')
+    """
+    value = meta.get(key)
+    if value is None or value == "":
+        return NO_VALUE
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def by_meta(articles: Iterable, key: str | None) -> Iterable:
+    """``articles`` with the source replaced by the value of ``key`` (``--by meta:KEY``)."""
+    if key is None:
+        yield from articles
+        return
+    for art in articles:
+        art.source = meta_label(art.meta, key)
+        yield art
 
 
 @dataclass
@@ -270,6 +377,16 @@ def compare(
     -------
     Comparison
         Flat records (one per group and frame, each carrying its frame's test) and tests.
+
+    Examples
+    --------
+    >>> from discourse.models import Article, RawCounts
+    >>> from discourse.scoring import build_score
+    >>> def art(src, hits):
+    ...     return build_score(Article("", src), ["a"], RawCounts(100, 5, [hits], [hits]))
+    >>> cmp = compare([art("X", 1), art("X", 0), art("Y", 2)], ["a"], n_boot=200)
+    >>> [(r["source"], r["n_articles"], r["prevalence"]) for r in cmp.records]
+    [('X', 2, 0.5), ('Y', 1, 1.0)]
     """
     agg = aggregate(scores, frames, lambda sc: group_key(sc, by))
     records = []
@@ -377,6 +494,23 @@ def newcombe_diff(
     or 1 (where the Wald interval collapses). Matches statsmodels'
     ``confint_proportions_2indep(..., method="newcomb")``. Returns Nones when a
     group is empty.
+
+    Parameters
+    ----------
+    k1, n1, k2, n2 : int
+        Successes and trials of each group.
+    conf : float
+        Confidence level.
+
+    Returns
+    -------
+    (float, float, float) or (None, None, None)
+        The difference, its lower and its upper bound.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in newcombe_diff(8, 10, 2, 10)]
+    [0.6, 0.1618, 0.8027]
     """
     if n1 <= 0 or n2 <= 0:
         return None, None, None
@@ -397,6 +531,22 @@ def two_proportion_test(k1: int, n1: int, k2: int, n2: int) -> tuple[float | Non
     at least 5; otherwise Fisher's exact test (``scipy.stats.fisher_exact``,
     two-sided). A frame present in no article (or in every article) of both
     groups gives Fisher's p = 1. ``(None, "")`` when a group is empty.
+
+    Parameters
+    ----------
+    k1, n1, k2, n2 : int
+        Articles with the frame and all articles, of each group.
+
+    Returns
+    -------
+    (float or None, str)
+        The p-value and ``"z"``, ``"fisher"`` or ``""``.
+
+    Examples
+    --------
+    >>> p, test = two_proportion_test(8, 10, 2, 10)
+    >>> round(p, 4), test
+    (0.0073, 'z')
     """
     if n1 <= 0 or n2 <= 0:
         return None, ""
@@ -419,6 +569,23 @@ def adjust_pvalues(pvalues: Sequence[float | None], method: str = "holm") -> lis
     ``bh``: Benjamini-Hochberg (controls the false discovery rate);
     ``none``: unchanged. The family is the non-None entries. The results equal
     ``statsmodels.stats.multitest.multipletests(p, method="holm"|"fdr_bh")``.
+
+    Parameters
+    ----------
+    pvalues : sequence of float or None
+    method : {"holm", "bh", "none"}
+
+    Returns
+    -------
+    list of float or None
+        In the order of ``pvalues``.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, 0.04, None, 0.03])
+    [0.03, 0.06, None, 0.06]
+    >>> adjust_pvalues([0.01, 0.04, None, 0.03], "bh")
+    [0.03, 0.04, None, 0.04]
     """
     if method not in CORRECTIONS:
         raise ValueError(f"unknown correction {method!r}; use one of {', '.join(CORRECTIONS)}")
@@ -455,6 +622,25 @@ def pairwise_prevalence(
     score interval (:func:`newcombe_diff`); test: :func:`two_proportion_test`;
     correction: :func:`adjust_pvalues`. Pairs with an empty group have Nones and
     a note and are left out of the family.
+
+    Parameters
+    ----------
+    counts : sequence of (str, int, int)
+    correction : {"holm", "bh", "none"}
+    conf : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    list of dict
+        Per pair: the groups, their counts and prevalences, ``diff_pp`` with its
+        interval, ``test``, ``p_value``, ``p_adjusted``, ``correction`` and ``note``.
+
+    Examples
+    --------
+    >>> rows = pairwise_prevalence([("A", 8, 10), ("B", 2, 10), ("C", 5, 10)])
+    >>> [(r["group_a"], r["group_b"], round(r["diff_pp"]), r["test"]) for r in rows]
+    [('A', 'B', 60, 'z'), ('A', 'C', 30, 'fisher'), ('B', 'C', -30, 'fisher')]
     """
     if correction not in CORRECTIONS:
         raise ValueError(f"unknown correction {correction!r}; use one of {', '.join(CORRECTIONS)}")
@@ -555,6 +741,18 @@ def log_odds_dirichlet(
     from the prior gets ``floor``. Terms whose ``y_a + y_b`` is below
     ``min_count`` are left out. Rows are sorted by ``z``, largest first
     (positive: used more in A). Empty corpora give ``[]``.
+
+    Parameters
+    ----------
+    counts_a, counts_b : dict of str to int
+        Term counts of the two corpora (their sums are ``n_a`` and ``n_b``).
+    prior, prior_size, min_count, floor : as above
+
+    Returns
+    -------
+    list of dict
+        ``term``, ``count_a``, ``count_b``, ``per_1k_a``, ``per_1k_b``, ``log_odds``,
+        ``se`` and ``z`` per term (example: :func:`keyness_groups`).
     """
     n_a = sum(counts_a.values())
     n_b = sum(counts_b.values())
@@ -601,20 +799,147 @@ def log_odds_dirichlet(
     return rows
 
 
+KEYNESS_MEASURES = ("logodds", "chi2", "lr")
+_EPSILON = 1e-9  # quanteda's keyness.cpp adds it inside the logarithms of G²
+
+
+def _yates_delta(a: float, b: float, c: float, d: float) -> float:
+    """quanteda's Yates rule: 0.5 when ``|ad - bc| >= N/2`` and an expected count is below 5."""
+    n = a + b + c + d
+    small = min((a + b) * (a + c), (a + b) * (b + d), (a + c) * (c + d), (c + d) * (b + d)) / n
+    return 0.5 if abs(a * d - b * c) >= n / 2 and small < 5 else 0.0
+
+
+def keyness_2x2(a: float, b: float, n_a: float, n_b: float, measure: str = "chi2") -> float:
+    """Signed chi-square or likelihood-ratio G² of a term's 2x2 table, as quanteda computes it.
+
+    The table is ``[[a, b], [n_a - a, n_b - b]]``: the term's count in the target and
+    the reference, and the rest of their tokens. As in quanteda.textstats'
+    ``textstat_keyness`` (``keyness.cpp``, correction ``"default"``), Yates' continuity
+    correction (0.5) applies when ``|ad - bc| >= N/2`` and some expected count is below
+    5 — to the chi-square numerator, and for G² to the four cells; the statistic is
+    positive when the target uses the term more than expected (``a > E``), else negative.
+
+    Parameters
+    ----------
+    a, b : float
+        The term's count in the target and in the reference.
+    n_a, n_b : float
+        All tokens of the target and of the reference (``n_a >= a``, ``n_b >= b``).
+    measure : {"chi2", "lr"}
+        Pearson's chi-square or the likelihood-ratio statistic G².
+
+    Returns
+    -------
+    float
+        The signed statistic (1 degree of freedom); 0.0 for a table with an empty margin.
+
+    Examples
+    --------
+    >>> round(keyness_2x2(30, 10, 1000, 1000), 3)
+    10.204
+    """
+    c, d = n_a - a, n_b - b
+    n = a + b + c + d
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    if n <= 0 or margins == 0:
+        return 0.0
+    sign = 1.0 if a > (a + b) * (a + c) / n else -1.0
+    delta = _yates_delta(a, b, c, d)
+    if measure == "chi2":
+        return sign * n * (abs(a * d - b * c) - n * delta) ** 2 / margins
+    shift = delta if a * d - b * c > 0 else -delta
+    aa, bb, cc, dd = a - shift, b + shift, c + shift, d - shift
+    g2 = 2 * (
+        aa * math.log(aa / ((aa + bb) * (aa + cc) / n) + _EPSILON)
+        + bb * math.log(bb / ((aa + bb) * (bb + dd) / n) + _EPSILON)
+        + cc * math.log(cc / ((aa + cc) * (cc + dd) / n) + _EPSILON)
+        + dd * math.log(dd / ((bb + dd) * (cc + dd) / n) + _EPSILON)
+    )
+    return sign * g2
+
+
+def keyness_tests(
+    counts_a: dict[str, int], counts_b: dict[str, int], measure: str = "chi2", min_count: int = 1
+) -> list[dict]:
+    """Per term, quanteda's signed chi-square or G² (:func:`keyness_2x2`) with its p-value.
+
+    Parameters
+    ----------
+    counts_a, counts_b : dict
+        Term counts of the target and of the reference.
+    measure : {"chi2", "lr"}
+        The statistic.
+    min_count : int
+        Leave out terms whose two counts together are below this.
+
+    Returns
+    -------
+    list of dict
+        ``term, count_a, count_b, per_1k_a, per_1k_b, stat, p``, sorted by ``stat``,
+        largest first; ``p`` is ``1 - pchisq(|stat|, 1)``. Empty corpora give ``[]``.
+    """
+    n_a, n_b = sum(counts_a.values()), sum(counts_b.values())
+    if n_a <= 0 or n_b <= 0:
+        return []
+    rows = []
+    for w in set(counts_a) | set(counts_b):
+        ya, yb = counts_a.get(w, 0), counts_b.get(w, 0)
+        if ya + yb < min_count:
+            continue
+        stat = keyness_2x2(ya, yb, n_a, n_b, measure)
+        rows.append(
+            {
+                "term": w,
+                "count_a": ya,
+                "count_b": yb,
+                "per_1k_a": 1000.0 * ya / n_a,
+                "per_1k_b": 1000.0 * yb / n_b,
+                "stat": stat,
+                "p": float(sps.chi2.sf(abs(stat), 1)),
+            }
+        )
+    rows.sort(key=lambda r: (-r["stat"], r["term"]))
+    return rows
+
+
 def keyness_groups(
     counts: dict[str, dict[str, int]],
     focus: Sequence[str] | None = None,
     vs: str | None = None,
     prior_size: float | None = None,
     min_count: int = 1,
+    measure: str = "logodds",
 ) -> dict[str, list[dict]]:
     """Keyness of each focus group against the rest of the groups (or against group ``vs``).
 
     The prior is the combined counts of *all* groups in ``counts`` (the whole
     selection), the same for every comparison. Returns ``{group: rows}`` with
     rows as in :func:`log_odds_dirichlet` (``_a`` = the group, ``_b`` = the
-    comparison); a group with no tokens, or with nothing to compare against,
-    maps to ``[]``.
+    comparison) — or, with ``measure`` ``"chi2"`` or ``"lr"``, as in
+    :func:`keyness_tests` (no prior); a group with no tokens, or with nothing to
+    compare against, maps to ``[]``.
+
+    Parameters
+    ----------
+    counts : dict of str to dict of str to int
+        Term counts per group.
+    focus : sequence of str, optional
+        The groups to describe (default: all).
+    vs : str, optional
+        Compare against this group instead of the rest.
+    prior_size, min_count
+        As :func:`log_odds_dirichlet`.
+
+    Returns
+    -------
+    dict of str to list of dict
+
+    Examples
+    --------
+    >>> k = keyness_groups({"A": {"trust": 10, "war": 1}, "B": {"trust": 2, "war": 9}})
+    >>> [r["term"] for r in k["A"]], [r["term"] for r in k["B"]]
+    (['trust', 'war'], ['war', 'trust'])
     """
     background: dict[str, int] = {}
     for c in counts.values():
@@ -628,7 +953,10 @@ def keyness_groups(
         else:
             other = {w: y - mine.get(w, 0) for w, y in background.items()}
             other = {w: y for w, y in other.items() if y > 0}
-        out[g] = log_odds_dirichlet(mine, other, background, prior_size, min_count)
+        if measure == "logodds":
+            out[g] = log_odds_dirichlet(mine, other, background, prior_size, min_count)
+        else:
+            out[g] = keyness_tests(mine, other, measure, min_count)
     return out
 
 
@@ -665,9 +993,29 @@ def trend_departures(
     correction): at ``alpha = 0.05`` about one stable period in twenty is
     flagged by chance.
 
-    Returns one dict per period: ``baseline_periods`` (periods with articles
-    in the window), ``baseline_articles`` (N), ``baseline_rate`` (K/N, or
-    None), ``expected`` (n_t · p0), ``p_value``, ``flag`` and ``note``.
+    Parameters
+    ----------
+    series : sequence of (int, int)
+        ``(present, n_articles)`` per period, in time order.
+    window : int
+        Periods in the trailing baseline.
+    alpha : float
+        Flag below this p-value.
+    min_baseline : int
+        Articles the baseline needs before a period is tested.
+
+    Returns
+    -------
+    list of dict
+        One per period: ``baseline_periods`` (periods with articles in the
+        window), ``baseline_articles`` (N), ``baseline_rate`` (K/N, or None),
+        ``expected`` (n_t · p0), ``p_value``, ``flag`` and ``note``.
+
+    Examples
+    --------
+    >>> rows = trend_departures([(1, 10), (2, 10), (1, 10), (1, 10), (9, 10)])
+    >>> [r["flag"] for r in rows]
+    ['', '', '', '', 'up']
     """
     out = []
     for t, (k, n) in enumerate(series):

@@ -20,8 +20,9 @@ import sqlite3
 import time
 import unicodedata
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
@@ -32,7 +33,7 @@ from discourse.models import Article
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 5
 DEFAULT_DB = "discourse.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -66,7 +67,31 @@ _MIGRATIONS = {
     2: """
     ALTER TABLE articles ADD COLUMN encoding TEXT NOT NULL DEFAULT '';
     """,
+    # dedupe keys: NFC + casefold, the rule of storing and matching (was NFKC)
+    3: lambda conn: _rekey_nfc(conn),
+    # fetch: pages that failed, with a back-off; a fetched page's feed link (its origin)
+    # is looked up as well as its canonical URL
+    4: """
+    CREATE TABLE fetch_failures (
+        url         TEXT PRIMARY KEY,
+        source      TEXT NOT NULL DEFAULT '',
+        reason      TEXT NOT NULL DEFAULT '',
+        count       INTEGER NOT NULL DEFAULT 1,
+        last_at     REAL NOT NULL,
+        retry_after REAL NOT NULL
+    );
+    CREATE INDEX articles_origin ON articles (origin);
+    """,
+    # document variables (extra columns and front-matter keys) as a JSON object; the
+    # text-hash index finds a text stored under another source
+    5: """
+    ALTER TABLE articles ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+    CREATE INDEX articles_text_hash ON articles (text_hash);
+    """,
 }
+
+#: A failed page is tried again after a day, then 2, 4, 8 ... days, at most 30.
+FAILURE_BACKOFF = (86400.0, 30 * 86400.0)
 
 
 DEFAULT_BUSY_WAIT = 120.0  # seconds a write retries a busy store before giving up
@@ -74,6 +99,18 @@ _settings = {"lock_wait": None}
 
 
 def default_db_path() -> str:
+    """The store used without ``db``: ``DISCOURSE_DB``, else ``./discourse.db``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import os
+    >>> default_db_path() == (os.environ.get("DISCOURSE_DB") or "discourse.db")
+    True
+    """
     return os.environ.get("DISCOURSE_DB") or DEFAULT_DB
 
 
@@ -84,14 +121,35 @@ def set_lock_wait(seconds: float | None) -> None:
     ----------
     seconds : float or None
         Seconds to wait; None or 0 fails at once (exit code 3), as before.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> set_lock_wait(600); lock_wait()
+    600.0
+    >>> set_lock_wait(None)
     """
     if seconds is not None and seconds < 0:
-        raise StoreError(f"--wait {seconds} is negative; give seconds to wait, e.g. --wait 600")
+        raise StoreError(f"`wait` {seconds} is negative; give seconds to wait, e.g. `wait` 600")
     _settings["lock_wait"] = seconds
 
 
 def lock_wait() -> float:
-    """The lock wait in seconds: :func:`set_lock_wait`, else ``DISCOURSE_WAIT``, else 0."""
+    """The lock wait in seconds: :func:`set_lock_wait`, else ``DISCOURSE_WAIT``, else 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> set_lock_wait(5); lock_wait()
+    5.0
+    >>> set_lock_wait(None)
+    """
     if _settings["lock_wait"] is not None:
         return float(_settings["lock_wait"])
     raw = os.environ.get("DISCOURSE_WAIT", "").strip()
@@ -173,7 +231,7 @@ def store_error(e: sqlite3.Error, path: str) -> DiscourseError:
     if kind in _BUSY:
         return BusyError(
             f"the store {path} stayed busy (another process is writing to it); "
-            "try again when it has finished, or give --wait SECONDS"
+            "try again when it has finished, or give `wait` SECONDS"
         )
     template = _PROBLEMS.get(kind, "cannot be used ({msg})")
     return StoreError(f"the store {path} " + template.format(msg=e, path=path))
@@ -222,14 +280,59 @@ class _Connection(sqlite3.Connection):
 
 
 def text_hash(text: str) -> str:
-    """Hash of the normalized text (NFKC, case-folded, whitespace collapsed): the dedupe key."""
-    norm = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """Hash of the normalized text: the dedupe key.
+
+    One Unicode rule for storing, matching and deduplicating: NFC, then ``str.casefold``
+    (whitespace collapsed). Compatibility variants that case folding keeps (fullwidth
+    letters, ``½``) are not folded, as matching does not fold them either (schema 3;
+    stores of schema 2, keyed on NFKC, are re-keyed when opened).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+        SHA-256, hex.
+
+    Examples
+    --------
+    >>> text_hash("Mutual  TRUST") == text_hash("mutual trust")
+    True
+    """
+    norm = " ".join(unicodedata.normalize("NFC", text).casefold().split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def _rekey_nfc(conn: sqlite3.Connection) -> None:
+    """Migration 3: dedupe keys from NFKC to the NFC rule of :func:`text_hash`.
+
+    The NFC rule tells apart what NFKC did, so stored articles should not collide;
+    if two would, ``OR IGNORE`` keeps one row's old key rather than fail the migration.
+    """
+    conn.create_function("discourse_text_hash", 1, text_hash, deterministic=True)
+    conn.execute("UPDATE OR IGNORE articles SET text_hash = discourse_text_hash(text)")
 
 
 @dataclass
 class Selection:
-    """Which articles a command works on."""
+    """Which articles a command works on (:func:`discourse.api.selection` checks one).
+
+    Parameters
+    ----------
+    sources : list of str, optional
+        Source names (None: all).
+    since, until : str, optional
+        ``YYYY-MM-DD``, both included.
+    ids : list of int, optional
+        Article ids.
+
+    Examples
+    --------
+    >>> Selection(sources=["A"], since="2026-08-01").where()
+    (' WHERE source IN (?) AND substr(date, 1, 10) >= ?', ['A', '2026-08-01'])
+    """
 
     sources: list[str] | None = None
     since: str | None = None  # inclusive, YYYY-MM-DD
@@ -253,7 +356,30 @@ class Selection:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-_COLS = "id, source, title, date, url, lang, author, text, origin, encoding"
+def _origin_name(origin: str) -> str:
+    """A record's origin, normalized: ``./a//b.csv:3`` -> ``a/b.csv:3``; a URL as it is."""
+    if "://" in origin:
+        return origin
+    return os.path.normpath(origin.replace("\\", "/"))
+
+
+@dataclass
+class DuplicateNotes:
+    """What :meth:`Store.add_articles` did with duplicates."""
+
+    filled: Counter = field(default_factory=Counter)  # field -> duplicates given it
+    elsewhere: Counter = field(default_factory=Counter)  # (stored source, new source) -> n
+
+    def clear(self) -> None:
+        self.filled.clear()
+        self.elsewhere.clear()
+
+    def merge(self, other: DuplicateNotes) -> None:
+        self.filled.update(other.filled)
+        self.elsewhere.update(other.elsewhere)
+
+
+_COLS = "id, source, title, date, url, lang, author, text, origin, encoding, meta"
 
 
 def _row_to_article(row) -> Article:
@@ -268,11 +394,47 @@ def _row_to_article(row) -> Article:
         text=row[7],
         origin=row[8],
         encoding=row[9],
+        meta=_meta(row[10]),
+    )
+
+
+def _meta(raw: str) -> dict:
+    """The stored JSON object of document variables ({} when empty or unreadable)."""
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def meta_json(meta: dict) -> str:
+    """Document variables as the store keeps them: compact JSON, keys sorted."""
+    return json.dumps(
+        meta or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
     )
 
 
 class Store:
-    """An open article store. Use :func:`open_store`."""
+    """An open article store. Use :func:`open_store`.
+
+    Parameters
+    ----------
+    conn : sqlite3.Connection
+    path : str
+        The file, or ``":memory:"``.
+    readonly : bool
+        Opened read-only (a read-only file, folder or mount).
+    version : int
+        The schema version.
+
+    Examples
+    --------
+    >>> from discourse.models import Article
+    >>> same = [Article("Mutual trust.", "A"), Article("mutual TRUST.", "A")]
+    >>> with open_store(":memory:") as store:
+    ...     store.add_articles(same), store.count(), store.sources()
+    ((1, 1), 1, ['A'])
+    """
 
     def __init__(
         self, conn: sqlite3.Connection, path: str, readonly: bool = False, version: int = 0
@@ -299,61 +461,106 @@ class Store:
         return self.path == ":memory:"
 
     # -- writing
-    def add_articles(self, articles: Iterable[Article], batch_size: int = 500) -> tuple[int, int]:
-        """Insert articles, one transaction per batch. Returns (added, duplicates)."""
+    def add_articles(
+        self,
+        articles: Iterable[Article],
+        batch_size: int = 500,
+        notes: DuplicateNotes | None = None,
+    ) -> tuple[int, int]:
+        """Insert articles, one transaction per batch. Returns (added, duplicates).
+
+        A duplicate (same source, same normalized text) is not stored again, but its
+        empty fields (date, title, url, author, document variables) are filled from
+        the new record. A text already stored under another source from the same file
+        (re-ingested with another ``--source``) is a duplicate too. ``notes`` receives
+        what was filled and which sources differed.
+        """
         added = dups = 0
+        notes = notes if notes is not None else DuplicateNotes()
         batch: list[Article] = []
         for art in articles:
             batch.append(art)
             if len(batch) >= batch_size:
-                a, d = self._insert_batch(batch)
+                a, d = self._insert_batch(batch, notes)
                 added, dups, batch = added + a, dups + d, []
         if batch:
-            a, d = self._insert_batch(batch)
+            a, d = self._insert_batch(batch, notes)
             added, dups = added + a, dups + d
         return added, dups
 
-    def _insert_batch(self, batch: list[Article]) -> tuple[int, int]:
+    def _insert_batch(self, batch: list[Article], notes: DuplicateNotes) -> tuple[int, int]:
         if self.readonly:
             raise StoreError(
                 f"the store {self.path} is read-only (file, folder or mount); this command "
                 "writes to it: copy the store to a writable folder"
             )
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        rows = [
-            (
-                art.source,
-                art.title,
-                art.date,
-                art.url,
-                art.lang,
-                art.author,
-                art.text,
-                text_hash(art.text),
-                art.origin,
-                now,
-                art.encoding,
-            )
-            for art in batch
-        ]
+        found = DuplicateNotes()
 
         def insert() -> list[int | None]:
-            ids = []
-            for row in rows:
-                cur = self.conn.execute(
-                    "INSERT OR IGNORE INTO articles (source, title, date, url, lang, author, text,"
-                    " text_hash, origin, added_at, encoding) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    row,
-                )
-                ids.append(cur.lastrowid if cur.rowcount == 1 else None)
-            return ids
+            found.clear()
+            return [self._insert_one(art, now, found) for art in batch]
 
         ids = self.write(insert)
+        notes.merge(found)
         for art, new_id in zip(batch, ids):
             if new_id is not None:
                 art.id = new_id
         added = sum(1 for i in ids if i is not None)
         return added, len(batch) - added
+
+    def _insert_one(self, art: Article, now: str, notes: DuplicateNotes) -> int | None:
+        """Insert one article (inside a transaction); None for a duplicate."""
+        h = text_hash(art.text)
+        elsewhere = self._same_file_elsewhere(art, h)
+        if elsewhere is not None:
+            notes.elsewhere[(elsewhere, art.source)] += 1
+            return None
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO articles (source, title, date, url, lang, author, text,"
+            " text_hash, origin, added_at, encoding, meta) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (art.source, art.title, art.date, art.url, art.lang, art.author, art.text, h,
+             art.origin, now, art.encoding, meta_json(art.meta)),
+        )  # fmt: skip
+        if cur.rowcount == 1:
+            return cur.lastrowid
+        self._fill_duplicate(art, h, notes)
+        return None
+
+    def _same_file_elsewhere(self, art: Article, h: str) -> str | None:
+        """The other source under which this text is stored from the same file (or URL)."""
+        if not art.origin:
+            return None
+        rows = self.conn.execute(
+            "SELECT source, origin FROM articles WHERE text_hash = ? AND source != ?",
+            (h, art.source),
+        ).fetchall()
+        name = _origin_name(art.origin)
+        return next((src for src, origin in rows if _origin_name(origin) == name), None)
+
+    def _fill_duplicate(self, art: Article, h: str, notes: DuplicateNotes) -> None:
+        """Fill the stored duplicate's empty fields from ``art`` (never overwrite a value)."""
+        row = self.conn.execute(
+            "SELECT id, date, title, url, author, meta FROM articles"
+            " WHERE source = ? AND text_hash = ?",
+            (art.source, h),
+        ).fetchone()
+        if row is None:
+            return
+        sets: dict[str, object] = {}
+        for i, name in enumerate(("date", "title", "url", "author"), start=1):
+            if not row[i] and getattr(art, name):
+                sets[name] = getattr(art, name)
+        stored = _meta(row[5])
+        extra = {k: v for k, v in art.meta.items() if k not in stored}
+        if extra:
+            sets["meta"] = meta_json({**stored, **extra})
+        if sets:
+            assignments = ", ".join(f"{k} = ?" for k in sets)
+            self.conn.execute(
+                f"UPDATE articles SET {assignments} WHERE id = ?", [*sets.values(), row[0]]
+            )
+            notes.filled.update(list(sets))
 
     def write(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` in one write transaction (``BEGIN IMMEDIATE``): all or nothing.
@@ -414,6 +621,25 @@ class Store:
 
     # -- reading
     def count(self, sel: Selection | None = None) -> int:
+        """The number of selected articles.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+            Default: all.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("a", "A"), Article("b", "B")])
+        ...     store.count(), store.count(Selection(sources=["B"]))
+        (2, 1)
+        """
         where, params = (sel or Selection()).where()
         return self.conn.execute(f"SELECT count(*) FROM articles{where}", params).fetchone()[0]
 
@@ -445,6 +671,24 @@ class Store:
                     yield _row_to_article(by_id[aid])
 
     def get(self, article_id: int) -> Article | None:
+        """The article with this id, or None.
+
+        Parameters
+        ----------
+        article_id : int
+
+        Returns
+        -------
+        Article or None
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("Mutual trust.", "A")])
+        ...     store.get(1).text, store.get(2)
+        ('Mutual trust.', None)
+        """
         row = self.conn.execute(
             f"SELECT {self._cols} FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
@@ -452,8 +696,9 @@ class Store:
 
     @property
     def _cols(self) -> str:
-        # a read-only store of schema 1 cannot be migrated: it has no encoding column
-        return _COLS if self.version >= 2 else _COLS.replace("encoding", "''")
+        # a read-only store of an older schema cannot be migrated: no encoding, no meta
+        cols = _COLS if self.version >= 5 else _COLS.replace("meta", "'{}'")
+        return cols if self.version >= 2 else cols.replace("encoding", "''")
 
     def has_url(self, url: str) -> bool:
         return (
@@ -462,24 +707,130 @@ class Store:
         )
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The ``urls`` stored as an article's URL (canonical) or origin (a feed's link)."""
         urls = list(urls)
         found: set[str] = set()
         for i in range(0, len(urls), 500):
             part = urls[i : i + 500]
+            marks = ",".join("?" * len(part))
             rows = self.conn.execute(
-                f"SELECT url FROM articles WHERE url IN ({','.join('?' * len(part))})", part
+                f"SELECT url FROM articles WHERE url IN ({marks})"
+                f" UNION SELECT origin FROM articles WHERE origin IN ({marks})",
+                part + part,
             )
             found.update(r[0] for r in rows)
-        return found
+        return found & set(urls)
+
+    # -- fetch failures
+    def backing_off(self, urls: Iterable[str], now: float | None = None) -> dict[str, float]:
+        """The ``urls`` that failed before and whose back-off has not ended: url -> retry time."""
+        now = time.time() if now is None else now
+        urls = list(urls)
+        out: dict[str, float] = {}
+        for i in range(0, len(urls), 500):
+            part = urls[i : i + 500]
+            rows = self.conn.execute(
+                "SELECT url, retry_after FROM fetch_failures WHERE retry_after > ?"
+                f" AND url IN ({','.join('?' * len(part))})",
+                [now, *part],
+            )
+            out.update((r[0], r[1]) for r in rows)
+        return out
+
+    def record_fetch_failure(self, url: str, source: str, reason: str) -> None:
+        """Count a failed page and push its next try back (see :data:`FAILURE_BACKOFF`)."""
+        now = time.time()
+        first, cap = FAILURE_BACKOFF
+
+        def upsert() -> None:
+            row = self.conn.execute(
+                "SELECT count FROM fetch_failures WHERE url = ?", (url,)
+            ).fetchone()
+            count = (row[0] if row else 0) + 1
+            retry = now + min(first * 2 ** (count - 1), cap)
+            self.conn.execute(
+                "INSERT OR REPLACE INTO fetch_failures"
+                " (url, source, reason, count, last_at, retry_after) VALUES (?,?,?,?,?,?)",
+                (url, source, reason[:500], count, now, retry),
+            )
+
+        self.write(upsert)
+
+    def forget_fetch_failure(self, url: str) -> None:
+        """A page that was stored is no longer a failure."""
+        self.write(lambda: self.conn.execute("DELETE FROM fetch_failures WHERE url = ?", (url,)))
+
+    def fetch_failures(self) -> list[tuple[str, int, float]]:
+        """Every remembered failure: (url, count, retry_after as a Unix time), by URL."""
+        rows = self.conn.execute(
+            "SELECT url, count, retry_after FROM fetch_failures ORDER BY url"
+        ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def sources(self, sel: Selection | None = None) -> list[str]:
+        """The sources of the selected articles, sorted.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("a", "B"), Article("b", "A")])
+        ...     store.sources()
+        ['A', 'B']
+        """
         where, params = (sel or Selection()).where()
         rows = self.conn.execute(
             f"SELECT DISTINCT source FROM articles{where} ORDER BY source", params
         )
         return [r[0] for r in rows]
 
+    def source_counts(self) -> dict[str, int]:
+        """Articles per source (from the source index; no text is read)."""
+        rows = self.conn.execute("SELECT source, count(*) FROM articles GROUP BY source")
+        return {r[0]: r[1] for r in rows}
+
+    def meta_keys(self, sel: Selection | None = None) -> list[str]:
+        """The document variables (``meta`` keys) of a selection's articles, sorted."""
+        if self.version < 5:
+            return []
+        where, params = (sel or Selection()).where()
+        rows = self.conn.execute(
+            f"SELECT DISTINCT j.key FROM (SELECT meta FROM articles{where}) AS a,"
+            " json_each(a.meta) AS j ORDER BY j.key",
+            params,
+        )
+        return [r[0] for r in rows]
+
     def date_range(self, sel: Selection | None = None) -> tuple[str | None, str | None]:
+        """The first and last day (``YYYY-MM-DD``) of the selected articles' dates.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+
+        Returns
+        -------
+        (str or None, str or None)
+            Nones when no selected article has a date.
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles(
+        ...         [Article("a", "A", date="2026-08-04"), Article("b", "A", date="2026-09-01")]
+        ...     )
+        ...     store.date_range()
+        ('2026-08-04', '2026-09-01')
+        """
         where, params = (sel or Selection()).where()
         row = self.conn.execute(
             f"SELECT min(substr(date,1,10)), max(substr(date,1,10)) FROM articles{where}", params
@@ -526,6 +877,120 @@ class Store:
             for r in self.conn.execute(sql, params)
         ]
 
+    # -- editing (corpus rm, set, rename-source)
+    def ids(self, sel: Selection | None = None) -> list[int]:
+        """The ids of a selection, in the order of :meth:`list_articles`."""
+        where, params = (sel or Selection()).where()
+        rows = self.conn.execute(
+            f"SELECT id FROM articles{where} ORDER BY date IS NULL, date, id", params
+        )
+        return [r[0] for r in rows]
+
+    def remove(self, ids: list[int]) -> tuple[int, int]:
+        """Delete articles and their cached scores in one transaction.
+
+        Parameters
+        ----------
+        ids : list of int
+            The articles.
+
+        Returns
+        -------
+        (int, int)
+            Articles and cached scores deleted.
+        """
+        self._check_writable()
+
+        def delete() -> tuple[int, int]:
+            cached = arts = 0
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                cached += self.conn.execute(
+                    f"DELETE FROM score_cache WHERE article_id IN ({marks})", part
+                ).rowcount
+                arts += self.conn.execute(
+                    f"DELETE FROM articles WHERE id IN ({marks})", part
+                ).rowcount
+            return arts, cached
+
+        return self.write(delete)
+
+    def update(self, ids: list[int], changes: dict[str, object]) -> dict[str, int]:
+        """Set fields of articles in one transaction; their cached scores are dropped.
+
+        ``changes`` maps ``source``, ``title``, ``date``, ``url`` or ``meta.KEY`` to the
+        new value (``None`` for ``date`` or a ``meta.KEY``: remove it). An article whose
+        new source already holds the same text is merged into that one (deleted).
+
+        Parameters
+        ----------
+        ids : list of int
+            The articles.
+        changes : dict
+            Field -> new value.
+
+        Returns
+        -------
+        dict
+            ``changed``, ``merged`` (articles deleted as duplicates) and ``cached``
+            (cached scores dropped).
+        """
+        self._check_writable()
+        plain = {k: v for k, v in changes.items() if k in ("source", "title", "date", "url")}
+        meta = {k[5:]: v for k, v in changes.items() if k.startswith("meta.")}
+
+        def apply() -> dict[str, int]:
+            out = {"changed": 0, "merged": 0, "cached": 0}
+            for aid in ids:
+                out["cached"] += self.conn.execute(
+                    "DELETE FROM score_cache WHERE article_id = ?", (aid,)
+                ).rowcount
+                if self._merge_into_source(aid, plain.get("source")):
+                    out["merged"] += 1
+                    continue
+                out["changed"] += self._update_one(aid, plain, meta)
+            return out
+
+        return self.write(apply)
+
+    def _merge_into_source(self, aid: int, source: object) -> bool:
+        """Delete article ``aid`` if ``source`` already holds its text (a merge)."""
+        if source is None:
+            return False
+        row = self.conn.execute(
+            "SELECT b.id FROM articles a JOIN articles b ON b.text_hash = a.text_hash"
+            " WHERE a.id = ? AND b.source = ? AND b.id != a.id",
+            (aid, source),
+        ).fetchone()
+        if row is None:
+            return False
+        self.conn.execute("DELETE FROM articles WHERE id = ?", (aid,))
+        return True
+
+    def _update_one(self, aid: int, plain: dict, meta: dict) -> int:
+        sets = dict(plain)
+        if meta:
+            row = self.conn.execute("SELECT meta FROM articles WHERE id = ?", (aid,)).fetchone()
+            if row is None:
+                return 0
+            merged = {**_meta(row[0]), **meta}
+            sets["meta"] = meta_json({k: v for k, v in merged.items() if v is not None})
+        if not sets:
+            return 0
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        cur = self.conn.execute(
+            f"UPDATE articles SET {assignments} WHERE id = ?", [*sets.values(), aid]
+        )
+        return cur.rowcount
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise StoreError(
+                f"the store {self.path} is read-only (file, folder or mount); this command "
+                "writes to it: copy the store to a writable folder"
+            )
+
     # -- score cache
     def cached_scores(self, scorer: str, ids: list[int]) -> dict[int, dict]:
         out: dict[int, dict] = {}
@@ -555,7 +1020,7 @@ class Store:
 
 def _check_existing_file(p: Path) -> None:
     if p.is_dir():
-        raise StoreError(f"--db {p} is a folder; give a file path such as {p / DEFAULT_DB}")
+        raise StoreError(f"`db` {p} is a folder; give a file path such as {p / DEFAULT_DB}")
     try:
         with p.open("rb") as fh:
             head = fh.read(16)
@@ -563,8 +1028,8 @@ def _check_existing_file(p: Path) -> None:
         raise StoreError(f"cannot read the store {p}: {e.strerror}") from None
     if head and head != _SQLITE_MAGIC:
         raise StoreError(
-            f"--db {p} is not a discourse store (not an SQLite file); it was left "
-            "untouched: choose another path with --db"
+            f"`db` {p} is not a discourse store (not an SQLite file); it was left "
+            "untouched: choose another path with `db`"
         )
 
 
@@ -573,6 +1038,24 @@ def open_store(path: str | os.PathLike | None = None, create: bool = True) -> St
 
     A store that cannot be written (read-only file, folder or mount) is opened
     read-only: reading commands work, writing ones fail with one line.
+
+    Parameters
+    ----------
+    path : str or PathLike, optional
+        The store's file (default: :func:`default_db_path`) or ``":memory:"``.
+    create : bool
+        Create a missing store; False: refuse with :class:`StoreError`.
+
+    Returns
+    -------
+    Store
+        Close it (or use it in a ``with`` block).
+
+    Examples
+    --------
+    >>> with open_store(":memory:") as store:
+    ...     store.in_memory, store.count()
+    (True, 0)
     """
     path = str(path) if path is not None else default_db_path()
     if path != ":memory:":
@@ -671,15 +1154,15 @@ def _prepare(conn: sqlite3.Connection, path: str, readonly: bool = False) -> int
         if isinstance(e, BusyError):
             raise
         err = StoreError(
-            f"--db {path} is not a usable discourse store ({getattr(e, 'sqlite_error', e)}); "
-            "it was left untouched: choose another path with --db"
+            f"`db` {path} is not a usable discourse store ({getattr(e, 'sqlite_error', e)}); "
+            "it was left untouched: choose another path with `db`"
         )
         err.sqlite_error = getattr(e, "sqlite_error", None)
         raise err from None
     if version == 0 and tables:
         raise StoreError(
-            f"--db {path} is an SQLite database but not a discourse store; it was "
-            "left untouched: choose another path with --db"
+            f"`db` {path} is an SQLite database but not a discourse store; it was "
+            "left untouched: choose another path with `db`"
         )
     if version > SCHEMA_VERSION:
         raise StoreError(
@@ -716,11 +1199,12 @@ def _migrate(conn: sqlite3.Connection, path: str, v: int) -> None:
         if current < v:
             if current == 0 and tables:
                 raise StoreError(
-                    f"--db {path} is an SQLite database but not a discourse store; it was "
-                    "left untouched: choose another path with --db"
+                    f"`db` {path} is an SQLite database but not a discourse store; it was "
+                    "left untouched: choose another path with `db`"
                 )
-            for stmt in _split_sql(_MIGRATIONS[v]):
-                conn.execute(stmt)
+            step = _MIGRATIONS[v]
+            for stmt in [step] if callable(step) else _split_sql(step):
+                stmt(conn) if callable(stmt) else conn.execute(stmt)
             conn.execute(f"PRAGMA user_version = {v}")
         conn.execute("COMMIT")
     except BaseException:
@@ -739,7 +1223,8 @@ class FileLock:
 
     Without a wait (the default) a held lock fails at once with :class:`LockError`
     (exit code 3); with ``wait`` seconds (``--wait``, :func:`set_lock_wait`) the lock
-    is polled with backoff until it is free or the time is up.
+    is polled with backoff until it is free or the time is up. The file is removed
+    when the lock is released; one left by a killed run holds no lock and never blocks.
     """
 
     def __init__(self, path: str, wait: float | None = None) -> None:
@@ -748,44 +1233,60 @@ class FileLock:
         self._fh = None
 
     def __enter__(self) -> FileLock:
-        import fcntl
-
         wait = lock_wait() if self.wait is None else self.wait
         deadline = time.monotonic() + wait
         delay = 0.05
-        try:
-            self._fh = open(self.path, "a+")  # noqa: SIM115 - held for the lock's lifetime
-        except OSError as e:
-            if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-                return self  # a read-only folder: this run cannot write the store either
-            raise StoreError(f"cannot create the lock file {self.path}: {e.strerror}") from None
         while True:
             try:
-                fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._fh = open(self.path, "a+")  # noqa: SIM115 - held for the lock's lifetime
+            except OSError as e:
+                if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                    return self  # a read-only folder: this run cannot write the store either
+                raise StoreError(f"cannot create the lock file {self.path}: {e.strerror}") from None
+            state = self._try_lock()
+            if state == "held":
                 break
-            except OSError:
-                left = deadline - time.monotonic()
-                if left > 0:
-                    time.sleep(min(delay, left))
-                    delay = min(delay * 1.5, 2.0)
-                    continue
-                self._fh.close()
-                self._fh = None
-                waited = f" (waited {wait:g} s)" if wait else ""
-                raise LockError(
-                    f"another discourse run holds the lock {self.path}{waited}; try again "
-                    "when it has finished, or give --wait SECONDS"
-                ) from None
+            self._fh.close()
+            self._fh = None
+            if state == "removed":  # its holder removed the file as it let go: open anew
+                continue
+            left = deadline - time.monotonic()
+            if left > 0:
+                time.sleep(min(delay, left))
+                delay = min(delay * 1.5, 2.0)
+                continue
+            waited = f" (waited {wait:g} s)" if wait else ""
+            raise LockError(
+                f"another discourse run holds the lock {self.path}{waited}; try again "
+                "when it has finished, or give `wait` SECONDS"
+            )
         self._fh.seek(0)
         self._fh.truncate()
         self._fh.write(f"{os.getpid()}\n")
         self._fh.flush()
         return self
 
+    def _try_lock(self) -> str:
+        """One attempt: "held", "busy" (another run holds it) or "removed" (the file
+        locked is no longer the one at ``self.path``)."""
+        import fcntl
+
+        try:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return "busy"
+        try:
+            same = os.stat(self.path).st_ino == os.fstat(self._fh.fileno()).st_ino
+        except OSError:
+            same = False
+        return "held" if same else "removed"
+
     def __exit__(self, *exc) -> None:
         if self._fh is not None:
             import fcntl
 
+            with contextlib.suppress(OSError):  # removed while held: no one else has it
+                os.unlink(self.path)
             fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
             self._fh.close()
             self._fh = None

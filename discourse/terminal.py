@@ -11,6 +11,8 @@ import sys
 from collections.abc import Iterable
 from typing import IO
 
+from discourse.formats import printable_lines
+
 
 def write(text: str, out: IO[str] | None = None) -> None:
     out = out or sys.stdout
@@ -21,6 +23,23 @@ def write(text: str, out: IO[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise SystemExit(0) from None
+
+
+def table_width(stream: IO[str] | None = None) -> int | None:
+    """The width text tables must fit: ``COLUMNS`` if set, else the terminal's.
+
+    None when writing to a file or pipe without ``COLUMNS`` (no limit there).
+    """
+    cols = os.environ.get("COLUMNS", "")
+    if cols.strip().isdigit() and int(cols) > 0:
+        return int(cols)
+    stream = stream or sys.stdout
+    if hasattr(stream, "isatty") and stream.isatty():
+        try:
+            return os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):
+            return None
+    return None
 
 
 # ----------------------------------------------------------------------- colour
@@ -34,16 +53,21 @@ def use_color(stream: IO[str] | None = None) -> bool:
 
 
 def highlight(text: str, spans: Iterable[tuple[int, int]], color: bool) -> str:
-    """Mark character spans: bold reverse on a terminal, ``[[...]]`` otherwise."""
+    """Mark character spans: bold reverse on a terminal, ``[[...]]`` otherwise.
+
+    With ``color`` the text's own control characters are escaped first (line breaks
+    kept), so that only this function's escape sequences reach the terminal.
+    """
+    esc = printable_lines if color else str
     out, pos = [], 0
     for a, b in sorted(spans):
         if a < pos:
             continue
-        out.append(text[pos:a])
+        out.append(esc(text[pos:a]))
         seg = text[a:b]
-        out.append(f"\x1b[1;7m{seg}\x1b[0m" if color else f"[[{seg}]]")
+        out.append(f"\x1b[1;7m{esc(seg)}\x1b[0m" if color else f"[[{seg}]]")
         pos = b
-    out.append(text[pos:])
+    out.append(esc(text[pos:]))
     return "".join(out)
 
 

@@ -43,7 +43,6 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterator
-from itertools import compress, count
 from typing import Any
 
 from discourse.models import Sentence
@@ -185,8 +184,9 @@ OPENERS = _wordset(
     though because since however meanwhile moscow beijing washington"""
 )
 
+_NOT_ENDS = TITLES | ABBREVIATIONS  # a period after these may not end a sentence
+
 _END_RE = re.compile(r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s)|\n[ \t]*\n\s*")
-_NEXT_WORD_RE = re.compile(r"[\s\"'\u2018\u201c(\[]*(\S)(\w*)")
 _RUN_RE = re.compile(r"[\w.\-]*")  # the characters a word before a period may hold
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
@@ -207,24 +207,8 @@ def _last_word(seg: str) -> str | None:
     return seg[m.start() :] if m else None
 
 
-def _is_boundary(text: str, end: int, punct: str, ws: int) -> bool:
-    """Decide whether the punctuation ``punct`` ending at ``end`` closes a sentence.
-
-    ``ws`` is the position of the last space, newline or tab before the punctuation.
-    """
-    nxt = _NEXT_WORD_RE.match(text, end)
-    if nxt is None:
-        return True
-    first, rest = nxt.group(1), nxt.group(2)
-    if first.islower():
-        return False
-    if not punct.startswith(".") or punct.startswith(".."):
-        return True
-    return _after_period(text[ws + 1 : end - len(punct)], first, rest)
-
-
 # _END_RE, with the first character and the rest of the next word captured (in a
-# lookahead, so the matches are _END_RE's): what _NEXT_WORD_RE would find there.
+# lookahead, so the matches are _END_RE's), past spaces, quotes and brackets.
 _END_NEXT_RE = re.compile(
     r"(?=[.!?\u2026\n])"  # a gate that lets the regex engine skip other characters fast
     r"(?:[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s)(?:(?=[\s\"'\u2018\u201c(\[]*(\S)(\w*)))?"
@@ -257,7 +241,10 @@ def sentence_spans(s: str) -> list[tuple[int, int]]:
                     ws = max(ws, s.rfind(" ", searched, pos), s.rfind("\n", searched, pos),
                              s.rfind("\t", searched, pos))  # fmt: skip
                     searched = pos
-                    if not _after_period(s[ws + 1 : pos], first, m.group(2)):
+                    seg = s[ws + 1 : pos]
+                    # the common case inline: a plain word, not an initial or abbreviation
+                    plain = seg.isalpha() and len(seg) > 1 and seg.lower() not in _NOT_ENDS
+                    if not plain and not _after_period(seg, first, m.group(2)):
                         continue
             cut = m.end()
         a, b = start, cut
@@ -462,8 +449,7 @@ class Tokenizer:
             if len(norm) == len(text) and SENTENCE_SEP not in norm:
                 sep = f" {SENTENCE_SEP} "
                 flat = _HOT_WORD_RE.findall(sep.join([norm[a:b] for a, b in spans]) + sep[:-1])
-                ends = compress(count(), map(SENTENCE_SEP.__eq__, flat))
-                return text, spans, flat, [0, *map((1).__add__, ends)]
+                return text, spans, flat, _firsts(flat, len(spans))
         flat: list[str] = []
         firsts = [0]
         for toks in self._token_lists(text, spans):
@@ -486,6 +472,18 @@ class Tokenizer:
         if self._fast_words:
             return list(word_spans(sentence_text))
         return list(self.word_tokenizer.span_tokenize(sentence_text))
+
+
+def _firsts(flat: list[str], n: int) -> list[int]:
+    """The index of each of ``n`` sentences' first token in ``flat`` (each sentence ends
+    with :data:`SENTENCE_SEP`, which no other token is), plus one past the end."""
+    out = [0]
+    append, index = out.append, flat.index
+    i = -1
+    for _ in range(n):
+        i = index(SENTENCE_SEP, i + 1)  # a C scan that stops at the (interned) separator
+        append(i + 1)
+    return out
 
 
 def tokenize_terms(phrase: str) -> list[str]:

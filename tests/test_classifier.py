@@ -65,7 +65,7 @@ def small(demo):
 
 @pytest.fixture(scope="module")
 def fitted(small, lex):
-    m = FrameClassifier(frames=small.frames, lexicon=lex)
+    m = FrameClassifier(frames=small.frames, lexicon=lex, dual=True)  # same optimum, faster
     return m.fit(small.texts, small.y, groups=small.doc_ids)
 
 
@@ -184,7 +184,7 @@ def test_thresholds_are_chosen_inside_the_training_fold(small, monkeypatch):
         return real(self, texts, Y, lex, *rest)
 
     monkeypatch.setattr(FrameClassifier, "_fit_state", spy)
-    cv = cross_validate(small, k=3, seed=7, params={"threshold_folds": 2})
+    cv = cross_validate(small, k=3, seed=7, params={"threshold_folds": 2, "dual": True})
     splits, _ = _splitter(small, 3, 7)
     assert len(seen_fits) == 3 * (1 + 2)  # per fold: the fold model + 2 inner fits
     for f, (tr, te) in enumerate(splits):
@@ -194,10 +194,12 @@ def test_thresholds_are_chosen_inside_the_training_fold(small, monkeypatch):
     assert [fold["n_test"] for fold in cv.folds] == [len(te) for _, te in splits]
 
 
+@pytest.mark.slow
 def test_cross_validation_is_reproducible(small, lex):
     half = small.subset(range(0, len(small), 2))
-    a = cross_validate(half, k=3, seed=11, lexicon=lex, params={"threshold_folds": 2})
-    b = cross_validate(half, k=3, seed=11, lexicon=lex, params={"threshold_folds": 2})
+    params = {"threshold_folds": 2, "dual": True}
+    a = cross_validate(half, k=3, seed=11, lexicon=lex, params=params)
+    b = cross_validate(half, k=3, seed=11, lexicon=lex, params=params)
     assert a.summary == b.summary and a.folds == b.folds
     same, _ = _splitter(half, 3, 11)
     other, _ = _splitter(half, 3, 12)
@@ -375,7 +377,7 @@ GOOD = [
         (HEADER, [*GOOD, ",S,1,Trade grew.,0,0,0,0,1,0"], r"line 5: empty doc_id"),
         (
             HEADER,
-            [*GOOD, "a,S,1,The UN must be reformed.,0,1,0,0,0,1"],
+            [*GOOD, "a,S,1,Another sentence.,0,1,0,0,0,1"],
             r"lines 3 and 5: duplicate row \(doc_id 'a', sentence 1\); keep one",
         ),
         (
@@ -533,6 +535,7 @@ def test_evaluate_lexicon_only(lex, tmp_path):
     assert r["support"] == 2 and r["tp"] == 2 and r["precision"] == 1.0
 
 
+@pytest.mark.slow
 def test_from_lexicon_is_marked_circular(lex):
     from discourse.api import open_inputs
 

@@ -107,7 +107,7 @@ def test_scoring_articles_reads_neighbours_within_each_article_only():
 
 
 def test_context_weight_zero_leaves_the_model_unchanged(small):
-    a = FrameClassifier(frames=small.frames, threshold_folds=0, random_state=3)
+    a = FrameClassifier(frames=small.frames, threshold_folds=0, random_state=3, dual=True)
     b = clone(a).set_params(context_weight=0.0)
     a.fit(small.texts, small.y, groups=small.doc_ids)
     b.fit(small.texts, small.y, groups=small.doc_ids, context=["zzz"] * len(small))
@@ -171,11 +171,11 @@ def test_thresholds_and_calibration_come_from_inner_folds_only(small):
     assert "Platt" in m.threshold_method_ and "full-weight" in m.threshold_method_
 
 
+@pytest.mark.slow
 def test_calibrated_probabilities_match_base_rates_better(small):
     # class_weight=balanced inflates probabilities; calibration brings them back
     kw = {"frames": small.frames, "dual": True}
-    raw = FrameClassifier(**kw).fit(small.texts, small.y, groups=small.doc_ids)
-    cal = FrameClassifier(calibrate=True, **kw).fit(small.texts, small.y, groups=small.doc_ids)
+    raw, cal = FrameClassifier(**kw), FrameClassifier(calibrate=True, **kw)  # fitted below
     docs = sorted(set(small.doc_ids))
     test = [i for i, d in enumerate(small.doc_ids) if d in set(docs[::3])]
     train_rows = [i for i in range(len(small)) if i not in set(test)]
@@ -194,6 +194,7 @@ def test_calibrated_probabilities_match_base_rates_better(small):
 # ------------------------------------------------------------ model files
 
 
+@pytest.mark.slow
 def test_recipe_model_round_trips_and_checks_its_calibration(small, tmp_path):
     ctx = neighbour_context(small.texts, small.doc_ids, small.sent_idx)
     m = FrameClassifier(
@@ -229,6 +230,7 @@ def test_recipe_model_round_trips_and_checks_its_calibration(small, tmp_path):
 # ----------------------------------------------------- CV, labels and the CLI
 
 
+@pytest.mark.slow
 def test_extra_labels_train_but_are_never_tested(small, demo):
     docs = sorted(set(demo.doc_ids))
     other = demo.subset([i for i, d in enumerate(demo.doc_ids) if d in set(docs[2::5])])
@@ -253,6 +255,7 @@ def test_sentence_index_column_is_read_as_sent_idx(tmp_path):
     assert neighbour_context(ls.texts, ls.doc_ids, ls.sent_idx) == ["First.", "Second.", ""]
 
 
+@pytest.mark.slow
 def test_cli_train_with_the_recipe_writes_a_card_naming_the_extra_labels(run, tmp_path, small):
     rows = ["doc_id,source,sent_idx,text," + ",".join(FRAMES)]
     for i in range(len(small)):

@@ -158,6 +158,7 @@ def test_compare_refuses_a_sample_of_another_method(run, tmp_path, coded):
     assert r.code == 1 and "validates the method 'classifier'" in r.err
 
 
+@pytest.mark.slow
 def test_report_validation_shows_raw_and_corrected(run, tmp_path, coded):
     r = run("report", DEMO, "--validation", coded, "-o", tmp_path / "rep", "--boot", "200", "-q")
     assert r.code == 0, r.err
@@ -181,6 +182,7 @@ def test_report_validation_shows_raw_and_corrected(run, tmp_path, coded):
         ) == pytest.approx(want)
 
 
+@pytest.mark.slow
 def test_classifier_validation_adds_the_probabilistic_correction(run, tmp_path, gold):
     from discourse.classifier import load_model
     from discourse.cli import main
@@ -198,7 +200,8 @@ def test_classifier_validation_adds_the_probabilistic_correction(run, tmp_path, 
         )
         w.writeheader()
         w.writerows(r for r in rows if r["doc_id"] in docs)
-    args = ["train", str(half), "-o", str(model), "--cv", "0", "-q", "--frames", ",".join(frames)]
+    args = ["train", str(half), "-o", str(model), "--cv", "0", "-q", "--dual"]
+    args += ["--frames", ",".join(frames)]
     assert main(args) == 0
     lex = tmp_path / "lex.yaml"
     lex.write_text(_two_frame_lexicon(), encoding="utf-8")

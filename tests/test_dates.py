@@ -58,7 +58,7 @@ def test_now_utc_honours_source_date_epoch(monkeypatch):
 
 def test_parse_when_spans_and_dates():
     today = date(2026, 11, 30)
-    assert dates.parse_when("7d", today) == "2026-11-23"
+    assert dates.parse_when("7d", today) == "2026-11-24"  # seven calendar days with today
     assert dates.parse_when("2026-11", today) == "2026-11-01"
     assert dates.parse_when("today", today) == "2026-11-30"
     with pytest.raises(InputError, match="not a date"):

@@ -101,6 +101,7 @@ def test_fast_path_identical_to_v1_on_demo_corpus():
     assert _assert_same(_shipped_terms_only(), texts) > 200  # the comparison saw real hits
 
 
+@pytest.mark.slow
 def test_fast_path_identical_to_v1_on_generated_text():
     gen = _bench_generator()
     rng = random.Random(7)
@@ -139,12 +140,12 @@ def _seconds(fn, repeat: int = 3) -> float:
 )
 def test_scoring_is_linear_in_text_length_and_hits(unit):
     scorer = Scorer(get_lexicon(None))
-    small = Article(unit * (100_000 // len(unit)), "s")
-    large = Article(unit * (400_000 // len(unit)), "s")
+    small = Article(unit * (50_000 // len(unit)), "s")
+    large = Article(unit * (200_000 // len(unit)), "s")
     sc = scorer.score(large)
-    assert sum(f.hits for f in sc.frames.values()) >= 400_000 // len(unit) // 2
+    assert sum(f.hits for f in sc.frames.values()) >= 200_000 // len(unit) // 2
     t_small = t_large = float("inf")
-    for _ in range(7):  # interleaved, the best of each: robust to a busy machine
+    for _ in range(5):  # interleaved, the best of each: robust to a busy machine
         t_small = min(t_small, _seconds(lambda: scorer.score(small), 1))
         t_large = min(t_large, _seconds(lambda: scorer.score(large), 1))
     # 4x the input: linear is ~4x; quadratic (v1) was ~16x (minutes here)

@@ -76,6 +76,7 @@ def test_installed_tool_runs_on_demo_corpus(wheel_dir, tmp_path):
     assert r.returncode == 0 and r.stdout.strip().endswith("0 failed")
 
 
+@pytest.mark.slow
 def test_installed_report_finds_its_templates(wheel_dir, tmp_path):
     """The HTML template and CSS are package data (importlib.resources), in the wheel."""
     names = {p.relative_to(wheel_dir).as_posix() for p in wheel_dir.rglob("templates/*")}

@@ -85,6 +85,7 @@ def _kill_runs(tmp_path, kills: int, seed: int) -> None:
     print(f"articles kept after each kill: {kept}")
 
 
+@pytest.mark.slow
 def test_kill_during_ingest_keeps_whole_batches(tmp_path):
     _kill_runs(tmp_path, 3, seed=1)
 

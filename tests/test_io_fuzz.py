@@ -350,7 +350,7 @@ def model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("model")
     small = folder / "small.csv"
     small.write_text(header + "".join(r for r in body if r.split(",", 1)[0] in keep), "utf-8")
-    code, _, err = _cli("train", small, "-o", folder / "m", "--cv", "0", "-q")
+    code, _, err = _cli("train", small, "-o", folder / "m", "--cv", "0", "--dual", "-q")
     assert code == 0, err
     return folder / "m"
 

@@ -69,6 +69,7 @@ def _race(tmp_path, rounds: int) -> None:
     con.close()
 
 
+@pytest.mark.slow
 def test_report_compare_and_ingest_race_twice(tmp_path):
     _race(tmp_path, 2)
 

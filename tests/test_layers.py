@@ -19,14 +19,26 @@ PACKAGE = Path(__file__).resolve().parent.parent / "discourse"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "base",
-        ("discourse", "errors", "shared", "models", "resources", "formats", "atomic", "safeyaml"),
+        (
+            "discourse",
+            "errors",
+            "shared",
+            "models",
+            "resources",
+            "formats",
+            "atomic",
+            "safeyaml",
+            "workers",
+            "columnar",
+        ),  # fmt: skip
     ),
+    ("provenance", ("provenance",)),  # reads lexicon and model by attribute
     ("dates", ("dates",)),
     ("acquire and store", ("extract", "ingest", "http", "store", "tokenize")),
     ("lexicon", ("lexicon",)),
     ("measurement error", ("correction",)),  # pure numpy/scipy; evaluate uses it
     ("classifier", ("classifier",)),
-    ("scoring", ("scoring",)),
+    ("scoring", ("scoring", "cluster")),  # cluster: the same scoring on dask workers
     ("statistics", ("stats",)),
     ("evidence", ("evidence", "labeling")),
     ("library api", ("api",)),
@@ -52,7 +64,10 @@ THIRD_PARTY = {
     "jinja2": ("report.documents",),
     "markupsafe": ("report.documents",),
     "matplotlib": ("report.documents",),
-    "yaml": ("safeyaml",),  # one strict loader for front matter, lexicons and convert
+    "yaml": ("safeyaml",),
+    "pyarrow": ("columnar",),  # parquet files and datasets
+    "dask": ("cluster",),
+    "distributed": ("cluster",),  # one strict loader for front matter, lexicons and convert
     "pickle": (),
     "joblib": (),
 }

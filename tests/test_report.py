@@ -142,7 +142,10 @@ def test_report_documents_read_in_order_and_html_is_self_contained(fresh_db, lex
     assert not [a for _, a in tags if (a.get("src") or "").startswith(("http", "//"))]
     ids = [a["id"] for _, a in tags if "id" in a]
     assert len(ids) == len(set(ids))  # the inline SVGs do not clash
-    assert "partnership" in {c["frame"] for c in data.changes}  # W47: partnership up
+    # W47: partnership's rise (raw p ~ 0.01) does not survive Holm across the 36 tests
+    part = next(b for b in data.baseline if b["frame"] == "partnership")
+    assert part["p_value"] < 0.05 <= part["p_adjusted"]
+    assert "partnership" not in {c["frame"] for c in data.changes}
     assert "Provenance" in html and data.provenance["lexicon_sha256"] in html
 
 
@@ -171,6 +174,7 @@ def test_concurrent_run_is_refused_with_exit_code_3(fresh_db, tmp_path):
     assert not out.exists()  # nothing was written
 
 
+@pytest.mark.slow
 def test_cli_report_quiet_summary_and_lock(fresh_db, run, tmp_path):
     out = tmp_path / "reports"
     r = run("report", "--db", fresh_db, "--week", "2026-W47", "-o", out, "--boot", BOOT, "-q")
@@ -320,6 +324,7 @@ class Killed(BaseException):
     """Stands for the process being killed mid-write."""
 
 
+@pytest.mark.slow
 def test_files_are_written_atomically_and_a_crash_keeps_the_previous_report(
     fresh_db, lex, tmp_path, monkeypatch
 ):
@@ -327,7 +332,7 @@ def test_files_are_written_atomically_and_a_crash_keeps_the_previous_report(
     with open_store(fresh_db) as store:
         data = build_report(store, lex, week="2026-W47", n_boot=BOOT)
     path = write_report(data, out)
-    assert sorted(p.name for p in out.iterdir()) == [".discourse-report.lock", "2026-W47"]
+    assert sorted(p.name for p in out.iterdir()) == ["2026-W47"]  # the lock file removed
     assert _leftovers(out) == []
     before = {p: p.read_bytes() for p in path.rglob("*") if p.is_file()}
     data.provenance["generated_at"] = "2099-01-01T00:00:00+00:00"  # a different report
@@ -387,7 +392,7 @@ def test_files_are_written_atomically_and_a_crash_keeps_the_previous_report(
         ({"since": "2026-11-16", "until": "2026-11-22"}, "2026-W47", "week", *W47),
         ({"since": "2026-11-01", "until": "2026-11-30"}, "2026-11", "month", "2026-11-01",
          "2026-11-30"),
-        ({"since": "7d"}, "2026-11-23_2026-11-30", "range", "2026-11-23", None),
+        ({"since": "7d"}, "2026-11-24_2026-11-30", "range", "2026-11-24", None),  # 7 days
         ({"until": "2026-11-22"}, "until-2026-11-22", "all", None, "2026-11-22"),
         ({}, "all", "all", None, None),
     ],

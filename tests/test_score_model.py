@@ -12,12 +12,8 @@ from .conftest import DATA, DEMO
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    from discourse.cli import main
-
-    out = tmp_path_factory.mktemp("model") / "demo"
-    assert main(["train", str(DEMO / "labels.csv"), "-o", str(out), "--cv", "0", "-q"]) == 0
-    return out
+def model(demo_model):
+    return demo_model
 
 
 def _records(run, *args):
@@ -84,6 +80,7 @@ def test_method_without_model_is_one_line(run):
     assert r.code == 1 and "--method 'vote' is not known" in r.err
 
 
+@pytest.mark.slow
 def test_report_with_model_equals_compare_with_model(run, model, tmp_path):
     args = ["--demo", "--week", "2026-W41", "--model", model, "--method", "both"]
     r = run("report", *args, "-o", tmp_path, "-q")

@@ -40,3 +40,17 @@ def test_article_row_counts_agree_with_hits():
                 hits = sum(1 for h in sc.hits if h.frame == f)
                 assert row[f"{f}_hits"] == hits
                 assert row[f"{f}_present"] == int(hits > 0) or scorer.method != "lexicon"
+
+
+def test_a_malformed_cache_entry_is_rescored(tmp_path):
+    lex = api.get_lexicon(None)
+    path = str(tmp_path / "s.db")
+    with open_store(path) as store:
+        ingest(store, [DEMO / "harmony-daily"], warn=lambda m: None)
+        ids = [a.id for a in store.iter_articles(api.selection())]
+        scorer = Scorer(lex)
+        store.put_scores(scorer.key, [(ids[0], {"t": 5}), (ids[1], {"h": [1]})])
+    stats = ScoreStats()
+    with api.open_inputs(None, path) as inp:
+        n = sum(1 for _ in api.scores(inp, Scorer(lex), api.selection(), stats))
+    assert n == len(ids) and stats.scored == len(ids) and stats.cached == 0

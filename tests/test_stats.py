@@ -10,7 +10,7 @@ from scipy import stats as sps
 from scipy.stats.contingency import association
 from statsmodels.stats.proportion import proportion_confint
 
-from discourse.models import Article
+from discourse.models import Article, RawCounts
 from discourse.scoring import build_score
 from discourse.stats import bootstrap_rate, chi_square_presence, compare, wilson
 
@@ -93,14 +93,10 @@ def test_chi_square_undefined_cases_are_explained():
 
 def _score(source, day, tokens, hits_a, hits_b=0, sentences=10):
     art = Article(text="", source=source, date=day)
-    return build_score(
-        art,
-        ["a", "b"],
-        tokens,
-        sentences,
-        [hits_a, hits_b],
-        [min(hits_a, sentences), min(hits_b, sentences)],
+    counts = RawCounts(
+        tokens, sentences, [hits_a, hits_b], [min(hits_a, sentences), min(hits_b, sentences)]
     )
+    return build_score(art, ["a", "b"], counts)
 
 
 def test_compare_records_by_hand():

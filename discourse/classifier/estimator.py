@@ -31,6 +31,7 @@ from discourse.classifier.features import (
     resolve_lexicon,
     word_tokens,
 )
+from discourse.classifier.secret import training_hmac
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
 from discourse.shared import DEFAULT_SEED
@@ -263,10 +264,29 @@ class FrameClassifier(BaseEstimator):
     ) -> FrameClassifier:
         """Fit on texts and a 0/1 matrix ``y`` (n_texts, n_frames); returns self.
 
-        ``groups``: the document of each text (inner folds keep documents together;
-        with ``context_weight``, neighbours are the adjacent texts of the same group).
-        ``context``: explicit neighbour text per row instead. ``sample_weight``: see the
-        class docstring.
+        Parameters
+        ----------
+        X : iterable of str
+            The texts (sentences).
+        y : array-like of 0/1, shape (n_texts, n_frames)
+        groups : sequence, optional
+            The document of each text: inner folds keep documents together; with
+            ``context_weight``, neighbours are the adjacent texts of the same group.
+        context : sequence of str, optional
+            An explicit neighbour text per row instead.
+        sample_weight : sequence of float, optional
+            See the class docstring.
+
+        Returns
+        -------
+        FrameClassifier
+            ``self``, fitted.
+
+        Examples
+        --------
+        >>> clf = FrameClassifier(frames=["a"], threshold_folds=0)
+        >>> clf.fit(["x y", "z w"] * 2, [[1], [0]] * 2) is clf, clf.frames_
+        (True, ['a'])
         """
         texts = _texts(X)
         Y = _check_y(y, len(texts))
@@ -297,7 +317,7 @@ class FrameClassifier(BaseEstimator):
         self.n_train_ = len(texts)
         self.n_groups_ = len(np.unique(g))
         self.label_counts_ = {f: int(Y[:, j].sum()) for j, f in enumerate(frames)}
-        self.training_fingerprints_ = sorted({text_fingerprint(t) for t in texts})
+        self.training_hmac_ = training_hmac(texts)  # keyed: see discourse.classifier.secret
         return self
 
     def _inner(
@@ -368,8 +388,25 @@ class FrameClassifier(BaseEstimator):
     ) -> np.ndarray:
         """Probability of each frame per text: array (n_texts, n_frames).
 
-        With ``context_weight``, give ``groups`` (document of each text, in document
-        order) or ``context``; without either, every sentence is read alone.
+        Parameters
+        ----------
+        X : iterable of str
+        groups, context : optional
+            With ``context_weight``, give ``groups`` (document of each text, in
+            document order) or ``context``; without either, every sentence is read alone.
+
+        Returns
+        -------
+        numpy.ndarray of float, shape (n_texts, n_frames)
+
+        Examples
+        --------
+        >>> clf = FrameClassifier(frames=["a"], threshold_folds=0)
+        >>> p = clf.fit(["mutual trust", "missile threat"] * 3, [[1], [0]] * 3).predict_proba(
+        ...     ["mutual trust", "missile threat"]
+        ... )
+        >>> p.shape, bool(p[0, 0] > p[1, 0])
+        ((2, 1), True)
         """
         self._check_fitted()
         texts = _texts(X)
@@ -383,7 +420,25 @@ class FrameClassifier(BaseEstimator):
         groups: Sequence | None = None,
         context: Sequence[str] | None = None,
     ) -> np.ndarray:
-        """0/1 per text and frame (probability >= the frame's threshold)."""
+        """0/1 per text and frame (probability >= the frame's threshold).
+
+        Parameters
+        ----------
+        X, groups, context
+            As :meth:`predict_proba`.
+
+        Returns
+        -------
+        numpy.ndarray of int8, shape (n_texts, n_frames)
+
+        Examples
+        --------
+        >>> clf = FrameClassifier(frames=["a"], threshold_folds=0)
+        >>> clf.fit(["mutual trust", "missile threat"] * 3, [[1], [0]] * 3).predict(
+        ...     ["mutual trust"]
+        ... ).tolist()
+        [[1]]
+        """
         return (self.predict_proba(X, groups, context) >= self.thresholds_).astype(np.int8)
 
     # -- identity
@@ -408,6 +463,20 @@ class FrameClassifier(BaseEstimator):
         return f"model:{self.model_sha256[:20]}"
 
     def provenance(self) -> dict:
+        """What a prediction's provenance records of this model.
+
+        Returns
+        -------
+        dict
+            ``model_hash`` (12 hex digits), ``model_frames`` and, with lexicon
+            features, ``model_lexicon`` (name and version).
+
+        Examples
+        --------
+        >>> clf = FrameClassifier(frames=["a"], threshold_folds=0)
+        >>> sorted(clf.fit(["x y", "z w"] * 2, [[1], [0]] * 2).provenance())
+        ['model_frames', 'model_hash']
+        """
         self._check_fitted()
         meta = {"model_hash": self.model_hash, "model_frames": list(self.frames_)}
         if self.lexicon_ is not None:
@@ -440,7 +509,11 @@ class FrameClassifier(BaseEstimator):
 
 
 def text_fingerprint(text: str) -> str:
-    """A short hash of a sentence (normalized, whitespace collapsed) to spot reuse."""
+    """A short unkeyed hash of a sentence (normalized, whitespace collapsed).
+
+    Model files no longer store these (anyone could test a guessed sentence against
+    them; see :mod:`discourse.classifier.secret`); kept to read older model files.
+    """
     norm = " ".join(normalize(text).split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:12]
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from discourse import __version__
 from discourse.classifier.estimator import FrameClassifier, text_fingerprint
 from discourse.classifier.features import (
     lexicon_hits,
@@ -22,9 +21,12 @@ from discourse.classifier.features import (
 from discourse.classifier.labels import LabelSet, load_labels
 from discourse.classifier.metrics import cohen_kappa, krippendorff_alpha_nominal, prf
 from discourse.classifier.modelfile import load_model
+from discourse.classifier.secret import key_path
+from discourse.classifier.secret import overlap as keyed_overlap
 from discourse.classifier.validation import CORE_FRAMES
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
+from discourse.provenance import provenance
 from discourse.shared import Warn
 
 # ---------------------------------------------------------------------- evaluate
@@ -48,8 +50,8 @@ class EvalResult:
         known = sorted({r["method"] for r in self.rates})
         if method not in known:
             raise InputError(
-                f"--method {method}: no such method evaluated here (evaluated: "
-                f"{', '.join(known) or 'none'}); 'classifier' and 'both' need --model"
+                f"`method` {method}: no such method evaluated here (evaluated: "
+                f"{', '.join(known) or 'none'}); 'classifier' and 'both' need `model`"
             )
         keep = [r for r in self.rates if r["method"] == method]
         by_src = [r for r in self.source_rates if r["method"] == method]
@@ -98,6 +100,10 @@ def evaluate(
         raise InputError("nothing to evaluate: give a lexicon or a model")
     if frames is None:
         frames = model.frames_ if model is not None else lex.frame_names
+    if isinstance(gold, (str, os.PathLike)):
+        from discourse.correction import check_labels_unit
+
+        check_labels_unit(gold, "sentence", "'evaluate' (it scores each row's text)")
     gs = load_labels(gold, frames, require_both_classes=False, warn=note)
     frames = gs.frames
     if model is not None:
@@ -112,12 +118,11 @@ def evaluate(
         "gold_sha256": gs.sha256,
         "n_sentences": len(gs),
         "n_docs": gs.n_docs,
-        "tool_version": __version__,
+        **provenance(lex),
     }
     preds: dict[str, np.ndarray] = {}
     probs = None
     if lex is not None:
-        meta.update(lex.provenance())
         lex_missing = [f for f in frames if f not in lex.frames]
         if lex_missing:
             note(f"the lexicon {lex.name} has no frame {', '.join(lex_missing)}: never present")
@@ -150,6 +155,19 @@ def _design_rates(gold, gs: LabelSet, preds: dict[str, np.ndarray], meta: dict) 
     return pooled, per_source
 
 
+def training_overlap(model, texts: list[str]) -> int | None:
+    """How many of ``texts`` the model was trained on; None when that cannot be told.
+
+    Keyed digests (:mod:`discourse.classifier.secret`) need this machine's key; the
+    unkeyed fingerprints of older model files are read as they are.
+    """
+    legacy = getattr(model, "training_fingerprints_", None)
+    if legacy:
+        seen = set(legacy)
+        return sum(1 for t in texts if text_fingerprint(t) in seen)
+    return keyed_overlap(getattr(model, "training_hmac_", None), texts)
+
+
 def _classifier_predictions(model, gs: LabelSet, frames, preds: dict, meta: dict, note):
     """The classifier's verdicts into ``preds``, its provenance and overlap into ``meta``;
     returns the probabilities (for the worst errors)."""
@@ -162,10 +180,16 @@ def _classifier_predictions(model, gs: LabelSet, frames, preds: dict, meta: dict
     meta["thresholds"] = {f: round(float(t), 4) for f, t in zip(frames, thr)}
     card = getattr(model, "card_", None) or {}
     trained_on = (card.get("training_data") or {}).get("sha256")
-    seen = set(getattr(model, "training_fingerprints_", None) or ())
-    overlap = sum(1 for t in gs.texts if text_fingerprint(t) in seen)
+    overlap = training_overlap(model, gs.texts)
     meta["overlap_with_training"] = overlap
     meta["in_sample"] = bool(trained_on and trained_on == gs.sha256)
+    if overlap is None and not meta["in_sample"] and getattr(model, "training_hmac_", None):
+        note(
+            "cannot tell whether gold sentences were in the model's training data: its "
+            "sentence fingerprints are keyed with a secret key this machine does not hold "
+            f"(DISCOURSE_KEY_FILE, now {key_path()}); evaluate where the model was trained "
+            "or on sentences you know it has not seen"
+        )
     if meta["in_sample"]:
         note(
             "these gold labels are the model's own training data: the classifier's scores "

@@ -146,7 +146,8 @@ def load_labels(
     and one 0/1 column per frame. ``frames`` names the frame columns to use; without
     it, every column not in ``doc_id, source, sent_idx, text`` is a frame.
     Raises :class:`InputError` with the line and value for: a missing column, a value
-    that is not 0 or 1, empty text or doc_id, a duplicate row, no rows, and (with
+    that is not 0 or 1, empty text or doc_id, a duplicate row coded differently (a copy
+    coded the same is dropped with a warning naming its line), no rows, and (with
     ``require_both_classes``) a frame with one class only.
     """
     if isinstance(source, LabelSet):
@@ -238,6 +239,17 @@ def _label_row(
     return doc, text, idx
 
 
+def _frame_value(rec: dict, frame: str, where: str, line: int) -> int:
+    """One row's 0/1 code for ``frame``, checked."""
+    v = _label_value(rec.get(frame))
+    if v is None:
+        raise InputError(
+            f"{where}, line {line}: frame '{frame}' is {_show(rec.get(frame))}, not 0 or 1; "
+            "code every frame as 0 or 1"
+        )
+    return v
+
+
 def _check_both_classes(y, frames, where: str, require: bool, warn: Warn | None) -> None:
     """A frame coded 0 (or 1) everywhere cannot be learned or measured."""
     for j, f in enumerate(frames):
@@ -267,35 +279,36 @@ def _validate_labels(
     frames = _label_frames(header, frames, where)
     if not rows:
         raise InputError(f"{where}: no data rows; code some sentences first")
-    texts, doc_ids, sources, sidx, lines = [], [], [], [], []
-    y = np.zeros((len(rows), len(frames)), dtype=np.int8)
+    texts, doc_ids, sources, sidx, lines, codes = [], [], [], [], [], []
     seen: dict[tuple, int] = {}
     idx_col = next((c for c in ("sent_idx", "sentence_index") if c in header), None)
-    has_idx = idx_col is not None
-    for r, (line, rec) in enumerate(rows):
+    for line, rec in rows:
         doc, text, idx = _label_row(rec, idx_col, where, line)
-        for j, f in enumerate(frames):
-            v = _label_value(rec.get(f))
-            if v is None:
-                raise InputError(
-                    f"{where}, line {line}: frame '{f}' is {_show(rec.get(f))}, not 0 or 1; "
-                    "code every frame as 0 or 1"
-                )
-            y[r, j] = v
-        key = (doc, idx) if has_idx else (doc, " ".join(text.split()))
+        row = [_frame_value(rec, f, where, line) for f in frames]
+        key = (doc, idx) if idx_col is not None else (doc, " ".join(text.split()))
         if key in seen:
-            what = f"sentence {idx}" if has_idx else "the same text"
-            differ = (y[seen[key][0]] != y[r]).any()
-            raise InputError(
-                f"{where}, lines {seen[key][1]} and {line}: duplicate row (doc_id {doc!r}, "
-                f"{what}){', coded differently' if differ else ''}; keep one"
-            )
-        seen[key] = (r, line)
+            first = seen[key]
+            what = f"sentence {idx}" if idx_col is not None else "the same text"
+            if codes[first] != row or texts[first].split() != text.split():
+                differ = ", coded differently" if codes[first] != row else ""
+                raise InputError(
+                    f"{where}, lines {lines[first]} and {line}: duplicate row (doc_id {doc!r}, "
+                    f"{what}){differ}; keep one"
+                )
+            if warn:
+                warn(
+                    f"{where}, line {line}: a copy of line {lines[first]} (doc_id {doc!r}, "
+                    f"{what}), coded the same; dropped, one copy kept"
+                )
+            continue
+        seen[key] = len(texts)
         texts.append(text.strip())
         doc_ids.append(doc)
         src = rec.get("source")
         sources.append("" if src is None or not isinstance(src, str) else src.strip())
         sidx.append(idx)
         lines.append(line)
+        codes.append(row)
+    y = np.array(codes, dtype=np.int8).reshape(len(codes), len(frames))
     _check_both_classes(y, frames, where, require_both_classes, warn)
     return LabelSet(texts, y, frames, doc_ids, sources, sidx, lines, sha, where)

@@ -107,7 +107,7 @@ def save_model(model: FrameClassifier, path: str | os.PathLike, card: dict | Non
             "n_groups": model.n_groups_,
             "label_counts": model.label_counts_,
             "threshold_f1": model.threshold_f1_,
-            "training_fingerprints": model.training_fingerprints_,
+            "training_hmac": model.training_hmac_,
             "label_kind": getattr(model, "label_kind_", "unspecified"),
         },
     }
@@ -301,7 +301,12 @@ def _rebuild(body: dict, arrays: dict[str, np.ndarray], where: str) -> FrameClas
     model.label_counts_ = fit.get("label_counts")
     model.threshold_f1_ = fit.get("threshold_f1")
     model.label_kind_ = str(fit.get("label_kind", "unspecified"))
-    fps = fit.get("training_fingerprints") or []
+    th = fit.get("training_hmac")
+    ok = isinstance(th, dict) and isinstance(th.get("digests"), list)
+    model.training_hmac_ = (
+        {"key_id": str(th.get("key_id")), "digests": th["digests"]} if ok else None
+    )
+    fps = fit.get("training_fingerprints") or []  # unkeyed, in files of older versions
     model.training_fingerprints_ = [str(x) for x in fps] if isinstance(fps, list) else []
     return model
 

@@ -22,11 +22,11 @@ from discourse.classifier.validation import (
     CVResult,
     check_groups,
     cross_validate,
-    lexicon_meta,
 )
 from discourse.dates import now_utc
-from discourse.errors import InputError
+from discourse.errors import InputError, UsageError
 from discourse.lexicon import Lexicon, Matcher
+from discourse.provenance import lexicon_record
 from discourse.shared import DEFAULT_SEED, Note, Warn
 
 CIRCULAR_WARNING = (
@@ -129,6 +129,7 @@ def train(
     progress: Note | None = None,
     extra: str | os.PathLike | None = None,
     extra_weight: float = 1.0,
+    workers: int = 1,
 ) -> TrainResult:
     """Cross-validate (grouped by doc_id), fit on all labels, write model + card.
 
@@ -138,6 +139,7 @@ def train(
     Without ``out_path`` nothing is written. ``extra``: a second labels file added to
     the training data with weight ``extra_weight`` (e.g. the demo labels beside the
     real-text set); cross-validation only ever tests the sentences of ``labels_path``.
+    ``workers``: cross-validation folds fitted at once (the same result as one at a time).
     """
     lex = resolve_lexicon(lexicon)
     warn = warn or (lambda m: None)
@@ -152,11 +154,12 @@ def train(
     else:
         if labels_path is None:
             raise InputError("give a labels CSV (or `from_lexicon`)")
-        ls = load_labels(labels_path, frames if frames else (lex.frame_names if lex else None))
+        names = frames if frames else (lex.frame_names if lex else None)
+        ls = load_labels(labels_path, names, warn=warn)
     k = check_groups(ls, k, warn)
     if not 0 < extra_weight <= 10:
-        raise InputError(f"--extra-weight {extra_weight} is out of range; give a weight in (0, 10]")
-    extra_set = load_labels(extra, ls.frames) if extra is not None else None
+        raise InputError(f"`extra_weight` {extra_weight} is out of range; give a weight in (0, 10]")
+    extra_set = load_labels(extra, ls.frames, warn=warn) if extra is not None else None
     cv = None
     if k >= 2:
         cv = cross_validate(
@@ -171,6 +174,7 @@ def train(
             circular=from_lexicon,
             extra=extra_set,
             extra_weight=extra_weight,
+            workers=workers,
         )
     if progress:
         progress(f"fitting the final model on all {len(ls)} sentences")
@@ -261,7 +265,7 @@ def build_card(
         "threshold_method": model.threshold_method_,
         "seed": seed,
         "cross_validation": cv.to_dict() if cv is not None else None,
-        "lexicon": lexicon_meta(lexicon),
+        "lexicon": lexicon_record(lexicon),
         "lexicon_features": model.lexicon_ is not None,
         "versions": versions(),
     }
@@ -290,7 +294,7 @@ def recipe_params(context: float = 0.0, calibrate: bool = False, dual: bool = Fa
         Only the options that are on, so a default model keeps its parameters and hash.
     """
     if not 0 <= context <= 10:
-        raise InputError(f"--context {context} is out of range; give a weight from 0 to 10")
+        raise InputError(f"`context` {context} is out of range; give a weight from 0 to 10")
     params = {"context_weight": float(context), "calibrate": calibrate, "dual": dual}
     return {k: v for k, v in params.items() if v}
 
@@ -330,13 +334,13 @@ def train_from(
     >>> res = train_from("corpora/demo/labels.csv", None, k=0)  # doctest: +SKIP
     """
     if from_lexicon and labels_path is not None:
-        raise InputError("give LABELS.csv or `from_lexicon`, not both")
+        raise UsageError("give LABELS.csv or `from_lexicon`, not both")
     if not from_lexicon and labels_path is None:
-        raise InputError("give a labels file (LABELS.csv) or `from_lexicon` to train on")
+        raise UsageError("give a labels file (LABELS.csv) or `from_lexicon` to train on")
     if max_sentences < 10:
         raise InputError(f"`max_sentences` {max_sentences} is too few; use at least 10")
     if from_lexicon and options.get("extra") is not None:
-        raise InputError("--extra adds hand-coded labels; it does not go with --from-lexicon")
+        raise InputError("`extra` adds hand-coded labels; it does not go with `from_lexicon`")
     if not from_lexicon:
         return train(labels_path, out_path, max_sentences=max_sentences, **options)
     from discourse.store import open_store

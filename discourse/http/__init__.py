@@ -14,6 +14,7 @@ from discourse.http.client import (
     forbidden_reason,
 )
 from discourse.http.feeds import (
+    DEFAULT_BUDGET,
     FeedResult,
     FeedSpec,
     FetchReport,
@@ -24,6 +25,7 @@ from discourse.http.feeds import (
 )
 
 __all__ = [
+    "DEFAULT_BUDGET",
     "USER_AGENT",
     "FeedResult",
     "FeedSpec",

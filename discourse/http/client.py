@@ -294,6 +294,10 @@ def check_url(url: str) -> None:
         raise FetchError(f"bad port in URL {url[:200]!r}") from None
 
 
+class BudgetSpent(FetchError):
+    """The run's time budget (:attr:`Fetcher.stop_at`) ended before this request."""
+
+
 class Fetcher:
     """A safe, polite HTTP GET client (see the module docstring for the rules).
 
@@ -329,12 +333,15 @@ class Fetcher:
         self.max_retry_wait = max_retry_wait
         self.user_agent = user_agent
         self.requests = 0  # HTTP requests sent (each redirect hop and retry counts)
+        self.stop_at: float | None = None  # time.monotonic() when the run's budget ends
         self._next_allowed: dict[str, float] = {}
         self._ssl = ssl_context or ssl.create_default_context()
 
     # -- politeness
     def _wait_turn(self, host: str) -> None:
         pause = self._next_allowed.get(host, 0.0) - time.monotonic()
+        if self.stop_at is not None:
+            pause = min(pause, self.stop_at - time.monotonic())
         if pause > 0:
             time.sleep(pause)
 
@@ -411,6 +418,10 @@ class Fetcher:
         self._wait_turn(host)
         start = time.monotonic()
         end = start + self.deadline
+        if self.stop_at is not None:
+            if start >= self.stop_at:
+                raise BudgetSpent("not fetched: the run's time budget was spent")
+            end = min(end, self.stop_at)
         try:
             addresses = _resolve(host, port, min(self.timeout, self.deadline))
             if not self.allow_private:

@@ -1,5 +1,6 @@
 """RSS/Atom feeds: ``feeds.toml``, parsing (feedparser, given bytes, never a URL), and the
-run that stores each feed's new articles in one transaction per feed.
+run that stores each new article as soon as it is downloaded (an interrupted run keeps
+them), within a time budget for the whole run, backing off from pages that failed.
 
 The only module that imports feedparser. Feeds that declare XML entities are
 refused before parsing.
@@ -11,6 +12,7 @@ import codecs
 import io
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +33,7 @@ from discourse.http.client import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
     SCHEMES,
+    BudgetSpent,
     Fetcher,
     FetchError,
     Response,
@@ -40,6 +43,9 @@ from discourse.models import Article, Skip
 from discourse.shared import Note, Warn
 
 FEED_KEYS = ("source", "url")
+#: Seconds a whole ``fetch`` run may take (``--budget``): 1,000 silent links at the
+#: default timeout would otherwise hold the store's lock for about 17 hours.
+DEFAULT_BUDGET = 1800.0
 _FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
@@ -295,6 +301,9 @@ class FeedResult:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     error: str | None = None  # the feed document itself failed
     would_fetch: list[str] = field(default_factory=list)  # dry run: pages that would be fetched
+    skipped: int = 0  # pages not fetched because the run's time budget was spent
+    backing_off: int = 0  # pages that failed before and are not retried yet
+    begun: bool = True  # False: the budget was spent before this feed's turn
 
     @property
     def ok(self) -> bool:
@@ -306,6 +315,8 @@ class FeedResult:
 
     def summary_line(self, dry_run: bool = False) -> str:
         head = f"{self.source} ({self.url}): "
+        if not self.begun:
+            return head + "not fetched: the run's time budget was spent"
         if self.error is not None:
             return head + f"feed failed: {self.error}"
         parts = [f"would fetch {len(self.would_fetch)}" if dry_run else f"{self.new} new"]
@@ -313,6 +324,10 @@ class FeedResult:
         if self.duplicates:
             parts.append(f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''}")
         parts.append(f"{len(self.failed)} failed")
+        if self.backing_off:
+            parts.append(f"{self.backing_off} backing off (failed before; --retry-failed)")
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped (time budget spent)")
         return head + ", ".join(parts)
 
     def as_dict(self) -> dict:
@@ -327,6 +342,9 @@ class FeedResult:
             "failed": [{"url": u, "reason": r} for u, r in self.failed],
             "error": self.error,
             "would_fetch": list(self.would_fetch),
+            "skipped": self.skipped,
+            "backing_off": self.backing_off,
+            "begun": self.begun,
         }
 
 
@@ -337,6 +355,24 @@ class FetchReport:
     feeds: list[FeedResult] = field(default_factory=list)
     dry_run: bool = False
     requests: int = 0  # HTTP requests sent, redirect hops and retries included
+    budget: float | None = None  # seconds the run was allowed
+    budget_exhausted: bool = False  # the run stopped early: pages or feeds were skipped
+
+    @property
+    def skipped_pages(self) -> int:
+        """Pages of begun feeds left unfetched when the budget ran out."""
+        return sum(r.skipped for r in self.feeds)
+
+    def budget_note(self) -> str:
+        """One line on what the spent budget left out ("" if it did not run out)."""
+        if not self.budget_exhausted:
+            return ""
+        feeds = sum(not r.begun for r in self.feeds)
+        return (
+            f"budget of {self.budget:g} s spent: {self.skipped_pages} pages skipped"
+            + (f" and {feeds} feed{'s' if feeds != 1 else ''} not begun" if feeds else "")
+            + "; what was downloaded is stored, the rest is tried on the next run"
+        )
 
     @property
     def all_failed(self) -> bool:
@@ -365,7 +401,9 @@ class FetchReport:
         lines.append(
             f"total: {first}, {stored} already stored, {failed} failed; "
             f"{n_bad} of {len(self.feeds)} feed{'s' if len(self.feeds) != 1 else ''} "
-            "failed" + (" (dry run: nothing stored)" if self.dry_run else "")
+            "failed"
+            + (" (dry run: nothing stored)" if self.dry_run else "")
+            + (f"; {self.budget_note()}" if self.budget_exhausted else "")
         )
         return lines
 
@@ -378,6 +416,9 @@ class FetchReport:
             "already_stored": sum(r.already_stored for r in self.feeds),
             "failed": sum(len(r.failed) for r in self.feeds),
             "feeds_failed": sum(not r.ok for r in self.feeds),
+            "budget": self.budget,
+            "budget_exhausted": self.budget_exhausted,
+            "skipped": self.skipped_pages,
             "feeds": [r.as_dict() for r in self.feeds],
         }
 
@@ -422,9 +463,12 @@ def fetch_page(fetcher: Fetcher, entry: _Entry, source: str, warn: Warn) -> Arti
     )
     if isinstance(art, Skip):
         raise FetchError(art.reason)
-    # The feed's link is the key that tells the next run the page is stored, so it
-    # is the URL kept (a canonical URL or a redirect target would never match it).
-    art.url = entry.url
+    # The page's own canonical URL (``<link rel=canonical>``, ``og:url``) is stored when
+    # it is a valid http(s) URL of the same site; the feed's link stays the origin, and
+    # the next run looks both up, so either link finds the stored page.
+    declared = art.url if art.url and art.url != resp.url else ""
+    art.url = declared if _same_site(declared, entry.url) else entry.url
+    art.origin = entry.url
     art.title = art.title or entry.title
     # The publisher's own feed date beats a date guessed from the page's markup.
     art.date = entry.date or art.date
@@ -432,40 +476,93 @@ def fetch_page(fetcher: Fetcher, entry: _Entry, source: str, warn: Warn) -> Arti
     return art
 
 
+def _same_site(url: str, feed_link: str) -> bool:
+    """True if ``url`` is a valid http(s) URL on the host of ``feed_link`` (``www.`` aside,
+    or a subdomain of one another): a page may not claim another site's address."""
+    if not url:
+        return False
+    try:
+        check_url(url)
+    except FetchError:
+        return False
+    a = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    b = (urlsplit(feed_link).hostname or "").lower().removeprefix("www.")
+    return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))
+
+
+def _budget_spent(fetcher: Fetcher) -> bool:
+    return fetcher.stop_at is not None and time.monotonic() >= fetcher.stop_at
+
+
+def _todo(store, entries: list[_Entry], result: FeedResult, retry_failed: bool) -> list[_Entry]:
+    """The entries to download: not stored yet, and not backing off after a failure."""
+    known = store.known_urls([e.url for e in entries])
+    todo = [e for e in entries if e.url not in known]
+    result.already_stored = len(entries) - len(todo)
+    if not retry_failed:
+        waiting = store.backing_off([e.url for e in todo])
+        todo = [e for e in todo if e.url not in waiting]
+        result.backing_off = len(waiting)
+    return todo
+
+
+def _fetch_pages(store, todo, spec, fetcher, result: FeedResult, warn, progress) -> None:
+    """Download each page and store it at once (one transaction per page)."""
+    for n, entry in enumerate(todo, 1):
+        if progress:
+            progress(f"{spec.source}: page {n} of {len(todo)}: {entry.url}")
+        try:
+            art = fetch_page(fetcher, entry, spec.source, warn)
+        except FetchError as e:
+            if isinstance(e, BudgetSpent) or _budget_spent(fetcher):
+                result.skipped = len(todo) - n + 1
+                return
+            result.failed.append((entry.url, str(e)))
+            store.record_fetch_failure(entry.url, spec.source, str(e))
+            continue
+        except DiscourseError:
+            raise
+        except Exception as e:  # an extractor bug on one page must not end the run
+            reason = f"unexpected error: {type(e).__name__}: {e}"
+            result.failed.append((entry.url, reason))
+            store.record_fetch_failure(entry.url, spec.source, reason)
+            continue
+        new, dups = store.add_articles([art], batch_size=1)
+        result.new, result.duplicates = result.new + new, result.duplicates + dups
+        store.forget_fetch_failure(entry.url)
+
+
 def _run_feed(
-    store, spec: FeedSpec, fetcher: Fetcher, dry_run: bool, warn: Warn, progress: Note | None
+    store,
+    spec: FeedSpec,
+    fetcher: Fetcher,
+    dry_run: bool,
+    warn: Warn,
+    progress: Note | None,
+    retry_failed: bool = False,
 ) -> FeedResult:
     result = FeedResult(source=spec.source, url=spec.url)
+    if _budget_spent(fetcher):
+        result.begun = False
+        return result
     if progress:
         progress(f"{spec.source}: fetching feed {spec.url}")
     try:
         resp = fetcher.get(spec.url, _FEED_ACCEPT)
         parsed = parse_feed(resp.body, resp.url, resp.content_type, warn)
     except FetchError as e:
-        result.error = str(e)
+        if isinstance(e, BudgetSpent) or _budget_spent(fetcher):
+            result.begun = False
+        else:
+            result.error = str(e)
         return result
     entries = _entries(parsed, resp.url, result)
     result.entries = len(entries)
-    known = store.known_urls([e.url for e in entries])
-    todo = [e for e in entries if e.url not in known]
-    result.already_stored = len(entries) - len(todo)
+    todo = _todo(store, entries, result, retry_failed)
     if dry_run:
         result.would_fetch = [e.url for e in todo]
         return result
-    articles: list[Article] = []
-    for n, entry in enumerate(todo, 1):
-        if progress:
-            progress(f"{spec.source}: page {n} of {len(todo)}: {entry.url}")
-        try:
-            articles.append(fetch_page(fetcher, entry, spec.source, warn))
-        except FetchError as e:
-            result.failed.append((entry.url, str(e)))
-        except DiscourseError:
-            raise
-        except Exception as e:  # an extractor bug on one page must not end the run
-            result.failed.append((entry.url, f"unexpected error: {type(e).__name__}: {e}"))
-    if articles:
-        result.new, result.duplicates = store.add_articles(articles, batch_size=len(articles))
+    _fetch_pages(store, todo, spec, fetcher, result, warn, progress)
     return result
 
 
@@ -481,13 +578,20 @@ def fetch_feeds(
     warn: Warn = _stderr_warn,
     progress: Note | None = None,
     deadline: float | None = None,
+    budget: float | None = DEFAULT_BUDGET,
+    retry_failed: bool = False,
 ) -> FetchReport:
-    """Fetch every feed of ``feeds_path`` into ``store``; one transaction per feed.
+    """Fetch every feed of ``feeds_path`` into ``store``; each page stored as it comes.
 
     Raises :class:`InputError` for a bad feeds file (before any request). Feed
     and page failures are recorded in the report, never raised; ``all_failed``
     tells the caller whether to exit non-zero. ``dry_run`` downloads the feed
     documents only and stores nothing. ``progress`` receives one-line messages.
+    ``budget``: seconds for the whole run (None: no limit); when it is spent the run
+    stops, keeps what it stored, and the report counts what it skipped
+    (``budget_exhausted``). A page that failed is remembered in the store and not
+    tried again until its back-off ends (a day, doubling per failure, at most 30
+    days), unless ``retry_failed``.
     """
     specs = load_feeds(feeds_path)
     fetcher = Fetcher(
@@ -497,8 +601,11 @@ def fetch_feeds(
         deadline=deadline,
         max_bytes=max_bytes,
     )
-    report = FetchReport(dry_run=dry_run)
+    report = FetchReport(dry_run=dry_run, budget=budget)
+    if budget is not None:
+        fetcher.stop_at = time.monotonic() + budget
     for spec in specs:
-        report.feeds.append(_run_feed(store, spec, fetcher, dry_run, warn, progress))
+        report.feeds.append(_run_feed(store, spec, fetcher, dry_run, warn, progress, retry_failed))
     report.requests = fetcher.requests
+    report.budget_exhausted = any(r.skipped or not r.begun for r in report.feeds)
     return report

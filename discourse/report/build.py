@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
-from discourse import __version__, api
+from discourse import api
 from discourse import evidence as ev
 from discourse import stats as st
 from discourse.dates import (
@@ -32,7 +32,7 @@ from discourse.dates import (
 )
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon
-from discourse.models import Article, ArticleScore
+from discourse.provenance import provenance
 from discourse.report.data import Period, ReportData
 from discourse.scoring import Scorer, ScoreStats, article_row
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED
@@ -97,19 +97,6 @@ def resolve_period(
     return Period(f"{s}_{end}", "range", s, u, end)
 
 
-class _CountingScorer(Scorer):
-    """A :class:`Scorer` that remembers which articles it actually had to score."""
-
-    def __init__(self, lexicon: Lexicon, model=None, method: str = "lexicon") -> None:
-        super().__init__(lexicon, model=model, method=method)
-        self.scored_ids: set = set()
-
-    def score_batch(self, articles: list[Article], keep: bool = False) -> list[ArticleScore]:
-        for article in articles:
-            self.scored_ids.add(article.id if article.id is not None else ("obj", id(article)))
-        return super().score_batch(articles, keep)
-
-
 # ----------------------------------------------------------------------- build
 
 
@@ -138,40 +125,40 @@ def build_report(
     model=None,
     method: str = "lexicon",
     validation: str | os.PathLike | None = None,
+    workers: int = 1,
 ) -> ReportData:
     """Gather one report's data from ``store``.
 
     The period is ``period``, else ``week`` (``2026-W48``, ``last``, ``this``),
     else ``since``/``until`` (as in ``discourse compare``), else all articles.
-    ``by`` is the comparison grouping (``source``, ``source,week``,
-    ``source,month``); ``seed`` and ``n_boot`` the bootstrap settings (defaults
-    equal ``compare``'s). ``trailing`` is the baseline window of the trend
-    rule (periods of ``trend_by``); the charts show ``history`` periods before
-    the report period. ``progress`` is called with the number of articles
-    done; if it has a ``total`` attribute that is None (a
+    ``by`` is the comparison grouping (``source``, ``source,week``, ``source,month``;
+    ``meta:KEY`` for a document variable's values); ``seed`` and ``n_boot`` the
+    bootstrap settings (defaults equal ``compare``'s). ``trailing`` is the baseline
+    window of the trend rule (periods of ``trend_by``); the charts show ``history``
+    periods before the report period. ``progress`` is called with the number of
+    articles done; if it has a ``total`` attribute that is None (a
     :class:`discourse.terminal.Progress`), it is set to the number of articles
     to go through.
 
     On a file store, scores come from (and go to) the store's score cache, so a
     second run over an unchanged store scores nothing (``score_stats.scored == 0``).
     """
-    by_t = api.parse_by(by)
+    by_t, group = api.split_by(user_by := api.parse_by(by))  # meta:KEY stands for source
     per = period or resolve_period(week, since, until, today)
     sel, trend_sel = _selections(per, sources, trend_by, max(history, trailing), trailing)
     inputs = api.Inputs(store)
     api.check_sources(store, sel)
-    scorer = _CountingScorer(lexicon, model=model, method=method)
+    scorer = Scorer(lexicon, model=model, method=method)
     frames = list(scorer.frames)
     touched = store.count(trend_sel)
-    progress_cmp = _fill_cache(inputs, scorer, sel, trend_sel, touched, progress)
-    cmp, cmeta = api.compare_sources(inputs, lexicon, sel, by_t, n_boot=n_boot, seed=seed,
-        progress=progress_cmp, scorer=scorer, validation=validation)  # fmt: skip
-    articles = [article_row(sc, frames) for sc in api.scores(inputs, scorer, sel)]
-    trends = _trends(store, lexicon, per, trend_sel, trend_by, trailing, alpha, scorer)
+    progress_cmp, scored = _fill_cache(inputs, scorer, sel, trend_sel, touched, progress, workers)
+    cmp, cmeta = api.compare_sources(inputs, lexicon, sel, user_by, n_boot=n_boot, seed=seed,
+        progress=progress_cmp, scorer=scorer, validation=validation, workers=workers)  # fmt: skip
+    articles = [article_row(sc, frames) for sc in api.scores(inputs, scorer, sel, workers=workers)]
+    trends = _trends(store, lexicon, per, trend_sel, trend_by, trailing, alpha, scorer, group)
     pw = st.pairwise_from_records(cmp.records, by_t, "holm") if cmp.records else []
-    kn = ev.keyness(store, sel, top=top_terms)
-    scored = len(scorer.scored_ids)
-    settings = {"by": ",".join(by_t), "n_boot": n_boot, "seed": seed, "trend_by": trend_by,
+    kn = ev.keyness(store, sel, top=top_terms, workers=workers)
+    settings = {"by": ",".join(user_by), "n_boot": n_boot, "seed": seed, "trend_by": trend_by,
                 "trend_window": trailing, "trend_rule": trends["trend_meta"]["rule"]}  # fmt: skip
     model_hash = model_hash or getattr(model, "model_hash", None)
     return ReportData(
@@ -190,8 +177,15 @@ def build_report(
         examples=_examples(store, lexicon, articles, frames, n_examples),
         articles=articles,
         score_stats=ScoreStats(scored=scored, cached=max(0, touched - scored)),
-        notes=_notes(per, cmp, kn),
+        notes=_notes(per, cmp, kn) + ([_group_note(group)] if group else []),
         **trends,
+    )
+
+
+def _group_note(group: str) -> str:
+    return (
+        f"Grouped by the document variable '{group}': where the report says outlet, read "
+        f"the value of '{group}' ('(none)': articles without it)."
     )
 
 
@@ -208,67 +202,111 @@ def _selections(per: Period, sources, trend_by: str, back: int, trailing: int):
     return sel, Selection(sources=sel.sources, since=start, until=sel.until)
 
 
-def _fill_cache(inputs, scorer, sel, trend_sel, touched: int, progress):
-    """Fill the score cache once for everything the report reads (file stores).
+def _fill_cache(inputs, scorer, sel, trend_sel, touched: int, progress, workers: int = 1):
+    """Fill the score cache once for everything the report reads (file stores), scoring
+    in ``workers`` processes.
 
-    Returns the progress callback the comparison should use (None when done here).
+    Returns the progress callback the comparison should use (None when done here), and
+    the number of articles scored afresh (an in-memory store has no cache: every article
+    the report reads is scored).
     """
     store = inputs.store
     if store.in_memory:
         _set_total(progress, store.count(sel))
-        return progress
+        return progress, touched
     _set_total(progress, touched)
-    for _ in api.scores(inputs, scorer, trend_sel, progress=progress):
+    stats = ScoreStats()
+    for _ in api.scores(inputs, scorer, trend_sel, stats, progress=progress, workers=workers):
         pass
-    return None
+    return None, stats.scored
 
 
-def _trends(store, lexicon, per: Period, trend_sel, trend_by, trailing, alpha, scorer) -> dict:
-    """Trends per source and all sources pooled (by evidence.trend's rule), for ReportData."""
+def _trends(
+    store, lexicon, per: Period, trend_sel, trend_by, trailing, alpha, scorer, group=None
+) -> dict:
+    """Trends per source (or value of the document variable ``group``) and all sources
+    pooled (by evidence.trend's rule), for ReportData."""
     kw = {"by": trend_by, "window": trailing, "alpha": alpha, "scorer": scorer}
-    tr = ev.trend(store, lexicon, trend_sel, **kw)
+    by_group = f"{trend_by},meta:{group}" if group else trend_by
+    tr = ev.trend(store, lexicon, trend_sel, **{**kw, "by": by_group})
     tr_all = ev.trend(store, lexicon, trend_sel, combine=True, **kw)
     trend_periods = _chart_periods(per, trend_sel, tr.meta.get("periods") or [], trend_by)
     focus = _focus_periods(per, tr.meta.get("periods") or [], trend_by)
     shown = set(trend_periods)
     both = tr.records + tr_all.records
-    changes = [_change(r) for r in both if r["period"] in focus and r.get("flag") in ("up", "down")]
+    tested = _adjusted([r for r in both if r["period"] in focus], alpha)
+    changes = [c for c in tested if c["flag"] in ("up", "down")]
     changes.sort(key=lambda c: (c["period"], c["source"] != ev.ALL_SOURCES, c["source"]))
+    meta = {k: tr.meta.get(k) for k in _TREND_META}
+    meta["rule"] = (meta.get("rule") or "") + CORRECTION_NOTE.format(m=len(tested), alpha=alpha)
+    adj = {(c["period"], c["source"], c["frame"]): c for c in tested}
     return {
         "trend": [{k: r.get(k) for k in _TREND_KEYS} for r in both if r["period"] in shown],
         "trend_periods": trend_periods,
         "focus_periods": focus,
         "changes": changes,
-        "baseline": [_baseline_row(r) for r in tr_all.records if r["period"] in focus],
-        "trend_meta": {k: tr.meta.get(k) for k in _TREND_META},
+        "baseline": [
+            {**_baseline_row(r), **_adj_fields(adj.get((r["period"], r["source"], r["frame"])))}
+            for r in tr_all.records
+            if r["period"] in focus
+        ],
+        "trend_meta": meta,
     }
+
+
+#: How "What changed" treats its many tests (appended to the trend rule in the report).
+CORRECTION_NOTE = (
+    "; in this report the p-values of the period's {m} tests (every outlet and all "
+    "outlets together, every frame) are Holm-adjusted, and a change is shown only when "
+    "the adjusted p < {alpha}, so that the chance of even one false alarm among them "
+    "stays below {alpha}"
+)
+
+
+def _adjusted(records: list[dict], alpha: float) -> list[dict]:
+    """The tested records as changes, with Holm-adjusted p-values (``p_adjusted``); the
+    flag is kept only when the adjusted p is below ``alpha``.
+
+    Holm rather than Benjamini-Hochberg: each line of "What changed" is read as a
+    finding on its own, so the family-wise error rate is the promise to keep (as for the
+    leaders' and ``compare --pairwise``'s default).
+    """
+    tested = [_change(r) for r in records if r.get("p_value") is not None]
+    for c, p in zip(tested, st.adjust_pvalues([c["p_value"] for c in tested], "holm")):
+        c["p_adjusted"] = p
+        if c["flag"] in ("up", "down") and not p < alpha:
+            c["flag"] = None
+    return tested
+
+
+def _adj_fields(c: dict | None) -> dict:
+    return {"flag": c["flag"], "p_adjusted": c["p_adjusted"]} if c else {"p_adjusted": None}
 
 
 def _provenance(store, lexicon, per: Period, cmp, model_hash, settings: dict, now) -> dict:
     """What produced the report: tool, lexicon, model, corpus, period, settings, time."""
     first, last = store.date_range()
-    return {
-        "tool_version": __version__,
-        **lexicon.provenance(),
-        "lexicon_sha256": lexicon.sha256,
-        "model_hash": model_hash,
-        "corpus_articles": store.count(),
-        "corpus_sources": len(store.sources()),
-        "corpus_from": first,
-        "corpus_to": last,
-        "store": "in memory (from PATHs)" if store.in_memory else os.path.basename(store.path),
-        "period": per.label,
-        "period_description": per.description,
-        "since": per.since,
-        "until": per.until,
-        "articles_in_period": cmp.n_articles,
-        "sources_in_period": len({r["source"] for r in cmp.records}),
-        "articles_from": cmp.date_range[0],
-        "articles_to": cmp.date_range[1],
-        "undated_left_out": cmp.undated_dropped,
+    return provenance(
+        lexicon,
+        lexicon_sha256=lexicon.sha256,
+        model_hash=model_hash,
+        corpus_articles=store.count(),
+        corpus_sources=len(store.sources()),
+        corpus_from=first,
+        corpus_to=last,
+        store="in memory (from PATHs)" if store.in_memory else os.path.basename(store.path),
+        period=per.label,
+        period_description=per.description,
+        since=per.since,
+        until=per.until,
+        articles_in_period=cmp.n_articles,
+        sources_in_period=len({r["source"] for r in cmp.records}),
+        articles_from=cmp.date_range[0],
+        articles_to=cmp.date_range[1],
+        undated_left_out=cmp.undated_dropped,
         **settings,
-        "generated_at": (now or now_utc()).isoformat(timespec="seconds"),
-    }
+        generated_at=(now or now_utc()).isoformat(timespec="seconds"),
+    )
 
 
 def _notes(per: Period, cmp, kn) -> list[str]:
@@ -289,8 +327,12 @@ def _set_total(progress, total: int) -> None:
 def _chart_periods(
     per: Period, trend_sel: Selection, trend_periods: list[str], by: str
 ) -> list[str]:
-    """Every period from the start of the trend window to the end of the report period."""
+    """Every period from the start of the trend window, or of the first period with dated
+    articles when that is later (a young store: no run of empty periods), to the end of
+    the report period."""
     start = trend_sel.since or (period_start(trend_periods[0], by) if trend_periods else None)
+    if start and trend_periods:
+        start = max(start, period_start(trend_periods[0], by))
     end = per.until or per.end
     if trend_periods:
         last = period_end(trend_periods[-1], by)

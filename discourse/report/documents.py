@@ -18,14 +18,15 @@ import itertools
 import logging
 import math
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 
 from discourse.formats import (
-    CORRECTED_TITLE,
     corrected_basis,
     corrected_cell,
+    corrected_title,
     md_escape,
     num_ci,
     p_text,
@@ -189,7 +190,8 @@ def change_runs(data: ReportData, c: dict) -> Runs:
     """One headline sentence: a frame that departed from its trailing baseline."""
     who = "All outlets" if c["source"] == "all sources" else Data(c["source"])
     window, unit = _window(data)
-    p = p_text(c["p_value"])
+    p = p_text(c.get("p_adjusted", c["p_value"]))
+    how = " (Holm-adjusted)" if "p_adjusted" in c else ""
     return [
         (f"{c['period']} · ", False),
         (who, True),
@@ -201,7 +203,7 @@ def change_runs(data: ReportData, c: dict) -> Runs:
             f" — {c['n_present']} of {_plural(c['n_articles'], 'article')} "
             f"({pct(c['prevalence'])}) against {pct(c['baseline_rate'])} in the previous "
             f"{_plural(window, unit)} ({_plural(c['baseline_articles'], 'article')}); "
-            f"p {'' if '<' in p else '= '}{p}.",
+            f"p {'' if '<' in p else '= '}{p}{how}.",
             False,
         ),
     ]
@@ -222,7 +224,7 @@ def baseline_rows(data: ReportData) -> list[list]:
                 f"{pct(r['baseline_rate'])} of {r['baseline_articles']}"
                 if r["baseline_articles"]
                 else "–",
-                p_text(r["p_value"]),
+                p_text(r["p_value"] if r.get("p_adjusted") is None else r["p_adjusted"]),
                 change or r.get("note") or "no departure",
             ]
         )
@@ -231,7 +233,8 @@ def baseline_rows(data: ReportData) -> list[list]:
 
 def baseline_headers(data: ReportData) -> list[str]:
     window, unit = _window(data)
-    return ["frame", "period", "this period", f"previous {_plural(window, unit)}", "p", "change"]
+    p = "p (Holm)" if any(r.get("p_adjusted") is not None for r in data.baseline) else "p"
+    return ["frame", "period", "this period", f"previous {_plural(window, unit)}", p, "change"]
 
 
 def comparison_rows(data: ReportData) -> tuple[list[str], list[list], list[list], list[list]]:
@@ -250,7 +253,7 @@ def comparison_rows(data: ReportData) -> tuple[list[str], list[list], list[list]
             cells_p.append(
                 pct_ci(r["prevalence"], r["prevalence_lo"], r["prevalence_hi"]) if r else "–"
             )
-            cells_r.append(num_ci(r["per_1k"], r["per_1k_lo"], r["per_1k_hi"]) if r else "–")
+            cells_r.append(num_ci(r["per_1k"], r["per_1k_lo"], r["per_1k_hi"], n=n) if r else "–")
         lead = [Data(v) if k == "source" else v for k, v in zip(keys, key)]
         prev.append([*lead, n, *cells_p])
         rate.append([*lead, n, *cells_r])
@@ -350,9 +353,10 @@ def corrected_rows(data: ReportData) -> tuple[list[str], list[list]]:
     groups: dict[tuple, dict[str, dict]] = {}
     for r in data.records:
         groups.setdefault(tuple(r[k] for k in keys), {})[r["frame"]] = r
+    raw = data.compare_meta["corrected_with"].get("corrects", "sentence_share")
     rows = [
         [*[Data(v) if k == "source" else v for k, v in zip(keys, key)],
-         *[corrected_cell(per.get(f)) for f in data.frames]]
+         *[corrected_cell(per.get(f), raw) for f in data.frames]]
         for key, per in groups.items()
     ]  # fmt: skip
     return [*keys, *data.frames], rows
@@ -364,7 +368,7 @@ def corrected_md(data: ReportData) -> list[str]:
     if not headers:
         return []
     corr = data.compare_meta["corrected_with"]
-    out = [f"### {CORRECTED_TITLE}", "", _md_table(headers, rows), ""]
+    out = [f"### {corrected_title(corr)}", "", _md_table(headers, rows), ""]
     out += [md_escape(corrected_basis(corr)), ""]
     return out + [f"> Note: {md_escape(n)}" for n in corr.get("notes", [])] + [""]
 
@@ -519,7 +523,16 @@ def _matplotlib() -> Iterator[None]:
             "xtick.color": "#333333",
             "ytick.color": "#333333",
         }
-        with matplotlib.rc_context({k: v for k, v in style.items() if k in matplotlib.rcParams}):
+        with (
+            matplotlib.rc_context({k: v for k, v in style.items() if k in matplotlib.rcParams}),
+            warnings.catch_warnings(),
+        ):
+            # No font that ships has every script's glyphs (CJK, Hangul ...). Text stays
+            # SVG text, drawn by the reader's fonts; only the width estimate is off, so the
+            # missing-glyph warning (mailed by cron from ``report -q``) is noise here.
+            warnings.filterwarnings(
+                "ignore", message=r"Glyph \d+ .* missing from", category=UserWarning
+            )
             yield
     finally:
         log.setLevel(old)
@@ -602,56 +615,73 @@ def _tick_labels(periods: list[str]) -> list[str]:
     return out
 
 
+def _trend_series(data: ReportData, frame: str) -> tuple[dict[str, list[float]], set]:
+    """Per source, the frame's prevalence (%) per chart period (NaN: no articles); and the
+    (source, period index, flag) of the listed changes (Holm-adjusted, as in the text)."""
+    idx = {p: i for i, p in enumerate(data.trend_periods)}
+    series: dict[str, list[float]] = {}
+    for r in data.trend:
+        if r["frame"] != frame or r["period"] not in idx:
+            continue
+        ys = series.setdefault(r["source"], [math.nan] * len(idx))
+        if r["prevalence"] is not None:
+            ys[idx[r["period"]]] = 100 * r["prevalence"]
+    flags = {
+        (c["source"], idx[c["period"]], c["flag"])
+        for c in data.changes
+        if c["frame"] == frame and c["period"] in idx
+    }
+    return series, flags
+
+
 def trend_chart(data: ReportData, frame: str, cmap: dict[str, str], prefix: str) -> str:
-    """Lines: prevalence per period for each outlet (thin) and all outlets (thick, black)."""
+    """Small multiples: one panel per outlet (its colour) over all outlets (grey), so that
+    the lines never tangle; the report's period shaded, listed changes marked ▲/▼."""
     from matplotlib.figure import Figure
 
     periods = data.trend_periods
     if not periods:
         return ""
-    idx = {p: i for i, p in enumerate(periods)}
-    series: dict[str, list[float]] = {}
-    flags: list[tuple[str, int, float, str]] = []
-    for r in data.trend:
-        if r["frame"] != frame or r["period"] not in idx:
-            continue
-        ys = series.setdefault(r["source"], [math.nan] * len(periods))
-        if r["prevalence"] is not None:
-            ys[idx[r["period"]]] = 100 * r["prevalence"]
-            if r.get("flag") in ("up", "down") and r["period"] in data.focus_periods:
-                flags.append((r["source"], idx[r["period"]], 100 * r["prevalence"], r["flag"]))
-    fig = Figure(figsize=(4.0, 2.3))
-    ax = fig.subplots()
-    focus = [idx[p] for p in data.focus_periods if p in idx]
-    if focus:
-        ax.axvspan(min(focus) - 0.5, max(focus) + 0.5, color="#fff1b8", zorder=0, lw=0)
+    series, flags = _trend_series(data, frame)
+    everyone = series.pop("all sources", None)
+    outlets = [s for s in cmap if s in series] + sorted(set(series) - set(cmap))
+    ncols = min(3, max(1, len(outlets)))
+    nrows = max(1, math.ceil(len(outlets) / ncols))
+    fig = Figure(figsize=(6.0, 1.45 * nrows + 0.35))
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
     x = list(range(len(periods)))
-    for src, ys in series.items():
-        if src == "all sources":
-            continue
-        ax.plot(x, ys, color=cmap.get(src, "#888888"), lw=1.0, marker="o", ms=2.6, alpha=0.5)
-    if "all sources" in series:
-        ax.plot(x, series["all sources"], color=ALL_COLOR, lw=2.4, marker="o", ms=3.5, zorder=5)
-    for src, i, y, flag in flags:
-        ax.scatter(
-            [i],
-            [y],
-            marker="^" if flag == "up" else "v",
-            s=70,
-            zorder=6,
-            color=ALL_COLOR if src == "all sources" else cmap.get(src, "#888888"),
-            edgecolors="#000000",
-            linewidths=0.8,
-        )
-    ax.set_ylim(-4, 104)
-    ax.set_yticks([0, 25, 50, 75, 100], labels=["0%", "25%", "50%", "75%", "100%"])
-    step = max(1, math.ceil(len(periods) / 8))
+    focus = [i for i, p in enumerate(periods) if p in data.focus_periods]
+    step = max(1, math.ceil(len(periods) / 4))
     ticks = x[::-1][::step][::-1]
-    ax.set_xticks(ticks, labels=_tick_labels([periods[i] for i in ticks]))
-    ax.set_xlim(-0.6, len(periods) - 0.4)
-    ax.grid(axis="y", color="#e3e3e3", linewidth=0.6)
-    ax.set_axisbelow(True)
-    label = f"{frame_title(data, frame)}: share of articles per {_window(data)[1]} by outlet"
+    for k, ax in enumerate(axes):
+        if k >= len(outlets):
+            ax.set_visible(False)
+            continue
+        src = outlets[k]
+        if focus:
+            ax.axvspan(min(focus) - 0.5, max(focus) + 0.5, color="#fff1b8", zorder=0, lw=0)
+        if everyone is not None:
+            ax.plot(x, everyone, color=ALL_COLOR, lw=1.0, alpha=0.45, zorder=2)
+        color = cmap.get(src, "#888888")
+        ax.plot(x, series[src], color=color, lw=1.6, marker="o", ms=2.6, zorder=3)
+        for who, i, flag in flags:
+            if who in (src, "all sources"):
+                y = (series[src] if who == src else everyone)[i]
+                ax.scatter([i], [y], marker="^" if flag == "up" else "v", s=55, zorder=6,
+                           color=color if who == src else ALL_COLOR,
+                           edgecolors="#000000", linewidths=0.8)  # fmt: skip
+        ax.set_title(_short(src, 30), fontsize=9, loc="left", color="#333333")
+        ax.set_ylim(-4, 104)
+        ax.set_yticks([0, 50, 100], labels=["0%", "50%", "100%"])
+        ax.set_xticks(ticks, labels=_tick_labels([periods[i] for i in ticks]))
+        ax.set_xlim(-0.6, len(periods) - 0.4)
+        ax.grid(axis="y", color="#e3e3e3", linewidth=0.6)
+        ax.set_axisbelow(True)
+    fig.tight_layout(pad=0.3, h_pad=0.6, w_pad=0.6)
+    label = (
+        f"{frame_title(data, frame)}: share of articles per {_window(data)[1]}, "
+        "one panel per outlet over all outlets (grey)"
+    )
     return _svg(fig, prefix, label)
 
 
@@ -708,7 +738,7 @@ def render_html(data: ReportData) -> str:
     legend_sources = [s for s in cmap if any(r["source"] == s for r in data.trend)]
     return _template().render(
         title=data.title,
-        corrected_title=CORRECTED_TITLE,
+        corrected_title=corrected_title(corr),
         corrected_headers=corr_headers,
         corrected_rows=corr_rows,
         corrected_basis=corrected_basis(corr) if corr else "",

@@ -1,0 +1,293 @@
+"""Parquet: record outputs as one file, articles as a partitioned dataset (pyarrow only here).
+
+pyarrow is optional (``pip install 'discourse[parquet]'``); without it, asking for
+Parquet fails with one line saying how to install it. Records are the rows that
+``--format jsonl`` writes, one column per key in first-seen order, so a Parquet
+file holds the same values as the JSON Lines output. Articles are exported as a
+Hive-partitioned dataset (``source=.../year=.../part-0.parquet``) that
+``pyarrow.dataset``, pandas, Dask, Spark, DuckDB and R's arrow read as one table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from discourse.errors import InputError
+
+INSTALL = "pip install 'discourse[parquet]'"
+#: Columns of an article export, in order; ``source`` (and the ``year`` of ``date``)
+#: are the dataset's partitions.
+ARTICLE_COLUMNS = ("id", "source", "title", "date", "url", "lang", "author", "text")
+FILE_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c != "source")
+
+
+def pyarrow():
+    """The pyarrow module, or :class:`InputError` saying how to install it."""
+    try:
+        import pyarrow as pa
+        import pyarrow.dataset  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise InputError(
+            f"`fmt` parquet needs pyarrow, which is not installed: {INSTALL}"
+        ) from None
+    return pa
+
+
+def records_table(records: list[dict]):
+    """A pyarrow Table of flat records: one column per key (first-seen order).
+
+    A column whose values pyarrow cannot put in one type (e.g. numbers and text
+    mixed) is stored as text (lists and dicts as JSON).
+    """
+    pa = pyarrow()
+    columns: dict[str, None] = {}
+    for r in records:
+        columns.update(dict.fromkeys(r))
+    arrays = {}
+    for c in columns:
+        values = [r.get(c) for r in records]
+        try:
+            arrays[c] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays[c] = pa.array([_text(v) for v in values], pa.string())
+    return pa.table(arrays)
+
+
+def _text(v: Any) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else str(v)
+
+
+def write_records(records: list[dict], path: str | os.PathLike) -> None:
+    """Write flat records to the Parquet file ``path`` (atomically: a temporary file renamed).
+
+    Parameters
+    ----------
+    records : list of dict
+        Rows; missing keys are nulls.
+    path : path
+        The ``.parquet`` file; its folder is created if missing.
+    """
+    pa = pyarrow()
+    table = records_table(records)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
+    try:
+        pa.parquet.write_table(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(pieces: Iterable[str], path: str | os.PathLike) -> int:
+    """Write the records of JSON Lines text, piece by piece, to the Parquet file ``path``.
+
+    Each piece becomes a row group as it comes, so memory stays bounded by one piece
+    (``score`` yields 500 rows at a time). The first piece's columns and types are
+    the file's (a column that is empty there is text); a later piece must fit them.
+    The file is written under a temporary name and renamed when complete.
+
+    Returns
+    -------
+    int
+        The number of records written.
+    """
+    pa = pyarrow()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
+    writer = schema = None
+    n = 0
+    try:
+        for piece in pieces:
+            records = [json.loads(line) for line in piece.splitlines() if line]
+            if not records and writer is not None:
+                continue
+            table = records_table(records)
+            if writer is None:
+                fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                          for f in table.schema]  # fmt: skip
+                schema = pa.schema(fields)
+                writer = pa.parquet.ParquetWriter(tmp, schema)
+            writer.write_table(_fit(pa, table, schema))
+            n += len(records)
+        if writer is None:
+            writer = pa.parquet.ParquetWriter(tmp, pa.schema([]))
+        writer.close()
+        os.replace(tmp, path)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    return n
+
+
+def _fit(pa, table, schema):
+    """``table`` with the columns and types of ``schema`` (the file's)."""
+    if table.schema.names != schema.names:
+        raise InputError(
+            f"the records' columns changed mid-output ({', '.join(table.schema.names[:5])}...); "
+            "use `fmt` jsonl"
+        )
+    cols = []
+    for f in schema:
+        col = table.column(f.name)
+        try:
+            cols.append(col.cast(f.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            if not pa.types.is_string(f.type):
+                raise InputError(
+                    f"column {f.name!r} changes type mid-output ({f.type}, then {col.type}); "
+                    "use `fmt` jsonl"
+                ) from None
+            cols.append(pa.array([_text(v) for v in col.to_pylist()], pa.string()))
+    return pa.table(cols, schema=schema)
+
+
+def _file_schema(pa):
+    """Columns stored in each file of an article dataset (source and year are in its path)."""
+    return pa.schema([(c, pa.int64() if c == "id" else pa.string()) for c in FILE_COLUMNS])
+
+
+def _partition_dir(root: Path, source: str, date: str | None) -> Path:
+    from urllib.parse import quote
+
+    year = date[:4] if date and date[:4].isdigit() else HIVE_NULL
+    return root / f"source={quote(source, safe='')}" / f"year={year}"
+
+
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+
+
+def write_article_dataset(
+    records: Iterable[dict], root: str | os.PathLike, batch: int = 2000
+) -> int:
+    """Write articles to a Parquet dataset under ``root``, partitioned by source and year.
+
+    One file per partition (``source=<name>/year=<yyyy>/part-0.parquet``, the name
+    percent-encoded as ``pyarrow.dataset`` expects), written in row groups of
+    ``batch`` articles, so memory stays bounded whatever the corpus size.
+
+    Parameters
+    ----------
+    records : iterable of dict
+        One article per record with the keys of :data:`ARTICLE_COLUMNS` (``date`` ISO or None).
+    root : path
+        A folder that does not exist yet or is empty.
+    batch : int
+        Articles buffered per partition before a row group is written.
+
+    Returns
+    -------
+    int
+        Articles written. Undated articles go to ``year=__HIVE_DEFAULT_PARTITION__``.
+    """
+    pa = pyarrow()
+    root = Path(root)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise InputError(f"`output` {root}: a Parquet export needs a new or empty folder")
+    schema, cols = _file_schema(pa), FILE_COLUMNS
+    writers: dict[Path, Any] = {}
+    buffers: dict[Path, list[dict]] = {}
+    n = 0
+
+    def flush(where: Path) -> None:
+        rows = buffers.pop(where, [])
+        if rows:
+            data = {c: [r.get(c) for r in rows] for c in cols}
+            writers[where].write_batch(pa.RecordBatch.from_pydict(data, schema=schema))
+
+    try:
+        for rec in records:
+            where = _partition_dir(root, rec["source"], rec.get("date"))
+            if where not in writers:
+                where.mkdir(parents=True, exist_ok=True)
+                writers[where] = pa.parquet.ParquetWriter(where / "part-0.parquet", schema)
+            buffers.setdefault(where, []).append(rec)
+            n += 1
+            if len(buffers[where]) >= batch:
+                flush(where)
+        for where in list(buffers):
+            flush(where)
+    finally:
+        for w in writers.values():
+            w.close()
+    root.mkdir(parents=True, exist_ok=True)
+    return n
+
+
+def read_article_dataset(root: str | os.PathLike) -> Iterator[dict]:
+    """The articles of a dataset written by :func:`write_article_dataset`, batch by batch.
+
+    Yields
+    ------
+    dict
+        One record per article with the keys of :data:`ARTICLE_COLUMNS`.
+    """
+    pa = pyarrow()
+    data = pa.dataset.dataset(str(root), format="parquet", partitioning="hive")
+    cols = [c for c in ARTICLE_COLUMNS if c in data.schema.names]
+    for b in data.to_batches(columns=cols):
+        yield from b.to_pylist()
+
+
+def dataset_fragments(root: str | os.PathLike) -> list[str]:
+    """The Parquet files of a dataset (each one a unit of work for a cluster), sorted."""
+    pa = pyarrow()
+    data = pa.dataset.dataset(str(root), format="parquet", partitioning="hive")
+    return sorted(data.files)
+
+
+def read_fragment(root: str | os.PathLike, path: str) -> list[dict]:
+    """The articles of one file of a dataset under ``root``, with ``source`` from its path."""
+    pa = pyarrow()
+    data = pa.dataset.dataset(str(root), format="parquet", partitioning="hive")
+    for frag in data.get_fragments():
+        if frag.path == path:
+            table = frag.to_table(schema=data.schema)
+            cols = [c for c in ARTICLE_COLUMNS if c in table.schema.names]
+            return table.select(cols).to_pylist()
+    raise InputError(f"{path}: not a file of the Parquet dataset {root}")
+
+
+def hive_values(path: str | os.PathLike) -> dict[str, str]:
+    """Partition values in a dataset file's path: ``.../source=A%20B/year=2026/x`` ->
+    ``{"source": "A B", "year": "2026"}`` (the default partition left out)."""
+    from urllib.parse import unquote
+
+    out = {}
+    for part in Path(path).parent.parts:
+        key, eq, value = part.partition("=")
+        if eq and key and value != HIVE_NULL:
+            out[key] = unquote(value)
+    return out
+
+
+def read_parquet_rows(path: str | os.PathLike, batch: int = 1000) -> Iterator[dict]:
+    """The rows of one Parquet file, batch by batch, with its Hive partition values
+    (``source``, ``year``) added where the file does not hold them.
+
+    Raises
+    ------
+    ValueError
+        The file is not Parquet or is damaged (the reader skips it).
+    """
+    pa = pyarrow()
+    extra = hive_values(path)
+    try:
+        f = pa.parquet.ParquetFile(path)
+        for b in f.iter_batches(batch_size=batch):
+            for row in b.to_pylist():
+                yield {**extra, **row}
+    except (pa.ArrowException, OSError) as e:
+        raise ValueError(f"not a readable Parquet file ({e})") from None
