@@ -30,39 +30,27 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
     >>> atomic_write(p, "hello\\n"); p.read_text()
     'hello\\n'
     """
-    path = Path(path)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
-    try:
-        with open(tmp, "xb") as fh:  # permissions as for any new file (the umask)
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    atomic_write_pieces(path, [data.encode("utf-8") if isinstance(data, str) else data])
 
 
-def atomic_write_pieces(path: str | os.PathLike, pieces: Iterable[str]) -> None:
-    """Write text that comes in pieces to ``path`` atomically, without holding it all.
+def atomic_write_pieces(path: str | os.PathLike, pieces: Iterable[str | bytes]) -> None:
+    """Write content that comes in pieces to ``path`` atomically, without holding it all.
 
     Parameters
     ----------
     path : path
         The target; its folder is created if missing.
-    pieces : iterable of str
-        Written (UTF-8) as they come; the target appears, whole, once the last is written.
+    pieces : iterable of str or bytes
+        Written (text as UTF-8) as they come; the target appears, whole, once the last is
+        written.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
     try:
-        with open(tmp, "x", encoding="utf-8", newline="") as fh:
+        with open(tmp, "xb") as fh:  # permissions as for any new file (the umask)
             for piece in pieces:
-                fh.write(piece)
+                fh.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
