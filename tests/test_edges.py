@@ -277,6 +277,8 @@ def test_what_changed_is_holm_adjusted_as_statsmodels_does():
     for b in data.baseline:
         assert b["p_adjusted"] == pytest.approx(want[(b["source"], b["frame"])], rel=1e-9)
     assert "36 tests" in data.trend_meta["rule"] and "Holm-adjusted" in data.trend_meta["rule"]
+    # a cron report over '--since 7d' crosses weeks: the rule says the weeks are tested whole
+    assert "each period is tested whole" in data.trend_meta["rule"]
     raw = sum(1 for r in family if r["flag"])
     assert raw > len(shown) >= 1  # in this week the correction keeps one change of two
 

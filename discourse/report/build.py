@@ -259,7 +259,8 @@ CORRECTION_NOTE = (
     "; in this report the p-values of the period's {m} tests (every outlet and all "
     "outlets together, every frame) are Holm-adjusted, and a change is shown only when "
     "the adjusted p < {alpha}, so that the chance of even one false alarm among them "
-    "stays below {alpha}"
+    "stays below {alpha}; each period is tested whole (every article of the week or "
+    "month, also those outside the report's own dates)"
 )
 
 
