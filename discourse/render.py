@@ -49,8 +49,9 @@ def provenance_line(meta: dict) -> str:
         parts.append(f"model {meta['model_hash']}")
     if "n_articles" in meta:
         parts.append(f"{meta['n_articles']} articles")
-    if meta.get("n_sources") is not None:
-        parts.append(f"{meta['n_sources']} sources")
+    if meta.get("n_sources") is not None:  # groups of a document variable with --by meta:KEY
+        kind = f"{meta['group']} groups" if meta.get("group") else "sources"
+        parts.append(f"{meta['n_sources']} {kind}")
     first, last = meta.get("date_from"), meta.get("date_to")
     if first or last:
         parts.append(f"{first or '?'} to {last or '?'}")

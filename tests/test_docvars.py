@@ -124,6 +124,7 @@ def test_compare_by_meta_table_and_month(run, docvar_csv):
     assert r.code == 0, r.err
     assert "document variable 'bloc'" in r.err
     assert "(none)" in r.out and "2026-09" in r.out
+    assert "meta:bloc groups" in r.out.splitlines()[0]  # not "sources": they are the groups
     r = run("compare", docvar_csv, "--by", "meta:", "--boot", "200")
     assert r.code == 1 and "meta:KEY" in r.err
 
