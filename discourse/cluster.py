@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from discourse.errors import InputError
 from discourse.models import Article, ArticleScore
-from discourse.scoring import Scorer
+from discourse.scoring import Scorer, score_light
 from discourse.workers import default_workers
 
 INSTALL = "pip install 'discourse[dask]'"
@@ -33,14 +33,6 @@ def distributed():
             f"`dask` needs dask.distributed, which is not installed: {INSTALL}"
         ) from None
     return d
-
-
-def score_chunk(scorer: Scorer, articles: list[Article], keep: bool) -> list[ArticleScore]:
-    """Score a chunk on a worker; the article texts are not sent back."""
-    scores = scorer.score_batch(articles, keep)
-    for sc in scores:
-        sc.article.text = ""
-    return scores
 
 
 class DaskPool:
@@ -83,7 +75,7 @@ class DaskPool:
         """A future of the chunk's scores (None for an empty chunk)."""
         if not articles:
             return None
-        return self.client.submit(score_chunk, self.scorer, articles, self.keep, pure=False)
+        return self.client.submit(score_light, self.scorer, self.keep, articles, pure=False)
 
     @staticmethod
     def result(future) -> list[ArticleScore]:

@@ -509,7 +509,9 @@ def _fill(results, fresh, scorer: Scorer, store, use_cache: bool, stats: ScoreSt
         store.put_scores(scorer.key, new)
 
 
-def _score_light(scorer: Scorer, keep: bool, articles: list[Article]) -> list[ArticleScore]:
+def score_light(scorer: Scorer, keep: bool, articles: list[Article]) -> list[ArticleScore]:
+    """Score a chunk in a worker (a local process or a Dask worker); the article texts are
+    not sent back."""
     scores = scorer.score_batch(articles, keep)
     for sc in scores:
         sc.article.text = ""  # do not send the text back
@@ -521,7 +523,7 @@ class _Pool(Pool):
     scorer (``submit(articles)`` -> a future of their scores)."""
 
     def __init__(self, scorer: Scorer, workers: int, keep: bool = False) -> None:
-        super().__init__(partial(_score_light, scorer, keep), workers)
+        super().__init__(partial(score_light, scorer, keep), workers)
 
 
 def _usable(counts: RawCounts, n_frames: int, with_model: bool) -> bool:
