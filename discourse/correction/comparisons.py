@@ -74,16 +74,21 @@ def correction_label(val: ValidationSample, estimator: str, scope: str) -> str:
     )
 
 
+def _matched(records: list[dict], corrected: list[dict], by: tuple[str, ...]):
+    """(record, its corrected figures) for each record that has them (same group and frame)."""
+    index = {(tuple(c["key"]), c["frame"]): c for c in corrected}
+    for rec in records:
+        c = index.get((tuple(rec[b] for b in by), rec["frame"]))
+        if c is not None:
+            yield rec, c
+
+
 def attach(
     records: list[dict], corrected: list[dict], val: ValidationSample, by: tuple[str, ...]
 ) -> list[dict]:
     """Add ``corrected``, ``corrected_lo``, ``corrected_hi``, ``corrected_unstable`` and
     ``correction`` to comparison records (matched on the group key and frame)."""
-    index = {(tuple(c["key"]), c["frame"]): c for c in corrected}
-    for rec in records:
-        c = index.get((tuple(rec[b] for b in by), rec["frame"]))
-        if c is None:
-            continue
+    for rec, c in _matched(records, corrected, by):
         rec["corrected"] = c["corrected"]
         rec["corrected_lo"] = c["corrected_lo"]
         rec["corrected_hi"] = c["corrected_hi"]
@@ -97,11 +102,7 @@ def attach_probabilistic(
 ) -> list[dict]:
     """Add the probabilistic figures to comparison records: ``pcc`` (mean probability),
     ``pcc_corrected`` (adjusted), ``pcc_corrected_lo``/``_hi`` and ``pcc_unstable``."""
-    index = {(tuple(c["key"]), c["frame"]): c for c in corrected}
-    for rec in records:
-        c = index.get((tuple(rec[b] for b in by), rec["frame"]))
-        if c is None:
-            continue
+    for rec, c in _matched(records, corrected, by):
         rec["pcc"] = c["raw"]
         rec["pcc_corrected"] = c["corrected"]
         rec["pcc_corrected_lo"] = c["corrected_lo"]
