@@ -642,6 +642,18 @@ def _confirmed(rows: list[dict], yes: bool, dry_run: bool, verb: str) -> str | N
     return None
 
 
+def _edit(db, selection: tuple, yes: bool, dry_run: bool, verb: str, apply):
+    """Open the store under its lock, select the articles (ids, sources, since, until),
+    and ``apply(store, ids)`` when :func:`_confirmed` allows it: (rows, result, refusal)."""
+    path = db or default_db_path()
+    with open_store(path, create=False) as store, FileLock(path):
+        rows = _edit_selection(store, *selection)
+        refused = _confirmed(rows, yes, dry_run, verb)
+        if refused:
+            return rows, None, refused
+        return rows, apply(store, [r["id"] for r in rows]), None
+
+
 def remove_articles(
     db, ids, sources=None, since=None, until=None, *, yes=False, dry_run=False
 ) -> EditResult:
@@ -664,13 +676,11 @@ def remove_articles(
     -------
     EditResult
     """
-    path = db or default_db_path()
-    with open_store(path, create=False) as store, FileLock(path):
-        rows = _edit_selection(store, ids, sources, since, until)
-        refused = _confirmed(rows, yes, dry_run, "removed")
-        if refused:
-            return EditResult(rows, False, refused)
-        arts, cached = store.remove([r["id"] for r in rows])
+    rows, done, refused = _edit(db, (ids, sources, since, until), yes, dry_run, "removed",
+                                lambda store, chosen: store.remove(chosen))  # fmt: skip
+    if refused:
+        return EditResult(rows, False, refused)
+    arts, cached = done
     return EditResult(
         rows, True, f"removed {_plural(arts, 'article')} and {_plural(cached, 'cached score')}"
     )
@@ -738,13 +748,10 @@ def set_fields(
     EditResult
     """
     ids, changes = parse_assignments(items)
-    path = db or default_db_path()
-    with open_store(path, create=False) as store, FileLock(path):
-        rows = _edit_selection(store, ids, sources, since, until)
-        refused = _confirmed(rows, yes, dry_run, "changed")
-        if refused:
-            return EditResult(rows, False, refused)
-        out = store.update([r["id"] for r in rows], changes)
+    rows, out, refused = _edit(db, (ids, sources, since, until), yes, dry_run, "changed",
+                               lambda store, chosen: store.update(chosen, changes))  # fmt: skip
+    if refused:
+        return EditResult(rows, False, refused)
     what = ", ".join(f"{k}={v if v is not None else ''}" for k, v in changes.items())
     return EditResult(rows, True, _edit_summary(out, f"set {what}"))
 
