@@ -126,37 +126,46 @@ def read_progress(
     The file must have ``doc_id``, ``sent_idx``, ``text`` and a column per frame.
     """
     p = Path(path)
-    if not p.exists() or p.stat().st_size == 0:
+    read = _read_coded(p, "labels")
+    if read is None:
         return set(), None
+    header, records = read
+    need = ["doc_id", "sent_idx", "text", *frames]
+    missing = [c for c in need if c not in header]
+    if missing:
+        raise InputError(
+            f"{p}: no column '{missing[0]}' (columns: {', '.join(header)}); code into "
+            "a new file, or choose the file's frames with `frames`"
+        )
+    di, si = header.index("doc_id"), header.index("sent_idx")
+    done = set()
+    for line, rec in records:
+        if len(rec) > max(di, si) and rec[di].strip():
+            try:
+                done.add((rec[di].strip(), int(rec[si])))
+            except ValueError:
+                raise InputError(
+                    f"{p}, line {line}: sent_idx is {rec[si]!r}, not a whole number"
+                ) from None
+    return done, header
+
+
+def _read_coded(p: Path, kind: str) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """A coded CSV being resumed: (stripped header, (line number, record) per row), or None
+    when there is no file yet; a folder, non-UTF-8 text or broken CSV is one-line error."""
+    if not p.exists() or p.stat().st_size == 0:
+        return None
     if p.is_dir():
-        raise InputError(f"{p} is a folder; give the labels CSV file to append to")
+        raise InputError(f"{p} is a folder; give the {kind} CSV file to append to")
     try:
         with p.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
             header = [h.strip() for h in next(reader, [])]
-            need = ["doc_id", "sent_idx", "text", *frames]
-            missing = [c for c in need if c not in header]
-            if missing:
-                raise InputError(
-                    f"{p}: no column '{missing[0]}' (columns: {', '.join(header)}); code into "
-                    "a new file, or choose the file's frames with `frames`"
-                )
-            di, si = header.index("doc_id"), header.index("sent_idx")
-            done = set()
-            for rec in reader:
-                if len(rec) > max(di, si) and rec[di].strip():
-                    try:
-                        done.add((rec[di].strip(), int(rec[si])))
-                    except ValueError:
-                        raise InputError(
-                            f"{p}, line {reader.line_num}: sent_idx is {rec[si]!r}, not a "
-                            "whole number"
-                        ) from None
+            return header, [(reader.line_num, rec) for rec in reader]
     except UnicodeDecodeError:
-        raise InputError(f"{p} is not UTF-8 text; give a labels CSV") from None
+        raise InputError(f"{p} is not UTF-8 text; give a {kind} CSV") from None
     except csv.Error as e:
         raise InputError(f"{p}: not valid CSV ({e})") from None
-    return done, header
 
 
 class LabelWriter:
@@ -686,19 +695,11 @@ def read_article_progress(
     A file that codes sentences (no ``unit`` column of articles) is refused in one line.
     """
     p = Path(path)
-    if not p.exists() or p.stat().st_size == 0:
+    read = _read_coded(p, "validation")
+    if read is None:
         return set(), None
-    if p.is_dir():
-        raise InputError(f"{p} is a folder; give the validation CSV file to append to")
-    try:
-        with p.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header = [h.strip() for h in next(reader, [])]
-            rows = [dict(zip(header, rec)) for rec in reader if any(c.strip() for c in rec)]
-    except UnicodeDecodeError:
-        raise InputError(f"{p} is not UTF-8 text; give a validation CSV") from None
-    except csv.Error as e:
-        raise InputError(f"{p}: not valid CSV ({e})") from None
+    header, records = read
+    rows = [dict(zip(header, rec)) for _, rec in records if any(c.strip() for c in rec)]
     if "unit" not in header or any((r.get("unit") or "").strip() != "article" for r in rows):
         raise InputError(
             f"{p} codes sentences, not whole articles (unit article); code the article "
