@@ -351,7 +351,7 @@ def ingest(
         typer.Option(help="Source name for every article (overrides folder and front matter)."),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="auto, txt, md, jsonl, csv, html or parquet.")
+        str, typer.Option("--format", help="auto, txt, md, jsonl, csv, tsv, html or parquet.")
     ] = "auto",
     text_col: Annotated[str, typer.Option(help="JSONL/CSV: field holding the text.")] = "text",
     source_col: Annotated[
@@ -370,13 +370,14 @@ def ingest(
     wait: WaitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Store articles from files and folders (txt, md, jsonl, csv, html, parquet).
+    """Store articles from files and folders (txt, md, jsonl, csv, tsv, html, parquet).
 
     A folder's subfolders name the sources (corpus/<source>/...), unless --source or
     the front matter says otherwise; a page saved in a flat folder takes its site's
     name. A file name starting with a date (2026-11-03-talks.txt) dates an article
     that has no date of its own. Extra columns and front-matter keys are kept as
-    document variables; a 'corpus export --format parquet' folder is read back whole.
+    document variables (a column meta.KEY as the variable KEY); a 'corpus export' file
+    or Parquet folder is read back whole, with its variables.
     Re-running adds nothing twice (and fills empty fields).
 
     Example: discourse ingest corpora/demo --db discourse.db
@@ -531,6 +532,8 @@ def corpus_export(
 ) -> None:
     """Export stored articles with their text, as CSV, TSV, JSON Lines or a Parquet dataset
     partitioned by source and year (for pandas, R arrow, Dask: 'score --dask').
+
+    Document variables are meta.KEY columns; 'ingest' reads the file back with them.
 
     Example: discourse corpus export --format csv -o articles.csv
     """

@@ -24,6 +24,8 @@ INSTALL = "pip install 'discourse[parquet]'"
 #: are the dataset's partitions.
 ARTICLE_COLUMNS = ("id", "source", "title", "date", "url", "lang", "author", "text")
 FILE_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c != "source")
+#: prefix of a document variable's column (``meta.country``), as in ``score`` output
+META_COLUMN = "meta."
 
 
 def pyarrow():
@@ -154,9 +156,28 @@ def _fit(pa, table, schema):
     return pa.table(cols, schema=schema)
 
 
-def _file_schema(pa):
-    """Columns stored in each file of an article dataset (source and year are in its path)."""
-    return pa.schema([(c, pa.int64() if c == "id" else pa.string()) for c in FILE_COLUMNS])
+def _file_schema(pa, meta_types: dict[str, set[str]]):
+    """Columns stored in each file of an article dataset (source and year are in its path),
+    then one ``meta.KEY`` column per document variable, typed when its values share a type."""
+    fields = [(c, pa.int64() if c == "id" else pa.string()) for c in FILE_COLUMNS]
+    for key, types in meta_types.items():
+        types = set(types) - {"null"}
+        if types and types <= {"integer"}:
+            kind = pa.int64()
+        elif types and types <= {"integer", "real"}:
+            kind = pa.float64()
+        elif types and types <= {"true", "false"}:
+            kind = pa.bool_()
+        else:
+            kind = pa.string()  # text, or mixed: other values as JSON text
+        fields.append((f"{META_COLUMN}{key}", kind))
+    return pa.schema(fields)
+
+
+def _meta_cell(value: Any, as_text: bool) -> Any:
+    if not as_text or value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _partition_dir(root: Path, source: str, date: str | None) -> Path:
@@ -170,7 +191,10 @@ HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
 def write_article_dataset(
-    records: Iterable[dict], root: str | os.PathLike, batch: int = 2000
+    records: Iterable[dict],
+    root: str | os.PathLike,
+    batch: int = 2000,
+    meta_types: dict[str, set[str]] | None = None,
 ) -> int:
     """Write articles to a Parquet dataset under ``root``, partitioned by source and year.
 
@@ -186,6 +210,10 @@ def write_article_dataset(
         A folder that does not exist yet or is empty.
     batch : int
         Articles buffered per partition before a row group is written.
+    meta_types : dict of str to set of str, optional
+        The document variables to write as ``meta.KEY`` columns (values from each
+        record's ``meta``), with their JSON types (:meth:`discourse.store.Store.meta_types`):
+        a column is integer, float or boolean when all its values are, else text.
 
     Returns
     -------
@@ -196,7 +224,9 @@ def write_article_dataset(
     root = Path(root)
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise InputError(f"`output` {root}: a Parquet export needs a new or empty folder")
-    schema, cols = _file_schema(pa), FILE_COLUMNS
+    schema = _file_schema(pa, meta_types or {})
+    meta = [(f.name, f.name[len(META_COLUMN) :], pa.types.is_string(f.type))
+            for f in schema if f.name not in FILE_COLUMNS]  # fmt: skip
     writers: dict[Path, Any] = {}
     buffers: dict[Path, list[dict]] = {}
     n = 0
@@ -204,7 +234,9 @@ def write_article_dataset(
     def flush(where: Path) -> None:
         rows = buffers.pop(where, [])
         if rows:
-            data = {c: [r.get(c) for r in rows] for c in cols}
+            data = {c: [r.get(c) for r in rows] for c in FILE_COLUMNS}
+            for col, key, as_text in meta:
+                data[col] = [_meta_cell((r.get("meta") or {}).get(key), as_text) for r in rows]
             writers[where].write_batch(pa.RecordBatch.from_pydict(data, schema=schema))
 
     try:
@@ -275,7 +307,9 @@ def hive_values(path: str | os.PathLike) -> dict[str, str]:
 
 def read_parquet_rows(path: str | os.PathLike, batch: int = 1000) -> Iterator[dict]:
     """The rows of one Parquet file, batch by batch, with its Hive partition values
-    (``source``, ``year``) added where the file does not hold them.
+    (``source``, ``year``) added where the file does not hold them. A ``year`` that is
+    the year of the row's ``date`` (the partition :func:`write_article_dataset` derives
+    from it) is left out: it is not data of its own.
 
     Raises
     ------
@@ -288,6 +322,9 @@ def read_parquet_rows(path: str | os.PathLike, batch: int = 1000) -> Iterator[di
         f = pa.parquet.ParquetFile(path)
         for b in f.iter_batches(batch_size=batch):
             for row in b.to_pylist():
-                yield {**extra, **row}
+                rec = {**extra, **row}
+                if "year" not in row and str(row.get("date") or "")[:4] == extra.get("year"):
+                    del rec["year"]
+                yield rec
     except (pa.ArrowException, OSError) as e:
         raise ValueError(f"not a readable Parquet file ({e})") from None

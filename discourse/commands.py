@@ -10,9 +10,10 @@ CLI shows as its flags (``--boot``).
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -21,7 +22,7 @@ from discourse.errors import InputError
 from discourse.ingest import IngestOptions, IngestReport, ingest
 from discourse.lexicon import Frame, Lexicon
 from discourse.models import Article, ArticleScore
-from discourse.scoring import Scorer, check_method, score_stream
+from discourse.scoring import Scorer, check_method, meta_columns, score_stream
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress, Warn
 from discourse.stats import CORRECTIONS, Comparison, check_n_boot, pairwise_from_records
 from discourse.store import FileLock, Selection, default_db_path, open_store
@@ -184,6 +185,11 @@ def _sink(output: Path | None) -> Iterator[IO[str]]:
 def export_articles(db, sources, since, until, fmt: str, output: Path | None, raw_csv: bool):
     """Write the selection's articles with their text as ``csv``, ``tsv`` or ``jsonl``.
 
+    Each document variable of the selection is a column ``meta.KEY`` after the article's
+    fields (empty, or null, where an article lacks it), which ``ingest`` reads back as
+    the variable ``KEY``: JSON values in ``jsonl``, text in ``csv``/``tsv`` (lists and
+    objects as JSON), typed columns in ``parquet``.
+
     Parameters
     ----------
     db : str or None
@@ -206,20 +212,23 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
     """
     from discourse.formats import DELIMITERS, csv_text, safe_cell, to_json
 
-    cols = list(EXPORT_COLUMNS)
     changed = 0
     with open_store(db, create=False) as store:
         sel = api.selection(sources, since, until)
         api.check_sources(store, sel)
         if fmt == "parquet":
-            return _export_parquet(store.iter_articles(sel), output)
+            return _export_parquet(store.iter_articles(sel), output, store.meta_types(sel))
+        keys = store.meta_keys(sel)
+        cols = [*EXPORT_COLUMNS, *(f"meta.{k}" for k in keys)]
         with _sink(output) as sink:
             first = True
             for art in store.iter_articles(sel):
-                rec = {c: asdict(art)[c] for c in cols}
+                rec = {c: getattr(art, c) for c in EXPORT_COLUMNS}
+                rec.update(meta_columns(art, keys))
                 if fmt == "jsonl":
                     sink.write(to_json(rec, indent=None) + "\n")
                 else:
+                    rec.update({k: _cell(v) for k, v in rec.items() if k.startswith("meta.")})
                     text = csv_text([rec], cols, raw=raw_csv, delimiter=DELIMITERS[fmt])
                     sink.write(text if first else text.split("\n", 1)[1])
                     changed += 0 if raw_csv else sum(safe_cell(v) != v for v in rec.values())
@@ -229,14 +238,23 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
     return changed
 
 
-def _export_parquet(articles, output: Path | None) -> None:
+def _cell(value):
+    """A document variable as a CSV cell: text as it is, other JSON values as JSON."""
+    return (
+        value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    )
+
+
+def _export_parquet(articles, output: Path | None, meta_types: dict[str, set[str]]) -> None:
     from discourse import columnar
 
     if output is None:
         raise InputError("`fmt` parquet writes a dataset folder: add `output` FOLDER")
     columnar.pyarrow()  # fails, saying how to install it, before anything is written
     columnar.write_article_dataset(
-        ({c: getattr(a, c) for c in EXPORT_COLUMNS} for a in articles), output
+        ({**{c: getattr(a, c) for c in EXPORT_COLUMNS}, "meta": a.meta} for a in articles),
+        output,
+        meta_types=meta_types,
     )
 
 

@@ -33,12 +33,18 @@ TEXT_EXTS = {".txt", ".text"}
 MD_EXTS = {".md", ".markdown"}
 JSONL_EXTS = {".jsonl", ".ndjson"}
 CSV_EXTS = {".csv"}
+TSV_EXTS = {".tsv", ".tab"}
 HTML_EXTS = {".html", ".htm", ".xhtml"}
-FORMATS = ("auto", "txt", "md", "jsonl", "csv", "html", "parquet")
+FORMATS = ("auto", "txt", "md", "jsonl", "csv", "tsv", "html", "parquet")
 IGNORE_FILE = ".discourseignore"
 DEFAULT_IGNORES = ("README*", "LICENSE*", "CHANGELOG*", IGNORE_FILE)
 DEFAULT_MAX_BYTES = 20_000_000
 _FRONT_KEYS = ("source", "title", "date", "url", "lang", "author")
+#: the columns of a ``corpus export`` file; in a record that has them all, ``id`` is the
+#: exporting store's id, not a document variable (the new store gives its own)
+EXPORT_COLUMNS = ("id", "source", "title", "date", "url", "lang", "author", "text")
+#: a column ``meta.KEY`` (as ``corpus export`` and ``score`` write them) is the variable KEY
+META_PREFIX = "meta."
 #: a file name's leading ISO date: 2026-11-03-un-talks.txt
 _NAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?=[-_ .T]|$)")
 #: column names that look like a date column (for the hint when --date-col is missing)
@@ -302,7 +308,8 @@ def doc_vars(record: dict, known: Iterable[str]) -> dict:
     """The document variables of a record: every key not in ``known``, as JSON values.
 
     Empty values are left out (an article without the key); dates and other values
-    YAML builds become text.
+    YAML builds become text. A key ``meta.KEY`` (the column ``corpus export`` and
+    ``score`` write) is the variable ``KEY``, and wins over a plain ``KEY``.
 
     Parameters
     ----------
@@ -319,7 +326,11 @@ def doc_vars(record: dict, known: Iterable[str]) -> dict:
     out = {}
     for key, value in record.items():
         key = str(key).replace("\x00", "").strip()
-        if not key or key in skip or value is None:
+        if key.startswith(META_PREFIX) and key != META_PREFIX:
+            key = key[len(META_PREFIX) :].strip()  # meta.KEY: the variable KEY, whatever KEY is
+        elif key in skip or f"{META_PREFIX}{key}" in record:
+            continue  # an article field, or a plain column that meta.KEY overrides
+        if not key or value is None:
             continue
         if isinstance(value, str):
             value = value.replace("\x00", "").strip()
@@ -361,13 +372,16 @@ def _record_article(
         lang=get(opts.lang_col) or "en",
         author=get(opts.author_col),
         origin=origin,
-        meta=doc_vars(rec, _mapped_cols(opts)),
+        meta=doc_vars(rec, _mapped_cols(opts, rec)),
     )
 
 
-def _mapped_cols(opts: IngestOptions) -> tuple[str, ...]:
-    return (opts.text_col, opts.source_col, opts.title_col, opts.date_col, opts.url_col,
+def _mapped_cols(opts: IngestOptions, rec: dict | None = None) -> tuple[str, ...]:
+    cols = (opts.text_col, opts.source_col, opts.title_col, opts.date_col, opts.url_col,
             opts.author_col, opts.lang_col)  # fmt: skip
+    if rec is not None and all(c in rec for c in EXPORT_COLUMNS):
+        cols += ("id",)  # a record of `corpus export`: its id is the old store's
+    return cols
 
 
 def date_hint(columns: Iterable[str], opts: IngestOptions, origin: str, warn: Warn) -> None:
@@ -472,9 +486,12 @@ def _json_record(raw: bytes, lineno: int, origin: str) -> dict | Skip:
 MAX_CSV_RESTARTS = 100
 
 
-def read_csv(path: Path, source: str, opts: IngestOptions, warn: Warn) -> Iterator[Article | Skip]:
+def read_csv(
+    path: Path, source: str, opts: IngestOptions, warn: Warn, delimiter: str = ","
+) -> Iterator[Article | Skip]:
     """CSV rows -> articles. A bad row is skipped with its line; an unclosed quote
-    skips the line it opens on and reading resumes on the next line."""
+    skips the line it opens on and reading resumes on the next line. ``delimiter``
+    ``"\t"`` reads TSV (as ``--format tsv`` writes it)."""
     decoded = _read_text(path, opts, warn)
     if isinstance(decoded, Skip):
         yield decoded
@@ -483,7 +500,7 @@ def read_csv(path: Path, source: str, opts: IngestOptions, warn: Warn) -> Iterat
     csv.field_size_limit(max(opts.max_bytes, 1_000_000))
     lines = io.StringIO(text, newline="").readlines()
     try:
-        header = next(csv.reader(lines[:1]), [])
+        header = next(csv.reader(lines[:1], delimiter=delimiter), [])
     except csv.Error as e:
         yield Skip(f"{path}:1", f"unreadable CSV header: {e}")
         return
@@ -495,7 +512,7 @@ def read_csv(path: Path, source: str, opts: IngestOptions, warn: Warn) -> Iterat
         )
         return
     date_hint(header, opts, str(path), warn)
-    for lineno, row in _csv_rows(lines, 1, path):
+    for lineno, row in _csv_rows(lines, 1, path, delimiter):
         origin = f"{path}:{lineno}"
         if isinstance(row, Skip):
             yield row
@@ -507,11 +524,13 @@ def read_csv(path: Path, source: str, opts: IngestOptions, warn: Warn) -> Iterat
         yield art
 
 
-def _csv_rows(lines: list[str], pos: int, path: Path) -> Iterator[tuple[int, list[str] | Skip]]:
+def _csv_rows(
+    lines: list[str], pos: int, path: Path, delimiter: str = ","
+) -> Iterator[tuple[int, list[str] | Skip]]:
     """(first line number, row or Skip) of the rows from ``lines[pos:]`` (strict quoting)."""
     restarts = 0
     while pos < len(lines):
-        reader = csv.reader(iter(lines[pos:]), strict=True)
+        reader = csv.reader(iter(lines[pos:]), strict=True, delimiter=delimiter)
         while True:
             before = reader.line_num
             start = pos + before + 1
@@ -601,6 +620,8 @@ def detect_format(path: Path, fmt: str) -> str | None:
         return "jsonl"
     if ext in CSV_EXTS:
         return "csv"
+    if ext in TSV_EXTS:
+        return "tsv"
     if ext in HTML_EXTS:
         return "html"
     if ext == ".parquet":  # a file of `corpus export --format parquet` (needs pyarrow)
@@ -730,8 +751,8 @@ def _read_format(
         yield from read_jsonl(path, source, opts, warn)
     elif fmt == "parquet":
         yield from read_parquet(path, source, opts, warn)
-    elif fmt == "csv":
-        yield from read_csv(path, source, opts, warn)
+    elif fmt in ("csv", "tsv"):
+        yield from read_csv(path, source, opts, warn, "\t" if fmt == "tsv" else ",")
     elif fmt == "html":
         # a page named on its own: the site's name beats the name of the folder it was saved in
         # in a flat folder of saved pages, the site's name beats the folder's name
@@ -880,13 +901,29 @@ def _map_pairs_yaml(text: str, path: Path) -> list[tuple[str, str]]:
     except safeyaml.YamlError as e:
         raise InputError(f"`source_map` {path}: {e}") from None
     if isinstance(data, dict):
-        return [(k, v) for k, v in data.items()]
+        return [_map_names(path, i, k, v) for i, (k, v) in enumerate(data.items(), 1)]
     if isinstance(data, list) and all(isinstance(d, dict) for d in data):
-        return [(d.get("from"), d.get("to")) for d in data]
+        return [_map_names(path, i, d.get("from"), d.get("to")) for i, d in enumerate(data, 1)]
     raise InputError(
         f"`source_map` {path}: expected 'old name: new name' lines (YAML) or a CSV "
         "with the columns from,to"
     )
+
+
+def _map_names(path: Path, i: int, old: object, new: object) -> tuple[str, str]:
+    """One YAML entry of a source map, refused unless both names are non-empty text."""
+    for name, value in (("old", old), ("new", new)):
+        if isinstance(value, str) and value.strip():
+            continue
+        kinds = {list: "a list", dict: "a mapping", bool: "true/false", str: "empty"}
+        kind = kinds.get(type(value), "empty" if value is None else f"a number ({value})")
+        label = repr(old) if isinstance(old, str) else f"entry {i}"
+        raise InputError(
+            f"`source_map` {path}: {label}: the {name} name is {kind}, not a source name; "
+            "write one 'old name: new name' line per source, quoting names YAML reads "
+            "otherwise ('2026': '2026 Daily', 'NO': Norway Today)"
+        )
+    return old.strip(), new.strip()  # type: ignore[union-attr]
 
 
 def source_key(name: str) -> str:
@@ -960,8 +997,10 @@ def ingest(
                 progress(n)
             yield item
 
+    o = opts or IngestOptions()
+    columns = {"date": o.date_col, "title": o.title_col, "url": o.url_col, "author": o.author_col}
     report.added, report.duplicates = store.add_articles(
-        articles(), batch_size=batch_size, notes=report.notes
+        articles(), batch_size=batch_size, notes=report.notes, columns=columns
     )
     for (old, new), n in sorted(report.notes.elsewhere.items()):
         warn(

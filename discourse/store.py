@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote
 
+from discourse.dates import parse_article_date
 from discourse.errors import DiscourseError, LockError, StoreError
 from discourse.models import Article
 
@@ -407,6 +408,19 @@ def _meta(raw: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _moved_vars(stored: dict, sets: dict, columns: dict[str, str]) -> set[str]:
+    """Stored variables whose value now fills a field (``sets``) read from their column."""
+    moved = set()
+    for name, col in columns.items():
+        if name not in sets or col not in stored:
+            continue
+        value = stored[col]
+        same = parse_article_date(value) if name == "date" else str(value).strip()
+        if same == sets[name]:
+            moved.add(col)
+    return moved
+
+
 def meta_json(meta: dict) -> str:
     """Document variables as the store keeps them: compact JSON, keys sorted."""
     return json.dumps(
@@ -466,6 +480,7 @@ class Store:
         articles: Iterable[Article],
         batch_size: int = 500,
         notes: DuplicateNotes | None = None,
+        columns: dict[str, str] | None = None,
     ) -> tuple[int, int]:
         """Insert articles, one transaction per batch. Returns (added, duplicates).
 
@@ -473,7 +488,9 @@ class Store:
         empty fields (date, title, url, author, document variables) are filled from
         the new record. A text already stored under another source from the same file
         (re-ingested with another ``--source``) is a duplicate too. ``notes`` receives
-        what was filled and which sources differed.
+        what was filled and which sources differed. ``columns`` names the record column
+        of each field (``{"date": "published"}``): a stored document variable of that
+        column, holding the value that now fills the field, is removed.
         """
         added = dups = 0
         notes = notes if notes is not None else DuplicateNotes()
@@ -481,14 +498,16 @@ class Store:
         for art in articles:
             batch.append(art)
             if len(batch) >= batch_size:
-                a, d = self._insert_batch(batch, notes)
+                a, d = self._insert_batch(batch, notes, columns)
                 added, dups, batch = added + a, dups + d, []
         if batch:
-            a, d = self._insert_batch(batch, notes)
+            a, d = self._insert_batch(batch, notes, columns)
             added, dups = added + a, dups + d
         return added, dups
 
-    def _insert_batch(self, batch: list[Article], notes: DuplicateNotes) -> tuple[int, int]:
+    def _insert_batch(
+        self, batch: list[Article], notes: DuplicateNotes, columns: dict[str, str] | None = None
+    ) -> tuple[int, int]:
         if self.readonly:
             raise StoreError(
                 f"the store {self.path} is read-only (file, folder or mount); this command "
@@ -499,7 +518,7 @@ class Store:
 
         def insert() -> list[int | None]:
             found.clear()
-            return [self._insert_one(art, now, found) for art in batch]
+            return [self._insert_one(art, now, found, columns) for art in batch]
 
         ids = self.write(insert)
         notes.merge(found)
@@ -509,7 +528,9 @@ class Store:
         added = sum(1 for i in ids if i is not None)
         return added, len(batch) - added
 
-    def _insert_one(self, art: Article, now: str, notes: DuplicateNotes) -> int | None:
+    def _insert_one(
+        self, art: Article, now: str, notes: DuplicateNotes, columns: dict[str, str] | None = None
+    ) -> int | None:
         """Insert one article (inside a transaction); None for a duplicate."""
         h = text_hash(art.text)
         elsewhere = self._same_file_elsewhere(art, h)
@@ -524,7 +545,7 @@ class Store:
         )  # fmt: skip
         if cur.rowcount == 1:
             return cur.lastrowid
-        self._fill_duplicate(art, h, notes)
+        self._fill_duplicate(art, h, notes, columns)
         return None
 
     def _same_file_elsewhere(self, art: Article, h: str) -> str | None:
@@ -538,8 +559,14 @@ class Store:
         name = _origin_name(art.origin)
         return next((src for src, origin in rows if _origin_name(origin) == name), None)
 
-    def _fill_duplicate(self, art: Article, h: str, notes: DuplicateNotes) -> None:
-        """Fill the stored duplicate's empty fields from ``art`` (never overwrite a value)."""
+    def _fill_duplicate(
+        self, art: Article, h: str, notes: DuplicateNotes, columns: dict[str, str] | None
+    ) -> None:
+        """Fill the stored duplicate's empty fields from ``art`` (never overwrite a value).
+
+        A stored document variable named in ``columns`` for a field it now fills (the
+        column re-ingested with ``date_col``) is removed: its value has become the field.
+        """
         row = self.conn.execute(
             "SELECT id, date, title, url, author, meta FROM articles"
             " WHERE source = ? AND text_hash = ?",
@@ -552,15 +579,18 @@ class Store:
             if not row[i] and getattr(art, name):
                 sets[name] = getattr(art, name)
         stored = _meta(row[5])
+        moved = _moved_vars(stored, sets, columns or {})
         extra = {k: v for k, v in art.meta.items() if k not in stored}
-        if extra:
-            sets["meta"] = meta_json({**stored, **extra})
+        filled = list(sets) + ["meta"] * bool(extra)
+        if extra or moved:
+            kept = {k: v for k, v in stored.items() if k not in moved}
+            sets["meta"] = meta_json({**kept, **extra})
         if sets:
             assignments = ", ".join(f"{k} = ?" for k in sets)
             self.conn.execute(
                 f"UPDATE articles SET {assignments} WHERE id = ?", [*sets.values(), row[0]]
             )
-            notes.filled.update(list(sets))
+            notes.filled.update(filled)
 
     def write(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` in one write transaction (``BEGIN IMMEDIATE``): all or nothing.
@@ -808,6 +838,41 @@ class Store:
             params,
         )
         return [r[0] for r in rows]
+
+    def meta_types(self, sel: Selection | None = None) -> dict[str, set[str]]:
+        """The JSON types of each document variable's values in a selection's articles.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+
+        Returns
+        -------
+        dict of str to set of str
+            ``{key: types}``, keys sorted; the types are SQLite's ``json_type`` names
+            (``text``, ``integer``, ``real``, ``true``, ``false``, ``array``, ``object``).
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     arts = [Article("a", "A", meta={"n": 1}), Article("b", "A", meta={"n": 2.5})]
+        ...     _ = store.add_articles(arts)
+        ...     sorted(store.meta_types()["n"])
+        ['integer', 'real']
+        """
+        if self.version < 5:
+            return {}
+        where, params = (sel or Selection()).where()
+        rows = self.conn.execute(
+            f"SELECT DISTINCT j.key, j.type FROM (SELECT meta FROM articles{where}) AS a,"
+            " json_each(a.meta) AS j ORDER BY j.key",
+            params,
+        )
+        out: dict[str, set[str]] = {}
+        for key, kind in rows:
+            out.setdefault(key, set()).add(kind)
+        return out
 
     def date_range(self, sel: Selection | None = None) -> tuple[str | None, str | None]:
         """The first and last day (``YYYY-MM-DD``) of the selected articles' dates.

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from discourse.ingest import IngestOptions, ingest, load_source_map, similar_sources
 from discourse.store import open_store
 
@@ -146,3 +148,46 @@ def test_reingest_csv_with_date_col_fills_the_dates(run, tmp_path, db):
         ]
     again = run("ingest", csv, "--db", db, "--date-col", "published")
     assert "filled" not in again.err  # nothing left to fill; stored values never overwritten
+
+
+def test_reingest_with_date_col_moves_the_column_out_of_the_document_variables(tmp_path):
+    csv = write(
+        tmp_path / "a.csv",
+        "source,published,country,text\n"
+        f'S,2026-11-01,FR,"{TEXT_A}"\nS,2026-11-01T09:30:00,NO,"{TEXT_B}"\nS,soon,DE,"{TEXT_C}"\n',
+    )
+    store = open_store(":memory:")
+    do(store, [csv])  # no --date-col: 'published' is a document variable
+    assert all("published" in a.meta for a in store.iter_articles())
+    report, _ = do(store, [csv], date_col="published")
+    assert report.notes.filled == {"date": 2}  # the removal is not counted as a fill
+    got = sorted((a.meta["country"], a.date, a.meta) for a in store.iter_articles())
+    assert got == [
+        ("DE", None, {"country": "DE", "published": "soon"}),  # no date: the value stays
+        ("FR", "2026-11-01", {"country": "FR"}),
+        ("NO", "2026-11-01T09:30:00", {"country": "NO"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text,says",
+    [
+        ("valley: [Valley Post, VP]\n", "'valley': the new name is a list"),
+        ("valley:\n  name: Valley Post\n", "'valley': the new name is a mapping"),
+        ("valley: 2026\n", "'valley': the new name is a number (2026)"),
+        ("valley:\n", "'valley': the new name is empty"),
+        ("valley: ''\n", "'valley': the new name is empty"),
+        ("2026: Valley Post\n", "entry 1: the old name is a number (2026)"),
+        ("ok: Fine\nNO: Norway Today\n", "entry 2: the old name is true/false"),
+        ("- {from: valley, to: [a]}\n", "'valley': the new name is a list"),
+    ],
+)
+def test_source_map_yaml_refuses_names_that_are_not_text(run, tmp_path, db, text, says):
+    write(tmp_path / "c" / "valley" / "a.txt", TEXT_A)
+    bad = write(tmp_path / "map.yaml", text)
+    r = run("ingest", tmp_path / "c", "--db", db, "--source-map", bad)
+    assert r.code == 1 and r.out == ""
+    (line,) = r.err.strip().splitlines()
+    assert says in line and "--source-map" in line and "quoting names" in line
+    with pytest.raises(Exception, match="not a source name"):
+        load_source_map(bad)

@@ -171,3 +171,43 @@ def test_poison_values_in_variables_never_reach_the_store(tmp_path):
     )
     (art,) = store.iter_articles()
     assert art.meta == {"m": {"z": None}, "s": "ab"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "parquet"])
+def test_export_then_ingest_gives_back_the_articles_and_their_variables(run, tmp_path, fmt):
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    write(
+        tmp_path / "a.csv",
+        "source,date,text,country,section,id\n"
+        f'S,2026-11-01,"{TEXT} One.",FR,world,a-17\nT,,"{TEXT} Two.",NO,,a-18\n',
+    )
+    rec = {"text": TEXT + " Three.", "source": "S", "date": "2026-11-03", "country": "DE"}
+    rec |= {"meta.pages": 3, "tags": ["x", "y"], "ok": True, "share": 0.5}
+    write(tmp_path / "b.jsonl", json.dumps(rec) + "\n")
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    assert run("ingest", tmp_path / "a.csv", tmp_path / "b.jsonl", "--db", first).code == 0
+    out = tmp_path / f"export.{fmt}"
+    r = run("corpus", "export", "--db", first, "-f", fmt, "-o", out)
+    assert r.code == 0, r.err
+    assert run("ingest", out, "--db", second).code == 0
+
+    def articles(db):
+        with open_store(db) as store:
+            return {
+                a.text: (a.source, a.date, a.title, a.url, a.lang, a.meta)
+                for a in store.iter_articles()
+            }
+
+    before, after = articles(first), articles(second)
+    # the user's own `id` column is a variable; the export's `id` (the store's) is not
+    assert before[f"{TEXT} One."][-1] == {"country": "FR", "section": "world", "id": "a-17"}
+    assert before[f"{TEXT} Three."][-1]["pages"] == 3  # `meta.pages` is the variable pages
+    if fmt in ("csv", "tsv"):  # a delimited cell is text: other JSON values come back as JSON
+        three = before[f"{TEXT} Three."][-1]
+        text = {k: v if isinstance(v, str) else json.dumps(v) for k, v in three.items()}
+        before[f"{TEXT} Three."] = (*before[f"{TEXT} Three."][:-1], text)
+    if fmt == "parquet":  # a column holds one type: a list is stored as its JSON text
+        assert after[f"{TEXT} Three."][-1]["tags"] == '["x", "y"]'
+        after[f"{TEXT} Three."][-1]["tags"] = ["x", "y"]
+    assert after == before
