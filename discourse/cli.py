@@ -416,7 +416,7 @@ def fetch(
     ] = 20.0,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     budget: Annotated[
-        float, typer.Option(help="Seconds the whole run may take; then it stops (exit 1).")
+        float, typer.Option(help="Seconds the whole run may take; then it stops (exit 4).")
     ] = 1800.0,
     retry_failed: Annotated[
         bool, typer.Option(help="Retry pages that failed before, ignoring their back-off.")
@@ -428,8 +428,11 @@ def fetch(
 
     Each feed's new entries are downloaded, reduced to their main text and stored one by
     one; URLs already stored are not fetched again, pages that failed wait a day
-    (doubling per failure) before the next try. Exits 1 if every feed failed or the
-    --budget ran out (what was downloaded stays stored).
+    (doubling per failure) before the next try.
+
+    Exit codes: 0 done; 1 every feed failed; 4 the --budget ran out first (what was
+    downloaded stays stored, the rest comes next run: a cron job can go on to the
+    report, see the README's cron line).
 
     Example: discourse fetch --feeds feeds.toml --db news.db --dry-run
     """
@@ -448,12 +451,18 @@ def fetch(
     _fetch_exit(report, quiet)
 
 
+#: fetch's exit code when its time budget ran out (and not every feed failed)
+EXIT_BUDGET = 4
+
+
 def _fetch_exit(report, quiet: bool) -> None:
-    """Exit 1 when every feed failed, or when the time budget ran out (with a warning)."""
+    """Exit 1 when every feed failed, else 4 when the time budget ran out (with a warning)."""
     if report.budget_exhausted:
         _warn(quiet)(f"--budget {report.budget:g} s spent: {report.budget_note()}")
-    if report.all_failed or report.budget_exhausted:
+    if report.all_failed:
         raise typer.Exit(1)
+    if report.budget_exhausted:
+        raise typer.Exit(EXIT_BUDGET)
 
 
 # ------------------------------------------------------------------- corpus

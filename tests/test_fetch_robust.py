@@ -68,19 +68,53 @@ def test_the_run_stops_within_its_budget_keeps_what_it_has_and_says_what_it_skip
     assert report.as_dict()["budget_exhausted"] is True
 
 
-def test_cli_budget_exits_1_with_one_warning_and_keeps_the_pages(run, tmp_path, server, db):  # noqa: F811
+def test_cli_budget_exits_4_with_one_warning_and_keeps_the_pages(run, tmp_path, server, db):  # noqa: F811
     server.routes["/silent.html"] = _never_answers
     _feed(server, "/slow.xml", ["/a1.html", "/silent.html", "/a2.html"])
     feeds = feeds_file(tmp_path, ("Northwind Courier", server.url("/slow.xml")))
     args = ["fetch", "--feeds", feeds, "--db", db, "--allow-private", "--delay", "0"]
     r = run(*args, "--timeout", "5", "--budget", "1.2")
-    assert r.code == 1
+    assert r.code == 4  # its own code: cron tells a spent budget from a failure (1)
     warnings = [x for x in r.err.splitlines() if x.startswith("warning: ")]
     assert len(warnings) == 1 and "--budget 1.2" in warnings[0] and "skipped" in warnings[0]
     assert (
         json.loads(run("corpus", "stats", "--db", db, "-f", "json").out)["records"][0]["articles"]
         == 1
     )
+
+
+def test_quiet_budget_exit_is_only_the_code(run, tmp_path, server, db):  # noqa: F811
+    server.routes["/silent.html"] = _never_answers
+    _feed(server, "/slow.xml", ["/silent.html", "/a1.html"])
+    feeds = feeds_file(tmp_path, ("Northwind Courier", server.url("/slow.xml")))
+    args = ["fetch", "--feeds", feeds, "--db", db, "--allow-private", "--delay", "0"]
+    r = run(*args, "--timeout", "5", "--budget", "1.2", "-q")
+    assert (r.code, r.out, r.err) == (4, "", "")  # cron mails nothing; the code says it
+
+
+@pytest.mark.parametrize(
+    "all_failed,spent,code", [(True, True, 1), (True, False, 1), (False, True, 4)]
+)
+def test_every_feed_failing_wins_over_a_spent_budget(all_failed, spent, code):
+    import typer
+
+    from discourse.cli import _fetch_exit
+
+    report = type("R", (), {"all_failed": all_failed, "budget_exhausted": spent})()
+    report.budget, report.budget_note = 1.0, lambda: "1 page skipped"
+    with pytest.raises(typer.Exit) as e:
+        _fetch_exit(report, quiet=True)
+    assert e.value.exit_code == code
+
+
+def test_budget_exit_code_is_documented(run):
+    from .conftest import ROOT
+
+    r = run("fetch", "--help")
+    assert "4 the --budget ran out" in " ".join(r.out.split())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| `4` | `fetch` only: its `--budget` ran out" in readme
+    assert "(discourse fetch --feeds feeds.toml -q || [ $? -eq 4 ])" in readme
 
 
 def test_budget_must_be_positive(run, tmp_path, db):
