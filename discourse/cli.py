@@ -68,6 +68,13 @@ PathsArg = Annotated[
 FormatOpt = Annotated[
     str, typer.Option("--format", "-f", help="Output: table, csv, tsv, json, jsonl or md.")
 ]
+#: --format of the commands that write records (with -o FILE, parquet too)
+RecordFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format", "-f", help="Output: table, csv, tsv, json, jsonl, md or parquet (with -o)."
+    ),
+]
 LexiconOpt = Annotated[
     Path | None,
     typer.Option(
@@ -676,7 +683,8 @@ def tokens(
 ) -> None:
     """Show the sentences and tokens of a file or stored article (teaching, debugging).
 
-    Example: discourse tokens corpora/demo/meridian-wire/2026-08-04-wang-lavrov-moscow-talks.md
+    Example: discourse tokens my-article.txt --words treebank
+    Stored: discourse tokens 12 --db news.db --engine punkt
     """
     from discourse.commands import tokenize_target
     from discourse.render import render_tokens
@@ -824,7 +832,7 @@ def lexicon_stats(
         float,
         typer.Option(help="Call a term generic when it fires in at least this share of articles."),
     ] = 0.8,
-    fmt: FormatOpt = "table",
+    fmt: RecordFormatOpt = "table",
     raw_csv: RawCsvOpt = False,
     output: OutputOpt = None,
     workers: WorkersOpt = None,
@@ -861,7 +869,7 @@ def lexicon_suggest(
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: RecordFormatOpt = "table",
     raw_csv: RawCsvOpt = False,
     output: OutputOpt = None,
     workers: WorkersOpt = None,
@@ -914,7 +922,7 @@ def score(
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: RecordFormatOpt = "table",
     raw_csv: Annotated[bool, typer.Option(help="Do not neutralize spreadsheet formulas.")] = False,
     output: OutputOpt = None,
     workers: WorkersOpt = None,
@@ -983,7 +991,7 @@ def compare(
     frames: Annotated[
         str | None, typer.Option("--frames", help="Only these frames (comma-separated), in order.")
     ] = None,
-    fmt: FormatOpt = "table",
+    fmt: RecordFormatOpt = "table",
     chart: Annotated[bool, typer.Option(help="Bar chart under the table (terminal only).")] = True,
     raw_csv: RawCsvOpt = False,
     output: OutputOpt = None,
@@ -1060,7 +1068,7 @@ def keyness(
     ] = "logodds",
     since: SinceOpt = None,
     until: UntilOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: RecordFormatOpt = "table",
     raw_csv: RawCsvOpt = False,
     output: OutputOpt = None,
     workers: WorkersOpt = None,
@@ -1070,7 +1078,7 @@ def keyness(
     informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores;
     --measure chi2|lr for quanteda's chi-square or likelihood ratio.
 
-    Example: discourse keyness corpora/demo --source "Harmony Daily" --frame partnership
+    Example: discourse keyness corpora/demo -s "Harmony Daily" --frame partnership
     """
     from discourse import evidence
     from discourse.render import render_keyness
@@ -1118,7 +1126,7 @@ def kwic(
     width: Annotated[
         int | None, typer.Option(help="Line width of the table (default: the terminal's).")
     ] = None,
-    fmt: FormatOpt = "table",
+    fmt: RecordFormatOpt = "table",
     raw_csv: RawCsvOpt = False,
     output: OutputOpt = None,
     workers: WorkersOpt = None,
@@ -1126,7 +1134,7 @@ def kwic(
 ) -> None:
     """Keyword in context: every occurrence of a term, phrase or frame, with source and date.
 
-    Example: discourse kwic "frame:anti_hegemonism" corpora/demo --source "Meridian Wire"
+    Example: discourse kwic frame:anti_hegemonism corpora/demo -s "Meridian Wire"
     """
     from discourse import evidence
     from discourse.render import kwic_notes, render_kwic
@@ -1178,7 +1186,7 @@ def trend(
     chart: Annotated[bool, typer.Option(help="Sparklines per source (table output).")] = True,
     validation: ValidationOpt = None,
     frames: FramesOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: RecordFormatOpt = "table",
     raw_csv: RawCsvOpt = False,
     output: OutputOpt = None,
     workers: WorkersOpt = None,
@@ -1499,8 +1507,8 @@ def label(
     the URL, else article:<id>.
 
     Example: discourse label corpora/demo -o my-labels.csv --sample 20 --stratify
-    Validation: discourse label corpora/demo -o val.csv --validation 300 --method lexicon
-    Articles: discourse label corpora/demo -o val-art.csv --validation 60 --unit article
+    Validation: discourse label corpora/demo -o val.csv --validation 300
+    Articles: discourse label corpora/demo -o a.csv --validation 60 --unit article
     """
     from discourse.commands import code_sentences
     from discourse.terminal import write

@@ -558,6 +558,21 @@ def _never_fire_section(records: list[dict], fmt: str) -> list[str]:
     return out
 
 
+def _cut_terms(rows: list[list], headers: list[str], width: int | None) -> list[str]:
+    """Shorten the term cells (column 1) so that the frame, the term and any one other
+    column fit ``width``; returns the note lines saying so (none when nothing was cut)."""
+    if width is None or not rows:
+        return []
+    widths = [max(len(str(v)) for v in col) for col in zip(headers, *rows)]
+    cap = max(12, width - (widths[0] + 2) - (max(widths[2:]) + 2))
+    if widths[1] <= cap:
+        return []
+    for r in rows:
+        if len(r[1]) > cap:
+            r[1] = r[1][: cap - 1].rstrip() + "…"
+    return [f"(terms over {cap} characters cut with …; --format csv has them whole)", ""]
+
+
 def render_lexicon_stats(
     records: list[dict],
     overlap: list[dict],
@@ -599,11 +614,13 @@ def render_lexicon_stats(
         for r in firing
     ]
     headers = ["frame", "term", "hits", "articles", "% articles", "sources", "most in", "status"]
+    note = _cut_terms(rows, headers, table_width() if fmt == "table" else None)
     out += [
         grid(rows, headers=headers, tablefmt=tf, disable_numparse=True)
         if rows
         else "(no term fires)",
         "",
+        *note,
     ]
     generic = [r for r in records if r["status"] == "generic"]
     if generic:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -108,3 +109,21 @@ def test_lexicon_stats_and_suggest(run):
     assert 1 <= len(rows) <= 10 and rows[0]["example"]
     r = run("lexicon", "suggest", DEMO)
     assert r.code == 2  # --frame is required
+
+
+def test_lexicon_stats_fits_80_columns_and_cuts_only_then(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = run("lexicon", "stats", DEMO)
+    assert narrow.code == 0
+    assert max(len(ln) for ln in narrow.out.splitlines()) <= 80
+    assert "characters cut with …; --format csv has them whole" in narrow.out
+    cut = [re.split(r"\s{2,}", ln)[1] for ln in narrow.out.splitlines() if "…  " in ln]
+    monkeypatch.delenv("COLUMNS")
+    whole = run("lexicon", "stats", DEMO)
+    assert "…" not in whole.out and "cut with" not in whole.out
+    full = {
+        r["term"]
+        for r in csv.DictReader(io.StringIO(run("lexicon", "stats", DEMO, "-f", "csv").out))
+    }
+    assert cut and all(c.endswith("…") and len(c) > 12 for c in cut)
+    assert all(any(t.startswith(c[:-1]) and len(t) >= len(c) for t in full) for c in cut)

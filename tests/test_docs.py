@@ -54,3 +54,49 @@ def test_help_runs_for_every_command(run):
     for name, _ in COMMANDS:
         r = run(*name.split(), "--help")
         assert r.code == 0 and "Example" in r.out, name
+
+
+GROUPS = sorted({n.rsplit(" ", 1)[0] for n, _ in COMMANDS if " " in n})
+
+
+@pytest.mark.parametrize("name", ["", *GROUPS, *(n for n, _ in COMMANDS)])
+def test_help_fits_80_columns(run, monkeypatch, name):
+    monkeypatch.setenv("COLUMNS", "80")
+    r = run(*name.split(), "--help")
+    assert r.code == 0
+    wide = [ln for ln in r.out.splitlines() if len(ln) > 80]
+    assert not wide, f"'discourse {name} --help' at 80 columns: {wide}"
+
+
+#: every value a --format option may take, anywhere
+KNOWN_FORMATS = {"table", "text", "csv", "tsv", "json", "jsonl", "md", "parquet", "auto"}
+KNOWN_FORMATS |= {"txt", "html"}
+
+
+def _dummy_args(cmd) -> list[str]:
+    """Values for a command's required arguments and options (the format is checked first)."""
+    args = []
+    for p in cmd.params:
+        if p.required:
+            args += ["1"] if not p.opts[0].startswith("-") else [p.opts[0], "1"]  # an id, a name
+    return args
+
+
+@pytest.mark.parametrize("name,cmd", COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_format_help_names_exactly_the_formats_the_command_accepts(run, tmp_path, name, cmd):
+    opt = next((p for p in cmd.params if "--format" in p.opts), None)
+    if opt is None or name == "ingest":  # ingest's --format is the input's: checked below
+        pytest.skip("no output --format")
+    named = set(re.findall(r"[a-z]+", opt.help or "")) & KNOWN_FORMATS
+    db = ["--db", tmp_path / "no.db"] if any("--db" in p.opts for p in cmd.params) else []
+    r = run(*name.split(), *_dummy_args(cmd), "--format", "bogus", *db)
+    accepted = re.search(r"use one of ([\w, ]+)", r.err)
+    assert r.code != 0 and accepted, r.err
+    assert named == set(accepted.group(1).replace(",", " ").split()), opt.help
+
+
+def test_ingest_format_help_names_every_input_format():
+    from discourse.ingest import FORMATS
+
+    (opt,) = [p for n, c in COMMANDS if n == "ingest" for p in c.params if "--format" in p.opts]
+    assert set(re.findall(r"[a-z]+", opt.help)) & KNOWN_FORMATS == set(FORMATS)
