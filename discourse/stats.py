@@ -149,6 +149,25 @@ def bootstrap_rate(
 
 @dataclass
 class ChiSquare:
+    """A chi-square test of independence on presence (groups x present/absent).
+
+    Parameters
+    ----------
+    chi2 : float or None
+        The statistic; None when the table cannot be tested (one group, no variation).
+    df : int or None
+        Degrees of freedom.
+    p_value : float or None
+    cramers_v : float or None
+        Cramér's V, the effect size (0 none, 1 presence fully set by the group).
+    n : int
+        Articles in the table.
+    min_expected : float or None
+        The smallest expected cell count.
+    note : str
+        Why to read p with care (expected counts below 5), or why there is no test.
+    """
+
     chi2: float | None
     df: int | None
     p_value: float | None
@@ -207,6 +226,24 @@ def chi_square_presence(present: Sequence[int], totals: Sequence[int]) -> ChiSqu
 
 @dataclass
 class GroupFrame:
+    """The raw counts of one (group, frame): what prevalence, intensity and share derive from.
+
+    Parameters
+    ----------
+    n_articles : int
+        Articles in the group.
+    n_present : int
+        Articles in which the frame is present.
+    hits : list of int
+        The frame's hits, one entry per article (resampled by the bootstrap).
+    tokens : list of int
+        Tokens, one entry per article, aligned with ``hits``.
+    sentences : int
+        Sentences in the group.
+    sentences_with : int
+        Sentences that carry the frame.
+    """
+
     n_articles: int = 0
     n_present: int = 0
     hits: list[int] = field(default_factory=list)
@@ -217,6 +254,30 @@ class GroupFrame:
 
 @dataclass
 class Comparison:
+    """The result of :func:`compare`: one record per (group, frame) and the tests.
+
+    Parameters
+    ----------
+    frames : list of str
+        The frames, in the lexicon's order.
+    by : tuple of str
+        The grouping (``("source",)``, ``("source", "month")``, ...).
+    records : list of dict
+        Prevalence, intensity and sentence share, with intervals, per (group, frame).
+    tests : list of dict
+        A chi-square test (:class:`ChiSquare`) per frame (and period).
+    n_articles : int
+        Articles compared.
+    date_range : (str or None, str or None)
+        The first and last day of the articles.
+    n_boot : int
+        Bootstrap resamples behind the intensity intervals.
+    seed : int
+        The bootstrap's seed.
+    undated_dropped : int
+        Undated articles left out of a grouping by period.
+    """
+
     frames: list[str]
     by: tuple[str, ...]
     records: list[dict]
@@ -268,6 +329,18 @@ NO_VALUE = "(none)"  # the group of articles without the document variable group
 def meta_label(meta: dict, key: str) -> str:
     """The group an article falls in when grouped by its document variable ``key``.
 
+    Parameters
+    ----------
+    meta : dict
+        The article's document variables.
+    key : str
+        The variable grouped by.
+
+    Returns
+    -------
+    str
+        Its value as text (other JSON values as JSON), or ``(none)`` without one.
+
     Examples
     --------
     >>> meta_label({"country": "FR", "n": 2}, "country"), meta_label({}, "country")
@@ -280,7 +353,27 @@ def meta_label(meta: dict, key: str) -> str:
 
 
 def by_meta(articles: Iterable, key: str | None) -> Iterable:
-    """``articles`` with the source replaced by the value of ``key`` (``--by meta:KEY``)."""
+    """``articles`` with the source replaced by the value of ``key`` (``--by meta:KEY``).
+
+    Parameters
+    ----------
+    articles : iterable of Article
+        Changed in place as they pass.
+    key : str or None
+        The document variable; None passes the articles through unchanged.
+
+    Yields
+    ------
+    Article
+        Each article, its ``source`` set to :func:`meta_label` of ``key``.
+
+    Examples
+    --------
+    >>> from discourse.models import Article
+    >>> arts = [Article("a", "S", meta={"country": "FR"}), Article("b", "S")]
+    >>> [a.source for a in by_meta(arts, "country")]
+    ['FR', '(none)']
+    """
     if key is None:
         yield from articles
         return
@@ -291,7 +384,19 @@ def by_meta(articles: Iterable, key: str | None) -> Iterable:
 
 @dataclass
 class Aggregate:
-    """Per-(group, frame) counts of a stream of scores, and what was left out."""
+    """Per-(group, frame) counts of a stream of scores, and what was left out.
+
+    Parameters
+    ----------
+    groups : dict of tuple to dict of str to GroupFrame
+        The counts, by group key (see :func:`group_key`) and frame.
+    n : int
+        Articles counted.
+    undated : int
+        Undated articles left out of a grouping by period.
+    first, last : str or None
+        The first and last day seen.
+    """
 
     groups: dict[tuple, dict[str, GroupFrame]]
     n: int = 0
@@ -690,6 +795,31 @@ def pairwise_from_records(
     articles in a period gives rows with Nones and a note rather than no rows.
     Output keys: the period key (if any), ``frame``, ``source_a``, ``source_b``
     and the fields of :func:`pairwise_prevalence`.
+
+    Parameters
+    ----------
+    records : sequence of dict
+        Records with ``source``, ``frame``, ``n_present``, ``n_articles`` (and the
+        period keys of ``by``).
+    by : sequence of str
+        The grouping of the records.
+    correction : str
+        The multiple-comparison correction (see :data:`CORRECTIONS`).
+    conf : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    list of dict
+        One row per (period, frame, pair of sources).
+
+    Examples
+    --------
+    >>> recs = [{"source": "A", "frame": "f", "n_present": 8, "n_articles": 10},
+    ...         {"source": "B", "frame": "f", "n_present": 2, "n_articles": 10}]
+    >>> (row,) = pairwise_from_records(recs)
+    >>> row["source_a"], row["source_b"], row["frame"]
+    ('A', 'B', 'f')
     """
     period_keys = [b for b in by if b != "source"]
     sources = sorted({r["source"] for r in records})
@@ -1078,6 +1208,11 @@ class Reservoir:
         """Where the stream's next item goes in :attr:`items`; None when it is not kept.
 
         A caller that builds items lazily asks first and builds only kept ones.
+
+        Returns
+        -------
+        int or None
+            The index to write the item at.
         """
         self.seen += 1
         if len(self.items) < self.size:
@@ -1087,7 +1222,13 @@ class Reservoir:
         return j if j < self.size else None
 
     def add(self, item) -> None:
-        """Offer the stream's next item."""
+        """Offer the stream's next item.
+
+        Parameters
+        ----------
+        item : object
+            Kept (replacing an earlier one when full) with probability size/seen.
+        """
         i = self.slot()
         if i is not None:
             self.items[i] = item

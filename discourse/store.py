@@ -341,6 +341,13 @@ class Selection:
     ids: list[int] | None = None
 
     def where(self) -> tuple[str, list]:
+        """The selection as SQL.
+
+        Returns
+        -------
+        (str, list)
+            A ``WHERE`` clause (empty for all articles) and its parameters.
+        """
         clauses, params = [], []
         if self.sources:
             clauses.append(f"source IN ({','.join('?' * len(self.sources))})")
@@ -366,7 +373,17 @@ def _origin_name(origin: str) -> str:
 
 @dataclass
 class DuplicateNotes:
-    """What :meth:`Store.add_articles` did with duplicates."""
+    """What :meth:`Store.add_articles` did with duplicates.
+
+    Parameters
+    ----------
+    filled : Counter
+        Field (``date``, ``title``, ``url``, ``author``, ``meta``) -> duplicates whose
+        empty field the new record filled.
+    elsewhere : Counter
+        (stored source, new source) -> texts from the same file already stored under
+        another source, so not stored again.
+    """
 
     filled: Counter = field(default_factory=Counter)  # field -> duplicates given it
     elsewhere: Counter = field(default_factory=Counter)  # (stored source, new source) -> n
@@ -376,6 +393,12 @@ class DuplicateNotes:
         self.elsewhere.clear()
 
     def merge(self, other: DuplicateNotes) -> None:
+        """Add ``other``'s counts to these.
+
+        Parameters
+        ----------
+        other : DuplicateNotes
+        """
         self.filled.update(other.filled)
         self.elsewhere.update(other.elsewhere)
 
@@ -422,7 +445,27 @@ def _moved_vars(stored: dict, sets: dict, columns: dict[str, str]) -> set[str]:
 
 
 def meta_json(meta: dict) -> str:
-    """Document variables as the store keeps them: compact JSON, keys sorted."""
+    """Document variables as the store keeps them: compact JSON, keys sorted.
+
+    Parameters
+    ----------
+    meta : dict
+        The variables (None or empty: ``{}``).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        A value JSON cannot hold (NaN, infinity).
+
+    Examples
+    --------
+    >>> meta_json({"section": "world", "country": "FR"})
+    '{"country":"FR","section":"world"}'
+    """
     return json.dumps(
         meta or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
     )
@@ -491,6 +534,29 @@ class Store:
         what was filled and which sources differed. ``columns`` names the record column
         of each field (``{"date": "published"}``): a stored document variable of that
         column, holding the value that now fills the field, is removed.
+
+        Parameters
+        ----------
+        articles : iterable of Article
+            Read lazily; each stored one gets its ``id``.
+        batch_size : int
+            Articles per transaction.
+        notes : DuplicateNotes, optional
+            Receives what was done with duplicates.
+        columns : dict of str to str, optional
+            Field -> the column it was read from.
+
+        Returns
+        -------
+        (int, int)
+            Articles added, duplicates.
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     store.add_articles([Article("a", "A"), Article("a", "A", date="2026-08-04")])
+        (1, 1)
         """
         added = dups = 0
         notes = notes if notes is not None else DuplicateNotes()
@@ -731,13 +797,33 @@ class Store:
         return cols if self.version >= 2 else cols.replace("encoding", "''")
 
     def has_url(self, url: str) -> bool:
+        """Whether an article with this URL is stored.
+
+        Parameters
+        ----------
+        url : str
+
+        Returns
+        -------
+        bool
+        """
         return (
             self.conn.execute("SELECT 1 FROM articles WHERE url = ? LIMIT 1", (url,)).fetchone()
             is not None
         )
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """The ``urls`` stored as an article's URL (canonical) or origin (a feed's link)."""
+        """The ``urls`` stored as an article's URL (canonical) or origin (a feed's link).
+
+        Parameters
+        ----------
+        urls : iterable of str
+
+        Returns
+        -------
+        set of str
+            Those already stored (asked 500 at a time).
+        """
         urls = list(urls)
         found: set[str] = set()
         for i in range(0, len(urls), 500):
@@ -753,7 +839,19 @@ class Store:
 
     # -- fetch failures
     def backing_off(self, urls: Iterable[str], now: float | None = None) -> dict[str, float]:
-        """The ``urls`` that failed before and whose back-off has not ended: url -> retry time."""
+        """The ``urls`` that failed before and whose back-off has not ended.
+
+        Parameters
+        ----------
+        urls : iterable of str
+        now : float, optional
+            Unix time (default: now).
+
+        Returns
+        -------
+        dict of str to float
+            URL -> when it may be tried again (Unix time).
+        """
         now = time.time() if now is None else now
         urls = list(urls)
         out: dict[str, float] = {}
@@ -768,7 +866,17 @@ class Store:
         return out
 
     def record_fetch_failure(self, url: str, source: str, reason: str) -> None:
-        """Count a failed page and push its next try back (see :data:`FAILURE_BACKOFF`)."""
+        """Count a failed page and push its next try back (see :data:`FAILURE_BACKOFF`).
+
+        Parameters
+        ----------
+        url : str
+            The page.
+        source : str
+            Its feed's source.
+        reason : str
+            Why it failed (kept for ``fetch`` summaries).
+        """
         now = time.time()
         first, cap = FAILURE_BACKOFF
 
@@ -787,11 +895,22 @@ class Store:
         self.write(upsert)
 
     def forget_fetch_failure(self, url: str) -> None:
-        """A page that was stored is no longer a failure."""
+        """A page that was stored is no longer a failure.
+
+        Parameters
+        ----------
+        url : str
+        """
         self.write(lambda: self.conn.execute("DELETE FROM fetch_failures WHERE url = ?", (url,)))
 
     def fetch_failures(self) -> list[tuple[str, int, float]]:
-        """Every remembered failure: (url, count, retry_after as a Unix time), by URL."""
+        """Every remembered failure, by URL.
+
+        Returns
+        -------
+        list of (str, int, float)
+            (url, failures so far, retry_after as a Unix time).
+        """
         rows = self.conn.execute(
             "SELECT url, count, retry_after FROM fetch_failures ORDER BY url"
         ).fetchall()
@@ -823,12 +942,27 @@ class Store:
         return [r[0] for r in rows]
 
     def source_counts(self) -> dict[str, int]:
-        """Articles per source (from the source index; no text is read)."""
+        """Articles per source (from the source index; no text is read).
+
+        Returns
+        -------
+        dict of str to int
+        """
         rows = self.conn.execute("SELECT source, count(*) FROM articles GROUP BY source")
         return {r[0]: r[1] for r in rows}
 
     def meta_keys(self, sel: Selection | None = None) -> list[str]:
-        """The document variables (``meta`` keys) of a selection's articles, sorted."""
+        """The document variables (``meta`` keys) of a selection's articles, sorted.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+
+        Returns
+        -------
+        list of str
+            Empty for a store older than schema 5.
+        """
         if self.version < 5:
             return []
         where, params = (sel or Selection()).where()
@@ -903,6 +1037,26 @@ class Store:
         return row[0], row[1]
 
     def source_stats(self, sel: Selection | None = None) -> list[dict]:
+        """Per source of a selection: articles, first and last day, characters, undated.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+
+        Returns
+        -------
+        list of dict
+            Keys ``source, articles, first, last, characters, undated``, by source.
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("ab", "A", date="2026-08-04"), Article("c", "A")])
+        ...     store.source_stats()
+        [{'source': 'A', 'articles': 2, 'first': '2026-08-04', 'last': '2026-08-04', \
+'characters': 3, 'undated': 1}]
+        """
         where, params = (sel or Selection()).where()
         rows = self.conn.execute(
             "SELECT source, count(*), min(substr(date,1,10)), max(substr(date,1,10)),"
@@ -923,6 +1077,19 @@ class Store:
         ]
 
     def list_articles(self, sel: Selection | None = None, limit: int | None = None) -> list[dict]:
+        """A selection's articles without their text, by date (undated last), then id.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+        limit : int, optional
+            The most rows.
+
+        Returns
+        -------
+        list of dict
+            Keys ``id, source, date, title, url, characters``.
+        """
         where, params = (sel or Selection()).where()
         sql = (
             f"SELECT id, source, substr(date,1,10), title, url, length(text) FROM articles"
@@ -944,7 +1111,16 @@ class Store:
 
     # -- editing (corpus rm, set, rename-source)
     def ids(self, sel: Selection | None = None) -> list[int]:
-        """The ids of a selection, in the order of :meth:`list_articles`."""
+        """The ids of a selection, in the order of :meth:`list_articles`.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+
+        Returns
+        -------
+        list of int
+        """
         where, params = (sel or Selection()).where()
         rows = self.conn.execute(
             f"SELECT id FROM articles{where} ORDER BY date IS NULL, date, id", params
@@ -1290,6 +1466,13 @@ class FileLock:
     (exit code 3); with ``wait`` seconds (``--wait``, :func:`set_lock_wait`) the lock
     is polled with backoff until it is free or the time is up. The file is removed
     when the lock is released; one left by a killed run holds no lock and never blocks.
+
+    Parameters
+    ----------
+    path : str
+        The store's file; the lock is ``path + ".lock"``.
+    wait : float, optional
+        Seconds to wait for a held lock (None: :func:`lock_wait`, 0 unless ``--wait``).
     """
 
     def __init__(self, path: str, wait: float | None = None) -> None:

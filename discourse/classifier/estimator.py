@@ -41,7 +41,26 @@ from discourse.tokenize import normalize
 
 
 def group_kfold(k: int, seed: int) -> GroupKFold:
-    """GroupKFold with seeded group shuffling (scikit-learn >= 1.6; plain before)."""
+    """GroupKFold with seeded group shuffling (scikit-learn >= 1.6; plain before).
+
+    Parameters
+    ----------
+    k : int
+        Folds.
+    seed : int
+        Seed of the shuffling of groups (articles) into folds.
+
+    Returns
+    -------
+    GroupKFold
+        Keeps the sentences of one article (group) in one fold.
+
+    Examples
+    --------
+    >>> folds = group_kfold(2, 0).split([[0]] * 4, [0, 1, 0, 1], groups=[1, 1, 2, 2])
+    >>> sorted(sorted(test.tolist()) for _, test in folds)
+    [[0, 1], [2, 3]]
+    """
     try:
         return GroupKFold(n_splits=k, shuffle=True, random_state=seed)
     except TypeError:  # scikit-learn < 1.6: no shuffle; folds are still grouped
@@ -55,6 +74,25 @@ def best_threshold(
 
     The cut lies halfway between the lowest probability kept and the highest one left
     out; among equal F1 the highest cut wins. Without both classes: ``(default, None)``.
+
+    Parameters
+    ----------
+    y : array of bool or 0/1
+        The labels.
+    p : array of float
+        Predicted probabilities.
+    default : float
+        The cut returned when ``y`` has one class only.
+
+    Returns
+    -------
+    (float, float or None)
+        The cut and its F1.
+
+    Examples
+    --------
+    >>> best_threshold(np.array([1, 1, 0, 0]), np.array([0.9, 0.6, 0.4, 0.1]))
+    (0.5, 1.0)
     """
     y = np.asarray(y).astype(bool)
     p = np.asarray(p, dtype=np.float64)
@@ -513,12 +551,38 @@ def text_fingerprint(text: str) -> str:
 
     Model files no longer store these (anyone could test a guessed sentence against
     them; see :mod:`discourse.classifier.secret`); kept to read older model files.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+        12 hex digits of SHA-256; equal for texts that differ only in spacing.
+
+    Examples
+    --------
+    >>> text_fingerprint("Mutual  trust.") == text_fingerprint("Mutual trust.")
+    True
     """
     norm = " ".join(normalize(text).split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:12]
 
 
 def word_config(ngrams: tuple[int, int]) -> dict:
+    """The word n-gram TF-IDF settings (shared by training and model loading).
+
+    Parameters
+    ----------
+    ngrams : (int, int)
+        Smallest and largest n.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of ``TfidfVectorizer``.
+    """
     return {
         "preprocessor": normalize,
         "tokenizer": word_tokens,
@@ -531,6 +595,18 @@ def word_config(ngrams: tuple[int, int]) -> dict:
 
 
 def char_config(ngrams: tuple[int, int]) -> dict:
+    """The character n-gram (within words) TF-IDF settings.
+
+    Parameters
+    ----------
+    ngrams : (int, int)
+        Smallest and largest n.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of ``TfidfVectorizer``.
+    """
     return {
         "analyzer": "char_wb",
         "preprocessor": normalize,
@@ -555,6 +631,18 @@ _OPTIONAL_PARAMS = {"context_weight": 0.0, "calibrate": False, "dual": False}
 
 
 def plain_params(est: FrameClassifier) -> dict:
+    """An estimator's parameters as a model file records them (and hashes them).
+
+    Parameters
+    ----------
+    est : FrameClassifier
+
+    Returns
+    -------
+    dict
+        JSON-ready parameters without the lexicon and frames; parameters added after
+        model format 1 only when not at their default, so older models keep their hash.
+    """
     p = est.get_params()
     p.pop("lexicon", None)
     p.pop("frames", None)
@@ -627,4 +715,19 @@ def _texts(X: Iterable[str]) -> list[str]:
 
 
 def canonical_json(obj: Any) -> str:
+    """One spelling of ``obj`` as JSON (keys sorted, no spaces), for hashing.
+
+    Parameters
+    ----------
+    obj : JSON-ready value
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> canonical_json({"b": 1, "a": [1, "é"]})
+    '{"a":[1,"é"],"b":1}'
+    """
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -31,6 +31,17 @@ class SourceCounts:
     probabilities over each article's sentences (for the probabilistic version).
     ``unit`` "article": each article counts once (``sentences`` all 1, ``flagged`` 0/1
     whether the method finds the frame in the article), so the share is article prevalence.
+
+    Parameters
+    ----------
+    source : str
+        The group's source.
+    sentences : ndarray, shape (m,)
+    flagged : ndarray, shape (m, k)
+    prob_sum : ndarray, shape (m, k), optional
+    key : tuple
+        The group key (source, or source and period); ``()`` means ``(source,)``.
+    unit : {"sentence", "article"}
     """
 
     source: str
@@ -44,7 +55,33 @@ class SourceCounts:
 def probability_source_counts(
     source: str, key: tuple, sentences: Sequence[int], prob_sums: Sequence, k: int
 ) -> SourceCounts:
-    """A group's :class:`SourceCounts` for the probabilistic correction, from lists."""
+    """A group's :class:`SourceCounts` for the probabilistic correction, from lists.
+
+    Parameters
+    ----------
+    source : str
+        The group's source.
+    key : tuple
+        The group key.
+    sentences : sequence of int
+        Sentences per article.
+    prob_sums : sequence
+        Per article, the sum of the classifier's probabilities over its sentences, one
+        per frame (``m * k`` numbers in all).
+    k : int
+        Frames.
+
+    Returns
+    -------
+    SourceCounts
+        With ``flagged`` all zero (the probabilistic correction does not use it).
+
+    Examples
+    --------
+    >>> c = probability_source_counts("A", ("A",), [3, 2], [[1.5, 0.2], [0.4, 1.0]], 2)
+    >>> c.prob_sum.shape, c.sentences.tolist()
+    ((2, 2), [3.0, 2.0])
+    """
     n = len(sentences)
     return SourceCounts(
         source, np.asarray(sentences, dtype=float), np.zeros((n, k)),

@@ -20,6 +20,16 @@ class CountsCollector:
     ``group_key(score)``; None leaves a score out), each article's sentence count and the
     sentences the method flagged per frame; with ``unit="article"``, 1 and whether the
     method finds the frame in the article (for article prevalence).
+
+    Parameters
+    ----------
+    frames : sequence of str
+        The frames, in the order of the counts' columns.
+    by : tuple of str
+        The grouping; it must hold ``source``.
+    group_key : callable, optional
+        Score -> its group key, or None to leave it out (default: ``(source,)``).
+    unit : {"sentence", "article"}
     """
 
     def __init__(
@@ -36,6 +46,17 @@ class CountsCollector:
         self._groups: dict[tuple, tuple[list[int], list[list[int]]]] = {}
 
     def wrap(self, scores):
+        """Pass ``scores`` through, keeping the counts of each.
+
+        Parameters
+        ----------
+        scores : iterable of ArticleScore
+
+        Yields
+        ------
+        ArticleScore
+            Each score, unchanged.
+        """
         article = self.unit == "article"
         for sc in scores:
             key = self.group_key(sc)
@@ -51,7 +72,13 @@ class CountsCollector:
             yield sc
 
     def counts(self) -> list[SourceCounts]:
-        """One :class:`SourceCounts` per group, its ``source`` the group's source."""
+        """One :class:`SourceCounts` per group, its ``source`` the group's source.
+
+        Returns
+        -------
+        list of SourceCounts
+            Sorted by group key.
+        """
         out = []
         si = self.by.index("source")
         for key in sorted(self._groups):
@@ -67,7 +94,22 @@ class CountsCollector:
 
 
 def correction_label(val: ValidationSample, estimator: str, scope: str) -> str:
-    """The ``correction`` field: what a corrected figure rests on, in one line."""
+    """The ``correction`` field: what a corrected figure rests on, in one line.
+
+    Parameters
+    ----------
+    val : ValidationSample
+        The coded sample the rates come from.
+    estimator : str
+        The estimator that corrected the figure.
+    scope : str
+        Whose rates were used (``pooled``, ``partial``, ...).
+
+    Returns
+    -------
+    str
+        ``key=value`` pairs separated by ``;``.
+    """
     return (
         f"estimator={estimator};method={val.method or 'unknown'};"
         f"validation_sha256={val.sha256[:16]};n={len(val)};rates={scope};unit={val.unit}"
@@ -87,7 +129,24 @@ def attach(
     records: list[dict], corrected: list[dict], val: ValidationSample, by: tuple[str, ...]
 ) -> list[dict]:
     """Add ``corrected``, ``corrected_lo``, ``corrected_hi``, ``corrected_unstable`` and
-    ``correction`` to comparison records (matched on the group key and frame)."""
+    ``correction`` to comparison records (matched on the group key and frame).
+
+    Parameters
+    ----------
+    records : list of dict
+        Comparison records; changed in place.
+    corrected : list of dict
+        The corrected figures, one per (group, frame).
+    val : ValidationSample
+        The sample behind them (named in ``correction``).
+    by : tuple of str
+        The grouping of both.
+
+    Returns
+    -------
+    list of dict
+        ``records``.
+    """
     for rec, c in _matched(records, corrected, by):
         rec["corrected"] = c["corrected"]
         rec["corrected_lo"] = c["corrected_lo"]
@@ -101,7 +160,22 @@ def attach_probabilistic(
     records: list[dict], corrected: list[dict], by: tuple[str, ...]
 ) -> list[dict]:
     """Add the probabilistic figures to comparison records: ``pcc`` (mean probability),
-    ``pcc_corrected`` (adjusted), ``pcc_corrected_lo``/``_hi`` and ``pcc_unstable``."""
+    ``pcc_corrected`` (adjusted), ``pcc_corrected_lo``/``_hi`` and ``pcc_unstable``.
+
+    Parameters
+    ----------
+    records : list of dict
+        Comparison records; changed in place.
+    corrected : list of dict
+        The probabilistic figures, one per (group, frame).
+    by : tuple of str
+        The grouping of both.
+
+    Returns
+    -------
+    list of dict
+        ``records``.
+    """
     for rec, c in _matched(records, corrected, by):
         rec["pcc"] = c["raw"]
         rec["pcc_corrected"] = c["corrected"]
@@ -112,7 +186,21 @@ def attach_probabilistic(
 
 
 def correction_meta(val: ValidationSample, corrected: Sequence[dict]) -> dict:
-    """What the corrected figures rest on, for a command's provenance."""
+    """What the corrected figures rest on, for a command's provenance.
+
+    Parameters
+    ----------
+    val : ValidationSample
+        The coded sample.
+    corrected : sequence of dict
+        The corrected figures (their notes and rate scopes are gathered).
+
+    Returns
+    -------
+    dict
+        The sample's provenance, the estimator, the interval, the instability
+        threshold, how many figures are unstable, and notes.
+    """
     notes = list(val.notes)
     for r in corrected:
         if r["note"] and r["note"] not in notes:

@@ -209,6 +209,29 @@ def shrunk_rates(y, pred, weight, pooled: tuple, k0: float) -> tuple[float | Non
     source's mean weight of a positive row (so the pooled rate counts as ``k0`` more coded
     positives); the same for specificity with the negatives. A source without coded
     positives (negatives) gets the pooled rate.
+
+    Parameters
+    ----------
+    y : array of 0/1
+        The source's gold labels for one frame.
+    pred : array of 0/1
+        The method's calls on the same rows.
+    weight : array of float
+        The rows' sampling weights.
+    pooled : (float or None, float or None)
+        The pooled sensitivity and specificity.
+    k0 : float
+        How many coded rows the pooled rate counts as.
+
+    Returns
+    -------
+    (float or None, float or None)
+        Sensitivity and specificity (None where the pooled rate is None).
+
+    Examples
+    --------
+    >>> shrunk_rates([1, 1, 0, 0], [1, 0, 0, 0], [1, 1, 1, 1], (0.9, 0.8), 2.0)
+    (0.7, 0.9)
     """
     y = np.asarray(y, dtype=float)
     p = np.asarray(pred, dtype=float)
@@ -334,6 +357,27 @@ def evaluation_rates(
 
     ``preds`` maps a method name to its (n, k) 0/1 calls; ``weight`` the rows' sampling
     weights (None: every row weighs 1). Records as :func:`error_rates`, plus ``method``.
+
+    Parameters
+    ----------
+    frames : sequence of str
+    y : ndarray, shape (n, k)
+        Gold 0/1 labels.
+    preds : mapping of str to ndarray
+        Method name -> its (n, k) 0/1 calls.
+    sources : sequence of str
+        Each row's source.
+    weight : ndarray, optional
+        The rows' sampling weights.
+    min_pos, min_neg : int
+        Coded positives and negatives every source needs for per-source rates.
+    pooled : bool
+        Pooled rates only.
+
+    Returns
+    -------
+    list of dict
+        The records of :func:`error_rates` for each method, with ``method``.
     """
     out = []
     for method, pred in preds.items():

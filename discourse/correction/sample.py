@@ -33,6 +33,28 @@ class ValidationSample:
     ``y`` and ``pred`` are (n, k) 0/1 arrays (gold and the method's prediction), ``prob``
     an optional (n, k) array of classifier probabilities, ``weight`` the inverse
     inclusion probabilities (n,), ``strata`` an integer stratum code per row.
+
+    Parameters
+    ----------
+    frames : list of str
+    y, pred : ndarray, shape (n, k)
+    weight : ndarray, shape (n,)
+    strata : ndarray, shape (n,)
+    sources : list of str
+        Each row's source.
+    doc_ids : list of str
+        Each row's article, when the file names it.
+    prob : ndarray, shape (n, k), optional
+    method : str
+        The method whose calls ``pred`` holds (``lexicon``, ``classifier``).
+    sha256 : str
+        The file's hash.
+    path : str
+        The file, for messages and provenance.
+    notes : list of str
+        What was adjusted while reading (rescaled weights).
+    unit : {"sentence", "article"}
+        What one coded row is.
     """
 
     frames: list[str]
@@ -53,7 +75,13 @@ class ValidationSample:
         return len(self.weight)
 
     def provenance(self) -> dict:
-        """What the correction rests on: method, the file's hash and size."""
+        """What the correction rests on: method, the file's hash and size.
+
+        Returns
+        -------
+        dict
+            ``method``, ``validation`` (the path), ``validation_sha256``, ``n``, ``unit``.
+        """
         return {
             "method": self.method or "unknown",
             "validation": self.path,
@@ -219,6 +247,30 @@ def file_unit(header: Sequence[str], rows: Sequence[tuple[int, Mapping]], where:
     """What a validation file codes, from its ``unit`` column: sentence (no column) or article.
 
     Every row must name the same unit; an unknown or mixed unit is a one-line error.
+
+    Parameters
+    ----------
+    header : sequence of str
+        The file's columns.
+    rows : sequence of (int, mapping)
+        (line number, row) pairs.
+    where : str
+        The file, for the message.
+
+    Returns
+    -------
+    str
+        ``sentence`` or ``article``.
+
+    Raises
+    ------
+    InputError
+        An unknown unit, or both in one file.
+
+    Examples
+    --------
+    >>> file_unit(["text"], [], "v.csv"), file_unit(["unit"], [(2, {"unit": "Article"})], "v.csv")
+    ('sentence', 'article')
     """
     if "unit" not in header:
         return "sentence"
@@ -281,6 +333,21 @@ def check_design(
     rows of a stratum cannot stand for more sentences than it has (``w * m_h <= N_h``);
     when fewer rows were coded than drawn (a session stopped early), the weights are
     rescaled to ``N_h / m_h`` and a note says so.
+
+    Parameters
+    ----------
+    weight, strata, size : ndarray, shape (n,)
+        Each row's weight, stratum code (an index into ``names``) and ``stratum_size``.
+    names : sequence of str
+        The strata's names, for messages.
+    lines : sequence of int
+        Each row's line in the file ``where``, for messages.
+    where : str
+
+    Returns
+    -------
+    (ndarray, list of str)
+        The weights to use and notes on what was rescaled (else :class:`InputError`).
     """
     out = weight.astype(float).copy()
     notes: list[str] = []
@@ -330,7 +397,25 @@ def check_design(
 def check_classes(
     y: np.ndarray, frames: Sequence[str], weight: np.ndarray, where: str, unit: str = "sentence"
 ) -> None:
-    """One-line error for a frame with no coded positive (or no negative)."""
+    """One-line error for a frame with no coded positive (or no negative).
+
+    Parameters
+    ----------
+    y : ndarray, shape (n, k)
+        Gold 0/1 labels.
+    frames : sequence of str
+    weight : ndarray
+        The rows' weights (not used by the check).
+    where : str
+        The file, for the message.
+    unit : str
+        What a row is, for the message.
+
+    Raises
+    ------
+    InputError
+        Naming the first frame whose sensitivity or specificity cannot be estimated.
+    """
     n = len(y)
     for j, f in enumerate(frames):
         pos = int(y[:, j].sum())
@@ -350,6 +435,24 @@ def read_validation(
     """Read a validation CSV (see :func:`validation_from_rows` for the columns).
 
     ``use_prob``: read the ``prob_<frame>`` columns (None: when every frame has one).
+
+    Parameters
+    ----------
+    path : path
+        The coded CSV (at most :data:`MAX_VALIDATION_BYTES`, UTF-8).
+    frames : sequence of str
+        The frames to read.
+    use_prob : bool, optional
+
+    Returns
+    -------
+    ValidationSample
+        With the file's SHA-256.
+
+    Raises
+    ------
+    InputError
+        A missing, oversized, undecodable or invalid file, in one line.
     """
     p = Path(path)
     if not p.is_file():
@@ -395,6 +498,29 @@ def sample_from_arrays(
 
     Without ``weight`` every row weighs 1 (a census or a simple random sample, such as a
     labels file coded in full); ``strata`` default to source x flagged.
+
+    Parameters
+    ----------
+    frames : sequence of str
+    y, pred : ndarray, shape (n, k)
+        Gold labels and the method's calls, 0/1.
+    sources : sequence of str
+        Each row's source.
+    weight : ndarray, optional
+    strata : sequence of str, optional
+        Each row's stratum name.
+    method, path, sha256 : str
+        For provenance.
+
+    Returns
+    -------
+    ValidationSample
+
+    Examples
+    --------
+    >>> v = sample_from_arrays(["f"], np.array([[1], [0]]), np.array([[1], [1]]), ["A", "A"])
+    >>> len(v), v.weight.tolist(), v.strata.tolist()
+    (2, [1.0, 1.0], [0, 0])
     """
     pred = np.asarray(pred, dtype=np.int8)
     labels = list(strata) if strata is not None else [
@@ -490,6 +616,20 @@ def check_labels_unit(path: str | Path, unit: str, what: str) -> None:
     """One-line error when a labels file codes another unit (its ``unit`` column) than ``unit``.
 
     A file that cannot be read is left to the labels loader, which reports what is wrong.
+
+    Parameters
+    ----------
+    path : path
+        The labels or gold file.
+    unit : str
+        The unit the command needs (``sentence`` or ``article``).
+    what : str
+        What is being done, for the message (see :func:`check_unit`).
+
+    Raises
+    ------
+    InputError
+        The file codes the other unit.
     """
     p = Path(path)
     try:
