@@ -18,16 +18,15 @@ from pathlib import Path
 from typing import IO
 
 from discourse import api
+from discourse.columnar import META_COLUMN
 from discourse.errors import InputError
-from discourse.ingest import IngestOptions, IngestReport, ingest
+from discourse.ingest import EXPORT_COLUMNS, IngestOptions, IngestReport, ingest
 from discourse.lexicon import Frame, Lexicon
 from discourse.models import Article, ArticleScore
 from discourse.scoring import Scorer, check_method, meta_columns, score_stream
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress, Warn
 from discourse.stats import CORRECTIONS, Comparison, check_n_boot, pairwise_from_records
 from discourse.store import FileLock, Selection, default_db_path, open_store
-
-EXPORT_COLUMNS = ("id", "source", "title", "date", "url", "lang", "author", "text")
 
 
 def ingest_into(
@@ -219,7 +218,7 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
         if fmt == "parquet":
             return _export_parquet(store.iter_articles(sel), output, store.meta_types(sel))
         keys = store.meta_keys(sel)
-        cols = [*EXPORT_COLUMNS, *(f"meta.{k}" for k in keys)]
+        cols = [*EXPORT_COLUMNS, *(f"{META_COLUMN}{k}" for k in keys)]
         with _sink(output) as sink:
             first = True
             for art in store.iter_articles(sel):
@@ -228,7 +227,7 @@ def export_articles(db, sources, since, until, fmt: str, output: Path | None, ra
                 if fmt == "jsonl":
                     sink.write(to_json(rec, indent=None) + "\n")
                 else:
-                    rec.update({k: _cell(v) for k, v in rec.items() if k.startswith("meta.")})
+                    rec.update({k: _cell(v) for k, v in rec.items() if k.startswith(META_COLUMN)})
                     text = csv_text([rec], cols, raw=raw_csv, delimiter=DELIMITERS[fmt])
                     sink.write(text if first else text.split("\n", 1)[1])
                     changed += 0 if raw_csv else sum(safe_cell(v) != v for v in rec.values())

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from discourse import safeyaml
+from discourse.columnar import META_COLUMN  # meta.KEY, as export and score write it
 from discourse.dates import parse_article_date
 from discourse.errors import InputError
 from discourse.formats import clean, printable
@@ -43,8 +44,6 @@ _FRONT_KEYS = ("source", "title", "date", "url", "lang", "author")
 #: the columns of a ``corpus export`` file; in a record that has them all, ``id`` is the
 #: exporting store's id, not a document variable (the new store gives its own)
 EXPORT_COLUMNS = ("id", "source", "title", "date", "url", "lang", "author", "text")
-#: a column ``meta.KEY`` (as ``corpus export`` and ``score`` write them) is the variable KEY
-META_PREFIX = "meta."
 #: a file name's leading ISO date: 2026-11-03-un-talks.txt
 _NAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?=[-_ .T]|$)")
 #: column names that look like a date column (for the hint when --date-col is missing)
@@ -326,9 +325,9 @@ def doc_vars(record: dict, known: Iterable[str]) -> dict:
     out = {}
     for key, value in record.items():
         key = str(key).replace("\x00", "").strip()
-        if key.startswith(META_PREFIX) and key != META_PREFIX:
-            key = key[len(META_PREFIX) :].strip()  # meta.KEY: the variable KEY, whatever KEY is
-        elif key in skip or f"{META_PREFIX}{key}" in record:
+        if key.startswith(META_COLUMN) and key != META_COLUMN:
+            key = key[len(META_COLUMN) :].strip()  # meta.KEY: the variable KEY, whatever KEY is
+        elif key in skip or f"{META_COLUMN}{key}" in record:
             continue  # an article field, or a plain column that meta.KEY overrides
         if not key or value is None:
             continue
