@@ -826,7 +826,6 @@ def _read_all(paths: list[Path], opts: IngestOptions, warn: Warn, counter) -> It
 def read_units(
     paths: Iterable[str | Path],
     opts: IngestOptions | None = None,
-    warn: Warn = _stderr_warn,
     counter: IngestReport | None = None,
 ) -> Iterator[tuple]:
     """:func:`read_paths` in pieces another process can read (:func:`read_unit`), in order.
@@ -835,15 +834,14 @@ def read_units(
     bytes, None when longer than ``max_bytes``), ``("file", path, source, explicit,
     flat)`` for a file read whole, ``("item", article_or_skip)`` for what this process
     read itself (CSV and Parquet files, refused links) and ``("warn", message)`` for a
-    JSON Lines file's date hint, placed before the record it comes with. Reading every
-    unit with :func:`read_unit` gives what :func:`read_paths` yields (source map aside).
+    warning of that reading or a JSON Lines file's date hint, placed before the record
+    it comes with. Reading every unit with :func:`read_unit` gives what
+    :func:`read_paths` yields, and the same warnings in the same order (source map aside).
 
     Parameters
     ----------
     paths : iterable of str or Path
     opts : IngestOptions, optional
-    warn : callable
-        Receives the warnings of what this process reads itself.
     counter : IngestReport, optional
         Counts the files.
 
@@ -852,7 +850,6 @@ def read_units(
     tuple
     """
     opts = opts or IngestOptions()
-    warn = one_line_warn(warn)
     if opts.fmt not in FORMATS:
         raise InputError(f"`fmt` {opts.fmt!r} is not known; use one of {', '.join(FORMATS)}")
     paths = [Path(p) for p in paths]
@@ -873,16 +870,20 @@ def read_units(
                 source = opts.source or p.resolve().parent.name or "unknown"
             else:
                 source = opts.source or source
-            yield from _file_units(f, source, opts, warn, explicit, flat=f.parent == p)
+            yield from _file_units(f, source, opts, explicit, flat=f.parent == p)
 
 
 def _file_units(
-    path: Path, source: str, opts: IngestOptions, warn: Warn, explicit: bool, flat: bool
+    path: Path, source: str, opts: IngestOptions, explicit: bool, flat: bool
 ) -> Iterator[tuple]:
     fmt = detect_format(path, opts.fmt)
-    if fmt in ("csv", "parquet"):
-        for item in read_file(path, source, opts, warn, explicit, flat):
+    if fmt in ("csv", "parquet"):  # read here; the warnings go with the records, in order
+        notes: list[str] = []
+        for item in read_file(path, source, opts, notes.append, explicit, flat):
+            yield from (("warn", m) for m in notes)
+            notes.clear()
             yield ("item", item)
+        yield from (("warn", m) for m in notes)
         return
     if fmt != "jsonl":
         yield ("file", str(path), source, explicit, flat)

@@ -250,7 +250,7 @@ def records(
     seen, origins = Digests(), Digests()
     counts: Counter = Counter()
     elsewhere = 0
-    units = read_units(paths, task.opts, warn, counter=report)
+    units = read_units(paths, task.opts, counter=report)
     for entries in imap(units, task, workers, CHUNK):
         for e in entries:
             if e[0] == "w":
@@ -334,7 +334,7 @@ def survey(paths, sel: Selection, workers: int = 1, opts: IngestOptions | None =
     """
     report, keys, sources = IngestReport(), set(), set()
     task = Task("keys", sel, opts or IngestOptions())
-    for entries in imap(read_units(paths, task.opts, _silent, report), task, workers, CHUNK):
+    for entries in imap(read_units(paths, task.opts, report), task, workers, CHUNK):
         for e in entries:
             if e[0] == "s":
                 report.skipped.append(e[1])
