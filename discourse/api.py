@@ -3,6 +3,8 @@
 Commands that take ``PATH...`` load the paths into an in-memory store and run
 the same code as on ``--db``, so ``discourse compare corpora/demo`` and
 ``discourse compare --db my.db`` differ only in where the articles come from.
+``score`` streams its PATHs instead (``open_selected(..., stream=True)``,
+:mod:`discourse.stream`), so its memory does not grow with them.
 """
 
 from __future__ import annotations
@@ -57,12 +59,16 @@ class Inputs:
 
     Parameters
     ----------
-    store : Store
-        The store to read (and, for ``--db``, to cache scores in).
+    store : Store or None
+        The store to read (and, for ``--db``, to cache scores in); None for streamed PATHs.
     ingest_report : IngestReport, optional
         What reading the PATHs gave (None for a store on disk).
     sel : Selection, optional
         The checked selection, set by :func:`open_selected`.
+    paths : sequence of str or Path, optional
+        With ``store`` None: the PATHs, streamed (:mod:`discourse.stream`).
+    warn : callable, optional
+        Receives the streamed PATHs' warnings.
 
     Examples
     --------
