@@ -19,6 +19,7 @@ is written before any later copy is read.
 from __future__ import annotations
 
 import hashlib
+import os
 from array import array
 from bisect import bisect_left
 from collections import Counter
@@ -84,11 +85,15 @@ class Digests:
         """Add ``digest``; False if it was there already."""
         if digest in self:
             return False
+        self.insert(digest)
+        return True
+
+    def insert(self, digest: int) -> None:
+        """Add ``digest``, known not to be there."""
         self.recent.add(digest)
         if len(self.recent) >= self.batch:
             self.arrays.append(array("Q", sorted(self.recent)))
             self.recent = set()
-        return True
 
     def __len__(self) -> int:
         return sum(map(len, self.arrays)) + len(self.recent)
@@ -181,6 +186,7 @@ class Task:
     scorer: Scorer | None = None
     keep: bool = False
     rows: Rows | None = None
+    origins: bool = True  # digest the origins too (see :func:`rereads`)
 
     def __post_init__(self) -> None:
         self.smap = load_source_map(self.opts.source_map)
@@ -214,7 +220,7 @@ class Task:
         if self.mode == "keys":
             return ["a", art.source, ok, 0, 0, undated, tuple(art.meta) if ok else ()]
         h = text_hash(art.text)
-        origin = digest(_origin_name(art.origin), h) if art.origin else 0
+        origin = digest(_origin_name(art.origin), h) if art.origin and self.origins else 0
         payload = art if self.mode == "article" and ok else None
         return ["a", art.source, ok, digest(art.source, h), origin, undated, payload]
 
@@ -250,6 +256,7 @@ def records(
     seen, origins = Digests(), Digests()
     counts: Counter = Counter()
     elsewhere = 0
+    task.origins = rereads(paths)
     units = read_units(paths, task.opts, counter=report)
     for entries in imap(units, task, workers, CHUNK):
         for e in entries:
@@ -262,18 +269,40 @@ def records(
                 _, source, ok, key, origin, undated, payload = e
                 report.undated += undated
                 counts[source] += 0
-                if key in seen or (origin and origin in origins):
+                new = key not in seen
+                if not new or (origin and origin in origins):
                     report.duplicates += 1
-                    elsewhere += key not in seen
+                    elsewhere += new
                     continue
-                seen.add(key)
+                seen.insert(key)
                 if origin:
-                    origins.add(origin)
+                    origins.insert(origin)
                 counts[source] += 1
                 report.added += 1
                 if ok:
                     yield report.added, payload
     _finish(paths, task.sel, report, counts, elsewhere, warn)
+
+
+def rereads(paths) -> bool:
+    """Whether a file may be read twice: a PATH named twice, or inside another.
+
+    Only then can an article be one read before from the same file (and line)
+    under another source, which a store counts as a duplicate; so only then are
+    the origins' digests computed and kept (8 more bytes per article).
+
+    Examples
+    --------
+    >>> rereads(["a", "b/c.jsonl"]), rereads(["a", "./a/c.jsonl"]), rereads(["a", "a"])
+    (False, True, True)
+    """
+    names = [os.path.normpath(str(p)) for p in paths]
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            for x, y in ((a, b), (b, a)):
+                if x in (y, ".") or y.startswith(x.rstrip(os.sep) + os.sep):
+                    return True
+    return False
 
 
 def _finish(paths, sel: Selection, report: IngestReport, counts: Counter, elsewhere, warn) -> None:

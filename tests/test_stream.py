@@ -228,3 +228,24 @@ def test_a_duplicate_does_not_fill_the_first(run, db, tmp_path):
     assert list(streamed) == list(stored) == [1]
     assert (streamed[1]["title"], streamed[1]["meta.region"]) == ("", None)
     assert (stored[1]["title"], stored[1]["meta.region"]) == ("Later", "north")
+
+
+def test_a_file_read_twice_under_another_source_is_deduplicated_as_a_store_does(run, db, tmp_path):
+    """The folder gives x.jsonl the source 'sub', the file named on its own 'deeper'."""
+    lines = [{"text": "Mutual trust grew."}, {"text": "mutual  trust grew."}, {"text": "Other."}]
+    write(tmp_path / "d/sub/deeper/x.jsonl", "".join(json.dumps(r) + "\n" for r in lines))
+    paths = (tmp_path / "d", tmp_path / "d/sub/deeper/x.jsonl")
+    streamed = run("score", *paths, "-f", "jsonl", "--workers", "1")
+    assert streamed.code == 0, streamed.err
+    assert "2 articles read again from the same file under another source" in streamed.err
+    assert run("ingest", *paths, "--db", db, "-q").code == 0
+    stored = run("score", "--db", db, "-f", "jsonl")
+    rows = _rows(streamed.out, "jsonl")
+    assert rows == _rows(stored.out, "jsonl")
+    # lines 1 and 3 again are duplicates; line 2, a duplicate of line 1 the first time,
+    # is new under 'deeper' (no article of 'deeper' has its text, none came from its line)
+    assert [(i, r["source"], r["tokens"]) for i, r in rows.items()] == [
+        (1, "sub", 3),
+        (2, "sub", 1),
+        (3, "deeper", 3),
+    ]
