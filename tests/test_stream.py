@@ -160,7 +160,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("args", CASES, ids=[" ".join(a) for a in CASES])
+@pytest.mark.parametrize(
+    "args",
+    [pytest.param(a, marks=[pytest.mark.slow] if i else []) for i, a in enumerate(CASES)],
+    ids=[" ".join(a) for a in CASES],
+)  # all but the first are slow (CI runs them)
 def test_two_workers_write_what_one_writes_and_the_store_would(run, db, big, args):
     one = run("score", big, *args, "--workers", "1")
     assert one.code == 0, one.err
