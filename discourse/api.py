@@ -3,6 +3,8 @@
 Commands that take ``PATH...`` load the paths into an in-memory store and run
 the same code as on ``--db``, so ``discourse compare corpora/demo`` and
 ``discourse compare --db my.db`` differ only in where the articles come from.
+``score`` streams its PATHs instead (``open_selected(..., stream=True)``,
+:mod:`discourse.stream`), so its memory does not grow with them.
 """
 
 from __future__ import annotations
@@ -57,12 +59,16 @@ class Inputs:
 
     Parameters
     ----------
-    store : Store
-        The store to read (and, for ``--db``, to cache scores in).
+    store : Store or None
+        The store to read (and, for ``--db``, to cache scores in); None for streamed PATHs.
     ingest_report : IngestReport, optional
         What reading the PATHs gave (None for a store on disk).
     sel : Selection, optional
         The checked selection, set by :func:`open_selected`.
+    paths : sequence of str or Path, optional
+        With ``store`` None: the PATHs, streamed (:mod:`discourse.stream`).
+    warn : callable, optional
+        Receives the streamed PATHs' warnings.
 
     Examples
     --------
@@ -71,12 +77,31 @@ class Inputs:
     (24, 24)
     """
 
-    store: Store
+    store: Store | None  # None: PATHs streamed (open_selected's ``stream``)
     ingest_report: IngestReport | None = None
     sel: Selection | None = None  # set by open_selected
+    paths: Sequence[str | Path] | None = None  # the streamed PATHs
+    warn: Warn | None = None
+
+    def meta_keys(self, need: bool = True, workers: int = 1) -> list[str]:
+        """The selection's document variables, sorted (for ``meta.KEY`` columns).
+
+        For streamed PATHs they take a first pass over the files
+        (:func:`discourse.stream.survey`), which also checks the selection's
+        sources: it is made when ``need`` is true or sources are selected.
+        """
+        if self.store is not None:
+            return self.store.meta_keys(self.sel)
+        if not need and not (self.sel and self.sel.sources):
+            return []
+        from discourse.stream import survey
+
+        keys = survey(self.paths, self.sel or Selection(), workers)
+        return keys if need else []
 
     def close(self) -> None:
-        self.store.close()
+        if self.store is not None:
+            self.store.close()
 
     def __enter__(self) -> Inputs:
         return self
@@ -183,6 +208,7 @@ def open_selected(
     since: str | None,
     until: str | None,
     warn: Warn | None = None,
+    stream: bool = False,
 ) -> Inputs:
     """:func:`open_inputs` plus the selection of ``sources``, ``since`` and ``until``, checked.
 
@@ -192,6 +218,9 @@ def open_selected(
         As :func:`open_inputs`.
     sources, since, until
         As :func:`selection`; every source must be in the store.
+    stream : bool
+        PATHs are not loaded into a store but streamed (:mod:`discourse.stream`,
+        ``score``); their checks come with the stream.
 
     Returns
     -------
@@ -205,6 +234,8 @@ def open_selected(
     24
     """
     sel = selection(sources, since, until)
+    if stream and paths:
+        return Inputs(None, IngestReport(), sel=sel, paths=paths, warn=warn)
     inputs = open_inputs(paths, db, warn=warn)
     try:
         check_sources(inputs.store, sel)

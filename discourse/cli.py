@@ -215,12 +215,12 @@ def _inputs(paths: list[Path] | None, demo: bool, db: str | None, quiet: bool):
     return open_inputs(_paths(paths, demo), db, warn=_warn(quiet))
 
 
-def _open(scope: Scope):
+def _open(scope: Scope, stream: bool = False):
     from discourse.api import open_selected
 
     paths = _paths(scope.paths, scope.demo)
     return open_selected(
-        paths, scope.db, scope.source, scope.since, scope.until, _warn(scope.quiet)
+        paths, scope.db, scope.source, scope.since, scope.until, _warn(scope.quiet), stream
     )
 
 
@@ -934,19 +934,17 @@ def score(
 
     Example: discourse score corpora/demo/harmony-daily --explain
     """
-    from discourse.commands import make_scorer, pick_frames, score_articles
-    from discourse.render import render_score
+    from discourse.commands import make_scorer, pick_frames
+    from discourse.render import score_texts
 
     _check_output(fmt, output)
     if by not in ("article", "sentence"):
         raise InputError(f"--by {by!r} is not known; use article or sentence")
     scorer = make_scorer(_lexicon(lexicon), model, method, _warn(quiet))
     shown = pick_frames(frames, scorer.frames)
-    with _open(Scope(paths, demo, db, source, since, until, quiet, fmt)) as inp:
-        keep = by == "sentence" or explain
-        scores = score_articles(inp, scorer, keep, workers=_workers(workers), dask=dask)
-        keys, tfmt = inp.store.meta_keys(inp.sel), _text_fmt(fmt)
-        texts = render_score(scores, scorer, tfmt, by, explain, _color(), raw_csv, shown, keys)
+    with _open(Scope(paths, demo, db, source, since, until, quiet, fmt), stream=True) as inp:
+        tfmt, n = _text_fmt(fmt), _workers(workers)
+        texts = score_texts(inp, scorer, tfmt, by, explain, _color(), raw_csv, shown, n, dask)
         _emit(texts, fmt, output)
 
 

@@ -384,6 +384,14 @@ def score_articles(
     ------
     ArticleScore
     """
+    if inputs.store is None:  # PATHs, streamed
+        from discourse.stream import stream_scores
+
+        pool = api.cluster_pool(dask)
+        yield from stream_scores(
+            inputs.paths, inputs.sel, scorer, keep, workers, inputs.warn, inputs.ingest_report, pool
+        )
+        return
     if not keep:
         yield from api.scores(inputs, scorer, inputs.sel, workers=workers, dask=dask)
         return

@@ -110,11 +110,13 @@ def csv_text(
     columns: Sequence[str] | None = None,
     raw: bool = False,
     delimiter: str = ",",
+    header: bool = True,
 ) -> str:
     cols = list(columns) if columns else _columns(records)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n", delimiter=delimiter)
-    w.writerow(cols)
+    if header:
+        w.writerow(cols)
     for r in records:
         row = []
         for c in cols:
@@ -125,6 +127,26 @@ def csv_text(
             row.append(v if raw else safe_cell(v))
         w.writerow(row)
     return buf.getvalue()
+
+
+def id_row(record: dict, fmt: str, raw_csv: bool = False) -> str:
+    """A record whose first key is ``id`` (None) as one row of ``fmt`` (csv, tsv or
+    jsonl), without the id's value: :func:`join_id` puts it in.
+
+    Examples
+    --------
+    >>> tail = id_row({"id": None, "source": "A"}, "jsonl")
+    >>> join_id(7, tail, "jsonl") == render_records([{"id": 7, "source": "A"}], "jsonl")
+    True
+    """
+    if fmt == "jsonl":
+        return to_json(record, indent=None)[len('{"id": null') :] + "\n"
+    return csv_text([record], list(record), raw_csv, DELIMITERS[fmt], header=False)
+
+
+def join_id(id_: int, tail: str, fmt: str) -> str:
+    """A row of :func:`id_row` with its id."""
+    return ('{"id": ' if fmt == "jsonl" else "") + str(id_) + tail
 
 
 def _columns(records: Sequence[dict]) -> list[str]:

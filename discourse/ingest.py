@@ -843,6 +843,126 @@ def _read_all(paths: list[Path], opts: IngestOptions, warn: Warn, counter) -> It
             yield from read_file(p, source, opts, warn, explicit=True)
 
 
+def read_units(
+    paths: Iterable[str | Path],
+    opts: IngestOptions | None = None,
+    counter: IngestReport | None = None,
+) -> Iterator[tuple]:
+    """:func:`read_paths` in pieces another process can read (:func:`read_unit`), in order.
+
+    A unit is ``("line", path, source, lineno, raw)`` for a JSON Lines record (raw
+    bytes, None when longer than ``max_bytes``), ``("file", path, source, explicit,
+    flat)`` for a file read whole, ``("item", article_or_skip)`` for what this process
+    read itself (CSV and Parquet files, refused links) and ``("warn", message)`` for a
+    warning of that reading or a JSON Lines file's date hint, placed before the record
+    it comes with. Reading every unit with :func:`read_unit` gives what
+    :func:`read_paths` yields, and the same warnings in the same order (source map aside).
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+    opts : IngestOptions, optional
+    counter : IngestReport, optional
+        Counts the files.
+
+    Yields
+    ------
+    tuple
+    """
+    opts = opts or IngestOptions()
+    if opts.fmt not in FORMATS:
+        raise InputError(f"`fmt` {opts.fmt!r} is not known; use one of {', '.join(FORMATS)}")
+    paths = [Path(p) for p in paths]
+    for p in paths:
+        if not p.exists():
+            raise InputError(f"no such file or folder: {p}")
+    for p in paths:
+        entries = iter_files(p) if p.is_dir() else [(p, None)]
+        for entry in entries:
+            if counter is not None:
+                counter.files += 1
+            if isinstance(entry, Skip):
+                yield ("item", entry)
+                continue
+            f, source = entry
+            explicit = source is None
+            if explicit:
+                source = opts.source or p.resolve().parent.name or "unknown"
+            else:
+                source = opts.source or source
+            yield from _file_units(f, source, opts, explicit, flat=f.parent == p)
+
+
+def _file_units(
+    path: Path, source: str, opts: IngestOptions, explicit: bool, flat: bool
+) -> Iterator[tuple]:
+    fmt = detect_format(path, opts.fmt)
+    if fmt in ("csv", "parquet"):  # read here; the warnings go with the records, in order
+        notes: list[str] = []
+        for item in read_file(path, source, opts, notes.append, explicit, flat):
+            yield from (("warn", m) for m in notes)
+            notes.clear()
+            yield ("item", item)
+        yield from (("warn", m) for m in notes)
+        return
+    if fmt != "jsonl":
+        yield ("file", str(path), source, explicit, flat)
+        return
+    hinted = False
+    with path.open("rb") as fh:
+        for lineno, raw in _bounded_lines(fh, opts.max_bytes):
+            if raw is not None and not raw.strip():
+                continue
+            if not hinted and raw is not None:
+                rec = _json_record(raw, lineno, f"{path}:{lineno}")
+                if isinstance(rec, dict):
+                    hints: list[str] = []
+                    date_hint(rec, opts, str(path), hints.append)
+                    yield from (("warn", m) for m in hints)
+                    hinted = True
+            yield ("line", str(path), source, lineno, raw)
+
+
+def read_unit(unit: tuple, opts: IngestOptions, warn: Warn) -> list[Article | Skip]:
+    """The articles and skips of one unit of :func:`read_units` (in any process).
+
+    Parameters
+    ----------
+    unit : tuple
+    opts : IngestOptions
+    warn : callable
+        Receives the warnings of reading the unit (a ``"warn"`` unit's message too).
+
+    Returns
+    -------
+    list of Article or Skip
+    """
+    kind = unit[0]
+    if kind == "item":
+        return [unit[1]]
+    if kind == "warn":
+        warn(unit[1])
+        return []
+    if kind == "file":
+        _, path, source, explicit, flat = unit
+        return list(read_file(Path(path), source, opts, warn, explicit, flat))
+    _, path, source, lineno, raw = unit
+    origin = f"{path}:{lineno}"
+    if raw is None:
+        return [Skip(origin, f"record larger than --max-bytes {opts.max_bytes} bytes")]
+    rec = _json_record(raw, lineno, origin)
+    if isinstance(rec, Skip):
+        return [rec]
+    try:
+        art = _record_article(rec, origin, source, opts, warn)
+        if isinstance(art, Article):
+            art.encoding = "utf-8"
+        return [_checked(art, warn)]
+    except (ValueError, RecursionError, UnicodeError, MemoryError) as e:
+        msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        return [Skip(origin, f"unreadable record ({type(e).__name__}: {msg})")]
+
+
 def load_source_map(spec: str | os.PathLike | dict | None) -> dict[str, str]:
     """``--source-map FILE``: source names to rename at ingest, ``{from: to}``.
 

@@ -975,6 +975,30 @@ def render_lexicon_test(results: list, verbose: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def score_texts(inputs, scorer, fmt: str, by: str, explain: bool, color: bool, raw_csv: bool,
+                frames=None, workers: int = 1, dask: str | None = None):  # fmt: skip
+    """``score``'s output for opened inputs (:func:`discourse.api.open_selected`), in pieces.
+
+    Streamed PATHs written as CSV, TSV or JSON Lines are scored and rendered by the
+    workers (:func:`discourse.stream.stream_rows`); everything else is rendered here
+    from the scores (:func:`render_score`). The same text either way. For streamed
+    PATHs, the document variables (and the selected sources) are found by a first
+    pass over the files when the format shows them (:meth:`~discourse.api.Inputs.meta_keys`).
+    """
+    from discourse import stream
+    from discourse.commands import score_articles
+
+    keys = inputs.meta_keys(fmt in (*stream.ROW_FORMATS, "json"), workers)
+    if inputs.store is None and fmt in stream.ROW_FORMATS and not dask:
+        rows = stream.Rows(fmt, by, explain, frames or scorer.frames, keys, raw_csv)
+        return stream.stream_rows(
+            inputs.paths, inputs.sel, scorer, rows, workers, inputs.warn, inputs.ingest_report,
+            piece=SCORE_CHUNK,
+        )  # fmt: skip
+    scores = score_articles(inputs, scorer, by == "sentence" or explain, workers, dask)
+    return render_score(scores, scorer, fmt, by, explain, color, raw_csv, frames, keys)
+
+
 def render_score(
     scores,
     scorer,
@@ -993,7 +1017,7 @@ def render_score(
     ``frames`` narrows the per-frame columns (default: the scorer's frames).
     ``meta_keys``: document variables carried as ``meta.KEY`` columns (not in tables).
     """
-    from discourse.scoring import article_row, sentence_rows
+    from discourse.stream import score_rows
 
     frames = frames or scorer.frames
     if explain and fmt in ("table", "md"):
@@ -1003,15 +1027,7 @@ def render_score(
     rows: list[dict] = []
     columns: list[str] | None = None
     for sc in scores:
-        if by == "sentence":
-            rows.extend(sentence_rows(sc, frames, scorer, meta_keys))
-        else:
-            row = article_row(sc, frames, meta_keys)
-            if explain:
-                row["hits"] = [
-                    {"frame": h.frame, "term": h.term, "sentence": h.sentence} for h in sc.hits
-                ]
-            rows.append(row)
+        rows.extend(score_rows(sc, frames, scorer, by, explain, meta_keys))
         if fmt in ("csv", "tsv", "jsonl") and len(rows) >= SCORE_CHUNK:
             # written as rows come, so memory does not grow with the corpus
             text, columns = _score_chunk(rows, fmt, columns, raw_csv)

@@ -41,7 +41,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("scoring", ("scoring", "cluster")),  # cluster: the same scoring on dask workers
     ("statistics", ("stats",)),
     ("evidence", ("evidence", "labeling")),
-    ("library api", ("api",)),
+    ("library api", ("api", "stream")),  # stream: score PATH... without a store
     ("commands and report", ("commands", "report")),
     ("output", ("render", "terminal")),
     ("command line", ("cli", "__main__")),
