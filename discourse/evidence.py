@@ -216,8 +216,8 @@ def _scored(
     """Scores of the selection's articles, through the store's score cache (as ``compare``),
     in ``workers`` processes; with ``group``, the source replaced by that document
     variable's value."""
-    return iter_scores(
-        st.by_meta(store.iter_articles(sel), group),
+    return iter_scores(  # cached articles' texts are not read (iter_scores reads the others')
+        st.by_meta(store.iter_articles(sel, text=store.in_memory), group),
         scorer,
         store=store,
         use_cache=not store.in_memory,

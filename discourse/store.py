@@ -644,16 +644,19 @@ class Store:
         return self.conn.execute(f"SELECT count(*) FROM articles{where}", params).fetchone()[0]
 
     def iter_articles(
-        self, sel: Selection | None = None, chunk: int = 200, order: str = "date"
-    ) -> Iterator[Article]:
+        self, sel: Selection | None = None, chunk: int = 200, order: str = "date",
+        text: bool = True,
+    ) -> Iterator[Article]:  # fmt: skip
         """Stream the articles stored when the call began, in order.
 
         The ordered ids are read first (8 bytes per article), then the articles in
         chunks, each its own short query: no read transaction stays open while the
         caller works, so the caller may write (the score cache) between chunks without
-        its snapshot going stale (SQLITE_BUSY_SNAPSHOT).
+        its snapshot going stale (SQLITE_BUSY_SNAPSHOT). With ``text`` False the texts
+        are not read (``Article.text`` is None; :meth:`texts` reads those needed).
         """
         where, params = (sel or Selection()).where()
+        cols = self._cols if text else self._cols.replace(" text,", " NULL,")
         order_by = {"date": "date IS NULL, date, id", "id": "id"}[order]
         ids = array("q")
         cur = self.conn.execute(f"SELECT id FROM articles{where} ORDER BY {order_by}", params)
@@ -662,13 +665,41 @@ class Store:
         for i in range(0, len(ids), chunk):
             part = ids[i : i + chunk].tolist()
             rows = self.conn.execute(
-                f"SELECT {self._cols} FROM articles WHERE id IN ({','.join('?' * len(part))})",
+                f"SELECT {cols} FROM articles WHERE id IN ({','.join('?' * len(part))})",
                 part,
             ).fetchall()
             by_id = {row[0]: row for row in rows}
             for aid in part:
                 if aid in by_id:
                     yield _row_to_article(by_id[aid])
+
+    def texts(self, ids: list[int]) -> dict[int, str]:
+        """The texts of the articles ``ids`` (those still stored): id -> text.
+
+        Parameters
+        ----------
+        ids : list of int
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("Mutual trust.", "A")])
+        ...     store.texts([1, 2])
+        {1: 'Mutual trust.'}
+        """
+        out: dict[int, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = self.conn.execute(
+                f"SELECT id, text FROM articles WHERE id IN ({','.join('?' * len(part))})", part
+            )
+            out.update(rows)
+        return out
 
     def get(self, article_id: int) -> Article | None:
         """The article with this id, or None.

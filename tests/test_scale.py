@@ -272,6 +272,65 @@ def test_cached_compare_rerun_scores_only_the_new_articles(run, demo_db, tmp_pat
     assert json.loads(r.out)["meta"]["n_articles"] == 127
 
 
+@pytest.fixture
+def texts_read(monkeypatch):
+    """The ids of the articles whose text the scoring path read from the store."""
+    from discourse.store import Store
+
+    ids: list[int] = []
+    texts = Store.texts
+
+    def counting(self, wanted):
+        ids.extend(wanted)
+        return texts(self, wanted)
+
+    monkeypatch.setattr(Store, "texts", counting)
+    return ids
+
+
+def _replace_texts(db: str, text: str) -> None:
+    """Overwrite every stored text behind the tool's back (what a cached run must not read)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE articles SET text = ?", (text,))
+    conn.close()
+
+
+def test_cached_compare_rerun_reads_only_the_new_articles_texts(
+    run, demo_db, tmp_path, scored, texts_read
+):
+    args = ["compare", "--db", demo_db, "-f", "json", "--workers", "1"]
+    first = run(*args)
+    assert first.code == 0, first.err
+    assert sorted(texts_read) == list(range(1, 121))  # each text read once, to score it
+    texts_read.clear()
+    # a cached re-run gives the same output without the texts: garble them all
+    _replace_texts(demo_db, "Nothing here. Hegemonism, mutual trust, win-win.")
+    again = run(*args)
+    assert again.code == 0, again.err
+    assert again.out == first.out
+    assert texts_read == [] and sum(scored) == 120
+    _new_articles(tmp_path / "more", 7)
+    assert run("ingest", tmp_path / "more", "--db", demo_db, "-q").code == 0
+    r = run(*args)
+    assert r.code == 0, r.err
+    assert sorted(texts_read) == list(range(121, 128))  # only the new articles' texts
+    assert sum(scored) == 127
+    assert json.loads(r.out)["meta"]["n_articles"] == 127
+
+
+def test_a_cached_score_of_another_lexicon_does_not_count(run, demo_db, tmp_path, texts_read):
+    other = tmp_path / "other.yaml"
+    write(other, "name: other\nversion: 1.0.0\nframes:\n  trust:\n    terms: [mutual trust]\n")
+    assert run("compare", "--db", demo_db, "-f", "json", "--workers", "1").code == 0
+    texts_read.clear()
+    r = run("compare", "--db", demo_db, "-f", "json", "--workers", "1", "--lexicon", other)
+    assert r.code == 0, r.err
+    assert sorted(texts_read) == list(range(1, 121))  # another scorer: every text read
+    assert [rec["frame"] for rec in json.loads(r.out)["records"]] == ["trust"] * 5
+
+
 @pytest.mark.slow
 def test_cached_report_rerun_scores_only_the_new_articles(run, demo_db, tmp_path):
     out = tmp_path / "reports"
