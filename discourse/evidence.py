@@ -47,7 +47,7 @@ from discourse.scoring import Scorer, iter_scores
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress
 from discourse.stats import Reservoir
 from discourse.store import Selection, Store
-from discourse.tokenize import Tokenizer, normalize, tokenize_terms
+from discourse.tokenize import SENTENCE_SEP, Tokenizer, normalize, tokenize_terms
 from discourse.workers import imap
 
 ALL_SOURCES = "all sources"
@@ -434,6 +434,8 @@ def _keyness_ranked(counts, focus, vs, frame, prior_size, min_count, top, measur
 
 def _keyness_art(tokenizer, matcher, fi, sizes, stop, art: Article) -> tuple:
     """(source, sentences counted, n-gram counts per size) of one article."""
+    if matcher is None:
+        return art.source, *_all_grams(tokenizer, sizes, stop, art.text)
     grams: dict[int, Counter] = {n: Counter() for n in sizes}
     n_in = 0
     for sent in tokenizer.sentences(art.text):
@@ -443,6 +445,23 @@ def _keyness_art(tokenizer, matcher, fi, sizes, stop, art: Article) -> tuple:
         for n, gram in ngrams(sent.tokens, sizes, stop):
             grams[n][gram] += 1
     return art.source, n_in, grams
+
+
+def _all_grams(tokenizer, sizes, stop, text: str) -> tuple[int, dict[int, Counter]]:
+    """(sentences, n-gram counts per size) over every sentence of ``text``: the counts of
+    :func:`ngrams` over :meth:`Tokenizer.sentences`, from the flat token list, each
+    token's content test done once per article (the same keys in the same order)."""
+    _, spans, flat, _ = tokenizer.flat_tokens(text)
+    content: dict[str, bool] = {SENTENCE_SEP: False}
+    for tok in flat:
+        if tok not in content:
+            content[tok] = _is_content(tok, stop)
+    grams: dict[int, Counter] = {n: Counter() for n in sizes}
+    if 1 in sizes:
+        grams[1] = Counter({t: c for t, c in Counter(flat).items() if content[t]})
+    if 2 in sizes:  # adjacent content words (the separator is not one)
+        grams[2] = Counter(f"{a} {b}" for a, b in zip(flat, flat[1:]) if content[a] and content[b])
+    return len(spans), grams
 
 
 # ------------------------------------------------------------------------- kwic
