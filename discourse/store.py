@@ -1048,6 +1048,64 @@ class Store:
             )
         )
 
+    # -- keyness cache: per-source n-gram counts of a selection (see evidence.keyness)
+    def article_keys(self, sel: Selection | None = None) -> list[tuple[int, str, str]]:
+        """``(id, source, identity)`` of each selected article, in :meth:`iter_articles`' date
+        order, without the texts; ``identity`` changes when an id is reused by another text.
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("Mutual trust.", "A")])
+        ...     [(i, s) for i, s, _ in store.article_keys()]
+        [(1, 'A')]
+        """
+        where, params = (sel or Selection()).where()
+        rows = self.conn.execute(
+            f"SELECT id, source, text_hash || ' ' || added_at FROM articles{where}"
+            " ORDER BY date IS NULL, date, id",
+            params,
+        )
+        return [tuple(r) for r in rows]
+
+    def keyness_cached(self, key: str) -> dict[str, tuple[int, str, dict]]:
+        """The cached counts under ``key``: source -> (highest id counted, fingerprint,
+        payload); empty when nothing was cached (or the store has no such table yet)."""
+        if not self._has_table("keyness_cache"):
+            return {}
+        rows = self.conn.execute(
+            "SELECT source, upto, fingerprint, payload FROM keyness_cache WHERE key = ?", (key,)
+        ).fetchall()
+        return {src: (upto, fp, json.loads(payload)) for src, upto, fp, payload in rows}
+
+    def put_keyness(self, key: str, items: list[tuple[str, int, str, dict]]) -> None:
+        """Cache per-source counts under ``key`` (replacing the key's previous rows), in a
+        table created on first use (a cache: older versions of discourse ignore it). A
+        read-only store keeps none."""
+        if not items or self.readonly:
+            return
+        rows = [
+            (key, s, upto, fp, json.dumps(p, separators=(",", ":"))) for s, upto, fp, p in items
+        ]
+
+        def put() -> None:
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS keyness_cache (key TEXT NOT NULL, source TEXT NOT "
+                "NULL, upto INTEGER NOT NULL, fingerprint TEXT NOT NULL, payload TEXT NOT NULL,"
+                " PRIMARY KEY (key, source))"
+            )
+            self.conn.execute("DELETE FROM keyness_cache WHERE key = ?", (key,))
+            self.conn.executemany("INSERT INTO keyness_cache VALUES (?,?,?,?,?)", rows)
+
+        self.write(put)
+
+    def _has_table(self, name: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
+
 
 def _check_existing_file(p: Path) -> None:
     if p.is_dir():

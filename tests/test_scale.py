@@ -331,8 +331,59 @@ def test_a_cached_score_of_another_lexicon_does_not_count(run, demo_db, tmp_path
     assert [rec["frame"] for rec in json.loads(r.out)["records"]] == ["trust"] * 5
 
 
+def test_keyness_on_a_store_tokenizes_only_new_articles(run, demo_db, tmp_path, texts_read):
+    """keyness caches per-source counts of its selection: a re-run reads no text, an
+    added article only its own; every output equals a fresh count (from the folders)."""
+    args = ["keyness", "-f", "json", "--workers", "1", "--top", "0"]
+    fresh = run(*args, DEMO)
+    assert fresh.code == 0, fresh.err
+    first = run(*args, "--db", demo_db)
+    assert first.code == 0 and sorted(texts_read) == list(range(1, 121))
+    texts_read.clear()
+    again = run(*args, "--db", demo_db)
+    assert texts_read == [] and again.out == first.out
+    assert json.loads(first.out)["records"] == json.loads(fresh.out)["records"]
+    _new_articles(tmp_path / "more", 7)
+    assert run("ingest", tmp_path / "more", "--db", demo_db, "-q").code == 0
+    added = run(*args, "--db", demo_db)
+    assert sorted(texts_read) == list(range(121, 128))
+    texts_read.clear()
+    expected = run(*args, DEMO, tmp_path / "more")
+    assert expected.code == 0 and added.out != first.out
+    assert json.loads(added.out)["records"] == json.loads(expected.out)["records"]
+    assert (
+        json.loads(added.out)["meta"]["sentences"] == json.loads(expected.out)["meta"]["sentences"]
+    )
+
+
+def test_keyness_cache_recounts_a_source_whose_articles_changed(run, demo_db, tmp_path):
+    args = ["keyness", "-f", "json", "--workers", "1", "--top", "0", "--db", demo_db]
+    since = [*args, "--since", "2026-10-01"]
+    assert run(*args).code == 0 and run(*since).code == 0
+    listed = json.loads(run("corpus", "list", "--db", demo_db, "-f", "json").out)["records"]
+    moved = [r for r in listed if r["source"] == "Harmony Daily" and r["date"] >= "2026-10"][:3]
+    assert len(moved) == 3
+    # one article moves to another outlet, one out of the --since selection, one is removed
+    assert run("corpus", "set", moved[0]["id"], "source=Meridian Wire", "--db", demo_db).code == 0
+    assert run("corpus", "set", moved[1]["id"], "date=2026-01-01", "--db", demo_db).code == 0
+    assert run("corpus", "rm", moved[2]["id"], "-y", "--db", demo_db).code == 0
+    for a in (args, since):
+        cached = run(*a)
+        assert cached.code == 0, cached.err
+        _drop_keyness_cache(demo_db)
+        assert json.loads(cached.out) == json.loads(run(*a).out)  # as counted afresh
+
+
+def _drop_keyness_cache(db: str) -> None:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE keyness_cache")
+    conn.close()
+
+
 @pytest.mark.slow
-def test_cached_report_rerun_scores_only_the_new_articles(run, demo_db, tmp_path):
+def test_cached_report_rerun_scores_only_the_new_articles(run, demo_db, tmp_path, texts_read):
     out = tmp_path / "reports"
     args = ["report", "--db", demo_db, "-o", out, "--workers", "1", "-q"]
 
@@ -341,12 +392,24 @@ def test_cached_report_rerun_scores_only_the_new_articles(run, demo_db, tmp_path
 
     assert run(*args).code == 0
     assert stats() == {"scored": 120, "cached": 0}
+    first = (out / "all" / "report.md").read_text()
+    texts_read.clear()
     assert run(*args).code == 0
     assert stats() == {"scored": 0, "cached": 120}
+    assert texts_read == []  # neither scoring nor keyness read a text (examples read a few)
+    again = (out / "all" / "report.md").read_text()
+
+    def body(md: str) -> list[str]:  # without the time it was generated and the run's counts
+        return [
+            line for line in md.split("## Provenance")[0].splitlines() if "generated" not in line
+        ]
+
+    assert body(again) == body(first) and len(body(first)) > 100
     _new_articles(tmp_path / "more", 7)
     assert run("ingest", tmp_path / "more", "--db", demo_db, "-q").code == 0
     assert run(*args).code == 0
     assert stats() == {"scored": 7, "cached": 120}
+    assert sorted(set(texts_read)) == list(range(121, 128))
 
 
 def test_a_damaged_parquet_file_is_skipped_with_a_warning(run, tmp_path):
