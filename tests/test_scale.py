@@ -441,3 +441,22 @@ def test_parquet_refuses_a_column_that_changes_type(tmp_path):
     with pytest.raises(InputError, match="changes type"):
         write_jsonl(['{"a": 1}\n', '{"a": 1.5}\n'], tmp_path / "t.parquet")
     assert list(tmp_path.iterdir()) == []  # no file, no temporary left behind
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("period", [[], ["--week", "2026-W47"]])
+def test_report_on_a_store_lists_the_articles_of_the_report_from_folders(
+    run, demo_db, tmp_path, period
+):
+    """Without a period the store's report takes its article rows from the pass that fills
+    the cache; they (and the tables) equal those of the report from the folders."""
+    args = ["--workers", "1", "-q", "--boot", "200", *period]
+    assert run("report", DEMO, "-o", tmp_path / "a", *args).code == 0
+    assert run("report", "--db", demo_db, "-o", tmp_path / "b", *args).code == 0
+    (a,) = (tmp_path / "a").iterdir()
+    b = tmp_path / "b" / a.name
+    rows = (a / "articles.csv").read_text()
+    assert rows.count("\n") > 10 and (b / "articles.csv").read_text() == rows
+    for name in ("frames_by_source.csv", *(p.name for p in (a / "outlets").iterdir())):
+        sub = "" if name.endswith("source.csv") else "outlets/"
+        assert (b / sub / name).read_text() == (a / sub / name).read_text()
