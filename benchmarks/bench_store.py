@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -53,12 +54,17 @@ def generate(path: Path, n: int, seed: int, first: int = 0) -> int:
     return size
 
 
-def timed(*args: str) -> float:
-    """Seconds for one ``discourse ARGS`` run in a fresh process (output discarded)."""
+def timed(*args: str) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system, its processes and their workers) for one
+    ``discourse ARGS`` run in a fresh process (output discarded). On a shared machine the
+    CPU seconds vary less with the load than the wall-clock ones."""
     cmd = [sys.executable, "-m", "discourse", *args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def report_stats(out: Path) -> dict:
@@ -93,7 +99,7 @@ def main() -> None:
         new = work / "new.jsonl"
         generate(new, args.add, args.seed + 1, first=args.articles)
         for db in (db_c, db_r):
-            timed("ingest", str(new), "--db", db, "-q")
+            timed("ingest", str(new), "--db", db, "-q")  # (not shown)
         rows.append((f"compare, +{args.add} new", timed(*cmp_args), ""))
         rows.append(
             (f"report, +{args.add} new", timed(*rep_args), str(report_stats(work / "reports")))
@@ -106,11 +112,11 @@ class Rows:
     """Prints each timing as it comes (a long run shows its progress)."""
 
     def __init__(self) -> None:
-        print(f"{'step':<28} {'seconds':>8}  notes", flush=True)
+        print(f"{'step':<28} {'seconds':>8} {'CPU s':>8}  notes", flush=True)
 
-    def append(self, row: tuple[str, float, str]) -> None:
-        name, sec, note = row
-        print(f"{name:<28} {sec:8.1f}  {note}", flush=True)
+    def append(self, row: tuple[str, tuple[float, float], str]) -> None:
+        name, (sec, cpu), note = row
+        print(f"{name:<28} {sec:8.1f} {cpu:8.1f}  {note}", flush=True)
 
 
 if __name__ == "__main__":

@@ -374,8 +374,8 @@ def scores(
     (24, True)
     """
     store = inputs.store
-    return iter_scores(
-        by_meta(store.iter_articles(sel), group),
+    return iter_scores(  # cached articles' texts are not read (iter_scores reads the others')
+        by_meta(store.iter_articles(sel, text=store.in_memory), group),
         scorer,
         store=store,
         use_cache=not store.in_memory,

@@ -29,6 +29,8 @@ grows with the vocabulary, not with the corpus.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import re
 from collections import Counter
@@ -47,7 +49,7 @@ from discourse.scoring import Scorer, iter_scores
 from discourse.shared import DEFAULT_BOOT, DEFAULT_SEED, Progress
 from discourse.stats import Reservoir
 from discourse.store import Selection, Store
-from discourse.tokenize import Tokenizer, normalize, tokenize_terms
+from discourse.tokenize import SENTENCE_SEP, Tokenizer, normalize, tokenize_terms
 from discourse.workers import imap
 
 ALL_SOURCES = "all sources"
@@ -216,8 +218,8 @@ def _scored(
     """Scores of the selection's articles, through the store's score cache (as ``compare``),
     in ``workers`` processes; with ``group``, the source replaced by that document
     variable's value."""
-    return iter_scores(
-        st.by_meta(store.iter_articles(sel), group),
+    return iter_scores(  # cached articles' texts are not read (iter_scores reads the others')
+        st.by_meta(store.iter_articles(sel, text=store.in_memory), group),
         scorer,
         store=store,
         use_cache=not store.in_memory,
@@ -373,14 +375,9 @@ def keyness(
     fi = _check_frame(lexicon, frame) if frame else None
     matcher = Matcher(lexicon) if frame else None  # type: ignore[arg-type]
     stop = _stop(use_stopwords, extra_stopwords)
-    counts: dict[int, dict[str, Counter]] = {n: {s: Counter() for s in known} for n in sizes}
-    n_sent: Counter = Counter()
     task = (tokenizer, matcher, fi, sizes, stop)
-    for source, n_in, grams in _per_article(store, sel, progress, workers, _keyness_art, *task):
-        if n_in:
-            n_sent[source] += n_in
-        for n in sizes:
-            counts[n][source].update(grams[n])
+    cacheable = frame is None and prior_size is None and not store.in_memory
+    counts, n_sent = _keyness_counts(store, sel, known, task, cacheable, progress, workers)
     notes = _keyness_notes(known, focus, vs, n_sent, frame)
     records, left_out = _keyness_ranked(
         counts, focus, vs, frame, prior_size, min_count, top, measure
@@ -432,8 +429,98 @@ def _keyness_ranked(counts, focus, vs, frame, prior_size, min_count, top, measur
     return records, notes
 
 
+def _keyness_counts(store, sel, known, task: tuple, cacheable: bool, progress, workers):
+    """(n -> source -> n-gram Counter, sentences counted per source) over the selection;
+    ``cacheable`` counts (every sentence, the prior from the counts) go through the store's
+    keyness cache (:func:`_keyness_incremental`)."""
+    sizes = task[3]
+    counts: dict[int, dict[str, Counter]] = {n: {s: Counter() for s in known} for n in sizes}
+    if cacheable:
+        return counts, _keyness_incremental(store, sel, counts, task, progress, workers)
+    n_sent: Counter = Counter()
+    for source, n_in, grams in _per_article(store, sel, progress, workers, _keyness_art, *task):
+        if n_in:
+            n_sent[source] += n_in
+        for n in sizes:
+            counts[n][source].update(grams[n])
+    return counts, n_sent
+
+
+#: Bumped when the counting of :func:`_all_grams` changes (old cached counts then miss).
+KEYNESS_CACHE_VERSION = 1
+
+
+def _keyness_incremental(store, sel, counts: dict, task: tuple, progress, workers) -> Counter:
+    """Fill ``counts`` (n -> source -> Counter) over the whole selection, from the store's
+    keyness cache where it holds a source's counts of the same selection and settings
+    (a file store): only articles added since (higher ids) are tokenized, unless an
+    article counted then has left the selection or changed (that source is counted
+    afresh). Writes the new counts back; returns the sentences per source."""
+    from discourse import __version__
+
+    tokenizer, _, _, sizes, stop = task
+    where = sel.where()
+    parts = [KEYNESS_CACHE_VERSION, __version__, tokenizer.engines, sizes, sorted(stop), where]
+    key = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    keys = store.article_keys(sel)
+    by_src: dict[str, list[tuple[int, str]]] = {}
+    for aid, src, ident in keys:
+        by_src.setdefault(src, []).append((aid, ident))
+    todo: set[int] = set()
+    sents: Counter = Counter()
+    cached = store.keyness_cached(key)
+    for src, items in by_src.items():
+        upto, fp, payload = cached.get(src, (0, "", {}))
+        if payload and _fingerprint(a for a in items if a[0] <= upto) == fp:
+            sents[src] += payload["sentences"]
+            for n in sizes:
+                counts[n][src].update(payload[str(n)])
+            todo.update(aid for aid, _ in items if aid > upto)
+        else:
+            todo.update(aid for aid, _ in items)
+    done = len(keys) - len(todo)
+    if progress is not None and done:
+        progress(done)
+    fresh = _texts_of(store, [(aid, src) for aid, src, _ in keys if aid in todo])
+    for src, n_in, grams in imap(fresh, partial(_each, _keyness_art, task), workers):
+        sents[src] += n_in
+        for n in sizes:
+            counts[n][src].update(grams[n])
+        done += 1
+        if progress is not None and done % 200 == 0:
+            progress(done)
+    put = []
+    for src, items in by_src.items():
+        payload = {str(n): counts[n][src] for n in sizes}
+        put.append((src, max(items)[0], _fingerprint(items), {**payload, "sentences": sents[src]}))
+    if todo:
+        store.put_keyness(key, put)
+    first = [src for src in dict.fromkeys(src for _, src, _ in keys) if sents[src]]
+    return Counter({src: sents[src] for src in first})
+
+
+def _fingerprint(items: Iterable[tuple[int, str]]) -> str:
+    """A digest of (id, identity) pairs, in id order."""
+    h = hashlib.sha256()
+    for aid, ident in sorted(items):
+        h.update(f"{aid} {ident}\n".encode())
+    return h.hexdigest()
+
+
+def _texts_of(store: Store, items: list[tuple[int, str]]) -> Iterator[Article]:
+    """The articles ``(id, source)`` with their texts, read 200 at a time, in order."""
+    for i in range(0, len(items), 200):
+        part = items[i : i + 200]
+        texts = store.texts([aid for aid, _ in part])
+        for aid, src in part:
+            if aid in texts:
+                yield Article(texts[aid], src, id=aid)
+
+
 def _keyness_art(tokenizer, matcher, fi, sizes, stop, art: Article) -> tuple:
     """(source, sentences counted, n-gram counts per size) of one article."""
+    if matcher is None:
+        return art.source, *_all_grams(tokenizer, sizes, stop, art.text)
     grams: dict[int, Counter] = {n: Counter() for n in sizes}
     n_in = 0
     for sent in tokenizer.sentences(art.text):
@@ -443,6 +530,23 @@ def _keyness_art(tokenizer, matcher, fi, sizes, stop, art: Article) -> tuple:
         for n, gram in ngrams(sent.tokens, sizes, stop):
             grams[n][gram] += 1
     return art.source, n_in, grams
+
+
+def _all_grams(tokenizer, sizes, stop, text: str) -> tuple[int, dict[int, Counter]]:
+    """(sentences, n-gram counts per size) over every sentence of ``text``: the counts of
+    :func:`ngrams` over :meth:`Tokenizer.sentences`, from the flat token list, each
+    token's content test done once per article (the same keys in the same order)."""
+    _, spans, flat, _ = tokenizer.flat_tokens(text)
+    content: dict[str, bool] = {SENTENCE_SEP: False}
+    for tok in flat:
+        if tok not in content:
+            content[tok] = _is_content(tok, stop)
+    grams: dict[int, Counter] = {n: Counter() for n in sizes}
+    if 1 in sizes:
+        grams[1] = Counter({t: c for t, c in Counter(flat).items() if content[t]})
+    if 2 in sizes:  # adjacent content words (the separator is not one)
+        grams[2] = Counter(f"{a} {b}" for a, b in zip(flat, flat[1:]) if content[a] and content[b])
+    return len(spans), grams
 
 
 # ------------------------------------------------------------------------- kwic

@@ -436,7 +436,11 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 
 def _cached(batch, scorer: Scorer, store, use_cache: bool) -> list[ArticleScore | None]:
-    """The cached score of each article of ``batch`` (None where it must be scored)."""
+    """The cached score of each article of ``batch`` (None where it must be scored).
+
+    Articles read from the store without their text (``text`` None) get it here
+    when they must be scored, so a cached article's text is never read.
+    """
     ids = [a.id for a in batch if a.id is not None]
     cached = store.cached_scores(scorer.key, ids) if store is not None and use_cache and ids else {}
     out: list[ArticleScore | None] = []
@@ -445,6 +449,12 @@ def _cached(batch, scorer: Scorer, store, use_cache: bool) -> list[ArticleScore 
         counts = RawCounts.from_payload(cached[art.id]) if art.id in cached else None
         ok = counts is not None and _usable(counts, n_frames, with_model)
         out.append(build_score(art, scorer.frames, counts, scorer.method) if ok else None)
+    missing = [a.id for a, c in zip(batch, out) if c is None and a.text is None]
+    if missing:
+        texts = store.texts(missing)
+        for art, c in zip(batch, out):
+            if c is None and art.text is None:
+                art.text = texts.get(art.id, "")
     return out
 
 

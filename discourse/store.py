@@ -740,16 +740,19 @@ class Store:
         return self.conn.execute(f"SELECT count(*) FROM articles{where}", params).fetchone()[0]
 
     def iter_articles(
-        self, sel: Selection | None = None, chunk: int = 200, order: str = "date"
-    ) -> Iterator[Article]:
+        self, sel: Selection | None = None, chunk: int = 200, order: str = "date",
+        text: bool = True,
+    ) -> Iterator[Article]:  # fmt: skip
         """Stream the articles stored when the call began, in order.
 
         The ordered ids are read first (8 bytes per article), then the articles in
         chunks, each its own short query: no read transaction stays open while the
         caller works, so the caller may write (the score cache) between chunks without
-        its snapshot going stale (SQLITE_BUSY_SNAPSHOT).
+        its snapshot going stale (SQLITE_BUSY_SNAPSHOT). With ``text`` False the texts
+        are not read (``Article.text`` is None; :meth:`texts` reads those needed).
         """
         where, params = (sel or Selection()).where()
+        cols = self._cols if text else self._cols.replace(" text,", " NULL,")
         order_by = {"date": "date IS NULL, date, id", "id": "id"}[order]
         ids = array("q")
         cur = self.conn.execute(f"SELECT id FROM articles{where} ORDER BY {order_by}", params)
@@ -758,13 +761,41 @@ class Store:
         for i in range(0, len(ids), chunk):
             part = ids[i : i + chunk].tolist()
             rows = self.conn.execute(
-                f"SELECT {self._cols} FROM articles WHERE id IN ({','.join('?' * len(part))})",
+                f"SELECT {cols} FROM articles WHERE id IN ({','.join('?' * len(part))})",
                 part,
             ).fetchall()
             by_id = {row[0]: row for row in rows}
             for aid in part:
                 if aid in by_id:
                     yield _row_to_article(by_id[aid])
+
+    def texts(self, ids: list[int]) -> dict[int, str]:
+        """The texts of the articles ``ids`` (those still stored): id -> text.
+
+        Parameters
+        ----------
+        ids : list of int
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("Mutual trust.", "A")])
+        ...     store.texts([1, 2])
+        {1: 'Mutual trust.'}
+        """
+        out: dict[int, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = self.conn.execute(
+                f"SELECT id, text FROM articles WHERE id IN ({','.join('?' * len(part))})", part
+            )
+            out.update(rows)
+        return out
 
     def get(self, article_id: int) -> Article | None:
         """The article with this id, or None.
@@ -1257,6 +1288,64 @@ class Store:
                 rows,
             )
         )
+
+    # -- keyness cache: per-source n-gram counts of a selection (see evidence.keyness)
+    def article_keys(self, sel: Selection | None = None) -> list[tuple[int, str, str]]:
+        """``(id, source, identity)`` of each selected article, in :meth:`iter_articles`' date
+        order, without the texts; ``identity`` changes when an id is reused by another text.
+
+        Examples
+        --------
+        >>> from discourse.models import Article
+        >>> with open_store(":memory:") as store:
+        ...     _ = store.add_articles([Article("Mutual trust.", "A")])
+        ...     [(i, s) for i, s, _ in store.article_keys()]
+        [(1, 'A')]
+        """
+        where, params = (sel or Selection()).where()
+        rows = self.conn.execute(
+            f"SELECT id, source, text_hash || ' ' || added_at FROM articles{where}"
+            " ORDER BY date IS NULL, date, id",
+            params,
+        )
+        return [tuple(r) for r in rows]
+
+    def keyness_cached(self, key: str) -> dict[str, tuple[int, str, dict]]:
+        """The cached counts under ``key``: source -> (highest id counted, fingerprint,
+        payload); empty when nothing was cached (or the store has no such table yet)."""
+        if not self._has_table("keyness_cache"):
+            return {}
+        rows = self.conn.execute(
+            "SELECT source, upto, fingerprint, payload FROM keyness_cache WHERE key = ?", (key,)
+        ).fetchall()
+        return {src: (upto, fp, json.loads(payload)) for src, upto, fp, payload in rows}
+
+    def put_keyness(self, key: str, items: list[tuple[str, int, str, dict]]) -> None:
+        """Cache per-source counts under ``key`` (replacing the key's previous rows), in a
+        table created on first use (a cache: older versions of discourse ignore it). A
+        read-only store keeps none."""
+        if not items or self.readonly:
+            return
+        rows = [
+            (key, s, upto, fp, json.dumps(p, separators=(",", ":"))) for s, upto, fp, p in items
+        ]
+
+        def put() -> None:
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS keyness_cache (key TEXT NOT NULL, source TEXT NOT "
+                "NULL, upto INTEGER NOT NULL, fingerprint TEXT NOT NULL, payload TEXT NOT NULL,"
+                " PRIMARY KEY (key, source))"
+            )
+            self.conn.execute("DELETE FROM keyness_cache WHERE key = ?", (key,))
+            self.conn.executemany("INSERT INTO keyness_cache VALUES (?,?,?,?,?)", rows)
+
+        self.write(put)
+
+    def _has_table(self, name: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
 
 
 def _check_existing_file(p: Path) -> None:

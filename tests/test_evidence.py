@@ -425,3 +425,39 @@ def test_counts_must_be_sensible(store, lex):
         ev.trend(store, lex, alpha=1.5)
     with pytest.raises(InputError, match="`generic_share`"):
         ev.lexicon_stats(store, lex, generic_share=0)
+
+
+def _keyness_reference(tokenizer, sizes, stop, text):
+    """_keyness_art's counts the plain way: ngrams over each of Tokenizer.sentences."""
+    grams = {n: Counter() for n in sizes}
+    sents = tokenizer.sentences(text)
+    for sent in sents:
+        for n, gram in ev.ngrams(sent.tokens, sizes, stop):
+            grams[n][gram] += 1
+    return len(sents), grams
+
+
+@pytest.mark.parametrize("sizes", [(1,), (2,), (1, 2)])
+@pytest.mark.parametrize("engines", [("fast", "fast"), ("punkt", "treebank")])
+def test_keyness_counts_from_flat_tokens_equal_the_sentence_path(sizes, engines):
+    """Same sentences, same n-grams, same counts and the same key order (ties keep it)."""
+    import random
+    from pathlib import Path
+
+    from discourse.tokenize import Tokenizer
+    from tests.conftest import DEMO
+    from tests.test_engine import _bench_generator
+
+    tokenizer = Tokenizer(*engines)
+    stop = ev.stopwords()
+    rng = random.Random(7)
+    texts = [_bench_generator().make_article(rng) for _ in range(15)]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(Path(DEMO).rglob("*.md"))[:40]]
+    texts += ["", "Straße STRASSE.\x00 The U.S. and E.U. met; 3.5% rose.", "Win-win! Cold war."]
+    for text in texts:
+        n, got = ev._all_grams(tokenizer, sizes, stop, text)
+        n_ref, ref = _keyness_reference(tokenizer, sizes, stop, text)
+        assert n == n_ref
+        assert {k: list(v.items()) for k, v in got.items()} == {
+            k: list(v.items()) for k, v in ref.items()
+        }

@@ -272,8 +272,118 @@ def test_cached_compare_rerun_scores_only_the_new_articles(run, demo_db, tmp_pat
     assert json.loads(r.out)["meta"]["n_articles"] == 127
 
 
+@pytest.fixture
+def texts_read(monkeypatch):
+    """The ids of the articles whose text the scoring path read from the store."""
+    from discourse.store import Store
+
+    ids: list[int] = []
+    texts = Store.texts
+
+    def counting(self, wanted):
+        ids.extend(wanted)
+        return texts(self, wanted)
+
+    monkeypatch.setattr(Store, "texts", counting)
+    return ids
+
+
+def _replace_texts(db: str, text: str) -> None:
+    """Overwrite every stored text behind the tool's back (what a cached run must not read)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE articles SET text = ?", (text,))
+    conn.close()
+
+
+def test_cached_compare_rerun_reads_only_the_new_articles_texts(
+    run, demo_db, tmp_path, scored, texts_read
+):
+    args = ["compare", "--db", demo_db, "-f", "json", "--workers", "1"]
+    first = run(*args)
+    assert first.code == 0, first.err
+    assert sorted(texts_read) == list(range(1, 121))  # each text read once, to score it
+    texts_read.clear()
+    # a cached re-run gives the same output without the texts: garble them all
+    _replace_texts(demo_db, "Nothing here. Hegemonism, mutual trust, win-win.")
+    again = run(*args)
+    assert again.code == 0, again.err
+    assert again.out == first.out
+    assert texts_read == [] and sum(scored) == 120
+    _new_articles(tmp_path / "more", 7)
+    assert run("ingest", tmp_path / "more", "--db", demo_db, "-q").code == 0
+    r = run(*args)
+    assert r.code == 0, r.err
+    assert sorted(texts_read) == list(range(121, 128))  # only the new articles' texts
+    assert sum(scored) == 127
+    assert json.loads(r.out)["meta"]["n_articles"] == 127
+
+
+def test_a_cached_score_of_another_lexicon_does_not_count(run, demo_db, tmp_path, texts_read):
+    other = tmp_path / "other.yaml"
+    write(other, "name: other\nversion: 1.0.0\nframes:\n  trust:\n    terms: [mutual trust]\n")
+    assert run("compare", "--db", demo_db, "-f", "json", "--workers", "1").code == 0
+    texts_read.clear()
+    r = run("compare", "--db", demo_db, "-f", "json", "--workers", "1", "--lexicon", other)
+    assert r.code == 0, r.err
+    assert sorted(texts_read) == list(range(1, 121))  # another scorer: every text read
+    assert [rec["frame"] for rec in json.loads(r.out)["records"]] == ["trust"] * 5
+
+
+def test_keyness_on_a_store_tokenizes_only_new_articles(run, demo_db, tmp_path, texts_read):
+    """keyness caches per-source counts of its selection: a re-run reads no text, an
+    added article only its own; every output equals a fresh count (from the folders)."""
+    args = ["keyness", "-f", "json", "--workers", "1", "--top", "0"]
+    fresh = run(*args, DEMO)
+    assert fresh.code == 0, fresh.err
+    first = run(*args, "--db", demo_db)
+    assert first.code == 0 and sorted(texts_read) == list(range(1, 121))
+    texts_read.clear()
+    again = run(*args, "--db", demo_db)
+    assert texts_read == [] and again.out == first.out
+    assert json.loads(first.out)["records"] == json.loads(fresh.out)["records"]
+    _new_articles(tmp_path / "more", 7)
+    assert run("ingest", tmp_path / "more", "--db", demo_db, "-q").code == 0
+    added = run(*args, "--db", demo_db)
+    assert sorted(texts_read) == list(range(121, 128))
+    texts_read.clear()
+    expected = run(*args, DEMO, tmp_path / "more")
+    assert expected.code == 0 and added.out != first.out
+    assert json.loads(added.out)["records"] == json.loads(expected.out)["records"]
+    assert (
+        json.loads(added.out)["meta"]["sentences"] == json.loads(expected.out)["meta"]["sentences"]
+    )
+
+
+def test_keyness_cache_recounts_a_source_whose_articles_changed(run, demo_db, tmp_path):
+    args = ["keyness", "-f", "json", "--workers", "1", "--top", "0", "--db", demo_db]
+    since = [*args, "--since", "2026-10-01"]
+    assert run(*args).code == 0 and run(*since).code == 0
+    listed = json.loads(run("corpus", "list", "--db", demo_db, "-f", "json").out)["records"]
+    moved = [r for r in listed if r["source"] == "Harmony Daily" and r["date"] >= "2026-10"][:3]
+    assert len(moved) == 3
+    # one article moves to another outlet, one out of the --since selection, one is removed
+    assert run("corpus", "set", moved[0]["id"], "source=Meridian Wire", "--db", demo_db).code == 0
+    assert run("corpus", "set", moved[1]["id"], "date=2026-01-01", "--db", demo_db).code == 0
+    assert run("corpus", "rm", moved[2]["id"], "-y", "--db", demo_db).code == 0
+    for a in (args, since):
+        cached = run(*a)
+        assert cached.code == 0, cached.err
+        _drop_keyness_cache(demo_db)
+        assert json.loads(cached.out) == json.loads(run(*a).out)  # as counted afresh
+
+
+def _drop_keyness_cache(db: str) -> None:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE keyness_cache")
+    conn.close()
+
+
 @pytest.mark.slow
-def test_cached_report_rerun_scores_only_the_new_articles(run, demo_db, tmp_path):
+def test_cached_report_rerun_scores_only_the_new_articles(run, demo_db, tmp_path, texts_read):
     out = tmp_path / "reports"
     args = ["report", "--db", demo_db, "-o", out, "--workers", "1", "-q"]
 
@@ -282,12 +392,24 @@ def test_cached_report_rerun_scores_only_the_new_articles(run, demo_db, tmp_path
 
     assert run(*args).code == 0
     assert stats() == {"scored": 120, "cached": 0}
+    first = (out / "all" / "report.md").read_text()
+    texts_read.clear()
     assert run(*args).code == 0
     assert stats() == {"scored": 0, "cached": 120}
+    assert texts_read == []  # neither scoring nor keyness read a text (examples read a few)
+    again = (out / "all" / "report.md").read_text()
+
+    def body(md: str) -> list[str]:  # without the time it was generated and the run's counts
+        return [
+            line for line in md.split("## Provenance")[0].splitlines() if "generated" not in line
+        ]
+
+    assert body(again) == body(first) and len(body(first)) > 100
     _new_articles(tmp_path / "more", 7)
     assert run("ingest", tmp_path / "more", "--db", demo_db, "-q").code == 0
     assert run(*args).code == 0
     assert stats() == {"scored": 7, "cached": 120}
+    assert sorted(set(texts_read)) == list(range(121, 128))
 
 
 def test_a_damaged_parquet_file_is_skipped_with_a_warning(run, tmp_path):
@@ -319,3 +441,22 @@ def test_parquet_refuses_a_column_that_changes_type(tmp_path):
     with pytest.raises(InputError, match="changes type"):
         write_jsonl(['{"a": 1}\n', '{"a": 1.5}\n'], tmp_path / "t.parquet")
     assert list(tmp_path.iterdir()) == []  # no file, no temporary left behind
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("period", [[], ["--week", "2026-W47"]])
+def test_report_on_a_store_lists_the_articles_of_the_report_from_folders(
+    run, demo_db, tmp_path, period
+):
+    """Without a period the store's report takes its article rows from the pass that fills
+    the cache; they (and the tables) equal those of the report from the folders."""
+    args = ["--workers", "1", "-q", "--boot", "200", *period]
+    assert run("report", DEMO, "-o", tmp_path / "a", *args).code == 0
+    assert run("report", "--db", demo_db, "-o", tmp_path / "b", *args).code == 0
+    (a,) = (tmp_path / "a").iterdir()
+    b = tmp_path / "b" / a.name
+    rows = (a / "articles.csv").read_text()
+    assert rows.count("\n") > 10 and (b / "articles.csv").read_text() == rows
+    for name in ("frames_by_source.csv", *(p.name for p in (a / "outlets").iterdir())):
+        sub = "" if name.endswith("source.csv") else "outlets/"
+        assert (b / sub / name).read_text() == (a / sub / name).read_text()

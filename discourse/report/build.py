@@ -151,10 +151,10 @@ def build_report(
     scorer = Scorer(lexicon, model=model, method=method)
     frames = list(scorer.frames)
     touched = store.count(trend_sel)
-    progress_cmp, scored = _fill_cache(inputs, scorer, sel, trend_sel, touched, progress, workers)
+    prog, scored, rows = _fill_cache(inputs, scorer, sel, trend_sel, touched, progress, workers)
     cmp, cmeta = api.compare_sources(inputs, lexicon, sel, user_by, n_boot=n_boot, seed=seed,
-        progress=progress_cmp, scorer=scorer, validation=validation, workers=workers)  # fmt: skip
-    articles = [article_row(sc, frames) for sc in api.scores(inputs, scorer, sel, workers=workers)]
+        progress=prog, scorer=scorer, validation=validation, workers=workers)  # fmt: skip
+    articles = rows if rows is not None else _article_rows(inputs, scorer, sel, workers)
     trends = _trends(store, lexicon, per, trend_sel, trend_by, trailing, alpha, scorer, group)
     pw = st.pairwise_from_records(cmp.records, by_t, "holm") if cmp.records else []
     kn = ev.keyness(store, sel, top=top_terms, workers=workers)
@@ -206,19 +206,29 @@ def _fill_cache(inputs, scorer, sel, trend_sel, touched: int, progress, workers:
     """Fill the score cache once for everything the report reads (file stores), scoring
     in ``workers`` processes.
 
-    Returns the progress callback the comparison should use (None when done here), and
-    the number of articles scored afresh (an in-memory store has no cache: every article
-    the report reads is scored).
+    Returns the progress callback the comparison should use (None when done here), the
+    number of articles scored afresh (an in-memory store has no cache: every article
+    the report reads is scored), and, when the trend reads the report's own selection
+    (no period), the article rows (:func:`article_row`) of this pass, so that they need
+    no pass of their own (else None).
     """
     store = inputs.store
     if store.in_memory:
         _set_total(progress, store.count(sel))
-        return progress, touched
+        return progress, touched, None
     _set_total(progress, touched)
     stats = ScoreStats()
-    for _ in api.scores(inputs, scorer, trend_sel, stats, progress=progress, workers=workers):
-        pass
-    return None, stats.scored
+    rows: list[dict] | None = [] if trend_sel is sel else None
+    frames = list(scorer.frames)
+    for sc in api.scores(inputs, scorer, trend_sel, stats, progress=progress, workers=workers):
+        if rows is not None:
+            rows.append(article_row(sc, frames))
+    return None, stats.scored, rows
+
+
+def _article_rows(inputs, scorer, sel, workers: int) -> list[dict]:
+    frames = list(scorer.frames)
+    return [article_row(sc, frames) for sc in api.scores(inputs, scorer, sel, workers=workers)]
 
 
 def _trends(
