@@ -89,6 +89,17 @@ class Inputs:
         For streamed PATHs they take a first pass over the files
         (:func:`discourse.stream.survey`), which also checks the selection's
         sources: it is made when ``need`` is true or sources are selected.
+
+        Parameters
+        ----------
+        need : bool
+            The output shows the keys (else only the check is made, if any).
+        workers : int
+            Processes for the first pass.
+
+        Returns
+        -------
+        list of str
         """
         if self.store is not None:
             return self.store.meta_keys(self.sel)

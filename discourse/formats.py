@@ -133,6 +133,17 @@ def id_row(record: dict, fmt: str, raw_csv: bool = False) -> str:
     """A record whose first key is ``id`` (None) as one row of ``fmt`` (csv, tsv or
     jsonl), without the id's value: :func:`join_id` puts it in.
 
+    Parameters
+    ----------
+    record : dict
+    fmt : str
+    raw_csv : bool
+        Do not neutralize spreadsheet formulas.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> tail = id_row({"id": None, "source": "A"}, "jsonl")
@@ -145,7 +156,20 @@ def id_row(record: dict, fmt: str, raw_csv: bool = False) -> str:
 
 
 def join_id(id_: int, tail: str, fmt: str) -> str:
-    """A row of :func:`id_row` with its id."""
+    """A row of :func:`id_row` with its id.
+
+    Parameters
+    ----------
+    id_ : int
+    tail : str
+        From :func:`id_row`.
+    fmt : str
+        The format :func:`id_row` rendered.
+
+    Returns
+    -------
+    str
+    """
     return ('{"id": ' if fmt == "jsonl" else "") + str(id_) + tail
 
 

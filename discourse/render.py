@@ -984,6 +984,22 @@ def score_texts(inputs, scorer, fmt: str, by: str, explain: bool, color: bool, r
     from the scores (:func:`render_score`). The same text either way. For streamed
     PATHs, the document variables (and the selected sources) are found by a first
     pass over the files when the format shows them (:meth:`~discourse.api.Inputs.meta_keys`).
+
+    Parameters
+    ----------
+    inputs : Inputs
+    scorer : Scorer
+    fmt : str
+        ``table``, ``csv``, ``tsv``, ``json``, ``jsonl`` or ``md``.
+    by, explain, color, raw_csv, frames
+        As :func:`render_score`.
+    workers : int
+    dask : str, optional
+        A Dask scheduler's address (or ``local``).
+
+    Returns
+    -------
+    iterator of str
     """
     from discourse import stream
     from discourse.commands import score_articles

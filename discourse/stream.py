@@ -100,7 +100,21 @@ class Digests:
 
 
 def digest(*parts: str) -> int:
-    """A 64-bit digest of ``parts`` (joined by NUL)."""
+    """A 64-bit digest of ``parts`` (joined by NUL).
+
+    Parameters
+    ----------
+    *parts : str
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> digest("A", "x") == digest("A", "x") != digest("B", "x")
+    True
+    """
     return int.from_bytes(hashlib.blake2b("\x00".join(parts).encode(), digest_size=8).digest())
 
 
@@ -159,7 +173,24 @@ def score_rows(
 
 
 def selected(sel: Selection, source: str, day: str | None) -> bool:
-    """Whether an article of ``source`` and ``day`` is in the selection (ids aside)."""
+    """Whether an article of ``source`` and ``day`` is in the selection (ids aside).
+
+    Parameters
+    ----------
+    sel : Selection
+    source : str
+    day : str or None
+        ``YYYY-MM-DD``.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> selected(Selection(sources=["A"], since="2026-01-01"), "A", None)
+    False
+    """
     if sel.sources and source not in sel.sources:
         return False
     if sel.since and (day is None or day < sel.since):
@@ -231,7 +262,19 @@ def _note(entries: list, msg: str) -> None:
 
 def rendered(score: ArticleScore, scorer: Scorer, rows: Rows) -> tuple[tuple | None, list[str]]:
     """(columns, rows) of one article's score rows rendered in ``rows.fmt`` without the
-    id, which this process adds (:func:`discourse.formats.join_id`)."""
+    id, which the main process adds (:func:`discourse.formats.join_id`).
+
+    Parameters
+    ----------
+    score : ArticleScore
+    scorer : Scorer
+    rows : Rows
+
+    Returns
+    -------
+    (tuple of str or None, list of str)
+        The columns (None without a row) and the rendered rows.
+    """
     records = score_rows(score, rows.frames, scorer, rows.by, rows.explain, rows.meta_keys)
     for r in records:
         r["id"] = None
@@ -251,6 +294,20 @@ def records(
 
     The errors a store's loading raises up front (nothing readable, an unknown
     source) come at the end; :func:`survey` raises them before any output.
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+    task : Task
+        What the workers do; its ``mode`` decides the payloads.
+    workers : int
+    report : IngestReport
+    warn : callable, optional
+        Receives the warnings, in input order.
+
+    Yields
+    ------
+    (int, object)
     """
     warn = one_line_warn(warn or _silent)
     seen, origins = Digests(), Digests()
