@@ -105,3 +105,66 @@ def test_lexicon_check_cli_reports_duplicates(run, tmp_path):
     r = run("lexicon", "check", p)
     assert r.code == 1
     assert r.err.count("\n") == 1 and "duplicate key 'terms'" in r.err
+
+
+def _walk(node):
+    """(tag, scalar value, start line, start column) of every node, depth first."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        value = n.value if isinstance(n, safeyaml.ScalarNode) else None
+        out.append((n.tag, value, n.start_mark.line, n.start_mark.column))
+        if isinstance(n, safeyaml.MappingNode):
+            stack.extend(x for pair in reversed(n.value) for x in reversed(pair))
+        elif isinstance(n, safeyaml.SequenceNode):
+            stack.extend(reversed(n.value))
+    return out
+
+
+_SAMPLES = [
+    LEXICON,
+    "a: 1\nb: [x, {c: 2.5, d: null}]\ne: |\n  two\n  lines\n",
+    "k: &anchor plain\nother: yes\n",  # an anchor without an alias is allowed
+    "- 1\n- - 2\n  - 3\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("doc", _SAMPLES + ["SHIPPED"])
+def test_the_libyaml_path_gives_the_data_and_lines_of_the_python_loader(doc, monkeypatch):
+    """The fast path is only a speed-up: same data, same node lines for error messages."""
+    if doc == "SHIPPED":
+        from discourse.resources import default_lexicon_path
+
+        doc = default_lexicon_path().read_text(encoding="utf-8")
+    if not safeyaml.yaml.__with_libyaml__:
+        pytest.fail("PyYAML without libyaml: the fast path is never taken")
+    assert safeyaml._load_fast(doc) is not None  # the fast path is taken
+    fast_data, fast_root = safeyaml.load_with_nodes(doc)
+    monkeypatch.setattr(safeyaml, "_load_fast", lambda text: None)
+    slow_data, slow_root = safeyaml.load_with_nodes(doc)
+    assert fast_data == slow_data
+    if slow_root is None:
+        assert fast_root is None
+    else:
+        assert _walk(fast_root) == _walk(slow_root)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "a: &x 1\nb: *x\n",  # an alias
+        "a: 1\nb: 2\na: 3\n",  # a duplicate key
+        "a: " + "[" * 70 + "]" * 70 + "\n",  # deeper than MAX_DEPTH
+        "a: \x07\n",  # a control character
+        "a: [1, 2\n",  # a syntax error
+    ],
+)
+def test_the_libyaml_path_leaves_every_problem_to_the_python_loader(doc, monkeypatch):
+    assert safeyaml._load_fast(doc) is None
+    with pytest.raises(safeyaml.YamlError) as fast:
+        safeyaml.load_with_nodes(doc)
+    monkeypatch.setattr(safeyaml, "_load_fast", lambda text: None)
+    with pytest.raises(safeyaml.YamlError) as slow:
+        safeyaml.load_with_nodes(doc)
+    assert str(fast.value) == str(slow.value)
