@@ -748,16 +748,28 @@ class Matcher:
         hit_frames: list[int] = []  # the frame of each counted hit of a common sentence
         sent_frames: list[int] = []  # the frames of each common sentence, once each
         general = []  # (sentence, its first and last character) for select()
-        k = base = max_e = sides = 0  # max_e: where the terms seen so far end, at most
+        # max_e: where the terms seen so far end, at most (positions grow from sentence to
+        # sentence: no reset); last: the last counted term (start, end, frame), prev_max:
+        # max_e before it
+        k = base = max_e = sides = prev_max = 0
+        last = (0, 0, -1)
         gen, cur, a_bits = False, [], self._a_bits
         for end, val in automaton.iter(canon):
             tag = val[0]
             if tag == _AC_TERM:  # one term (no prefix before its last token), maybe sides
-                if end - val[2] < max_e:  # it overlaps an earlier term (positions grow
-                    gen = True  # from sentence to sentence: max_e needs no reset)
-                if end + val[3] > max_e:
-                    max_e = end + val[3]
-                cur.append(val[1])
+                s, e = end - val[2], end + val[3]
+                if s >= max_e:  # it overlaps no earlier term
+                    prev_max, max_e, last = max_e, e, (s, e, val[1])
+                    cur.append(val[1])
+                elif val[1] != last[2]:
+                    gen = True
+                elif last[0] <= s and e <= last[1]:
+                    pass  # inside the last counted term, of its frame: _longest drops it
+                elif s <= last[0] and last[1] <= e and s >= prev_max:
+                    last = (s, e, val[1])  # it holds the last and overlaps no other: it
+                    max_e = max(max_e, e)  # counts instead (the same frame)
+                else:
+                    gen = True
                 sides |= val[5]
             elif tag == _AC_SIDES:  # proximity sides only: a bit per rule and side
                 sides |= val[5]
@@ -771,6 +783,12 @@ class Matcher:
                 k, base, cur, sides = k + 1, end, [], 0
             elif not gen:  # several terms, an exclude, a term to verify
                 gen = self._needs_select(canon, end, val[4])
+        return (n_words, *self._general_counts(canon, general, hit_frames, sent_frames))
+
+    def _general_counts(self, canon: str, general: list, hit_frames: list, sent_frames: list):
+        """:meth:`count_flat`'s hits per frame and sentences with each frame, once the
+        ``general`` sentences' hits are added (by :meth:`_overlapping` or, when it cannot
+        decide, :meth:`select`, whose hits are returned per sentence)."""
         found = {}
         for k, start, stop in general:
             counted = self._overlapping(canon, start, stop)
@@ -786,7 +804,7 @@ class Matcher:
             hits[fi] = n
         for fi, n in Counter(sent_frames).items():
             with_[fi] = n
-        return n_words, hits, with_, found
+        return hits, with_, found
 
     @staticmethod
     def _needs_select(canon: str, end: int, entries) -> bool:

@@ -125,6 +125,15 @@ def test_sentence_shortcut_keeps_abbreviations():
     ]
 
 
+# terms inside terms of their frame, before and after them, chained, beside other frames
+NESTED = [
+    "Mutual trust and win-win cooperation.",
+    "A win-win win-win cooperation deal; strategic partnership of steel.",
+    "Strategic partners, mutual trust trusted, mutual mutual trust.",
+    "Friends of steel sides with China's rise: no trust in crime.",
+]
+
+
 def _counts(scorer, texts):
     """(tokens, sentences, hits per frame, sentences with the frame) of each text, without
     ``keep`` (the counting path of Matcher.count_flat)."""
@@ -168,7 +177,7 @@ def test_count_flat_equals_the_general_path(which, monkeypatch):
     else:
         lex = parse_lexicon(NEAR if which == "near" else TRICKY)
         words = WORDS if which == "near" else TRICKY_WORDS
-        texts = _word_texts(rng, words, 400)
+        texts = _word_texts(rng, words, 400) + NESTED
     seen = {"overlapping": 0, "select": 0}
     real = Matcher._overlapping
 
