@@ -73,9 +73,13 @@ if sys.version_info >= (3, 11):
     # whitespace skip before each token, so whitespace is crossed once rather than
     # tried against every alternative. Only for text without trailing whitespace
     # (stripped sentence spans): a trailing run would be rescanned from each position.
+    # The first alternative is the common token, a lower-case ASCII word of two or
+    # more characters with no hyphen or apostrophe next: the one the others would give
+    # (it cannot start an abbreviation), found without trying them first.
     _HOT_WORD_RE = re.compile(
         r"\s*+("
-        r"(?:[^\W\d_]\.){2,}"
+        rf"[a-z][a-z0-9_]++(?![{_HYPHENS}{_APOS}\w])"
+        r"|(?:[^\W\d_]\.){2,}"
         r"|\d+(?:[.,]\d+)+"
         rf"|[{_APOS}][sS]\b"
         rf"|\w++(?:[{_HYPHENS}]\w++|[{_APOS}](?![sS]\b)\w++)*+"

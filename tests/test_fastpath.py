@@ -8,6 +8,7 @@ import random
 import pytest
 
 from discourse import lexicon as lexmod
+from discourse import tokenize as tokmod
 from discourse.api import get_lexicon, open_inputs
 from discourse.lexicon import Matcher, parse_lexicon
 from discourse.models import Article
@@ -218,3 +219,15 @@ def test_sentence_spans_equal_v1_on_punctuation_heavy_text():
     texts += _demo_texts() + _generated_texts(30)
     for text in texts:
         assert sentence_spans(text) == reference_v1.sentence_spans(text), text
+
+
+def test_hot_word_regex_gives_the_word_tokens():
+    """The hot path's word regex (a first alternative for plain lower-case ASCII words,
+    possessive quantifiers) gives the tokens of the documented WORD_PATTERN, on random
+    strings of the characters its alternatives care about, raw and normalized."""
+    rng = random.Random(17)
+    alphabet = "abcxyzABS019_.,-\u2010'\u2019sé ß\u00e9 \t\nİ!"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))).strip()
+        for t in (text, tokmod.normalize(text)):
+            assert tokmod._HOT_WORD_RE.findall(t) == tokmod._WORD_RE.findall(t), t
