@@ -531,6 +531,8 @@ def _element(tok: str) -> tuple[str, bool]:
 # the kinds of count_flat's automaton values: a plain term (and proximity sides),
 # proximity sides only, a sentence end, anything else
 _AC_TERM, _AC_SIDES, _AC_SEP, _AC_MIXED = 0, 1, 2, 3
+#: a space before a token that is not a word (it starts with neither a letter nor a digit)
+_NON_WORD_START = re.compile(r" (?=[^\w\s]|_)")
 _NO_AUTOMATON = object()  # a lexicon count_flat cannot key (a term token with a space)
 
 _PREFIX_RANK = 1 << 40  # prefix patterns come after exact ones among a token's candidates
@@ -738,13 +740,14 @@ class Matcher:
             common sentences, ``{sentence: select(occurrences)}`` for the others).
         """
         automaton = self._automaton if self._automaton is not None else self._build_automaton()
-        if automaton is _NO_AUTOMATON or flat.count(SENTENCE_SEP) != len(firsts) - 1:
+        canon = f" {' '.join(flat)} "
+        if automaton is _NO_AUTOMATON or canon.count(SENTENCE_SEP) != len(firsts) - 1:
             # a term token holds a space or the separator, or a text token is the separator
             n_words, occ = self.scan_flat(flat, firsts)
             zero = [0] * len(self.frames)
             return n_words, zero, list(zero), {k: self.select(occ[k]) for k in sorted(occ)}
-        canon = f" {' '.join(flat)} "
-        n_words = sum(map(str.isalnum, map(itemgetter(0), flat)))
+        # word tokens: those that start with a letter or digit (each follows one space)
+        n_words = len(flat) - len(_NON_WORD_START.findall(canon))
         hit_frames: list[int] = []  # the frame of each counted hit of a common sentence
         sent_frames: list[int] = []  # the frames of each common sentence, once each
         general = []  # (sentence, its first and last character) for select()

@@ -71,7 +71,7 @@ frames:
 _TRICKY_WORDS = (
     "win-win cooperation partner partners partnership strategic friend friends of steel "
     "China China's rise rising U.S. mutual trust trusted no in crime Daily sides side with "
-    "a an b c ab bc West ' , . said"
+    "a an b c ab bc West ' , . said _x x_y 2nd"
 )
 TRICKY_WORDS = _TRICKY_WORDS.split()
 
