@@ -727,17 +727,21 @@ class Matcher:
 
         Takes what :meth:`scan_flat` takes. One Aho-Corasick pass (in C) over the
         tokens joined by single spaces finds every term, exclude and proximity
-        side whose tokens are adjacent there; a sentence whose occurrences are
-        only terms that overlap no other term, without an exclude and without both
-        sides of a proximity rule, counts each term occurrence as a hit
-        (:func:`_plain`); the others (and any with a term whose first element is
-        a prefix followed by more) go through :meth:`select` as before.
+        side whose tokens are adjacent there (a pattern with a prefix before its
+        last token by its first token, the rest checked when it matters). A
+        sentence whose terms overlap no other term, or only lie inside a longer
+        term of their frame, with no exclude and no proximity rule with both
+        sides, counts its terms as :meth:`select` would (:func:`_plain`,
+        :func:`_longest`) as they come; the other sentences are counted by
+        :meth:`_overlapping` or, with an exclude or a proximity pair, by
+        :meth:`select` on :meth:`scan`'s occurrences.
 
         Returns
         -------
         tuple
             (word tokens, hits per frame and sentences with the frame over the
-            common sentences, ``{sentence: select(occurrences)}`` for the others).
+            sentences counted here, ``{sentence: select(occurrences)}`` for those
+            :meth:`select` counted).
         """
         automaton = self._automaton if self._automaton is not None else self._build_automaton()
         canon = f" {' '.join(flat)} "
