@@ -549,6 +549,8 @@ class Matcher:
     article at once, the scoring hot path); both feed :meth:`select`. A ``*``
     prefix is looked up by the token's own prefixes (a dictionary per prefix),
     so the cost per new token does not grow with the number of prefix terms.
+    When only counts are needed, :meth:`count_flat` gives :meth:`select`'s
+    counts with one Aho-Corasick pass per article.
 
     Parameters
     ----------
