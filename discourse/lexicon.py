@@ -16,11 +16,14 @@ import json
 import re
 import unicodedata
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress, islice
 from operator import itemgetter, or_
 from pathlib import Path
 from typing import Any
+
+import ahocorasick
 
 from discourse import safeyaml
 from discourse.errors import LexiconError
@@ -525,6 +528,13 @@ def _element(tok: str) -> tuple[str, bool]:
     return (tok[:-1], True) if tok.endswith("*") and len(tok) > 1 else (tok, False)
 
 
+# the kinds of count_flat's automaton values: a plain term (and proximity sides),
+# proximity sides only, a sentence end, anything else
+_AC_TERM, _AC_SIDES, _AC_SEP, _AC_MIXED = 0, 1, 2, 3
+#: a space before a token that is not a word (it starts with neither a letter nor a digit)
+_NON_WORD_START = re.compile(r" (?=[^\w\s]|_)")
+_NO_AUTOMATON = object()  # a lexicon count_flat cannot key (a term token with a space)
+
 _PREFIX_RANK = 1 << 40  # prefix patterns come after exact ones among a token's candidates
 
 # an occurrence found in a sentence: (start token, end token, pattern)
@@ -539,6 +549,8 @@ class Matcher:
     article at once, the scoring hot path); both feed :meth:`select`. A ``*``
     prefix is looked up by the token's own prefixes (a dictionary per prefix),
     so the cost per new token does not grow with the number of prefix terms.
+    When only counts are needed, :meth:`count_flat` gives :meth:`select`'s
+    counts with one Aho-Corasick pass per article.
 
     Parameters
     ----------
@@ -585,6 +597,8 @@ class Matcher:
         self._loose: set[str] = set()
         self._pairs: set[tuple[str, str]] = set()
         self._pair_plans: dict[tuple[str, str], tuple] = {}
+        self._automaton: Any = None  # count_flat's automaton, built on first use
+        self._a_bits = 0  # count_flat: a bit per proximity rule, its side A's
 
     def _add(self, fi: int, term: str, kind: int, rule: int) -> None:
         els = [_element(t) for t in tokenize_terms(term)]
@@ -708,6 +722,193 @@ class Matcher:
             del out[k]
         return n_words, out
 
+    def count_flat(
+        self, flat: list[str], firsts: list[int]
+    ) -> tuple[int, list[int], list[int], dict[int, list]]:
+        """Counted hits of many sentences, the common ones counted without :meth:`select`.
+
+        Takes what :meth:`scan_flat` takes. One Aho-Corasick pass (in C) over the
+        tokens joined by single spaces finds every term, exclude and proximity
+        side whose tokens are adjacent there (a pattern with a prefix before its
+        last token by its first token, the rest checked when it matters). A
+        sentence whose terms overlap no other term, or only lie inside a longer
+        term of their frame, with no exclude and no proximity rule with both
+        sides, counts its terms as :meth:`select` would (:func:`_plain`,
+        :func:`_longest`) as they come; the other sentences are counted by
+        :meth:`_overlapping` or, with an exclude or a proximity pair, by
+        :meth:`select` on :meth:`scan`'s occurrences.
+
+        Returns
+        -------
+        tuple
+            (word tokens, hits per frame and sentences with the frame over the
+            sentences counted here, ``{sentence: select(occurrences)}`` for those
+            :meth:`select` counted).
+        """
+        automaton = self._automaton if self._automaton is not None else self._build_automaton()
+        canon = f" {' '.join(flat)} "
+        if automaton is _NO_AUTOMATON or canon.count(SENTENCE_SEP) != len(firsts) - 1:
+            # a term token holds a space or the separator, or a text token is the separator
+            n_words, occ = self.scan_flat(flat, firsts)
+            zero = [0] * len(self.frames)
+            return n_words, zero, list(zero), {k: self.select(occ[k]) for k in sorted(occ)}
+        # word tokens: those that start with a letter or digit (each follows one space)
+        n_words = len(flat) - len(_NON_WORD_START.findall(canon))
+        hit_frames: list[int] = []  # the frame of each counted hit of a common sentence
+        sent_frames: list[int] = []  # the frames of each common sentence, once each
+        general = []  # (sentence, its first and last character) for select()
+        # max_e: where the terms seen so far end, at most (positions grow from sentence to
+        # sentence: no reset); last: the last counted term (start, end, frame), prev_max:
+        # max_e before it
+        k = base = max_e = sides = prev_max = 0
+        last = (0, 0, -1)
+        gen, cur, a_bits = False, [], self._a_bits
+        for end, val in automaton.iter(canon):
+            tag = val[0]
+            if tag == _AC_TERM:  # one term (no prefix before its last token), maybe sides
+                s, e = end - val[2], end + val[3]
+                if s >= max_e:  # it overlaps no earlier term
+                    prev_max, max_e, last = max_e, e, (s, e, val[1])
+                    cur.append(val[1])
+                elif val[1] != last[2]:
+                    gen = True
+                elif last[0] <= s and e <= last[1]:
+                    pass  # inside the last counted term, of its frame: _longest drops it
+                elif s <= last[0] and last[1] <= e and s >= prev_max:
+                    last = (s, e, val[1])  # it holds the last and overlaps no other: it
+                    max_e = max(max_e, e)  # counts instead (the same frame)
+                else:
+                    gen = True
+                sides |= val[5]
+            elif tag == _AC_SIDES:  # proximity sides only: a bit per rule and side
+                sides |= val[5]
+            elif tag == _AC_SEP:  # a sentence ends
+                if gen or sides & (sides >> 1) & a_bits:  # or both sides of a rule
+                    general.append((k, base, end))
+                    gen = False
+                elif cur:
+                    hit_frames += cur
+                    sent_frames += set(cur)
+                k, base, cur, sides = k + 1, end, [], 0
+            elif not gen:  # several terms, an exclude, a term to verify
+                gen = self._needs_select(canon, end, val[4])
+        return (n_words, *self._general_counts(canon, general, hit_frames, sent_frames))
+
+    def _general_counts(self, canon: str, general: list, hit_frames: list, sent_frames: list):
+        """:meth:`count_flat`'s hits per frame and sentences with each frame, once the
+        ``general`` sentences' hits are added (by :meth:`_overlapping` or, when it cannot
+        decide, :meth:`select`, whose hits are returned per sentence)."""
+        found = {}
+        for k, start, stop in general:
+            counted = self._overlapping(canon, start, stop)
+            if counted is not None:
+                hit_frames += counted
+                sent_frames += set(counted)
+                continue
+            raw = self._occurrences(canon, start, stop)
+            if raw:
+                found[k] = self.select(raw)
+        hits, with_ = [0] * len(self.frames), [0] * len(self.frames)
+        for fi, n in Counter(hit_frames).items():
+            hits[fi] = n
+        for fi, n in Counter(sent_frames).items():
+            with_[fi] = n
+        return hits, with_, found
+
+    @staticmethod
+    def _needs_select(canon: str, end: int, entries) -> bool:
+        """Whether an automaton hit (at ``end`` of the joined tokens) of several patterns,
+        an exclude or a pattern with a prefix before its last token sends its sentence
+        to :meth:`_overlapping`: any but the last kind does, the last if it matches."""
+        return any(mode < 2 or _joined_end(canon, end, pat) >= 0 for pat, mode, *_ in entries)
+
+    def _overlapping(self, canon: str, start: int, stop: int) -> list[int] | None:
+        """The frame of each counted hit of a sentence (as in :meth:`count_flat`) whose
+        terms may overlap but which has no exclude and no proximity rule with both
+        sides, else None (then :meth:`select`).
+
+        :func:`_longest` on character spans of the joined tokens (they overlap when
+        the token spans do), each term's length in tokens, ties in :meth:`scan` order.
+        """
+        occ = []
+        sides: dict[int, int] = {}
+        for end, val in self._automaton.iter(canon, start, stop):
+            for pat, mode, so, eo, n in val[4]:
+                e = end + eo
+                if mode == 2:  # only the first token was matched: is the rest there?
+                    e = _joined_end(canon, end, pat)
+                    if e < 0:
+                        continue
+                if pat.kind == TERM:
+                    occ.append((-n, end - so, pat.rank, e, pat.frame))
+                elif pat.kind == EXCLUDE or sides.setdefault(pat.rule, pat.kind) != pat.kind:
+                    return None
+        occ.sort()
+        taken: list[tuple[int, int, int]] = []
+        for _, s, _, e, fi in occ:
+            for ts, te, tf in taken:
+                if tf == fi and s < te and ts < e:
+                    break
+            else:
+                taken.append((s, e, fi))
+        return [fi for _, _, fi in taken]
+
+    def _occurrences(self, canon: str, start: int, stop: int) -> list[_Occ]:
+        """What :meth:`scan` finds in the sentence between ``start`` and ``stop`` of the
+        joined tokens, in the same order."""
+        count = canon.count
+        occ = []
+        at, a = start, 0  # ``a`` spaces (tokens of the sentence) before the character ``at``
+        for end, val in self._automaton.iter(canon, start, stop):
+            for pat, mode, so, _, n in val[4]:
+                if mode == 2 and _joined_end(canon, end, pat) < 0:
+                    continue
+                p = end - so - 1  # the space before its first token
+                if p >= at:  # count the spaces from the last place: linear in the sentence
+                    a += count(" ", at, p)
+                else:
+                    a -= count(" ", p, at)
+                at = p
+                occ.append((a, pat.rank, a + n, pat))
+        occ.sort(key=itemgetter(0, 1))
+        return [(a, b, pat) for a, _, b, pat in occ]
+
+    def _build_automaton(self):
+        """The automaton of :meth:`count_flat`: each pattern's key is its tokens joined by
+        spaces, between spaces (no space after a last token that is a prefix); a pattern
+        with a prefix before its last token is keyed by its first token and verified."""
+        groups: dict[str, list] = {}
+        for pat in self._patterns:
+            els = (pat.first, *pat.rest)
+            if any(" " in t or SENTENCE_SEP in t for t, _ in els):
+                self._automaton = _NO_AUTOMATON
+                return _NO_AUTOMATON
+            mode = 0 if not any(p for _, p in els) else 1 if not any(p for _, p in els[:-1]) else 2
+            texts = [t for t, _ in (els if mode < 2 else els[:1])]
+            key = " " + " ".join(texts) + ("" if mode and (mode == 1 or pat.first[1]) else " ")
+            # the first token starts at end - so; the last one ends at end + eo
+            entry = (pat, mode, len(key) - 2, 1 if mode == 1 else 0, len(els))
+            groups.setdefault(key, []).append(entry)
+        automaton = ahocorasick.Automaton()
+        for key, entries in groups.items():
+            terms = [e for e in entries if e[0].kind == TERM]
+            sides = [e[0] for e in entries if e[0].kind >= NEAR_A]
+            bits = sum(1 << (2 * p.rule + p.kind - NEAR_A) for p in set(sides))
+            if len(terms) + len(sides) < len(entries) or any(e[1] == 2 for e in terms):
+                val: tuple = (_AC_MIXED, None, 0, 0, tuple(entries), 0)
+            elif len(terms) == 1:
+                pat, _, so, eo, _ = terms[0]
+                val = (_AC_TERM, pat.frame, so, eo, tuple(entries), bits)
+            else:
+                tag = _AC_SIDES if not terms else _AC_MIXED
+                val = (tag, None, 0, 0, tuple(entries), bits)
+            automaton.add_word(key, val)
+        self._a_bits = sum(1 << (2 * r) for r in range(len(self.rules)))
+        automaton.add_word(f" {SENTENCE_SEP} ", (_AC_SEP,))
+        automaton.make_automaton()
+        self._automaton = automaton
+        return automaton
+
     def _add_plan(self, tok: str) -> None:
         """Index a hot token for :meth:`scan_flat`: its plan, and whether it is tried
         alone (loose) or only before the second token of one of its candidates."""
@@ -821,6 +1022,23 @@ def _plan(pat: _Pattern) -> tuple[_Pattern, Any]:
     if len(pat.rest) == 1 and not pat.rest[0][1]:
         return pat, pat.rest[0][0]
     return pat, pat.rest
+
+
+def _joined_end(canon: str, end: int, pat: _Pattern) -> int:
+    """Where (the space after its last token) ``pat`` ends in the joined tokens ``canon``
+    when its first token ends at or after ``end`` (the automaton matched its key there,
+    the first token and, for an exact one, the space after it), else -1: what
+    :func:`_extend` does on the tokens, on the text (tokens hold no space)."""
+    q = canon.find(" ", end + 1) if pat.first[1] else end
+    for text, prefix in pat.rest:
+        if not canon.startswith(text, q + 1):
+            return -1
+        q += 1 + len(text)
+        if prefix:
+            q = canon.find(" ", q)
+        elif canon[q] != " ":
+            return -1
+    return q
 
 
 def _extend(tokens: list[str], j: int, rest) -> int:

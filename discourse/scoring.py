@@ -160,6 +160,12 @@ class Scorer:
         if self.engine == "reference":
             return self._lexicon_pass_reference(article, keep)
         text, spans, flat, firsts = self.tokenizer.flat_tokens(article.text)
+        if not keep and self.model is None:  # counts only: most sentences skip select()
+            n_words, hits, with_, found = self.matcher.count_flat(flat, firsts)
+            more_hits, more_with, _, _ = self._tally(found, False)
+            hits = [a + b for a, b in zip(hits, more_hits)]
+            with_ = [a + b for a, b in zip(with_, more_with)]
+            return None, len(spans), n_words, hits, with_, None, []
         n_words, occ = self.matcher.scan_flat(flat, firsts)
         select = self.matcher.select
         found = {k: select(occ[k]) for k in sorted(occ)}

@@ -73,9 +73,13 @@ if sys.version_info >= (3, 11):
     # whitespace skip before each token, so whitespace is crossed once rather than
     # tried against every alternative. Only for text without trailing whitespace
     # (stripped sentence spans): a trailing run would be rescanned from each position.
+    # The first alternative is the common token, a lower-case ASCII word of two or
+    # more characters with no hyphen or apostrophe next: the one the others would give
+    # (it cannot start an abbreviation), found without trying them first.
     _HOT_WORD_RE = re.compile(
         r"\s*+("
-        r"(?:[^\W\d_]\.){2,}"
+        rf"[a-z][a-z0-9_]++(?![{_HYPHENS}{_APOS}\w])"
+        r"|(?:[^\W\d_]\.){2,}"
         r"|\d+(?:[.,]\d+)+"
         rf"|[{_APOS}][sS]\b"
         rf"|\w++(?:[{_HYPHENS}]\w++|[{_APOS}](?![sS]\b)\w++)*+"
@@ -207,12 +211,17 @@ def _last_word(seg: str) -> str | None:
     return seg[m.start() :] if m else None
 
 
-# _END_RE, with the first character and the rest of the next word captured (in a
-# lookahead, so the matches are _END_RE's), past spaces, quotes and brackets.
+# _END_RE, with the end's first character, whether its second is a period, and the
+# first character and the rest of the next word (in a lookahead, so the matches are
+# _END_RE's) past spaces, quotes and brackets, captured. An end before an ASCII
+# lower-case word is not matched at all (sentence_spans would skip it; nor is any end
+# inside the same run of punctuation).
 _END_NEXT_RE = re.compile(
-    r"(?=[.!?\u2026\n])"  # a gate that lets the regex engine skip other characters fast
-    r"(?:[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s)(?:(?=[\s\"'\u2018\u201c(\[]*(\S)(\w*)))?"
-    r"|\n[ \t]*\n\s*)"
+    # a leading character set lets the regex engine skip other characters fast; the
+    # lookbehinds tell a blank line from an end and capture the end's first character
+    r"[.!?\u2026\n](?:(?<=\n)[ \t]*\n\s*"
+    r"|(?<=([.!?\u2026]))(\.?)[.!?\u2026]*[\"'\u2019\u201d)\]]*(?=\s)"
+    r"(?![\s\"'\u2018\u201c(\[]*[a-z])(?:(?=[\s\"'\u2018\u201c(\[]*(\S)(\w*)))?)"
 )
 
 
@@ -221,30 +230,34 @@ def sentence_spans(s: str) -> list[tuple[int, int]]:
 
     Linear in the length of ``s``: the last whitespace before each candidate
     period is found by searching only the text since the previous candidate.
-    The common cases (a lower-case next word, ``!``/``?``) are decided inline.
+    The common cases (a lower-case next word, ``!``/``?``, a plain word before
+    the period) are decided inline.
     """
     out = []
     append = out.append
     start = 0
     searched, ws = 0, -1  # ws: the last space, newline or tab before ``searched``
     for m in _END_NEXT_RE.finditer(s):
-        punct = m.group()
-        if punct[0] in "\r\n":
+        p0, dot2, first, rest = m.groups()  # the end's first and second (if ".") character
+        if p0 is None:  # a blank line
             cut = m.start()
         else:
-            first = m.group(1)
             if first is not None:
                 if first.islower():
                     continue
-                if punct[0] == "." and not punct.startswith(".."):
+                if p0 == "." and not dot2:  # a period, not an ellipsis of periods
                     pos = m.start()
-                    ws = max(ws, s.rfind(" ", searched, pos), s.rfind("\n", searched, pos),
-                             s.rfind("\t", searched, pos))  # fmt: skip
-                    searched = pos
+                    r = s.rfind(" ", searched, pos)
+                    if r > ws:
+                        ws = r
                     seg = s[ws + 1 : pos]
+                    if "\n" in seg or "\t" in seg:  # (any is after ``searched``)
+                        ws = max(ws, s.rfind("\n", searched, pos), s.rfind("\t", searched, pos))
+                        seg = s[ws + 1 : pos]
+                    searched = pos
                     # the common case inline: a plain word, not an initial or abbreviation
                     plain = seg.isalpha() and len(seg) > 1 and seg.lower() not in _NOT_ENDS
-                    if not plain and not _after_period(seg, first, m.group(2)):
+                    if not plain and not _after_period(seg, first, rest):
                         continue
             cut = m.end()
         a, b = start, cut

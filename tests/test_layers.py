@@ -65,6 +65,7 @@ THIRD_PARTY = {
     "markupsafe": ("report.documents",),
     "matplotlib": ("report.documents",),
     "yaml": ("safeyaml",),
+    "ahocorasick": ("lexicon",),  # the scoring hot path's automaton
     "pyarrow": ("columnar",),  # parquet files and datasets
     "dask": ("cluster",),
     "distributed": ("cluster",),  # one strict loader for front matter, lexicons and convert
