@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import wraps
 from itertools import compress, islice
 from operator import itemgetter, or_
 from pathlib import Path
@@ -541,6 +543,19 @@ _PREFIX_RANK = 1 << 40  # prefix patterns come after exact ones among a token's 
 _Occ = tuple[int, int, _Pattern]
 
 
+def _locked(method):
+    """Run a :class:`Matcher` method under the matcher's lock: its token caches are
+    filled as it goes, and threads sharing one matcher (a Dask worker's threads share
+    the scorer it was sent) must not see a token cached before its plan is made."""
+
+    @wraps(method)
+    def run(self, *args):
+        with self._lock:
+            return method(self, *args)
+
+    return run
+
+
 class Matcher:
     r"""A compiled lexicon: finds frame hits in a sentence's normalized tokens.
 
@@ -599,6 +614,16 @@ class Matcher:
         self._pair_plans: dict[tuple[str, str], tuple] = {}
         self._automaton: Any = None  # count_flat's automaton, built on first use
         self._a_bits = 0  # count_flat: a bit per proximity rule, its side A's
+        self._lock = threading.RLock()
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["_lock"]  # a lock cannot be pickled (Dask sends the scorer to workers)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     def _add(self, fi: int, term: str, kind: int, rule: int) -> None:
         els = [_element(t) for t in tokenize_terms(term)]
@@ -626,6 +651,7 @@ class Matcher:
             self._hot.add(tok)
         return result
 
+    @_locked
     def scan(self, tokens: list[str]) -> tuple[int, list[_Occ]]:
         """One pass over a sentence: (number of word tokens, every pattern occurrence).
 
@@ -666,6 +692,7 @@ class Matcher:
             firsts.append(len(flat))
         return self.scan_flat(flat, firsts)
 
+    @_locked
     def scan_flat(self, flat: list[str], firsts: list[int]) -> tuple[int, dict[int, list[_Occ]]]:
         """The hits of many sentences in one pass: (word tokens, occurrences per sentence).
 
@@ -722,6 +749,7 @@ class Matcher:
             del out[k]
         return n_words, out
 
+    @_locked
     def count_flat(
         self, flat: list[str], firsts: list[int]
     ) -> tuple[int, list[int], list[int], dict[int, list]]:

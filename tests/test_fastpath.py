@@ -231,3 +231,36 @@ def test_hot_word_regex_gives_the_word_tokens():
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))).strip()
         for t in (text, tokmod.normalize(text)):
             assert tokmod._HOT_WORD_RE.findall(t) == tokmod._WORD_RE.findall(t), t
+
+
+@pytest.mark.parametrize("method", ["count", "explain"])
+def test_threads_sharing_one_scorer_count_what_one_thread_counts(method):
+    """A Dask worker's threads share the scorer it was sent: the matcher's token caches,
+    filled as it goes, must never let one thread skip a token another is still caching."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = _generated_texts(240)
+    expected = _counts(Scorer(get_lexicon(None)), texts)
+    keep = method == "explain"
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for _ in range(6):
+            shared = Scorer(get_lexicon(None))  # fresh, empty caches
+            chunks = [texts[i : i + 2] for i in range(0, len(texts), 2)]
+            with ThreadPoolExecutor(8) as pool:
+                n = len(chunks)
+                got = list(pool.map(_counts_kept, [shared] * n, chunks, [keep] * n))
+            assert [row for part in got for row in part] == expected
+    finally:
+        sys.setswitchinterval(old)
+
+
+def _counts_kept(scorer, texts, keep):
+    out = []
+    for sc in scorer.score_batch([Article(t, "s") for t in texts], keep):
+        frames = [sc.frames[f] for f in scorer.frames]
+        out.append((sc.n_tokens, sc.n_sentences, [f.hits for f in frames],
+                    [f.sentences_with for f in frames]))  # fmt: skip
+    return out
