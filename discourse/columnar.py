@@ -258,40 +258,6 @@ def write_article_dataset(
     return n
 
 
-def read_article_dataset(root: str | os.PathLike) -> Iterator[dict]:
-    """The articles of a dataset written by :func:`write_article_dataset`, batch by batch.
-
-    Yields
-    ------
-    dict
-        One record per article with the keys of :data:`ARTICLE_COLUMNS`.
-    """
-    pa = pyarrow()
-    data = pa.dataset.dataset(str(root), format="parquet", partitioning="hive")
-    cols = [c for c in ARTICLE_COLUMNS if c in data.schema.names]
-    for b in data.to_batches(columns=cols):
-        yield from b.to_pylist()
-
-
-def dataset_fragments(root: str | os.PathLike) -> list[str]:
-    """The Parquet files of a dataset (each one a unit of work for a cluster), sorted."""
-    pa = pyarrow()
-    data = pa.dataset.dataset(str(root), format="parquet", partitioning="hive")
-    return sorted(data.files)
-
-
-def read_fragment(root: str | os.PathLike, path: str) -> list[dict]:
-    """The articles of one file of a dataset under ``root``, with ``source`` from its path."""
-    pa = pyarrow()
-    data = pa.dataset.dataset(str(root), format="parquet", partitioning="hive")
-    for frag in data.get_fragments():
-        if frag.path == path:
-            table = frag.to_table(schema=data.schema)
-            cols = [c for c in ARTICLE_COLUMNS if c in table.schema.names]
-            return table.select(cols).to_pylist()
-    raise InputError(f"{path}: not a file of the Parquet dataset {root}")
-
-
 def hive_values(path: str | os.PathLike) -> dict[str, str]:
     """Partition values in a dataset file's path: ``.../source=A%20B/year=2026/x`` ->
     ``{"source": "A B", "year": "2026"}`` (the default partition left out)."""
