@@ -750,6 +750,22 @@ class Store:
         caller works, so the caller may write (the score cache) between chunks without
         its snapshot going stale (SQLITE_BUSY_SNAPSHOT). With ``text`` False the texts
         are not read (``Article.text`` is None; :meth:`texts` reads those needed).
+
+        Parameters
+        ----------
+        sel : Selection, optional
+            Which articles (all when None).
+        chunk : int
+            Articles per query.
+        order : {"date", "id"}
+            By date (undated last, then id) or by id.
+        text : bool
+            Whether to read the texts.
+
+        Returns
+        -------
+        Iterator[Article]
+            The articles, each with its store ``id``.
         """
         where, params = (sel or Selection()).where()
         cols = self._cols if text else self._cols.replace(" text,", " NULL,")
@@ -1265,6 +1281,20 @@ class Store:
 
     # -- score cache
     def cached_scores(self, scorer: str, ids: list[int]) -> dict[int, dict]:
+        """The score-cache rows of ``ids`` under one scorer's key.
+
+        Parameters
+        ----------
+        scorer : str
+            The scorer's cache key (lexicon or model hash and settings).
+        ids : list of int
+            Article ids.
+
+        Returns
+        -------
+        dict
+            Article id -> cached payload (raw counts), for the ids that have a row.
+        """
         out: dict[int, dict] = {}
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
@@ -1278,7 +1308,15 @@ class Store:
         return out
 
     def put_scores(self, scorer: str, items: list[tuple[int, dict]]) -> None:
-        """Cache scores (a read-only store keeps none; a busy one is retried, see :meth:`write`)."""
+        """Cache scores (a read-only store keeps none; a busy one is retried, see :meth:`write`).
+
+        Parameters
+        ----------
+        scorer : str
+            The scorer's cache key.
+        items : list of (int, dict)
+            Article id and payload (raw counts) pairs; an existing row is replaced.
+        """
         if not items or self.readonly:
             return
         rows = [(aid, scorer, json.dumps(p, separators=(",", ":"))) for aid, p in items]
@@ -1293,6 +1331,16 @@ class Store:
     def article_keys(self, sel: Selection | None = None) -> list[tuple[int, str, str]]:
         """``(id, source, identity)`` of each selected article, in :meth:`iter_articles`' date
         order, without the texts; ``identity`` changes when an id is reused by another text.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+            Which articles (all when None).
+
+        Returns
+        -------
+        list of (int, str, str)
+            Id, source and identity (text hash and time added) of each article.
 
         Examples
         --------
@@ -1312,7 +1360,19 @@ class Store:
 
     def keyness_cached(self, key: str) -> dict[str, tuple[int, str, dict]]:
         """The cached counts under ``key``: source -> (highest id counted, fingerprint,
-        payload); empty when nothing was cached (or the store has no such table yet)."""
+        payload); empty when nothing was cached (or the store has no such table yet).
+
+        Parameters
+        ----------
+        key : str
+            The selection's and keyness settings' cache key.
+
+        Returns
+        -------
+        dict
+            Source -> (highest article id counted, fingerprint of the articles counted,
+            n-gram counts).
+        """
         if not self._has_table("keyness_cache"):
             return {}
         rows = self.conn.execute(
@@ -1323,7 +1383,15 @@ class Store:
     def put_keyness(self, key: str, items: list[tuple[str, int, str, dict]]) -> None:
         """Cache per-source counts under ``key`` (replacing the key's previous rows), in a
         table created on first use (a cache: older versions of discourse ignore it). A
-        read-only store keeps none."""
+        read-only store keeps none.
+
+        Parameters
+        ----------
+        key : str
+            The selection's and keyness settings' cache key.
+        items : list of (str, int, str, dict)
+            Source, highest article id counted, fingerprint and n-gram counts.
+        """
         if not items or self.readonly:
             return
         rows = [
