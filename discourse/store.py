@@ -471,6 +471,10 @@ def meta_json(meta: dict) -> str:
     )
 
 
+#: How many selections' keyness counts the store keeps (the latest written).
+KEYNESS_CACHE_KEYS = 8
+
+
 class Store:
     """An open article store. Use :func:`open_store`.
 
@@ -1383,7 +1387,8 @@ class Store:
     def put_keyness(self, key: str, items: list[tuple[str, int, str, dict]]) -> None:
         """Cache per-source counts under ``key`` (replacing the key's previous rows), in a
         table created on first use (a cache: older versions of discourse ignore it). A
-        read-only store keeps none.
+        read-only store keeps none; the :data:`KEYNESS_CACHE_KEYS` most recently written
+        keys are kept, older ones deleted.
 
         Parameters
         ----------
@@ -1406,6 +1411,13 @@ class Store:
             )
             self.conn.execute("DELETE FROM keyness_cache WHERE key = ?", (key,))
             self.conn.executemany("INSERT INTO keyness_cache VALUES (?,?,?,?,?)", rows)
+            # keep the most recently written selections only (a weekly cron report
+            # writes a new one each week): rowids grow, so max(rowid) is the latest
+            self.conn.execute(
+                "DELETE FROM keyness_cache WHERE key NOT IN (SELECT key FROM keyness_cache"
+                " GROUP BY key ORDER BY max(rowid) DESC LIMIT ?)",
+                (KEYNESS_CACHE_KEYS,),
+            )
 
         self.write(put)
 

@@ -38,3 +38,20 @@ def test_selection_counts_match_the_articles_it_yields(tmp_path):
             assert all(sel.since is None or a.day >= sel.since for a in arts)
             assert all(sel.until is None or a.day <= sel.until for a in arts)
             assert all(sel.sources is None or a.source in sel.sources for a in arts)
+
+
+def test_keyness_cache_keeps_the_latest_selections_only(tmp_path):
+    """A weekly cron report writes one keyness cache key a week: old ones are dropped."""
+    from discourse.store import KEYNESS_CACHE_KEYS
+
+    with open_store(tmp_path / "k.db") as store:
+        for week in range(KEYNESS_CACHE_KEYS + 3):
+            store.put_keyness(f"week{week}", [("A", week, "fp", {"trust": week})])
+        store.put_keyness("week0", [("A", 99, "fp", {"trust": 1})])  # rewritten: the latest
+        kept = [f"week{w}" for w in range(KEYNESS_CACHE_KEYS + 3)]
+        kept = ["week0", *kept[-(KEYNESS_CACHE_KEYS - 1) :]]
+        for key in kept:
+            assert store.keyness_cached(key)
+        for week in range(1, 4):
+            assert store.keyness_cached(f"week{week}") == {}
+        assert store.keyness_cached("week0") == {"A": (99, "fp", {"trust": 1})}
