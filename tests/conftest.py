@@ -90,12 +90,28 @@ def write(path: Path, content: str | bytes) -> Path:
     return path
 
 
+#: The longest tests of a CI run (``--durations``), longest first. They start first, so
+#: the xdist workers (``--dist worksteal``) share the rest and finish together instead of
+#: one worker running the 20-fold race alone at the end of the run.
+LONGEST = (
+    "tests/test_io_race.py::test_report_compare_and_ingest_race_20_times",
+    "tests/test_io_faults.py::test_kill_during_ingest_25_times",
+    "tests/test_correction.py::test_simulation_500_samples_unbiased_and_95_percent_coverage",
+    "tests/test_workers.py::test_train_cross_validation_folds_in_parallel_give_the_same_result",
+    "tests/test_classifier.py::test_real_five_fold_cv_on_the_demo",
+)
+
+
 def pytest_collection_modifyitems(config, items):
     """Slow tests run in CI (``CI`` set) or when asked for with ``-m``; else they are skipped.
 
     The README's test command is the same locally and in CI: locally it takes about
     200 s of CPU time (the README gives the last measurement), CI runs everything.
+    The :data:`LONGEST` tests are moved to the front (a stable sort: the rest keep their
+    order, so each module's fixtures are still set up once per worker).
     """
+    rank = {nodeid: i for i, nodeid in enumerate(LONGEST)}
+    items.sort(key=lambda item: rank.get(item.nodeid, len(rank)))
     if config.getoption("markexpr") or os.environ.get("CI", "").lower() not in ("", "0", "false"):
         return
     skip = pytest.mark.skip(reason="slow: runs in CI (CI=true) or with -m slow")
