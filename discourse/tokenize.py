@@ -85,6 +85,12 @@ if sys.version_info >= (3, 11):
         rf"|\w++(?:[{_HYPHENS}]\w++|[{_APOS}](?![sS]\b)\w++)*+"
         r"|[^\w\s])"
     )
+    # Possessive quantifiers before a lookahead were mis-compiled by early 3.11
+    # releases (3.11.2 gives "china's" as one token): check on tricky text at import
+    # and fall back to the plain pattern where they disagree.
+    _PROBE = "china's rise, u.s. and russia's don't win-win 1,000 3.1 o'neill's 's x's."
+    if _HOT_WORD_RE.findall(_PROBE) != _WORD_RE.findall(_PROBE):  # pragma: no cover
+        _HOT_WORD_RE = _WORD_RE
 else:  # pragma: no cover
     _HOT_WORD_RE = _WORD_RE
 
