@@ -4,10 +4,11 @@ The files are not loaded into a store. :func:`discourse.ingest.read_units` cuts 
 into units (a JSON Lines record's raw line, a file to read whole) that the worker
 processes of :mod:`discourse.workers` read, hash (the dedupe key), score and, for
 CSV, TSV and JSON Lines, render as rows (:class:`Task`). This process only checks
-each article's digests against those seen (:class:`Digests`, 16 bytes per
-article), numbers the articles as a store would (1, 2, ... in input order,
-duplicates skipped) and writes the rows in input order, so the output is the same
-whatever the number of workers.
+each article's digest against those seen (:class:`Digests`, 8 bytes per article;
+8 more when a PATH is named twice or lies inside another, see :func:`rereads`),
+numbers the articles as a store would (1, 2, ... in input order, duplicates
+skipped) and writes the rows in input order, so the output is the same whatever
+the number of workers.
 
 Duplicates are dropped as ``ingest`` drops them: the same source and normalized
 text, or the same text read again from the same file under another source. What
