@@ -363,6 +363,31 @@ class Selection:
             params += list(self.ids)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
+    def admits(self, source: str, day: str | None) -> bool:
+        """Whether an article of ``source`` dated ``day`` is selected (ids aside): the
+        rule of :meth:`where`, for articles not in a store (``score PATH`` streams).
+
+        Parameters
+        ----------
+        source : str
+        day : str or None
+            ``YYYY-MM-DD``.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> Selection(sources=["A"], since="2026-01-01").admits("A", None)
+        False
+        """
+        if self.sources and source not in self.sources:
+            return False
+        if self.since and (day is None or day < self.since):
+            return False
+        return not (self.until and (day is None or day > self.until))
+
 
 def _origin_name(origin: str) -> str:
     """A record's origin, normalized: ``./a//b.csv:3`` -> ``a/b.csv:3``; a URL as it is."""

@@ -173,32 +173,6 @@ def score_rows(
     return [row]
 
 
-def selected(sel: Selection, source: str, day: str | None) -> bool:
-    """Whether an article of ``source`` and ``day`` is in the selection (ids aside).
-
-    Parameters
-    ----------
-    sel : Selection
-    source : str
-    day : str or None
-        ``YYYY-MM-DD``.
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> selected(Selection(sources=["A"], since="2026-01-01"), "A", None)
-    False
-    """
-    if sel.sources and source not in sel.sources:
-        return False
-    if sel.since and (day is None or day < sel.since):
-        return False
-    return not (sel.until and (day is None or day > sel.until))
-
-
 @dataclass
 class Task:
     """What a worker does with a chunk of units (:func:`discourse.ingest.read_units`).
@@ -247,7 +221,7 @@ class Task:
     def _entry(self, art: Article) -> list:
         if self.smap:
             art.source = self.smap.get(art.source, art.source)
-        ok = selected(self.sel, art.source, art.day)
+        ok = self.sel.admits(art.source, art.day)
         undated = art.date is None
         if self.mode == "keys":
             return ["a", art.source, ok, 0, 0, undated, tuple(art.meta) if ok else ()]
