@@ -17,9 +17,8 @@ import re
 import threading
 import unicodedata
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import partial, wraps
 from itertools import compress, islice
 from operator import itemgetter, or_
 from pathlib import Path
@@ -30,6 +29,7 @@ import ahocorasick
 from discourse import safeyaml
 from discourse.errors import LexiconError
 from discourse.provenance import provenance
+from discourse.speedups import ext as _speedups
 from discourse.tokenize import SENTENCE_SEP, normalize, tokenize_terms
 
 FRAME_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -782,47 +782,34 @@ class Matcher:
             return n_words, zero, list(zero), {k: self.select(occ[k]) for k in sorted(occ)}
         # word tokens: those that start with a letter or digit (each follows one space)
         n_words = len(flat) - len(_NON_WORD_START.findall(canon))
-        hit_frames: list[int] = []  # the frame of each counted hit of a common sentence
-        sent_frames: list[int] = []  # the frames of each common sentence, once each
-        general = []  # (sentence, its first and last character) for select()
-        # max_e: where the terms seen so far end, at most (positions grow from sentence to
-        # sentence: no reset); last: the last counted term (start, end, frame), prev_max:
-        # max_e before it
-        k = base = max_e = sides = prev_max = 0
-        last = (0, 0, -1)
-        gen, cur, a_bits = False, [], self._a_bits
-        for end, val in automaton.iter(canon):
-            tag = val[0]
-            if tag == _AC_TERM:  # one term (no prefix before its last token), maybe sides
-                s, e = end - val[2], end + val[3]
-                if s >= max_e:  # it overlaps no earlier term
-                    prev_max, max_e, last = max_e, e, (s, e, val[1])
-                    cur.append(val[1])
-                elif val[1] != last[2]:
-                    gen = True
-                elif last[0] <= s and e <= last[1]:
-                    pass  # inside the last counted term, of its frame: _longest drops it
-                elif s <= last[0] and last[1] <= e and s >= prev_max:
-                    last = (s, e, val[1])  # it holds the last and overlaps no other: it
-                    max_e = max(max_e, e)  # counts instead (the same frame)
-                else:
-                    gen = True
-                sides |= val[5]
-            elif tag == _AC_SIDES:  # proximity sides only: a bit per rule and side
-                sides |= val[5]
-            elif tag == _AC_SEP:  # a sentence ends
-                if gen or sides & (sides >> 1) & a_bits:  # or both sides of a rule
-                    general.append((k, base, end))
-                    gen = False
-                elif cur:
-                    hit_frames += cur
-                    sent_frames += set(cur)
-                k, base, cur, sides = k + 1, end, [], 0
-            elif not gen:  # several terms, an exclude, a term to verify
-                gen = self._needs_select(canon, end, val[4])
-        return (n_words, *self._general_counts(canon, general, hit_frames, sent_frames))
+        return (n_words, *self._count_canon(canon))
 
-    def _general_counts(self, canon: str, general: list, hit_frames: list, sent_frames: list):
+    @property
+    def keyable(self) -> bool:
+        """Whether :meth:`count_canon` can count with this lexicon (no term token holds a
+        space or the separator)."""
+        with self._lock:
+            if self._automaton is None:
+                self._build_automaton()
+            return self._automaton is not _NO_AUTOMATON
+
+    @_locked
+    def count_canon(self, canon: str) -> tuple[list[int], list[int], dict[int, list]]:
+        """:meth:`count_flat`'s counts from the tokens already joined (``canon``, see
+        :func:`discourse.tokenize.Tokenizer.canon`): hits per frame, sentences with
+        each frame, and ``{sentence: select(occurrences)}`` for the sentences
+        :meth:`select` counted. Only for a :attr:`keyable` lexicon.
+        """
+        return self._count_canon(canon)
+
+    def _count_canon(self, canon: str) -> tuple[list[int], list[int], dict[int, list]]:
+        needs = partial(self._needs_select, canon)
+        events = self._automaton.iter(canon)
+        count = _count_events if _count_events is not None else _count_events_py
+        hits, with_, general = count(events, len(self.frames), self._a_bits, needs)
+        return self._general_counts(canon, general, hits, with_)
+
+    def _general_counts(self, canon: str, general: list, hits: list, with_: list):
         """:meth:`count_flat`'s hits per frame and sentences with each frame, once the
         ``general`` sentences' hits are added (by :meth:`_overlapping` or, when it cannot
         decide, :meth:`select`, whose hits are returned per sentence)."""
@@ -830,17 +817,14 @@ class Matcher:
         for k, start, stop in general:
             counted = self._overlapping(canon, start, stop)
             if counted is not None:
-                hit_frames += counted
-                sent_frames += set(counted)
+                for fi in counted:
+                    hits[fi] += 1
+                for fi in set(counted):
+                    with_[fi] += 1
                 continue
             raw = self._occurrences(canon, start, stop)
             if raw:
                 found[k] = self.select(raw)
-        hits, with_ = [0] * len(self.frames), [0] * len(self.frames)
-        for fi, n in Counter(hit_frames).items():
-            hits[fi] = n
-        for fi, n in Counter(sent_frames).items():
-            with_[fi] = n
         return hits, with_, found
 
     @staticmethod
@@ -1050,6 +1034,56 @@ def _plan(pat: _Pattern) -> tuple[_Pattern, Any]:
     if len(pat.rest) == 1 and not pat.rest[0][1]:
         return pat, pat.rest[0][0]
     return pat, pat.rest
+
+
+def _count_events_py(events, n_frames: int, a_bits: int, needs_select):
+    """:meth:`Matcher.count_canon`'s loop over the automaton hits (pure Python; the
+    accelerator's ``count_events`` does the same, compiled): hits per frame and
+    sentences with each frame over the common sentences, and (sentence, start, end)
+    of the others, which :meth:`Matcher._general_counts` counts."""
+    hits, with_ = [0] * n_frames, [0] * n_frames
+    general = []
+    # max_e: where the terms seen so far end, at most (positions grow from sentence to
+    # sentence: no reset); last: the last counted term (start, end, frame), prev_max:
+    # max_e before it
+    k = base = max_e = sides = prev_max = 0
+    last = (0, 0, -1)
+    gen, cur = False, []
+    for end, val in events:
+        tag = val[0]
+        if tag == _AC_TERM:  # one term (no prefix before its last token), maybe sides
+            s, e = end - val[2], end + val[3]
+            if s >= max_e:  # it overlaps no earlier term
+                prev_max, max_e, last = max_e, e, (s, e, val[1])
+                cur.append(val[1])
+            elif val[1] != last[2]:
+                gen = True
+            elif last[0] <= s and e <= last[1]:
+                pass  # inside the last counted term, of its frame: _longest drops it
+            elif s <= last[0] and last[1] <= e and s >= prev_max:
+                last = (s, e, val[1])  # it holds the last and overlaps no other: it
+                max_e = max(max_e, e)  # counts instead (the same frame)
+            else:
+                gen = True
+            sides |= val[5]
+        elif tag == _AC_SIDES:  # proximity sides only: a bit per rule and side
+            sides |= val[5]
+        elif tag == _AC_SEP:  # a sentence ends
+            if gen or sides & (sides >> 1) & a_bits:  # or both sides of a rule
+                general.append((k, base, end))
+                gen = False
+            elif cur:
+                for fi in cur:
+                    hits[fi] += 1
+                for fi in set(cur):
+                    with_[fi] += 1
+            k, base, cur, sides = k + 1, end, [], 0
+        elif not gen:  # several terms, an exclude, a term to verify
+            gen = needs_select(end, val[4])
+    return hits, with_, general
+
+
+_count_events = _speedups.count_events if _speedups is not None else None
 
 
 def _joined_end(canon: str, end: int, pat: _Pattern) -> int:

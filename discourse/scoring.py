@@ -99,6 +99,7 @@ class Scorer:
         self.engine = engine
         self.lexicon = lexicon
         self.matcher = Matcher(lexicon)
+        self._keyable: bool | None = None  # whether count_canon can count (on first use)
         self.tokenizer = tokenizer or Tokenizer()
         self.frames = lexicon.frame_names
         self.model = model
@@ -159,13 +160,13 @@ class Scorer:
         """Tokenize and match one article: the hot path (one automaton pass per article)."""
         if self.engine == "reference":
             return self._lexicon_pass_reference(article, keep)
-        text, spans, flat, firsts = self.tokenizer.flat_tokens(article.text)
         if not keep and self.model is None:  # counts only: most sentences skip select()
-            n_words, hits, with_, found = self.matcher.count_flat(flat, firsts)
+            n_sent, n_words, hits, with_, found = self._count(article.text)
             more_hits, more_with, _, _ = self._tally(found, False)
             hits = [a + b for a, b in zip(hits, more_hits)]
             with_ = [a + b for a, b in zip(with_, more_with)]
-            return None, len(spans), n_words, hits, with_, None, []
+            return None, n_sent, n_words, hits, with_, None, []
+        text, spans, flat, firsts = self.tokenizer.flat_tokens(article.text)
         n_words, occ = self.matcher.scan_flat(flat, firsts)
         select = self.matcher.select
         found = {k: select(occ[k]) for k in sorted(occ)}
@@ -176,6 +177,18 @@ class Scorer:
                 for i, (a, b) in enumerate(spans)
             ]
         return (sentences, len(spans), n_words, *self._tally(found, keep))
+
+    def _count(self, text: str) -> tuple[int, int, list[int], list[int], dict[int, list]]:
+        """Sentences, word tokens, hits per frame, sentences with each frame, and the
+        hits of the sentences :meth:`Matcher.select` counted: compiled when it can be."""
+        if self._keyable is None:
+            self._keyable = self.matcher.keyable
+        joined = self.tokenizer.canon(text) if self._keyable else None
+        if joined is not None:
+            _, spans, canon, n_words = joined
+            return len(spans), n_words, *self.matcher.count_canon(canon)
+        _, spans, flat, firsts = self.tokenizer.flat_tokens(text)
+        return len(spans), *self.matcher.count_flat(flat, firsts)
 
     def _lexicon_pass_reference(self, article: Article, keep: bool):
         """The same counts sentence by sentence with :meth:`Matcher.scan` (the reference)."""

@@ -46,6 +46,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from discourse.models import Sentence
+from discourse.speedups import ext as _speedups
 
 # NLTK is imported on first use of a class that implements its interface (see
 # __getattr__ at the end): importing it costs about a second (it pulls in SciPy),
@@ -476,6 +477,25 @@ class Tokenizer:
             flat.append(SENTENCE_SEP)
             firsts.append(len(flat))
         return text, spans, flat, firsts
+
+    def canon(self, text: str) -> tuple[str, list[tuple[int, int]], str, int] | None:
+        """The scoring hot path, compiled: what :meth:`flat_tokens` gives, already joined.
+
+        Returns (NFC text, sentence spans, ``" " + " ".join(flat) + " "`` and the
+        number of word tokens), ``flat`` being :meth:`flat_tokens`' tokens; or None
+        when the accelerator is not built, the engines are not the default ones, or
+        the text is one :meth:`flat_tokens` tokenizes sentence by sentence (case
+        folding changed its length, or it holds :data:`SENTENCE_SEP`).
+        """
+        if _speedups is None or not (self._fast_words and self._fast_sentences):
+            return None
+        text = nfc(text)
+        norm = normalize(text)
+        if len(norm) != len(text) or SENTENCE_SEP in norm:
+            return None
+        spans = self.sentence_spans(text)
+        joined, n_words = _speedups.canon(norm, spans)
+        return text, spans, joined, n_words
 
     def _token_lists(self, text: str, spans: list[tuple[int, int]]) -> list[list[str]]:
         if not self._fast_words:

@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "safeyaml",
             "workers",
             "columnar",
+            "speedups",  # the compiled accelerator, or None
         ),  # fmt: skip
     ),
     ("provenance", ("provenance",)),  # reads lexicon and model by attribute
