@@ -14,7 +14,7 @@ random Unicode text): its classes use the predicates ``re`` uses, ``\\s`` is
 ``Py_UNICODE_ISDECIMAL``.
 """
 
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.unicode cimport (
     Py_UNICODE_ISALNUM,
     Py_UNICODE_ISDECIMAL,
@@ -206,9 +206,58 @@ cdef enum:
     AC_MIXED = 3
 
 
+cdef struct Occ:  # a term's occurrence in a sentence, as discourse.lexicon._longest_frames
+    Py_ssize_t neg_n  # minus its length in tokens: longest first
+    Py_ssize_t start
+    long long rank
+    Py_ssize_t end
+    Py_ssize_t frame
+
+
+cdef int _occ_cmp(const void *pa, const void *pb) noexcept nogil:
+    """Tuple order on (-tokens, start, rank, end, frame)."""
+    cdef const Occ *a = <const Occ *> pa
+    cdef const Occ *b = <const Occ *> pb
+    if a.neg_n != b.neg_n:
+        return -1 if a.neg_n < b.neg_n else 1
+    if a.start != b.start:
+        return -1 if a.start < b.start else 1
+    if a.rank != b.rank:
+        return -1 if a.rank < b.rank else 1
+    if a.end != b.end:
+        return -1 if a.end < b.end else 1
+    if a.frame != b.frame:
+        return -1 if a.frame < b.frame else 1
+    return 0
+
+
+cdef extern from "stdlib.h":
+    void qsort(void *base, size_t n, size_t size,
+               int (*cmp)(const void *, const void *) noexcept nogil) nogil
+
+
+cdef Py_ssize_t _longest(Occ *occ, Py_ssize_t n) noexcept:
+    """_longest_frames in place: sorts ``occ`` and moves the taken ones to its front;
+    how many were taken."""
+    cdef Py_ssize_t i, j, taken = 0
+    cdef bint free
+    qsort(occ, n, sizeof(Occ), _occ_cmp)
+    for i in range(n):
+        free = True
+        for j in range(taken):
+            if occ[j].frame == occ[i].frame and occ[i].start < occ[j].end \
+                    and occ[j].start < occ[i].end:
+                free = False
+                break
+        if free:
+            occ[taken] = occ[i]
+            taken += 1
+    return taken
+
+
 def count_events(object events, Py_ssize_t n_frames, object a_bits, object needs_select):
-    """The common sentences' counts from :meth:`discourse.lexicon.Matcher.count_canon`'s
-    automaton hits, in one pass: its loop, compiled (the same decisions, in order).
+    """:func:`discourse.lexicon._count_events_py`, compiled: the same counts and the
+    same sentences left to the general path, from the same automaton hits.
 
     Parameters
     ----------
@@ -224,54 +273,68 @@ def count_events(object events, Py_ssize_t n_frames, object a_bits, object needs
     Returns
     -------
     (list of int, list of int, list of (int, int, int))
-        Hits per frame and sentences with each frame over the common sentences;
-        (sentence, start, end) of the others.
+        Hits per frame and sentences with each frame over the sentences counted
+        here; (sentence, start, end) of the others.
     """
-    cdef list hits = [0] * n_frames, with_ = [0] * n_frames, general = [], cur = []
-    cdef Py_ssize_t k = 0, base = 0, max_e = 0, prev_max = 0, end, s, e
-    cdef Py_ssize_t last_s = 0, last_e = 0, frame, fi
-    cdef int last_f = -1, tag
-    cdef bint gen = False
+    cdef list hits = [0] * n_frames, with_ = [0] * n_frames, general = []
+    cdef Py_ssize_t k = 0, base = 0, max_e = 0, end, s, e, i, n_occ = 0, cap = 64, taken
+    cdef Py_ssize_t *seen = <Py_ssize_t *> PyMem_Malloc(max(n_frames, 1) * sizeof(Py_ssize_t))
+    cdef Occ *occ = <Occ *> PyMem_Malloc(cap * sizeof(Occ))
+    cdef Occ *grown
+    cdef int tag
+    cdef bint gen = False, overlap = False
     cdef tuple val
     cdef object sides = 0, bits
-    for end, val in events:
-        tag = val[0]
-        if tag == AC_TERM:  # one term (no prefix before its last token), maybe sides
-            s = end - <Py_ssize_t> val[2]
-            e = end + <Py_ssize_t> val[3]
-            frame = val[1]
-            if s >= max_e:  # it overlaps no earlier term
-                prev_max, max_e = max_e, e
-                last_s, last_e, last_f = s, e, frame
-                cur.append(frame)
-            elif frame != last_f:
-                gen = True
-            elif last_s <= s and e <= last_e:
-                pass  # inside the last counted term, of its frame: _longest drops it
-            elif s <= last_s and last_e <= e and s >= prev_max:
-                last_s, last_e = s, e  # it holds the last and overlaps no other: it
-                if e > max_e:  # counts instead (the same frame)
+    if seen == NULL or occ == NULL:
+        PyMem_Free(seen)
+        PyMem_Free(occ)
+        raise MemoryError()
+    try:
+        for i in range(n_frames):
+            seen[i] = -1  # the last sentence that counted the frame
+        for end, val in events:
+            tag = val[0]
+            if tag == AC_TERM:  # one term (no prefix before its last token), maybe sides
+                s = end - <Py_ssize_t> val[2]
+                e = end + <Py_ssize_t> val[3]
+                if s < max_e:
+                    overlap = True
+                if e > max_e:
                     max_e = e
-            else:
-                gen = True
-            bits = val[5]
-            if bits:
-                sides |= bits
-        elif tag == AC_SIDES:  # proximity sides only: a bit per rule and side
-            sides |= val[5]
-        elif tag == AC_SEP:  # a sentence ends
-            if gen or (sides and sides & (sides >> 1) & a_bits):  # or both sides of a rule
-                general.append((k, base, end))
-                gen = False
-            elif cur:
-                for fi in set(cur):
-                    with_[fi] += 1
-                for fi in cur:
-                    hits[fi] += 1
-            k += 1
-            base = end
-            cur = []
-            sides = 0
-        elif not gen:  # several terms, an exclude, a term to verify
-            gen = needs_select(end, val[4])
-    return hits, with_, general
+                if n_occ == cap:
+                    grown = <Occ *> PyMem_Realloc(occ, 2 * cap * sizeof(Occ))
+                    if grown == NULL:
+                        raise MemoryError()
+                    occ, cap = grown, 2 * cap
+                occ[n_occ].neg_n = -<Py_ssize_t> val[6]
+                occ[n_occ].start = s
+                occ[n_occ].rank = val[7]
+                occ[n_occ].end = e
+                occ[n_occ].frame = val[1]
+                n_occ += 1
+                bits = val[5]
+                if bits:
+                    sides |= bits
+            elif tag == AC_SIDES:  # proximity sides only: a bit per rule and side
+                sides |= val[5]
+            elif tag == AC_SEP:  # a sentence ends
+                if gen or (sides and sides & (sides >> 1) & a_bits):  # or both sides
+                    general.append((k, base, end))
+                elif n_occ:
+                    taken = _longest(occ, n_occ) if overlap else n_occ
+                    for i in range(taken):
+                        hits[occ[i].frame] += 1
+                        if seen[occ[i].frame] != k:
+                            seen[occ[i].frame] = k
+                            with_[occ[i].frame] += 1
+                k += 1
+                base = end
+                n_occ = 0
+                sides = 0
+                gen = overlap = False
+            elif not gen:  # several terms, an exclude, a term to verify
+                gen = needs_select(end, val[4])
+        return hits, with_, general
+    finally:
+        PyMem_Free(seen)
+        PyMem_Free(occ)

@@ -855,15 +855,7 @@ class Matcher:
                     occ.append((-n, end - so, pat.rank, e, pat.frame))
                 elif pat.kind == EXCLUDE or sides.setdefault(pat.rule, pat.kind) != pat.kind:
                     return None
-        occ.sort()
-        taken: list[tuple[int, int, int]] = []
-        for _, s, _, e, fi in occ:
-            for ts, te, tf in taken:
-                if tf == fi and s < te and ts < e:
-                    break
-            else:
-                taken.append((s, e, fi))
-        return [fi for _, _, fi in taken]
+        return _longest_frames(occ)
 
     def _occurrences(self, canon: str, start: int, stop: int) -> list[_Occ]:
         """What :meth:`scan` finds in the sentence between ``start`` and ``stop`` of the
@@ -909,8 +901,8 @@ class Matcher:
             if len(terms) + len(sides) < len(entries) or any(e[1] == 2 for e in terms):
                 val: tuple = (_AC_MIXED, None, 0, 0, tuple(entries), 0)
             elif len(terms) == 1:
-                pat, _, so, eo, _ = terms[0]
-                val = (_AC_TERM, pat.frame, so, eo, tuple(entries), bits)
+                pat, _, so, eo, n = terms[0]  # and its length in tokens, its rank
+                val = (_AC_TERM, pat.frame, so, eo, tuple(entries), bits, n, pat.rank)
             else:
                 tag = _AC_SIDES if not terms else _AC_MIXED
                 val = (tag, None, 0, 0, tuple(entries), bits)
@@ -1036,48 +1028,59 @@ def _plan(pat: _Pattern) -> tuple[_Pattern, Any]:
     return pat, pat.rest
 
 
+def _longest_frames(occ: list[tuple[int, int, int, int, int]]) -> list[int]:
+    """The frame of each counted term of a sentence with terms only (no exclude, no
+    proximity pair): :func:`_longest` on (-tokens, start, rank, end, frame) of each
+    occurrence, spans in characters of the joined tokens (they overlap when the token
+    spans do): longest first, then leftmost, then in :meth:`Matcher.scan` order, each
+    taken unless it overlaps one taken of its frame."""
+    occ.sort()
+    taken: list[tuple[int, int, int]] = []
+    for _, s, _, e, fi in occ:
+        for ts, te, tf in taken:
+            if tf == fi and s < te and ts < e:
+                break
+        else:
+            taken.append((s, e, fi))
+    return [fi for _, _, fi in taken]
+
+
 def _count_events_py(events, n_frames: int, a_bits: int, needs_select):
     """:meth:`Matcher.count_canon`'s loop over the automaton hits (pure Python; the
     accelerator's ``count_events`` does the same, compiled): hits per frame and
-    sentences with each frame over the common sentences, and (sentence, start, end)
-    of the others, which :meth:`Matcher._general_counts` counts."""
+    sentences with each frame over the sentences it can count, and (sentence, start,
+    end) of the others (an exclude, a pattern to verify, both sides of a proximity
+    rule), which :meth:`Matcher._general_counts` counts. A sentence whose terms
+    overlap is counted by :func:`_longest_frames`."""
     hits, with_ = [0] * n_frames, [0] * n_frames
     general = []
     # max_e: where the terms seen so far end, at most (positions grow from sentence to
-    # sentence: no reset); last: the last counted term (start, end, frame), prev_max:
-    # max_e before it
-    k = base = max_e = sides = prev_max = 0
-    last = (0, 0, -1)
-    gen, cur = False, []
+    # sentence: no reset)
+    k = base = max_e = sides = 0
+    gen = overlap = False
+    cur: list[tuple[int, int, int, int, int]] = []  # (-tokens, start, rank, end, frame)
     for end, val in events:
         tag = val[0]
         if tag == _AC_TERM:  # one term (no prefix before its last token), maybe sides
             s, e = end - val[2], end + val[3]
-            if s >= max_e:  # it overlaps no earlier term
-                prev_max, max_e, last = max_e, e, (s, e, val[1])
-                cur.append(val[1])
-            elif val[1] != last[2]:
-                gen = True
-            elif last[0] <= s and e <= last[1]:
-                pass  # inside the last counted term, of its frame: _longest drops it
-            elif s <= last[0] and last[1] <= e and s >= prev_max:
-                last = (s, e, val[1])  # it holds the last and overlaps no other: it
-                max_e = max(max_e, e)  # counts instead (the same frame)
-            else:
-                gen = True
+            if s < max_e:
+                overlap = True
+            if e > max_e:
+                max_e = e
+            cur.append((-val[6], s, val[7], e, val[1]))
             sides |= val[5]
         elif tag == _AC_SIDES:  # proximity sides only: a bit per rule and side
             sides |= val[5]
         elif tag == _AC_SEP:  # a sentence ends
             if gen or sides & (sides >> 1) & a_bits:  # or both sides of a rule
                 general.append((k, base, end))
-                gen = False
             elif cur:
-                for fi in cur:
+                frames = _longest_frames(cur) if overlap else [t[4] for t in cur]
+                for fi in frames:
                     hits[fi] += 1
-                for fi in set(cur):
+                for fi in set(frames):
                     with_[fi] += 1
-            k, base, cur, sides = k + 1, end, [], 0
+            k, base, cur, sides, gen, overlap = k + 1, end, [], 0, False, False
         elif not gen:  # several terms, an exclude, a term to verify
             gen = needs_select(end, val[4])
     return hits, with_, general

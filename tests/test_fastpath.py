@@ -192,7 +192,9 @@ def test_count_flat_equals_the_general_path(which, monkeypatch):
     fast = _counts(Scorer(lex), texts)
     assert fast == _counts(Scorer(lex, engine="reference"), texts)
     assert sum(sum(c[2]) for c in fast) > 300  # real hits were compared
-    assert seen["overlapping"] >= 5 and seen["select"] >= 5, seen
+    # (the near lexicon has no term in two frames: _overlapping has nothing to decide)
+    need = {"overlapping": 0 if which == "near" else 5, "select": 5}
+    assert all(seen[k] >= n for k, n in need.items()), seen
 
 
 def test_count_flat_falls_back_when_a_text_token_is_the_separator():
