@@ -4,7 +4,9 @@ In one run, with interleaved rounds (each round runs every contender once, in
 turn, each in a fresh process), on a generated news corpus (see bench_score.py):
 
 * ``discourse score FILE.jsonl`` (1 and 2 workers) and ``discourse score --db``,
-  end to end: start-up, reading, scoring, CSV output;
+  end to end: start-up, reading, scoring, CSV output; and ``score FILE`` with the
+  compiled accelerator turned off (``DISCOURSE_PURE=1``: what a pure-Python
+  install runs);
 * ``discourse compare --db`` with 1 and 2 workers; like ``score --db``, on a fresh
   copy of the store each time (``score --db`` fills the score cache, which would
   let later runs skip the scoring);
@@ -77,6 +79,9 @@ def regex_floor(path: str) -> int:
     return n
 
 
+PURE = "DISCOURSE_PURE=1"  # a command's first element: run it with the accelerator off
+
+
 def run(cmd: list[str], setup=None) -> tuple[float, float, float]:
     """Run ``cmd`` in a fresh process; (wall seconds, its max RSS in MB, CPU seconds of it
     and its workers).
@@ -87,13 +92,16 @@ def run(cmd: list[str], setup=None) -> tuple[float, float, float]:
     """
     if setup:
         setup()
+    env = dict(os.environ)
+    if cmd[0] == PURE:
+        cmd, env["DISCOURSE_PURE"] = cmd[1:], "1"
     with tempfile.TemporaryFile() as err:
         actions = [
             (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
             (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
         ]
         t0 = time.perf_counter()
-        pid = os.posix_spawn(cmd[0], cmd, os.environ, file_actions=actions)
+        pid = os.posix_spawn(cmd[0], cmd, env, file_actions=actions)
         _, status, usage = os.wait4(pid, 0)
         dt = time.perf_counter() - t0
         if os.waitstatus_to_exitcode(status) != 0:
@@ -114,6 +122,10 @@ def main() -> None:
         return
 
     from bench_score import generate
+
+    from discourse.speedups import ext
+
+    print(f"accelerator: {'compiled' if ext else 'NOT BUILT (pure Python)'}")
 
     exe = [sys.executable, "-m", "discourse"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,6 +150,10 @@ def main() -> None:
         tasks = {
             "score FILE, 1 worker": ([*exe, "score", str(full), *csv, "--workers", "1"], None),
             "score FILE, 2 workers": ([*exe, "score", str(full), *csv, "--workers", "2"], None),
+            "score FILE, pure Python": (
+                [PURE, *exe, "score", str(full), *csv, "--workers", "1"],
+                None,
+            ),
             "score --db, 1 worker": (
                 [*exe, "score", "--db", str(db), *csv, "--workers", "1"],
                 fresh_db,

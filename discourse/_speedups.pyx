@@ -272,9 +272,10 @@ def count_events(object events, Py_ssize_t n_frames, object a_bits, object needs
 
     Returns
     -------
-    (list of int, list of int, list of (int, int, int))
+    (list of int, list of int, list of (int, int, int, bool))
         Hits per frame and sentences with each frame over the sentences counted
-        here; (sentence, start, end) of the others.
+        here; (sentence, start, end, whether ``_overlapping`` may decide) of the
+        others.
     """
     cdef list hits = [0] * n_frames, with_ = [0] * n_frames, general = []
     cdef Py_ssize_t k = 0, base = 0, max_e = 0, end, s, e, i, n_occ = 0, cap = 64, taken
@@ -282,7 +283,7 @@ def count_events(object events, Py_ssize_t n_frames, object a_bits, object needs
     cdef Occ *occ = <Occ *> PyMem_Malloc(cap * sizeof(Occ))
     cdef Occ *grown
     cdef int tag
-    cdef bint gen = False, overlap = False
+    cdef bint gen = False, overlap = False, excl = False
     cdef tuple val
     cdef object sides = 0, bits
     if seen == NULL or occ == NULL:
@@ -319,7 +320,7 @@ def count_events(object events, Py_ssize_t n_frames, object a_bits, object needs
                 sides |= val[5]
             elif tag == AC_SEP:  # a sentence ends
                 if gen or (sides and sides & (sides >> 1) & a_bits):  # or both sides
-                    general.append((k, base, end))
+                    general.append((k, base, end, not excl))
                 elif n_occ:
                     taken = _longest(occ, n_occ) if overlap else n_occ
                     for i in range(taken):
@@ -331,9 +332,12 @@ def count_events(object events, Py_ssize_t n_frames, object a_bits, object needs
                 base = end
                 n_occ = 0
                 sides = 0
-                gen = overlap = False
-            elif not gen:  # several terms, an exclude, a term to verify
-                gen = needs_select(end, val[4])
+                gen = overlap = excl = False
+            else:  # several terms, an exclude, a term to verify
+                if val[7]:
+                    excl = True
+                if not gen:
+                    gen = val[6] or needs_select(end, val[4])
         return hits, with_, general
     finally:
         PyMem_Free(seen)

@@ -814,8 +814,8 @@ class Matcher:
         ``general`` sentences' hits are added (by :meth:`_overlapping` or, when it cannot
         decide, :meth:`select`, whose hits are returned per sentence)."""
         found = {}
-        for k, start, stop in general:
-            counted = self._overlapping(canon, start, stop)
+        for k, start, stop, decidable in general:
+            counted = self._overlapping(canon, start, stop) if decidable else None
             if counted is not None:
                 for fi in counted:
                     hits[fi] += 1
@@ -898,14 +898,21 @@ class Matcher:
             terms = [e for e in entries if e[0].kind == TERM]
             sides = [e[0] for e in entries if e[0].kind >= NEAR_A]
             bits = sum(1 << (2 * p.rule + p.kind - NEAR_A) for p in set(sides))
+            # a value the loop cannot count: whether it sends the sentence to the general
+            # path unverified (a pattern of modes 0 and 1 needs no check), and whether
+            # surely to select() (an exclude: _overlapping would give up)
+            mixed = (
+                any(e[1] < 2 for e in entries),
+                any(e[1] < 2 and e[0].kind == EXCLUDE for e in entries),
+            )
             if len(terms) + len(sides) < len(entries) or any(e[1] == 2 for e in terms):
-                val: tuple = (_AC_MIXED, None, 0, 0, tuple(entries), 0)
+                val: tuple = (_AC_MIXED, None, 0, 0, tuple(entries), 0, *mixed)
             elif len(terms) == 1:
                 pat, _, so, eo, n = terms[0]  # and its length in tokens, its rank
                 val = (_AC_TERM, pat.frame, so, eo, tuple(entries), bits, n, pat.rank)
             else:
                 tag = _AC_SIDES if not terms else _AC_MIXED
-                val = (tag, None, 0, 0, tuple(entries), bits)
+                val = (tag, None, 0, 0, tuple(entries), bits, *mixed)
             automaton.add_word(key, val)
         self._a_bits = sum(1 << (2 * r) for r in range(len(self.rules)))
         automaton.add_word(f" {SENTENCE_SEP} ", (_AC_SEP,))
@@ -1049,15 +1056,16 @@ def _count_events_py(events, n_frames: int, a_bits: int, needs_select):
     """:meth:`Matcher.count_canon`'s loop over the automaton hits (pure Python; the
     accelerator's ``count_events`` does the same, compiled): hits per frame and
     sentences with each frame over the sentences it can count, and (sentence, start,
-    end) of the others (an exclude, a pattern to verify, both sides of a proximity
-    rule), which :meth:`Matcher._general_counts` counts. A sentence whose terms
-    overlap is counted by :func:`_longest_frames`."""
+    end, whether :meth:`Matcher._overlapping` may decide) of the others (an exclude,
+    a pattern to verify, both sides of a proximity rule), which
+    :meth:`Matcher._general_counts` counts. A sentence whose terms overlap is counted
+    by :func:`_longest_frames`."""
     hits, with_ = [0] * n_frames, [0] * n_frames
     general = []
     # max_e: where the terms seen so far end, at most (positions grow from sentence to
     # sentence: no reset)
     k = base = max_e = sides = 0
-    gen = overlap = False
+    gen = overlap = excl = False
     cur: list[tuple[int, int, int, int, int]] = []  # (-tokens, start, rank, end, frame)
     for end, val in events:
         tag = val[0]
@@ -1073,16 +1081,18 @@ def _count_events_py(events, n_frames: int, a_bits: int, needs_select):
             sides |= val[5]
         elif tag == _AC_SEP:  # a sentence ends
             if gen or sides & (sides >> 1) & a_bits:  # or both sides of a rule
-                general.append((k, base, end))
+                general.append((k, base, end, not excl))
             elif cur:
                 frames = _longest_frames(cur) if overlap else [t[4] for t in cur]
                 for fi in frames:
                     hits[fi] += 1
                 for fi in set(frames):
                     with_[fi] += 1
-            k, base, cur, sides, gen, overlap = k + 1, end, [], 0, False, False
-        elif not gen:  # several terms, an exclude, a term to verify
-            gen = needs_select(end, val[4])
+            k, base, cur, sides, gen, overlap, excl = k + 1, end, [], 0, False, False, False
+        else:  # several terms, an exclude, a term to verify
+            excl = excl or val[7]
+            if not gen:
+                gen = val[6] or needs_select(end, val[4])
     return hits, with_, general
 
 
