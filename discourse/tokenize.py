@@ -39,6 +39,7 @@ Decisions (tested in ``tests/test_tokenize.py``):
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import unicodedata
@@ -392,6 +393,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+try:  # the compiled sentence splitter (discourse/_sentences.pyx): the same spans, faster
+    from discourse._sentences import sentence_spans as _c_sentence_spans
+except ImportError:  # pragma: no cover - a pure-Python install
+    _c_sentence_spans = None
+if os.environ.get("DISCOURSE_PURE"):  # the pure-Python reference on purpose (tests, debugging)
+    _c_sentence_spans = None
+
+
 class Tokenizer:
     """Sentence splitter + word tokenizer; turns a text into :class:`Sentence` objects.
 
@@ -428,6 +437,8 @@ class Tokenizer:
     def sentence_spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the sentences of ``text``."""
         if self._fast_sentences:
+            if _c_sentence_spans is not None:
+                return _c_sentence_spans(text)
             return sentence_spans(text)
         return list(self.sentence_tokenizer.span_tokenize(text))
 

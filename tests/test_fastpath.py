@@ -211,16 +211,20 @@ def test_sentence_spans_equal_v1_on_punctuation_heavy_text():
     first characters of the end) and the last space is found with fewer searches: the
     spans are v1's, on the demo corpus, generated news and random text full of ends,
     quotes, brackets, abbreviations, tabs, newlines and non-ASCII lower-case words."""
-    rng = random.Random(13)
+    texts = _punctuation_texts(random.Random(13), 3000) + _demo_texts() + _generated_texts(30)
+    for text in texts:
+        assert sentence_spans(text) == reference_v1.sentence_spans(text), text
+
+
+def _punctuation_texts(rng, n):
+    """``n`` random texts full of sentence ends, quotes, brackets, abbreviations, tabs,
+    newlines and non-ASCII lower-case words."""
     pieces = ["Mr.", "U.S.", "Jan.", "No.", "J.", "e.g.", "etc.", "end.", "it!", "why?",
               "wait...", "so.'", 'he said."', "(see)", "[x]", "é", "élan", "Émile", "The",
               "the", "5", "3.1", "“Quote”", "‘q’", "…", "a.b.", "x-y.", "_z.", "ß."]  # fmt: skip
     seps = [" ", " ", "  ", "\n", "\t", "\n\n", " \n \n", "\r\n", ". ", "! "]
-    texts = ["".join(rng.choice(pieces) + rng.choice(seps) for _ in range(rng.randint(1, 50)))
-             for _ in range(3000)]  # fmt: skip
-    texts += _demo_texts() + _generated_texts(30)
-    for text in texts:
-        assert sentence_spans(text) == reference_v1.sentence_spans(text), text
+    return ["".join(rng.choice(pieces) + rng.choice(seps) for _ in range(rng.randint(1, 50)))
+            for _ in range(n)]  # fmt: skip
 
 
 def test_hot_word_regex_gives_the_word_tokens():
