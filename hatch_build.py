@@ -1,4 +1,4 @@
-"""Build hook: compiles the optional scoring accelerator (discourse/_speedups.pyx).
+"""Build hook: compiles the optional scoring accelerators (discourse/_*.pyx).
 
 hatchling builds the wheel; this hook, run before it, turns the Cython source into
 a C extension with setuptools' ``build_ext`` and puts the module into the wheel
@@ -16,7 +16,10 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCES = {"discourse._speedups": "discourse/_speedups.pyx"}
+SOURCES = {
+    "discourse._speedups": "discourse/_speedups.pyx",  # word tokenizer, counting loop
+    "discourse._sentences": "discourse/_sentences.pyx",  # sentence splitter
+}
 
 
 class SpeedupsHook(BuildHookInterface):

@@ -39,7 +39,6 @@ Decisions (tested in ``tests/test_tokenize.py``):
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import unicodedata
@@ -48,6 +47,10 @@ from typing import Any
 
 from discourse.models import Sentence
 from discourse.speedups import ext as _speedups
+from discourse.speedups import sentences as _sentences
+
+#: The compiled sentence splitter (the same spans as :func:`sentence_spans`), or None.
+_c_sentence_spans = _sentences.sentence_spans if _sentences is not None else None
 
 # NLTK is imported on first use of a class that implements its interface (see
 # __getattr__ at the end): importing it costs about a second (it pulls in SciPy),
@@ -391,14 +394,6 @@ def __getattr__(name: str) -> Any:
     if name == "WORD_ENGINES":
         return {k: _nltk_class(v) for k, v in _WORD_CLASSES.items()}
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-try:  # the compiled sentence splitter (discourse/_sentences.pyx): the same spans, faster
-    from discourse._sentences import sentence_spans as _c_sentence_spans
-except ImportError:  # pragma: no cover - a pure-Python install
-    _c_sentence_spans = None
-if os.environ.get("DISCOURSE_PURE"):  # the pure-Python reference on purpose (tests, debugging)
-    _c_sentence_spans = None
 
 
 class Tokenizer:
