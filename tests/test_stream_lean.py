@@ -7,9 +7,12 @@ import json
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from discourse.api import open_inputs
 from discourse.errors import InputError
+from discourse.formats import DELIMITERS, csv_text, delimited_row, id_row
 from discourse.ingest import IngestOptions, doc_vars, plain_columns
 from discourse.store import Selection
 from discourse.stream import CHUNK, survey
@@ -71,3 +74,27 @@ def test_survey_errors_when_no_chunk_has_an_article(tmp_path):
     # one article in the last chunk is enough
     late = write(tmp_path / "late.jsonl", '{"text": ""}\n' * (2 * CHUNK) + '{"text": "x"}\n')
     assert survey([late], Selection(), 2) == []
+
+
+cells = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(alphabet=st.sampled_from(list(",\t\"\n\r =+-@'ab é")), max_size=6),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(st.lists(cells, max_size=6), st.sampled_from(["csv", "tsv"]), st.booleans())
+def test_a_row_is_what_the_csv_module_writes(values, fmt, raw):
+    """score's rows (:func:`id_row`) are the text :func:`csv_text` gives the same record."""
+    record = {"id": None} | {f"c{i}": v for i, v in enumerate(values)}
+    expected = csv_text([record], list(record), raw, DELIMITERS[fmt], header=False)
+    assert id_row(record, fmt, raw) == expected
+    cols = range(len(values))
+    expected = csv_text([dict(enumerate(values))], cols, raw, DELIMITERS[fmt], header=False)
+    assert delimited_row(values, DELIMITERS[fmt], raw) == expected
