@@ -152,7 +152,55 @@ def id_row(record: dict, fmt: str, raw_csv: bool = False) -> str:
     """
     if fmt == "jsonl":
         return to_json(record, indent=None)[len('{"id": null') :] + "\n"
-    return csv_text([record], list(record), raw_csv, DELIMITERS[fmt], header=False)
+    return delimited_row(list(record.values()), DELIMITERS[fmt], raw_csv)
+
+
+def delimited_row(values: list, delimiter: str = ",", raw: bool = False) -> str:
+    """One row of :func:`csv_text` (its ``header=False`` text for one record of these
+    values), made without the csv module when no cell needs quoting.
+
+    The csv module quotes a cell only for the delimiter, a quote or a line break in it;
+    a plain ``int``, ``float`` or ``bool`` is written as ``str`` gives it. Any other
+    cell, or a row of one cell (an empty one is quoted), goes through the csv module.
+
+    Parameters
+    ----------
+    values : list
+        The cells, in order.
+    delimiter : str
+    raw : bool
+        Do not neutralize spreadsheet formulas.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(delimited_row([1, 0.5, None, "=A1", "a,b"]), end="")
+    1,0.5,,'=A1,"a,b"
+    """
+    cells = []
+    for v in values:
+        kind = type(v)
+        if v is None:
+            cells.append("")
+        elif kind is str:
+            if not raw and v.startswith(_FORMULA_START):
+                v = "'" + v
+            if delimiter in v or '"' in v or "\n" in v or "\r" in v:
+                break
+            cells.append(v)
+        elif kind is int or kind is bool or (kind is float and math.isfinite(v)):
+            cells.append(str(v))
+        elif kind is float:
+            cells.append("")
+        else:
+            break
+    else:
+        if len(cells) > 1:
+            return delimiter.join(cells) + "\n"
+    return csv_text([dict(enumerate(values))], range(len(values)), raw, delimiter, header=False)
 
 
 def join_id(id_: int, tail: str, fmt: str) -> str:

@@ -923,7 +923,9 @@ def _file_units(
             yield ("line", str(path), source, lineno, raw)
 
 
-def read_unit(unit: tuple, opts: IngestOptions, warn: Warn) -> list[Article | Skip]:
+def read_unit(
+    unit: tuple, opts: IngestOptions, warn: Warn, rec: dict | Skip | None = None
+) -> list[Article | Skip]:
     """The articles and skips of one unit of :func:`read_units` (in any process).
 
     Parameters
@@ -932,6 +934,8 @@ def read_unit(unit: tuple, opts: IngestOptions, warn: Warn) -> list[Article | Sk
     opts : IngestOptions
     warn : callable
         Receives the warnings of reading the unit (a ``"warn"`` unit's message too).
+    rec : dict or Skip, optional
+        A ``line`` unit's record, parsed already (:func:`unit_record`).
 
     Returns
     -------
@@ -950,7 +954,8 @@ def read_unit(unit: tuple, opts: IngestOptions, warn: Warn) -> list[Article | Sk
     origin = f"{path}:{lineno}"
     if raw is None:
         return [Skip(origin, f"record larger than --max-bytes {opts.max_bytes} bytes")]
-    rec = _json_record(raw, lineno, origin)
+    if rec is None:
+        rec = _json_record(raw, lineno, origin)
     if isinstance(rec, Skip):
         return [rec]
     try:
@@ -961,6 +966,30 @@ def read_unit(unit: tuple, opts: IngestOptions, warn: Warn) -> list[Article | Sk
     except (ValueError, RecursionError, UnicodeError, MemoryError) as e:
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         return [Skip(origin, f"unreadable record ({type(e).__name__}: {msg})")]
+
+
+def unit_record(unit: tuple) -> dict | Skip | None:
+    """The JSON record of a ``line`` unit of :func:`read_units` (a Skip if it is not
+    one); None for the other units and for a line over ``max_bytes``."""
+    if unit[0] != "line" or unit[4] is None:
+        return None
+    return _json_record(unit[4], unit[3], f"{unit[1]}:{unit[3]}")
+
+
+def plain_columns(opts: IngestOptions) -> frozenset[str]:
+    """Keys that are article fields and nothing else: a record with no other key has no
+    document variables (:func:`doc_vars` gives ``{}``), whatever its values.
+
+    Examples
+    --------
+    >>> sorted(plain_columns(IngestOptions()))
+    ['author', 'date', 'lang', 'source', 'text', 'title', 'url']
+    """
+    return frozenset(
+        c
+        for c in _mapped_cols(opts)
+        if c == c.replace("\x00", "").strip() and not c.startswith(META_COLUMN)
+    )
 
 
 def load_source_map(spec: str | os.PathLike | dict | None) -> dict[str, str]:

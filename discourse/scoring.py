@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
@@ -283,32 +283,26 @@ def build_score(
     """
     n_tokens, n_sentences, hits = counts.n_tokens, counts.n_sentences, counts.hits
     sents_with, clf_with, both_with = counts.sents_with, counts.clf_with, counts.both_with
-    fs = {}
-    basis = hits
-    if method == "classifier":
-        basis = clf_with
-    elif method == "both":
-        basis = both_with
-    for i, f in enumerate(frames):
-        if method == "lexicon":
-            present, with_ = hits[i] > 0, sents_with[i]
-        elif method == "classifier":
-            present, with_ = clf_with[i] > 0, clf_with[i]
-        else:
-            present, with_ = hits[i] > 0 or clf_with[i] > 0, both_with[i]
-        fs[f] = FrameScore(
-            hits=hits[i],
-            per_1k=1000.0 * hits[i] / n_tokens if n_tokens else 0.0,
-            present=present,
-            sentences_with=with_,
-            sentence_share=with_ / n_sentences if n_sentences else 0.0,
-            lex_present=hits[i] > 0,
-            clf_share=(clf_with[i] / n_sentences if n_sentences else 0.0)
-            if clf_with is not None
-            else None,
-            clf_present=(clf_with[i] > 0) if clf_with is not None else None,
-        )
-    best = max(range(len(frames)), key=lambda i: (basis[i], hits[i], -i)) if frames else None
+    lex = [h > 0 for h in hits]
+    if method == "lexicon":
+        basis, present, with_ = hits, lex, sents_with
+    elif method == "classifier":
+        basis, present, with_ = clf_with, [c > 0 for c in clf_with], clf_with
+    else:
+        basis, present = both_with, [h > 0 or c > 0 for h, c in zip(hits, clf_with)]
+        with_ = both_with
+    n = len(frames)
+    per_1k = [1000.0 * h / n_tokens for h in hits] if n_tokens else [0.0] * n
+    share = [w / n_sentences for w in with_] if n_sentences else [0.0] * n
+    if clf_with is None:
+        clf_share = clf_present = [None] * n
+    else:
+        clf_share = [c / n_sentences for c in clf_with] if n_sentences else [0.0] * n
+        clf_present = [c > 0 for c in clf_with]
+    cols = zip(hits, per_1k, present, with_, share, lex, clf_share, clf_present)
+    fs = {f: FrameScore(*v) for f, v in zip(frames, cols)}
+    # the most basis, then the most hits, then the first frame
+    best = -max(zip(basis, hits, range(0, -n, -1)))[2] if frames else None
     dominant = frames[best] if best is not None and basis[best] > 0 else None
     return ArticleScore(
         article,
@@ -603,18 +597,27 @@ def article_row(score: ArticleScore, frames: list[str], meta_keys: Sequence[str]
         "tokens": score.n_tokens,
         "sentences": score.n_sentences,
     }
-    for f in frames:
+    for f, (k_hits, k_rate, k_present, k_share, k_clf, k_clf_present) in zip(
+        frames, _frame_columns(tuple(frames))
+    ):
         fs = score.frames[f]
-        row[f"{f}_hits"] = fs.hits
-        row[f"{f}_per_1k"] = round(fs.per_1k, 3)
-        row[f"{f}_present"] = int(fs.present)
-        row[f"{f}_sentence_share"] = round(fs.sentence_share, 4)
+        row[k_hits] = fs.hits
+        row[k_rate] = round(fs.per_1k, 3)
+        row[k_present] = int(fs.present)
+        row[k_share] = round(fs.sentence_share, 4)
         if fs.clf_share is not None:
-            row[f"{f}_clf_share"] = round(fs.clf_share, 4)
-            row[f"{f}_clf_present"] = int(fs.clf_present)
+            row[k_clf] = round(fs.clf_share, 4)
+            row[k_clf_present] = int(fs.clf_present)
     row["dominant"] = score.dominant or ""
     row.update(meta_columns(a, meta_keys))
     return row
+
+
+@lru_cache(maxsize=32)
+def _frame_columns(frames: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """:func:`article_row`'s column names per frame, made once per run."""
+    ends = ("hits", "per_1k", "present", "sentence_share", "clf_share", "clf_present")
+    return [tuple(f"{f}_{end}" for end in ends) for f in frames]
 
 
 def meta_columns(article: Article, keys: Sequence[str]) -> dict:

@@ -302,8 +302,33 @@ def text_hash(text: str) -> str:
     >>> text_hash("Mutual  TRUST") == text_hash("mutual trust")
     True
     """
-    norm = " ".join(unicodedata.normalize("NFC", text).casefold().split())
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+    if text.isascii():  # NFC changes nothing; casefold is lower; one C pass for both
+        data = text.encode().translate(_ASCII_FOLD)
+    else:
+        text = unicodedata.normalize("NFC", text).casefold()
+        if not text.isprintable() and any(c in text for c in _WIDE_SPACES):
+            return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+        data = text.encode("utf-8").translate(_ASCII_SPACES)
+    # The only whitespace left is b" ": collapse runs, as " ".join(text.split()) does.
+    parts = data.split(b"  ")
+    if len(parts) == 1:
+        data = data.strip(b" ")
+    else:
+        data = b" ".join(p for p in (p.strip(b" ") for p in parts) if p)
+    return hashlib.sha256(data).hexdigest()
+
+
+# What str.split() splits on (str.isspace): the ASCII kinds, then the others. In UTF-8
+# an ASCII byte is always its character, so the ASCII kinds can be mapped on the bytes.
+_ASCII_WS = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+_ASCII_SPACES = bytes.maketrans(_ASCII_WS, b" " * len(_ASCII_WS))
+_ASCII_FOLD = bytes.maketrans(
+    _ASCII_WS + b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b" " * len(_ASCII_WS) + b"abcdefghijklmnopqrstuvwxyz"
+)
+_WIDE_SPACES = (
+    "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def _rekey_nfc(conn: sqlite3.Connection) -> None:

@@ -35,9 +35,11 @@ from discourse.ingest import (
     IngestReport,
     load_source_map,
     one_line_warn,
+    plain_columns,
     read_unit,
     read_units,
     similar_sources,
+    unit_record,
 )
 from discourse.models import Article, ArticleScore, Skip
 from discourse.scoring import Scorer, article_row, score_stream, sentence_rows
@@ -198,6 +200,8 @@ class Task:
         self.smap = load_source_map(self.opts.source_map)
 
     def __call__(self, units: list) -> list:
+        if self.mode == "keys" and not self.sel.sources:
+            return self._keys(units)
         out: list[list] = []
         todo: list[tuple[list, Article]] = []
         for unit in units:
@@ -216,6 +220,26 @@ class Task:
             for (entry, _), sc in zip(todo, scores):
                 sc.article.text = ""  # not sent back
                 entry[6] = rendered(sc, self.scorer, self.rows) if self.rows else sc
+        return out
+
+    def _keys(self, units: list) -> list:
+        """:func:`survey`'s pass when no source is selected: once a chunk has an article
+        (enough for the check that the files have one), a JSON record whose keys are all
+        article fields (:func:`~discourse.ingest.plain_columns`) has no document
+        variables to report, so it is only parsed, never read into an article."""
+        out: list[list] = []
+        plain = plain_columns(self.opts)
+        found = False
+        for unit in units:
+            rec = unit_record(unit) if found else None
+            if isinstance(rec, dict) and rec.keys() <= plain:
+                out.append([])
+                continue
+            entries: list = []
+            for item in read_unit(unit, self.opts, partial(_note, entries), rec):
+                entries.append(("s", item) if isinstance(item, Skip) else self._entry(item))
+            found = found or any(e[0] == "a" for e in entries)
+            out.append(entries)
         return out
 
     def _entry(self, art: Article) -> list:
@@ -254,7 +278,12 @@ def rendered(score: ArticleScore, scorer: Scorer, rows: Rows) -> tuple[tuple | N
     for r in records:
         r["id"] = None
     cols = tuple(records[0]) if records else None
+    # one object for equal columns: a chunk's results pickle them once, not per article
+    cols = _COLUMNS.setdefault(cols, cols)
     return cols, [id_row(r, rows.fmt, rows.raw_csv) for r in records]
+
+
+_COLUMNS: dict = {}
 
 
 def _silent(msg: str) -> None:
