@@ -255,20 +255,206 @@ cdef Py_ssize_t _longest(Occ *occ, Py_ssize_t n) noexcept:
     return taken
 
 
-def count_events(object events, Py_ssize_t n_frames, object a_bits, object needs_select):
-    """:func:`discourse.lexicon._count_events_py`, compiled: the same counts and the
-    same sentences left to the general path, from the same automaton hits.
+# the kinds of patterns (discourse.lexicon.TERM, EXCLUDE, NEAR_A, NEAR_B)
+cdef enum:
+    K_TERM = 0
+    K_EXCLUDE = 1
+    K_NEAR_A = 2
+    K_NEAR_B = 3
+
+#: More occurrences in one sentence than this: select() counts it, in time linear in
+#: them (the checks below compare them pairwise); discourse.lexicon.MAX_PAIRWISE
+DEF MAX_SELECT = 256
+
+
+cdef struct GOcc:  # an occurrence of any kind, for _select
+    int kind
+    Py_ssize_t fr  # frame (a term, an exclude) or proximity rule (a side)
+    Py_ssize_t start  # its first token's first character in the joined tokens
+    Py_ssize_t n  # tokens
+    long long rank
+    Py_ssize_t a  # tokens before it in its sentence
+    Py_ssize_t b  # a + n
+
+
+cdef int _gocc_order(const void *pa, const void *pb) noexcept nogil:
+    """_longest's order: longest first, then leftmost, then in scan order (rank)."""
+    cdef const GOcc *x = <const GOcc *> pa
+    cdef const GOcc *y = <const GOcc *> pb
+    if x.n != y.n:
+        return -1 if x.n > y.n else 1
+    if x.a != y.a:
+        return -1 if x.a < y.a else 1
+    if x.rank != y.rank:
+        return -1 if x.rank < y.rank else 1
+    return 0
+
+
+cdef int _gocc_start(const void *pa, const void *pb) noexcept nogil:
+    cdef const GOcc *x = <const GOcc *> pa
+    cdef const GOcc *y = <const GOcc *> pb
+    if x.start != y.start:
+        return -1 if x.start < y.start else 1
+    return 0
+
+
+cdef bint _excluded(GOcc *g, Py_ssize_t n, GOcc *o, Py_ssize_t frame) noexcept:
+    """Whether ``o`` touches a token of an exclude occurrence of ``frame``."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        if g[i].kind == K_EXCLUDE and g[i].fr == frame and o.a < g[i].b and g[i].a < o.b:
+            return True
+    return False
+
+
+cdef Py_ssize_t _take(GOcc *g, Py_ssize_t n, int kind, Py_ssize_t fr, Py_ssize_t ex_frame,
+                      GOcc *out) noexcept:
+    """_longest over the occurrences of ``kind`` and ``fr`` (``g`` sorted in its order):
+    those taken, into ``out``, in that order; how many."""
+    cdef Py_ssize_t i, j, taken = 0
+    cdef bint free
+    for i in range(n):
+        if g[i].kind != kind or g[i].fr != fr or _excluded(g, n, &g[i], ex_frame):
+            continue
+        free = True
+        for j in range(taken):
+            if g[i].a < out[j].b and out[j].a < g[i].b:
+                free = False
+                break
+        if free:
+            out[taken] = g[i]
+            taken += 1
+    return taken
+
+
+cdef Py_ssize_t _pairs(GOcc *sa, Py_ssize_t na, GOcc *sb, Py_ssize_t nb,
+                       Py_ssize_t window) noexcept:
+    """discourse.lexicon._pair's hits: reading the two sides' taken occurrences left to
+    right (by start, end, side), each pairs with the earliest unpaired one of the other
+    side that ends before it starts, at most ``window`` tokens before it."""
+    cdef Py_ssize_t ia = 0, ib = 0, head_a = 0, head_b = 0, pairs = 0
+    cdef Py_ssize_t *wa = <Py_ssize_t *> PyMem_Malloc((na + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *wb = <Py_ssize_t *> PyMem_Malloc((nb + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t n_wa = 0, n_wb = 0  # the waiting occurrences' ends, per side
+    cdef Py_ssize_t a, b
+    cdef bint side_b
+    if wa == NULL or wb == NULL:
+        PyMem_Free(wa)
+        PyMem_Free(wb)
+        return -1
+    # the sides, each sorted by (start, end) as _take leaves them in _longest order
+    qsort(sa, na, sizeof(GOcc), _gocc_span)
+    qsort(sb, nb, sizeof(GOcc), _gocc_span)
+    while ia < na or ib < nb:
+        side_b = ia >= na or (
+            ib < nb and (sb[ib].a < sa[ia].a or (sb[ib].a == sa[ia].a and sb[ib].b < sa[ia].b))
+        )
+        if side_b:
+            a, b = sb[ib].a, sb[ib].b
+            ib += 1
+            while head_a < n_wa and a - wa[head_a] > window:
+                head_a += 1
+            if head_a < n_wa and wa[head_a] <= a:
+                head_a += 1
+                pairs += 1
+            else:
+                wb[n_wb] = b
+                n_wb += 1
+        else:
+            a, b = sa[ia].a, sa[ia].b
+            ia += 1
+            while head_b < n_wb and a - wb[head_b] > window:
+                head_b += 1
+            if head_b < n_wb and wb[head_b] <= a:
+                head_b += 1
+                pairs += 1
+            else:
+                wa[n_wa] = b
+                n_wa += 1
+    PyMem_Free(wa)
+    PyMem_Free(wb)
+    return pairs
+
+
+cdef int _gocc_span(const void *pa, const void *pb) noexcept nogil:
+    cdef const GOcc *x = <const GOcc *> pa
+    cdef const GOcc *y = <const GOcc *> pb
+    if x.a != y.a:
+        return -1 if x.a < y.a else 1
+    if x.b != y.b:
+        return -1 if x.b < y.b else 1
+    return 0
+
+
+cdef int _select(Text *t, Py_ssize_t base, GOcc *g, Py_ssize_t n, Py_ssize_t n_frames,
+                 Py_ssize_t n_rules, Py_ssize_t *rule_frame, Py_ssize_t *rule_window,
+                 list hits, list with_) except -1:
+    """Matcher.select's counts for one sentence from all its occurrences (terms,
+    excludes, proximity sides), added to ``hits`` and ``with_``."""
+    cdef Py_ssize_t i, j, at = base, spaces = 0, taken, fi, r, na, nb, pairs
+    cdef GOcc *out = <GOcc *> PyMem_Malloc(2 * (n + 1) * sizeof(GOcc))
+    cdef Py_ssize_t *found = <Py_ssize_t *> PyMem_Malloc((n_frames + 1) * sizeof(Py_ssize_t))
+    if out == NULL or found == NULL:
+        PyMem_Free(out)
+        PyMem_Free(found)
+        raise MemoryError()
+    try:
+        for i in range(n_frames):
+            found[i] = 0
+        # token positions: the spaces between the sentence's start and each first token
+        qsort(g, n, sizeof(GOcc), _gocc_start)
+        for i in range(n):
+            while at < g[i].start - 1:
+                if _at(t, at) == u" ":
+                    spaces += 1
+                at += 1
+            g[i].a = spaces
+            g[i].b = spaces + g[i].n
+        qsort(g, n, sizeof(GOcc), _gocc_order)
+        for fi in range(n_frames):  # terms, per frame
+            taken = _take(g, n, K_TERM, fi, fi, out)
+            found[fi] += taken
+        for r in range(n_rules):  # proximity rules with both sides present
+            fi = rule_frame[r]
+            na = _take(g, n, K_NEAR_A, r, fi, out)
+            nb = _take(g, n, K_NEAR_B, r, fi, out + na)
+            if na and nb:
+                pairs = _pairs(out, na, out + na, nb, rule_window[r])
+                if pairs < 0:
+                    raise MemoryError()
+                found[fi] += pairs
+        for fi in range(n_frames):
+            if found[fi]:
+                hits[fi] += found[fi]
+                with_[fi] += 1
+        return 0
+    finally:
+        PyMem_Free(out)
+        PyMem_Free(found)
+
+
+def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
+                 object needs_select, list rules):
+    """:func:`discourse.lexicon._count_events_py`, compiled, and more: the sentences
+    the Python loop leaves to the general path are counted here too, as
+    :meth:`discourse.lexicon.Matcher.select` counts them (excludes, overlaps,
+    proximity pairs), unless a pattern of theirs must be verified (a prefix before
+    its last token) or they hold more than 256 occurrences.
 
     Parameters
     ----------
+    canon : str
+        The joined tokens (:meth:`discourse.tokenize.Tokenizer.canon`).
     events : iterator of (int, tuple)
-        The automaton's hits over the joined tokens (``automaton.iter(canon)``).
+        The automaton's hits over them (``automaton.iter(canon)``).
     n_frames : int
     a_bits : int
         A bit per proximity rule, its side A's.
     needs_select : callable
         ``needs_select(end, entries)``: whether a hit of several patterns sends its
         sentence to the general path.
+    rules : list of (int, int)
+        Each proximity rule's frame and window.
 
     Returns
     -------
@@ -279,22 +465,65 @@ def count_events(object events, Py_ssize_t n_frames, object a_bits, object needs
     """
     cdef list hits = [0] * n_frames, with_ = [0] * n_frames, general = []
     cdef Py_ssize_t k = 0, base = 0, max_e = 0, end, s, e, i, n_occ = 0, cap = 64, taken
-    cdef Py_ssize_t *seen = <Py_ssize_t *> PyMem_Malloc(max(n_frames, 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t n_g = 0, n_rules = len(rules)
+    cdef Py_ssize_t *seen = <Py_ssize_t *> PyMem_Malloc((n_frames + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *rule_frame = <Py_ssize_t *> PyMem_Malloc((n_rules + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *rule_window = <Py_ssize_t *> PyMem_Malloc((n_rules + 1) * sizeof(Py_ssize_t))
     cdef Occ *occ = <Occ *> PyMem_Malloc(cap * sizeof(Occ))
+    cdef GOcc *g = <GOcc *> PyMem_Malloc(MAX_SELECT * sizeof(GOcc))
     cdef Occ *grown
+    cdef Text t
     cdef int tag
-    cdef bint gen = False, overlap = False, excl = False
-    cdef tuple val
-    cdef object sides = 0, bits
-    if seen == NULL or occ == NULL:
-        PyMem_Free(seen)
-        PyMem_Free(occ)
-        raise MemoryError()
+    cdef bint gen = False, overlap = False, excl = False, plain = True
+    cdef tuple val, entry
+    cdef object sides = 0, bits, plains
+    t.kind = PyUnicode_KIND(canon)
+    t.data = PyUnicode_DATA(canon)
+    t.n = len(canon)
     try:
+        if seen == NULL or occ == NULL or g == NULL or rule_frame == NULL or rule_window == NULL:
+            raise MemoryError()
         for i in range(n_frames):
             seen[i] = -1  # the last sentence that counted the frame
+        for i in range(n_rules):
+            rule_frame[i], rule_window[i] = rules[i]
         for end, val in events:
             tag = val[0]
+            if tag == AC_SEP:  # a sentence ends
+                if gen or (sides and sides & (sides >> 1) & a_bits):  # or both sides
+                    if plain:  # select()'s counts, here
+                        _select(&t, base, g, n_g, n_frames, n_rules, rule_frame,
+                                rule_window, hits, with_)
+                    else:
+                        general.append((k, base, end, not excl))
+                elif overlap and n_occ > MAX_SELECT:
+                    general.append((k, base, end, False))
+                elif n_occ:
+                    taken = _longest(occ, n_occ) if overlap else n_occ
+                    for i in range(taken):
+                        hits[occ[i].frame] += 1
+                        if seen[occ[i].frame] != k:
+                            seen[occ[i].frame] = k
+                            with_[occ[i].frame] += 1
+                k += 1
+                base = end
+                n_occ = n_g = 0
+                sides = 0
+                gen = overlap = excl = False
+                plain = True
+                continue
+            # every occurrence, for _select
+            plains = val[8]
+            if plains is None or n_g + len(<tuple> plains) > MAX_SELECT:
+                plain = False
+            elif plain:
+                for entry in <tuple> plains:
+                    g[n_g].kind = entry[0]
+                    g[n_g].fr = entry[1]
+                    g[n_g].start = end - <Py_ssize_t> entry[2]
+                    g[n_g].n = entry[3]
+                    g[n_g].rank = entry[4]
+                    n_g += 1
             if tag == AC_TERM:  # one term (no prefix before its last token), maybe sides
                 s = end - <Py_ssize_t> val[2]
                 e = end + <Py_ssize_t> val[3]
@@ -318,27 +547,15 @@ def count_events(object events, Py_ssize_t n_frames, object a_bits, object needs
                     sides |= bits
             elif tag == AC_SIDES:  # proximity sides only: a bit per rule and side
                 sides |= val[5]
-            elif tag == AC_SEP:  # a sentence ends
-                if gen or (sides and sides & (sides >> 1) & a_bits):  # or both sides
-                    general.append((k, base, end, not excl))
-                elif n_occ:
-                    taken = _longest(occ, n_occ) if overlap else n_occ
-                    for i in range(taken):
-                        hits[occ[i].frame] += 1
-                        if seen[occ[i].frame] != k:
-                            seen[occ[i].frame] = k
-                            with_[occ[i].frame] += 1
-                k += 1
-                base = end
-                n_occ = 0
-                sides = 0
-                gen = overlap = excl = False
             else:  # several terms, an exclude, a term to verify
                 if val[7]:
                     excl = True
                 if not gen:
-                    gen = val[6] or needs_select(end, val[4])
+                    gen = val[6] or (plains is None and needs_select(end, val[4]))
         return hits, with_, general
     finally:
         PyMem_Free(seen)
         PyMem_Free(occ)
+        PyMem_Free(g)
+        PyMem_Free(rule_frame)
+        PyMem_Free(rule_window)

@@ -536,6 +536,9 @@ _AC_TERM, _AC_SIDES, _AC_SEP, _AC_MIXED = 0, 1, 2, 3
 #: a space before a token that is not a word (it starts with neither a letter nor a digit)
 _NON_WORD_START = re.compile(r" (?=[^\w\s]|_)")
 _NO_AUTOMATON = object()  # a lexicon count_flat cannot key (a term token with a space)
+#: Overlapping occurrences in one sentence beyond which it goes to select(), whose cost
+#: is linear in them (the shortcuts compare them pairwise).
+MAX_PAIRWISE = 256
 
 _PREFIX_RANK = 1 << 40  # prefix patterns come after exact ones among a token's candidates
 
@@ -614,6 +617,7 @@ class Matcher:
         self._pair_plans: dict[tuple[str, str], tuple] = {}
         self._automaton: Any = None  # count_flat's automaton, built on first use
         self._a_bits = 0  # count_flat: a bit per proximity rule, its side A's
+        self._rule_windows: list[tuple[int, int]] = []  # (frame, window) of each rule
         self._lock = threading.RLock()
 
     def __getstate__(self) -> dict:
@@ -806,7 +810,9 @@ class Matcher:
         needs = partial(self._needs_select, canon)
         events = self._automaton.iter(canon)
         count = _count_events if _count_events is not None else _count_events_py
-        hits, with_, general = count(events, len(self.frames), self._a_bits, needs)
+        hits, with_, general = count(
+            canon, events, len(self.frames), self._a_bits, needs, self._rule_windows
+        )
         return self._general_counts(canon, general, hits, with_)
 
     def _general_counts(self, canon: str, general: list, hits: list, with_: list):
@@ -855,7 +861,7 @@ class Matcher:
                     occ.append((-n, end - so, pat.rank, e, pat.frame))
                 elif pat.kind == EXCLUDE or sides.setdefault(pat.rule, pat.kind) != pat.kind:
                     return None
-        return _longest_frames(occ)
+        return _longest_frames(occ) if len(occ) <= MAX_PAIRWISE else None
 
     def _occurrences(self, canon: str, start: int, stop: int) -> list[_Occ]:
         """What :meth:`scan` finds in the sentence between ``start`` and ``stop`` of the
@@ -913,8 +919,9 @@ class Matcher:
             else:
                 tag = _AC_SIDES if not terms else _AC_MIXED
                 val = (tag, None, 0, 0, tuple(entries), bits, *mixed)
-            automaton.add_word(key, val)
+            automaton.add_word(key, (*val, _plain_entries(entries)))
         self._a_bits = sum(1 << (2 * r) for r in range(len(self.rules)))
+        self._rule_windows = [(fi, rule.window) for fi, rule in self.rules]
         automaton.add_word(f" {SENTENCE_SEP} ", (_AC_SEP,))
         automaton.make_automaton()
         self._automaton = automaton
@@ -1035,6 +1042,20 @@ def _plan(pat: _Pattern) -> tuple[_Pattern, Any]:
     return pat, pat.rest
 
 
+def _plain_entries(entries: list) -> tuple | None:
+    """An automaton value's patterns as plain numbers for the accelerator's
+    ``count_events``, which then selects the hits of the value's sentence itself: (kind,
+    frame or proximity rule, characters from its first token's start to the key's end,
+    tokens, rank) each; None when a pattern must be verified (a prefix before its last
+    token)."""
+    if any(mode == 2 for _, mode, *_ in entries):
+        return None
+    return tuple(
+        (p.kind, p.frame if p.kind < NEAR_A else p.rule, so, n, p.rank)
+        for p, _, so, _, n in entries
+    )
+
+
 def _longest_frames(occ: list[tuple[int, int, int, int, int]]) -> list[int]:
     """The frame of each counted term of a sentence with terms only (no exclude, no
     proximity pair): :func:`_longest` on (-tokens, start, rank, end, frame) of each
@@ -1052,14 +1073,16 @@ def _longest_frames(occ: list[tuple[int, int, int, int, int]]) -> list[int]:
     return [fi for _, _, fi in taken]
 
 
-def _count_events_py(events, n_frames: int, a_bits: int, needs_select):
+def _count_events_py(canon: str, events, n_frames: int, a_bits: int, needs_select, rules=()):
     """:meth:`Matcher.count_canon`'s loop over the automaton hits (pure Python; the
     accelerator's ``count_events`` does the same, compiled): hits per frame and
     sentences with each frame over the sentences it can count, and (sentence, start,
     end, whether :meth:`Matcher._overlapping` may decide) of the others (an exclude,
     a pattern to verify, both sides of a proximity rule), which
     :meth:`Matcher._general_counts` counts. A sentence whose terms overlap is counted
-    by :func:`_longest_frames`."""
+    by :func:`_longest_frames`. (``canon``, the joined tokens, and ``rules``, each
+    proximity rule's frame and window, are for the compiled loop, which also counts
+    most of the others itself.)"""
     hits, with_ = [0] * n_frames, [0] * n_frames
     general = []
     # max_e: where the terms seen so far end, at most (positions grow from sentence to
@@ -1082,6 +1105,8 @@ def _count_events_py(events, n_frames: int, a_bits: int, needs_select):
         elif tag == _AC_SEP:  # a sentence ends
             if gen or sides & (sides >> 1) & a_bits:  # or both sides of a rule
                 general.append((k, base, end, not excl))
+            elif overlap and len(cur) > MAX_PAIRWISE:
+                general.append((k, base, end, False))
             elif cur:
                 frames = _longest_frames(cur) if overlap else [t[4] for t in cur]
                 for fi in frames:

@@ -136,6 +136,7 @@ def _seconds(fn, repeat: int = 3) -> float:
         "win-win ",  # one sentence, a hit per token: v1's overlap check was quadratic
         "Mutual trust. ",  # many sentence-end candidates: v1 searched back to the start
         "friendship and partnership ",  # hits of two frames
+        "comprehensive strategic partnership ",  # nested terms of one frame: overlaps
     ],
 )
 def test_scoring_is_linear_in_text_length_and_hits(unit):
