@@ -285,10 +285,10 @@ cdef _load_word_lists():
     global _TITLES, _ABBREVIATIONS, _OPENERS, _NOT_ENDS
     from discourse import tokenize
 
-    _ABBREVIATIONS = _WordList(tokenize.ABBREVIATIONS)
-    _OPENERS = _WordList(tokenize.OPENERS)
-    _NOT_ENDS = _WordList(tokenize._NOT_ENDS)
-    _TITLES = _WordList(tokenize.TITLES)  # last: set means loaded
+    lists = [_WordList(tokenize.ABBREVIATIONS), _WordList(tokenize.OPENERS),
+             _WordList(tokenize._NOT_ENDS), _WordList(tokenize.TITLES)]
+    if _TITLES is None:  # not loaded by another thread meanwhile: never replace lists in use
+        _ABBREVIATIONS, _OPENERS, _NOT_ENDS, _TITLES = lists  # _TITLES set: loaded
 
 
 cdef bint _all_alpha(Text *t, Py_ssize_t a, Py_ssize_t b) noexcept:
