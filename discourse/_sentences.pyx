@@ -33,8 +33,12 @@ from cpython.unicode cimport (
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 
 
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
+
+
 cdef extern from "Python.h":
     int PyUnicode_1BYTE_KIND
+    int PyUnicode_2BYTE_KIND
 
 # ----------------------------------------------------------------- character classes
 
@@ -123,18 +127,33 @@ cdef inline Py_UCS4 _at(Text *t, Py_ssize_t i) noexcept:
     return PyUnicode_READ(t.kind, t.data, i)
 
 
+ctypedef fused code_unit:  # the three widths of a str's characters (PEP 393)
+    uint8_t
+    uint16_t
+    uint32_t
+
+
+cdef inline Py_ssize_t _scan(const code_unit *p, Py_ssize_t i, Py_ssize_t n) noexcept:
+    """:func:`_next_candidate` on the characters ``p``, without a width switch."""
+    while i < n:
+        if p[i] < 128:
+            if ASCII[p[i]] & CANDIDATE:
+                return i
+        elif p[i] == 0x2026:
+            return i
+        i += 1
+    return n
+
+
 cdef Py_ssize_t _next_candidate(Text *t, Py_ssize_t i) noexcept:
     """The first position from ``i`` that may start a match of ``_END_NEXT_RE`` (an end
-    character or a newline), or the length of the text."""
-    cdef const unsigned char *p
-    if t.kind == PyUnicode_1BYTE_KIND:  # Latin-1 text (most news): no "…", a tight loop
-        p = <const unsigned char *>t.data
-        while i < t.n and (p[i] >= 128 or not ASCII[p[i]] & CANDIDATE):
-            i += 1
-        return i
-    while i < t.n and not _candidate(_at(t, i)):
-        i += 1
-    return i
+    character or a newline), or the length of the text. Most characters are looked at
+    only here: a tight loop for each character width."""
+    if t.kind == PyUnicode_1BYTE_KIND:
+        return _scan(<const uint8_t *>t.data, i, t.n)
+    if t.kind == PyUnicode_2BYTE_KIND:
+        return _scan(<const uint16_t *>t.data, i, t.n)
+    return _scan(<const uint32_t *>t.data, i, t.n)
 
 
 cdef Py_ssize_t _blank_line_end(Text *t, Py_ssize_t i) noexcept:
@@ -266,10 +285,10 @@ cdef _load_word_lists():
     global _TITLES, _ABBREVIATIONS, _OPENERS, _NOT_ENDS
     from discourse import tokenize
 
-    _ABBREVIATIONS = _WordList(tokenize.ABBREVIATIONS)
-    _OPENERS = _WordList(tokenize.OPENERS)
-    _NOT_ENDS = _WordList(tokenize._NOT_ENDS)
-    _TITLES = _WordList(tokenize.TITLES)  # last: set means loaded
+    lists = [_WordList(tokenize.ABBREVIATIONS), _WordList(tokenize.OPENERS),
+             _WordList(tokenize._NOT_ENDS), _WordList(tokenize.TITLES)]
+    if _TITLES is None:  # not loaded by another thread meanwhile: never replace lists in use
+        _ABBREVIATIONS, _OPENERS, _NOT_ENDS, _TITLES = lists  # _TITLES set: loaded
 
 
 cdef bint _all_alpha(Text *t, Py_ssize_t a, Py_ssize_t b) noexcept:

@@ -177,7 +177,7 @@ def texts(draw):
     return "".join("".join(p) for p in pieces)
 
 
-FUZZ = settings(max_examples=1500, deadline=None, database=None)
+FUZZ = settings(max_examples=800, deadline=None, database=None)
 
 
 @FUZZ
@@ -187,7 +187,7 @@ def test_equal_on_random_text(text):
 
 
 @pytest.mark.slow
-@settings(FUZZ, max_examples=6000)
+@settings(FUZZ, max_examples=5000)
 @given(texts() | st.text(max_size=80))
 def test_equal_on_much_more_random_text(text):
     _check(text)
