@@ -17,8 +17,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from tabulate import tabulate
-
 DATA_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "md")
 #: Delimited-text formats and their cell separators (TSV: what R's read.delim and pandas read).
 DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -287,6 +285,8 @@ def grid(
     ---  ---
     a      1
     """
+    from tabulate import tabulate  # here: commands that write no table never load it
+
     return tabulate(
         [[printable(c) if isinstance(c, str) else c for c in row] for row in rows],
         headers=[printable(str(h)) for h in headers] if not isinstance(headers, str) else headers,
@@ -307,6 +307,8 @@ def table_text(
         return "(no rows)"
     cols = list(columns) if columns else _columns(records)
     rows = [[_cell(r.get(c)) for c in cols] for r in records]
+    from tabulate import tabulate
+
     return tabulate(
         rows,
         headers=[printable(str(h)) for h in headers or cols],

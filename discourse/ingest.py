@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import functools
 import io
 import json
 import math
@@ -200,8 +201,9 @@ def _decode_unmarked(raw: bytes, origin: str, warn: Warn) -> tuple[str, str] | S
 
 
 def clean_text(text: str) -> str:
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text.strip()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text).strip()
 
 
 # ------------------------------------------------------------------- txt and md
@@ -371,7 +373,7 @@ def _record_article(
         lang=get(opts.lang_col) or "en",
         author=get(opts.author_col),
         origin=origin,
-        meta=doc_vars(rec, _mapped_cols(opts, rec)),
+        meta={} if rec.keys() <= plain_columns(opts) else doc_vars(rec, _mapped_cols(opts, rec)),
     )
 
 
@@ -780,7 +782,7 @@ def _checked(item: Article | Skip, warn: Warn) -> Article | Skip:
         if not value:
             continue
         try:
-            value.encode("utf-8")
+            value.isascii() or value.encode("utf-8")  # ASCII holds no lone surrogate
         except UnicodeEncodeError as e:
             bad = value[e.start]
             return Skip(
@@ -794,7 +796,7 @@ def _checked(item: Article | Skip, warn: Warn) -> Article | Skip:
     if not item.text.strip():
         return Skip(item.origin, "empty text")
     try:
-        meta_json(item.meta).encode("utf-8")
+        item.meta and meta_json(item.meta).encode("utf-8")
     except (UnicodeEncodeError, ValueError):
         return Skip(item.origin, "invalid text in a document variable (a lone surrogate)")
     return item
@@ -985,10 +987,13 @@ def plain_columns(opts: IngestOptions) -> frozenset[str]:
     >>> sorted(plain_columns(IngestOptions()))
     ['author', 'date', 'lang', 'source', 'text', 'title', 'url']
     """
+    return _plain(_mapped_cols(opts))
+
+
+@functools.lru_cache(maxsize=16)
+def _plain(cols: tuple[str, ...]) -> frozenset[str]:
     return frozenset(
-        c
-        for c in _mapped_cols(opts)
-        if c == c.replace("\x00", "").strip() and not c.startswith(META_COLUMN)
+        c for c in cols if c == c.replace("\x00", "").strip() and not c.startswith(META_COLUMN)
     )
 
 
