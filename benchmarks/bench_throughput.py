@@ -93,6 +93,9 @@ def run(cmd: list[str], setup=None) -> tuple[float, float, float]:
     if setup:
         setup()
     env = dict(os.environ)
+    # as installed: the modules' bytecode cached (compiled once in main()), not
+    # compiled again at every start
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if cmd[0] == PURE:
         cmd, env["DISCOURSE_PURE"] = cmd[1:], "1"
     with tempfile.TemporaryFile() as err:
@@ -121,11 +124,17 @@ def main() -> None:
         print((spacy_peer if args.peer == "spacy" else regex_floor)(args.path))
         return
 
+    import compileall
+
     from bench_score import generate
 
+    import discourse
     from discourse.speedups import ext
 
     print(f"accelerator: {'compiled' if ext else 'NOT BUILT (pure Python)'}")
+    # pip compiles an installed package's modules; an editable checkout may not have
+    # them compiled yet (or PYTHONDONTWRITEBYTECODE kept them from being cached)
+    compileall.compile_dir(Path(discourse.__file__).parent, quiet=1)
 
     exe = [sys.executable, "-m", "discourse"]
     with tempfile.TemporaryDirectory() as tmp:
