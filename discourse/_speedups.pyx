@@ -433,13 +433,43 @@ cdef int _select(Text *t, Py_ssize_t base, GOcc *g, Py_ssize_t n, Py_ssize_t n_f
         PyMem_Free(found)
 
 
+cdef extern from "Python.h":
+    Py_ssize_t PyUnicode_Tailmatch(object s, object sub, Py_ssize_t start, Py_ssize_t end,
+                                   int direction) except -1
+
+
+cdef Py_ssize_t _find_space(Text *t, Py_ssize_t i) noexcept:
+    while i < t.n:
+        if _at(t, i) == u" ":
+            return i
+        i += 1
+    return -1
+
+
+cdef Py_ssize_t _joined_end(Text *t, str canon, Py_ssize_t end, tuple check) except -2:
+    """discourse.lexicon._joined_end: where a pattern with a prefix before its last
+    token ends in the joined tokens, its key matched at ``end``; else -1. ``check`` is
+    (whether its first token is a prefix, its other tokens as (text, is_prefix))."""
+    cdef Py_ssize_t q = _find_space(t, end + 1) if check[0] else end
+    cdef str text
+    for text, prefix in <tuple> check[1]:
+        if not PyUnicode_Tailmatch(canon, text, q + 1, t.n, -1):
+            return -1
+        q += 1 + len(text)
+        if prefix:
+            q = _find_space(t, q)
+        elif q >= t.n or _at(t, q) != u" ":
+            return -1
+    return q
+
+
 def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
                  object needs_select, list rules):
     """:func:`discourse.lexicon._count_events_py`, compiled, and more: the sentences
     the Python loop leaves to the general path are counted here too, as
     :meth:`discourse.lexicon.Matcher.select` counts them (excludes, overlaps,
-    proximity pairs), unless a pattern of theirs must be verified (a prefix before
-    its last token) or they hold more than 256 occurrences.
+    proximity pairs; a pattern with a prefix before its last token checked here),
+    unless they hold more than 256 occurrences.
 
     Parameters
     ----------
@@ -451,8 +481,8 @@ def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
     a_bits : int
         A bit per proximity rule, its side A's.
     needs_select : callable
-        ``needs_select(end, entries)``: whether a hit of several patterns sends its
-        sentence to the general path.
+        What the Python loop calls for a hit of several patterns (not called here:
+        each pattern is checked in C).
     rules : list of (int, int)
         Each proximity rule's frame and window.
 
@@ -474,9 +504,9 @@ def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
     cdef Occ *grown
     cdef Text t
     cdef int tag
-    cdef bint gen = False, overlap = False, excl = False, plain = True
+    cdef bint gen = False, overlap = False, excl = False, plain = True, found
     cdef tuple val, entry
-    cdef object sides = 0, bits, plains
+    cdef object sides = 0, bits
     t.kind = PyUnicode_KIND(canon)
     t.data = PyUnicode_DATA(canon)
     t.n = len(canon)
@@ -512,12 +542,16 @@ def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
                 gen = overlap = excl = False
                 plain = True
                 continue
-            # every occurrence, for _select
-            plains = val[8]
-            if plains is None or n_g + len(<tuple> plains) > MAX_SELECT:
-                plain = False
-            elif plain:
-                for entry in <tuple> plains:
+            # every occurrence, for _select (a pattern with a prefix before its last
+            # token only when the rest follows)
+            found = False
+            for entry in <tuple> val[8]:
+                if entry[5] is not None and _joined_end(&t, canon, end, entry[5]) < 0:
+                    continue
+                found = True
+                if n_g == MAX_SELECT:
+                    plain = False
+                elif plain:
                     g[n_g].kind = entry[0]
                     g[n_g].fr = entry[1]
                     g[n_g].start = end - <Py_ssize_t> entry[2]
@@ -547,11 +581,11 @@ def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
                     sides |= bits
             elif tag == AC_SIDES:  # proximity sides only: a bit per rule and side
                 sides |= val[5]
-            else:  # several terms, an exclude, a term to verify
+            else:  # several terms, an exclude, a term to verify (checked above)
                 if val[7]:
                     excl = True
-                if not gen:
-                    gen = val[6] or (plains is None and needs_select(end, val[4]))
+                if found:
+                    gen = True
         return hits, with_, general
     finally:
         PyMem_Free(seen)

@@ -1042,17 +1042,23 @@ def _plan(pat: _Pattern) -> tuple[_Pattern, Any]:
     return pat, pat.rest
 
 
-def _plain_entries(entries: list) -> tuple | None:
-    """An automaton value's patterns as plain numbers for the accelerator's
+def _plain_entries(entries: list) -> tuple:
+    """An automaton value's patterns as plain data for the accelerator's
     ``count_events``, which then selects the hits of the value's sentence itself: (kind,
     frame or proximity rule, characters from its first token's start to the key's end,
-    tokens, rank) each; None when a pattern must be verified (a prefix before its last
-    token)."""
-    if any(mode == 2 for _, mode, *_ in entries):
-        return None
+    tokens, rank, None or, for a pattern with a prefix before its last token, what
+    :func:`_joined_end` checks: whether its first token is a prefix, and its other
+    tokens) each."""
     return tuple(
-        (p.kind, p.frame if p.kind < NEAR_A else p.rule, so, n, p.rank)
-        for p, _, so, _, n in entries
+        (
+            p.kind,
+            p.frame if p.kind < NEAR_A else p.rule,
+            so,
+            n,
+            p.rank,
+            (p.first[1], p.rest) if mode == 2 else None,
+        )
+        for p, mode, so, _, n in entries
     )
 
 
