@@ -187,7 +187,7 @@ def test_equal_on_random_text(text):
 
 
 @pytest.mark.slow
-@settings(FUZZ, max_examples=5000)
+@settings(FUZZ, max_examples=3000)
 @given(texts() | st.text(max_size=80))
 def test_equal_on_much_more_random_text(text):
     _check(text)
