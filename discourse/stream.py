@@ -278,12 +278,15 @@ def rendered(score: ArticleScore, scorer: Scorer, rows: Rows) -> tuple[tuple | N
     for r in records:
         r["id"] = None
     cols = tuple(records[0]) if records else None
-    # one object for equal columns: a chunk's results pickle them once, not per article
-    cols = _COLUMNS.setdefault(cols, cols)
+    # the same object as the last equal columns: a chunk's results pickle them once
+    if cols == _last_columns[0]:
+        cols = _last_columns[0]
+    else:
+        _last_columns[0] = cols
     return cols, [id_row(r, rows.fmt, rows.raw_csv) for r in records]
 
 
-_COLUMNS: dict = {}
+_last_columns: list = [None]
 
 
 def _silent(msg: str) -> None:
