@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from typing import Any
 
 from discourse.errors import InputError
 from discourse.lexicon import Lexicon, Matcher
@@ -541,12 +542,37 @@ def score_light(scorer: Scorer, keep: bool, articles: list[Article]) -> list[Art
     return scores
 
 
+def count_light(scorer: Scorer, texts: list[str]) -> list[RawCounts]:
+    """Score texts in a worker, sending back only what a score is built from: its counts."""
+    return [sc.raw for sc in scorer.score_batch([Article(text, "") for text in texts])]
+
+
 class _Pool(Pool):
     """A :class:`discourse.workers.Pool` that scores chunks of articles with copies of one
-    scorer (``submit(articles)`` -> a future of their scores)."""
+    scorer (``submit(articles)`` -> a future of their scores).
+
+    Without ``keep``, only the texts go to the workers and only the counts
+    (:class:`RawCounts`) come back; this process builds the scores from them, as it
+    does from the score cache: pickling whole articles and scores cost more than
+    scoring them.
+    """
 
     def __init__(self, scorer: Scorer, workers: int, keep: bool = False) -> None:
-        super().__init__(partial(score_light, scorer, keep), workers)
+        task = partial(score_light, scorer, keep) if keep else partial(count_light, scorer)
+        super().__init__(task, workers)
+        self._scorer, self._keep = scorer, keep
+
+    def submit(self, articles: list[Article]) -> Any:
+        if self._keep:
+            return super().submit(articles)
+        return articles, super().submit([a.text for a in articles])
+
+    def result(self, future) -> list[ArticleScore]:
+        if self._keep:
+            return Pool.result(future)
+        articles, counts = future[0], Pool.result(future[1])
+        frames, method = self._scorer.frames, self._scorer.method
+        return [build_score(a, frames, c, method) for a, c in zip(articles, counts)]
 
 
 def _usable(counts: RawCounts, n_frames: int, with_model: bool) -> bool:
