@@ -155,7 +155,7 @@ def canon(str norm, list spans):
         followed by ``"\\x00"``; and the number of tokens whose first character is
         alphanumeric.
     """
-    cdef Py_ssize_t a, b, i, e, out = 0, size = 1
+    cdef Py_ssize_t a, b, i, e, out = 0, size = 2  # the two outer spaces
     cdef Py_ssize_t n_words = 0
     cdef Py_UCS4 *buf
     cdef Py_UCS4 c
