@@ -971,8 +971,19 @@ def read_unit(
 
 
 def unit_record(unit: tuple) -> dict | Skip | None:
-    """The JSON record of a ``line`` unit of :func:`read_units` (a Skip if it is not
-    one); None for the other units and for a line over ``max_bytes``."""
+    """The JSON record of a ``line`` unit of :func:`read_units`, parsed as
+    :func:`read_unit` parses it (to hand it back to :func:`read_unit`).
+
+    Parameters
+    ----------
+    unit : tuple
+
+    Returns
+    -------
+    dict, Skip or None
+        The record; a Skip if the line is not a JSON object; None for the other
+        units and for a line over ``max_bytes``.
+    """
     if unit[0] != "line" or unit[4] is None:
         return None
     return _json_record(unit[4], unit[3], f"{unit[1]}:{unit[3]}")
@@ -981,6 +992,16 @@ def unit_record(unit: tuple) -> dict | Skip | None:
 def plain_columns(opts: IngestOptions) -> frozenset[str]:
     """Keys that are article fields and nothing else: a record with no other key has no
     document variables (:func:`doc_vars` gives ``{}``), whatever its values.
+
+    Parameters
+    ----------
+    opts : IngestOptions
+        Its column names (those :func:`doc_vars` would read as variables, such as
+        ``meta.x`` or names with outer spaces, are left out).
+
+    Returns
+    -------
+    frozenset of str
 
     Examples
     --------

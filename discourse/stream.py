@@ -279,8 +279,9 @@ def rendered(score: ArticleScore, scorer: Scorer, rows: Rows) -> tuple[tuple | N
         r["id"] = None
     cols = tuple(records[0]) if records else None
     # the same object as the last equal columns: a chunk's results pickle them once
-    if cols == _last_columns[0]:
-        cols = _last_columns[0]
+    last = _last_columns[0]
+    if cols == last:
+        cols = last
     else:
         _last_columns[0] = cols
     return cols, [id_row(r, rows.fmt, rows.raw_csv) for r in records]

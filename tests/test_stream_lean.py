@@ -14,6 +14,8 @@ from discourse.api import open_inputs
 from discourse.errors import InputError
 from discourse.formats import DELIMITERS, csv_text, delimited_row, id_row
 from discourse.ingest import IngestOptions, doc_vars, plain_columns
+from discourse.models import Article, RawCounts
+from discourse.scoring import build_score
 from discourse.store import Selection
 from discourse.stream import CHUNK, survey
 
@@ -98,3 +100,59 @@ def test_a_row_is_what_the_csv_module_writes(values, fmt, raw):
     cols = range(len(values))
     expected = csv_text([dict(enumerate(values))], cols, raw, DELIMITERS[fmt], header=False)
     assert delimited_row(values, DELIMITERS[fmt], raw) == expected
+
+
+def _reference_score(frames, counts, method):
+    """build_score's per-frame values and dominant frame as first written, frame by frame."""
+    hits, with_, clf, both = counts.hits, counts.sents_with, counts.clf_with, counts.both_with
+    basis = {"classifier": clf, "both": both}.get(method, hits)
+    out = {}
+    for i, f in enumerate(frames):
+        if method == "lexicon":
+            present, w = hits[i] > 0, with_[i]
+        elif method == "classifier":
+            present, w = clf[i] > 0, clf[i]
+        else:
+            present, w = hits[i] > 0 or clf[i] > 0, both[i]
+        n_t, n_s = counts.n_tokens, counts.n_sentences
+        out[f] = (
+            hits[i],
+            1000.0 * hits[i] / n_t if n_t else 0.0,
+            present,
+            w,
+            w / n_s if n_s else 0.0,
+            hits[i] > 0,
+            (clf[i] / n_s if n_s else 0.0) if clf is not None else None,
+            (clf[i] > 0) if clf is not None else None,
+        )
+    best = max(range(len(frames)), key=lambda i: (basis[i], hits[i], -i)) if frames else None
+    return out, frames[best] if best is not None and basis[best] > 0 else None
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(
+    st.integers(0, 6).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.integers(0, 3000),
+            st.integers(0, 60),
+            st.lists(st.integers(0, 9), min_size=n, max_size=n),
+            st.lists(st.integers(0, 9), min_size=n, max_size=n),
+            st.lists(st.integers(0, 9), min_size=n, max_size=n),
+            st.lists(st.integers(0, 9), min_size=n, max_size=n),
+        )
+    ),
+    st.sampled_from(["lexicon", "classifier", "both"]),
+    st.booleans(),
+)
+def test_build_score_gives_the_reference_values(data, method, with_model):
+    n, n_tokens, n_sents, hits, with_, clf, both = data
+    if method != "lexicon":
+        with_model = True
+    counts = RawCounts(n_tokens, n_sents, hits, with_, clf if with_model else None, both)
+    frames = [f"f{i}" for i in range(n)]
+    score = build_score(Article("", "X"), frames, counts, method)
+    expected, dominant = _reference_score(frames, counts, method)
+    got = {f: tuple(vars(fs).values()) for f, fs in score.frames.items()}
+    assert got == expected and list(got) == frames
+    assert score.dominant == dominant
