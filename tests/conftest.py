@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +65,26 @@ def run(capsys, monkeypatch):
     return _run
 
 
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder that ``build(folder)`` fills once per test run, shared by the xdist workers.
+
+    The first worker to ask builds it (under a lock, in a temporary folder renamed into
+    place); the others wait for it and reuse it. Callers must not change it: copy it first.
+    Without xdist it is built in this process's temporary folder, once per session.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, shared by its workers (popen-gw0, popen-gw1 ...)
+    folder = root / f"built-once-{name}"
+    with open(root / f"built-once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not folder.is_dir():
+            tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+            build(tmp)
+            tmp.rename(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def demo_model(tmp_path_factory) -> Path:
     """A model of every frame trained once per session on the demo labels (no CV).
@@ -70,10 +93,12 @@ def demo_model(tmp_path_factory) -> Path:
     faster on these few sentences and many n-grams; the default (primal) path is
     trained in tests/test_classifier.py and the golden cases.
     """
-    out = tmp_path_factory.mktemp("demo-model") / "demo"
-    args = ["train", str(DEMO / "labels.csv"), "-o", str(out), "--cv", "0", "--dual", "-q"]
-    assert main(args) == 0
-    return out
+
+    def build(folder: Path) -> None:
+        args = ["train", str(DEMO / "labels.csv"), "-o", str(folder / "demo"), "--cv", "0"]
+        assert main([*args, "--dual", "-q"]) == 0
+
+    return built_once(tmp_path_factory, "demo-model", build) / "demo"
 
 
 @pytest.fixture

@@ -8,10 +8,13 @@ a new column), regenerate with ``python -m tests.golden.regenerate [CASE...]`` a
 from __future__ import annotations
 
 import difflib
+import shutil
 
 import pytest
 
 from tests.golden.cases import CASES, expected_files, make_workspace, run_case
+
+from .conftest import built_once
 
 # Cases that take over about a second each on the project's machines; the rest
 # keep the default run short and still cover every command and format.
@@ -20,8 +23,10 @@ SLOW = {"report_all", "report_model"}
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    work = tmp_path_factory.mktemp("golden")
-    make_workspace(work)
+    """This module's copy of the workspace, which is built once per run (the model's
+    training is most of its cost) and shared by the xdist workers."""
+    work = tmp_path_factory.mktemp("golden") / "work"
+    shutil.copytree(built_once(tmp_path_factory, "golden-workspace", make_workspace), work)
     return work
 
 

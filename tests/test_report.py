@@ -174,6 +174,24 @@ def test_concurrent_run_is_refused_with_exit_code_3(fresh_db, tmp_path):
     assert not out.exists()  # nothing was written
 
 
+def test_store_lock_is_released_before_the_report_is_rendered(fresh_db, tmp_path, monkeypatch):
+    """Issue 11: the store's lock covers reading the data only; charts and files are
+    rendered and written after it is let go, so concurrent runs wait less."""
+    from discourse.report import run as report_run
+
+    seen = []
+
+    def write_checking_the_lock(data, out_dir, raw_csv=False):
+        with FileLock(fresh_db, wait=0):  # LockError if the run still held it
+            seen.append(data.period.label)
+        return write_report(data, out_dir, raw_csv=raw_csv)
+
+    monkeypatch.setattr(report_run, "write_report", write_checking_the_lock)
+    path, _ = run_report(None, fresh_db, tmp_path / "reports", week="2026-W47", n_boot=BOOT)
+    assert seen == ["2026-W47"]
+    assert (path / "report.html").is_file()
+
+
 @pytest.mark.slow
 def test_cli_report_quiet_summary_and_lock(fresh_db, run, tmp_path):
     out = tmp_path / "reports"

@@ -551,7 +551,8 @@ def _svg(fig, prefix: str, label: str) -> str:
     from markupsafe import escape
 
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.05, metadata={"Date": None})
+    fig.set_layout_engine(None)  # laid out already (tight_layout): savefig draws once
+    fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
@@ -577,7 +578,7 @@ def prevalence_chart(data: ReportData, frame: str, cmap: dict[str, str], prefix:
         return ""
     rows.sort(key=lambda r: data.sources.index(r["source"]))
     n = len(rows)
-    fig = Figure(figsize=(4.0, 0.32 * n + 0.7))
+    fig = Figure(figsize=(4.8, 0.32 * n + 0.5))
     ax = fig.subplots()
     ys = list(range(n))[::-1]
     vals = [100 * (r["prevalence"] or 0.0) for r in rows]
@@ -601,6 +602,7 @@ def prevalence_chart(data: ReportData, frame: str, cmap: dict[str, str], prefix:
             color="#444444",
             clip_on=False,
         )
+    fig.tight_layout(pad=0.36)
     label = f"{frame_title(data, frame)}: share of articles by outlet, with 95% intervals"
     return _svg(fig, prefix, label)
 
@@ -634,43 +636,26 @@ def _trend_series(data: ReportData, frame: str) -> tuple[dict[str, list[float]],
     return series, flags
 
 
-def trend_chart(data: ReportData, frame: str, cmap: dict[str, str], prefix: str) -> str:
-    """Small multiples: one panel per outlet (its colour) over all outlets (grey), so that
-    the lines never tangle; the report's period shaded, listed changes marked ▲/▼."""
+def _trend_figure(data: ReportData, outlets: Sequence[str], cmap: dict[str, str]):
+    """The trend chart's frame-independent part, laid out once: one panel per outlet (its
+    title, the axes' ticks and limits), the report's period shaded. Returns (fig, axes)."""
     from matplotlib.figure import Figure
 
     periods = data.trend_periods
-    if not periods:
-        return ""
-    series, flags = _trend_series(data, frame)
-    everyone = series.pop("all sources", None)
-    outlets = [s for s in cmap if s in series] + sorted(set(series) - set(cmap))
     ncols = min(3, max(1, len(outlets)))
     nrows = max(1, math.ceil(len(outlets) / ncols))
     fig = Figure(figsize=(6.0, 1.45 * nrows + 0.35))
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
-    x = list(range(len(periods)))
     focus = [i for i, p in enumerate(periods) if p in data.focus_periods]
     step = max(1, math.ceil(len(periods) / 4))
-    ticks = x[::-1][::step][::-1]
+    ticks = list(range(len(periods)))[::-1][::step][::-1]
     for k, ax in enumerate(axes):
         if k >= len(outlets):
             ax.set_visible(False)
             continue
-        src = outlets[k]
         if focus:
             ax.axvspan(min(focus) - 0.5, max(focus) + 0.5, color="#fff1b8", zorder=0, lw=0)
-        if everyone is not None:
-            ax.plot(x, everyone, color=ALL_COLOR, lw=1.0, alpha=0.45, zorder=2)
-        color = cmap.get(src, "#888888")
-        ax.plot(x, series[src], color=color, lw=1.6, marker="o", ms=2.6, zorder=3)
-        for who, i, flag in flags:
-            if who in (src, "all sources"):
-                y = (series[src] if who == src else everyone)[i]
-                ax.scatter([i], [y], marker="^" if flag == "up" else "v", s=55, zorder=6,
-                           color=color if who == src else ALL_COLOR,
-                           edgecolors="#000000", linewidths=0.8)  # fmt: skip
-        ax.set_title(_short(src, 30), fontsize=9, loc="left", color="#333333")
+        ax.set_title(_short(outlets[k], 30), fontsize=9, loc="left", color="#333333")
         ax.set_ylim(-4, 104)
         ax.set_yticks([0, 50, 100], labels=["0%", "50%", "100%"])
         ax.set_xticks(ticks, labels=_tick_labels([periods[i] for i in ticks]))
@@ -678,11 +663,54 @@ def trend_chart(data: ReportData, frame: str, cmap: dict[str, str], prefix: str)
         ax.grid(axis="y", color="#e3e3e3", linewidth=0.6)
         ax.set_axisbelow(True)
     fig.tight_layout(pad=0.3, h_pad=0.6, w_pad=0.6)
+    return fig, axes
+
+
+def trend_chart(
+    data: ReportData,
+    frame: str,
+    cmap: dict[str, str],
+    prefix: str,
+    figures: dict | None = None,
+) -> str:
+    """Small multiples: one panel per outlet (its colour) over all outlets (grey), so that
+    the lines never tangle; the report's period shaded, listed changes marked ▲/▼.
+
+    ``figures`` (outlets -> figure) lets the frames of one report share the panels, which
+    are the same for every frame: only the lines are drawn anew (they are removed after).
+    """
+    periods = data.trend_periods
+    if not periods:
+        return ""
+    series, flags = _trend_series(data, frame)
+    everyone = series.pop("all sources", None)
+    outlets = tuple([s for s in cmap if s in series] + sorted(set(series) - set(cmap)))
+    figures = {} if figures is None else figures
+    if outlets not in figures:
+        figures[outlets] = _trend_figure(data, outlets, cmap)
+    fig, axes = figures[outlets]
+    x = list(range(len(periods)))
+    drawn = []
+    for ax, src in zip(axes, outlets):
+        if everyone is not None:
+            drawn += ax.plot(x, everyone, color=ALL_COLOR, lw=1.0, alpha=0.45, zorder=2)
+        color = cmap.get(src, "#888888")
+        drawn += ax.plot(x, series[src], color=color, lw=1.6, marker="o", ms=2.6, zorder=3)
+        for who, i, flag in flags:
+            if who in (src, "all sources"):
+                y = (series[src] if who == src else everyone)[i]
+                drawn.append(ax.scatter([i], [y], marker="^" if flag == "up" else "v", s=55,
+                             zorder=6, color=color if who == src else ALL_COLOR,
+                             edgecolors="#000000", linewidths=0.8))  # fmt: skip
     label = (
         f"{frame_title(data, frame)}: share of articles per {_window(data)[1]}, "
         "one panel per outlet over all outlets (grey)"
     )
-    return _svg(fig, prefix, label)
+    try:
+        return _svg(fig, prefix, label)
+    finally:
+        for artist in drawn:
+            artist.remove()
 
 
 # --------------------------------------------------------------------- HTML
@@ -715,8 +743,9 @@ def render_html(data: ReportData) -> str:
                 if svg:
                     prevalence_charts.append({"caption": frame_title(data, f), "svg": Markup(svg)})
         if any(r["n_articles"] for r in data.trend):
+            figures: dict = {}  # the frames share the panels
             for i, f in enumerate(data.frames):
-                svg = trend_chart(data, f, cmap, f"t{i}")
+                svg = trend_chart(data, f, cmap, f"t{i}", figures)
                 if svg:
                     trend_charts.append({"caption": frame_title(data, f), "svg": Markup(svg)})
     headers, prev, rate, tests = comparison_rows(data)

@@ -41,11 +41,14 @@ def run_report(
     """What ``discourse report`` does: open the inputs, lock the store, build, write.
 
     PATHs are read into an in-memory store (no lock needed); otherwise the
-    store ``db`` is locked (``<db>.lock``) for the whole run, because the run
-    adds to its score cache: a second concurrent run fails at once with
-    :class:`~discourse.errors.LockError` (exit code 3). ``options`` go to
-    :func:`build_report`. ``frames`` (``"a,b"``) narrows the report's tables to those
-    frames (:func:`narrow_report`). Returns the report folder and the data.
+    store ``db`` is locked (``<db>.lock``) while the report's data are read,
+    because the run adds to its score cache: a second concurrent run fails at once
+    with :class:`~discourse.errors.LockError` (exit code 3). The charts and files
+    are rendered and written after the store's lock is released (the output
+    folder has its own lock), so concurrent runs wait only for the reading.
+    ``options`` go to :func:`build_report`. ``frames`` (``"a,b"``) narrows the
+    report's tables to those frames (:func:`narrow_report`). Returns the report
+    folder and the data.
     """
     check_n_boot(options.get("n_boot", DEFAULT_BOOT))
     per = resolve_period(week, since, until, today)  # bad options fail before any I/O
@@ -57,8 +60,8 @@ def run_report(
             data = build_report(
                 inp.store, lex, period=per, sources=sources, progress=progress, **options
             )
-            data = narrow_report(data, shown)
-            path = write_report(data, out_dir, raw_csv=raw_csv)
+    data = narrow_report(data, shown)
+    path = write_report(data, out_dir, raw_csv=raw_csv)
     return path, data
 
 
