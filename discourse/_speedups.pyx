@@ -206,53 +206,9 @@ cdef enum:
     AC_MIXED = 3
 
 
-cdef struct Occ:  # a term's occurrence in a sentence, as discourse.lexicon._longest_frames
-    Py_ssize_t neg_n  # minus its length in tokens: longest first
-    Py_ssize_t start
-    long long rank
-    Py_ssize_t end
-    Py_ssize_t frame
-
-
-cdef int _occ_cmp(const void *pa, const void *pb) noexcept nogil:
-    """Tuple order on (-tokens, start, rank, end, frame)."""
-    cdef const Occ *a = <const Occ *> pa
-    cdef const Occ *b = <const Occ *> pb
-    if a.neg_n != b.neg_n:
-        return -1 if a.neg_n < b.neg_n else 1
-    if a.start != b.start:
-        return -1 if a.start < b.start else 1
-    if a.rank != b.rank:
-        return -1 if a.rank < b.rank else 1
-    if a.end != b.end:
-        return -1 if a.end < b.end else 1
-    if a.frame != b.frame:
-        return -1 if a.frame < b.frame else 1
-    return 0
-
-
 cdef extern from "stdlib.h":
     void qsort(void *base, size_t n, size_t size,
                int (*cmp)(const void *, const void *) noexcept nogil) nogil
-
-
-cdef Py_ssize_t _longest(Occ *occ, Py_ssize_t n) noexcept:
-    """_longest_frames in place: sorts ``occ`` and moves the taken ones to its front;
-    how many were taken."""
-    cdef Py_ssize_t i, j, taken = 0
-    cdef bint free
-    qsort(occ, n, sizeof(Occ), _occ_cmp)
-    for i in range(n):
-        free = True
-        for j in range(taken):
-            if occ[j].frame == occ[i].frame and occ[i].start < occ[j].end \
-                    and occ[j].start < occ[i].end:
-                free = False
-                break
-        if free:
-            occ[taken] = occ[i]
-            taken += 1
-    return taken
 
 
 # the kinds of patterns (discourse.lexicon.TERM, EXCLUDE, NEAR_A, NEAR_B)
@@ -463,8 +419,7 @@ cdef Py_ssize_t _joined_end(Text *t, str canon, Py_ssize_t end, tuple check) exc
     return q
 
 
-def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
-                 object needs_select, list rules):
+def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits, list rules):
     """:func:`discourse.lexicon._count_events_py`, compiled, and more: the sentences
     the Python loop leaves to the general path are counted here too, as
     :meth:`discourse.lexicon.Matcher.select` counts them (excludes, overlaps,
@@ -480,9 +435,6 @@ def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
     n_frames : int
     a_bits : int
         A bit per proximity rule, its side A's.
-    needs_select : callable
-        What the Python loop calls for a hit of several patterns (not called here:
-        each pattern is checked in C).
     rules : list of (int, int)
         Each proximity rule's frame and window.
 
@@ -494,14 +446,15 @@ def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
         others.
     """
     cdef list hits = [0] * n_frames, with_ = [0] * n_frames, general = []
-    cdef Py_ssize_t k = 0, base = 0, max_e = 0, end, s, e, i, n_occ = 0, cap = 64, taken
+    cdef Py_ssize_t k = 0, base = 0, max_e = 0, end, s, e, i, fi, n_occ = 0, cap = 64
     cdef Py_ssize_t n_g = 0, n_rules = len(rules)
     cdef Py_ssize_t *seen = <Py_ssize_t *> PyMem_Malloc((n_frames + 1) * sizeof(Py_ssize_t))
     cdef Py_ssize_t *rule_frame = <Py_ssize_t *> PyMem_Malloc((n_rules + 1) * sizeof(Py_ssize_t))
     cdef Py_ssize_t *rule_window = <Py_ssize_t *> PyMem_Malloc((n_rules + 1) * sizeof(Py_ssize_t))
-    cdef Occ *occ = <Occ *> PyMem_Malloc(cap * sizeof(Occ))
+    # the frame of each term of the sentence (all its terms, when none overlaps)
+    cdef Py_ssize_t *frames = <Py_ssize_t *> PyMem_Malloc(cap * sizeof(Py_ssize_t))
     cdef GOcc *g = <GOcc *> PyMem_Malloc(MAX_SELECT * sizeof(GOcc))
-    cdef Occ *grown
+    cdef Py_ssize_t *grown
     cdef Text t
     cdef int tag
     cdef bint gen = False, overlap = False, excl = False, plain = True, found
@@ -511,7 +464,7 @@ def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
     t.data = PyUnicode_DATA(canon)
     t.n = len(canon)
     try:
-        if seen == NULL or occ == NULL or g == NULL or rule_frame == NULL or rule_window == NULL:
+        if seen == NULL or frames == NULL or g == NULL or rule_frame == NULL or rule_window == NULL:
             raise MemoryError()
         for i in range(n_frames):
             seen[i] = -1  # the last sentence that counted the frame
@@ -520,21 +473,20 @@ def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
         for end, val in events:
             tag = val[0]
             if tag == AC_SEP:  # a sentence ends
-                if gen or (sides and sides & (sides >> 1) & a_bits):  # or both sides
+                if gen or overlap or (sides and sides & (sides >> 1) & a_bits):
+                    # an exclude, overlapping terms or both sides of a proximity rule
                     if plain:  # select()'s counts, here
                         _select(&t, base, g, n_g, n_frames, n_rules, rule_frame,
                                 rule_window, hits, with_)
                     else:
                         general.append((k, base, end, not excl))
-                elif overlap and n_occ > MAX_SELECT:
-                    general.append((k, base, end, False))
-                elif n_occ:
-                    taken = _longest(occ, n_occ) if overlap else n_occ
-                    for i in range(taken):
-                        hits[occ[i].frame] += 1
-                        if seen[occ[i].frame] != k:
-                            seen[occ[i].frame] = k
-                            with_[occ[i].frame] += 1
+                else:  # each term counts
+                    for i in range(n_occ):
+                        fi = frames[i]
+                        hits[fi] += 1
+                        if seen[fi] != k:
+                            seen[fi] = k
+                            with_[fi] += 1
                 k += 1
                 base = end
                 n_occ = n_g = 0
@@ -566,15 +518,11 @@ def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
                 if e > max_e:
                     max_e = e
                 if n_occ == cap:
-                    grown = <Occ *> PyMem_Realloc(occ, 2 * cap * sizeof(Occ))
+                    grown = <Py_ssize_t *> PyMem_Realloc(frames, 2 * cap * sizeof(Py_ssize_t))
                     if grown == NULL:
                         raise MemoryError()
-                    occ, cap = grown, 2 * cap
-                occ[n_occ].neg_n = -<Py_ssize_t> val[6]
-                occ[n_occ].start = s
-                occ[n_occ].rank = val[7]
-                occ[n_occ].end = e
-                occ[n_occ].frame = val[1]
+                    frames, cap = grown, 2 * cap
+                frames[n_occ] = val[1]
                 n_occ += 1
                 bits = val[5]
                 if bits:
@@ -589,7 +537,7 @@ def count_events(str canon, object events, Py_ssize_t n_frames, object a_bits,
         return hits, with_, general
     finally:
         PyMem_Free(seen)
-        PyMem_Free(occ)
+        PyMem_Free(frames)
         PyMem_Free(g)
         PyMem_Free(rule_frame)
         PyMem_Free(rule_window)

@@ -18,7 +18,7 @@ import threading
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import partial, wraps
+from functools import wraps
 from itertools import compress, islice
 from operator import itemgetter, or_
 from pathlib import Path
@@ -807,11 +807,10 @@ class Matcher:
         return self._count_canon(canon)
 
     def _count_canon(self, canon: str) -> tuple[list[int], list[int], dict[int, list]]:
-        needs = partial(self._needs_select, canon)
         events = self._automaton.iter(canon)
         count = _count_events if _count_events is not None else _count_events_py
         hits, with_, general = count(
-            canon, events, len(self.frames), self._a_bits, needs, self._rule_windows
+            canon, events, len(self.frames), self._a_bits, self._rule_windows
         )
         return self._general_counts(canon, general, hits, with_)
 
@@ -832,13 +831,6 @@ class Matcher:
             if raw:
                 found[k] = self.select(raw)
         return hits, with_, found
-
-    @staticmethod
-    def _needs_select(canon: str, end: int, entries) -> bool:
-        """Whether an automaton hit (at ``end`` of the joined tokens) of several patterns,
-        an exclude or a pattern with a prefix before its last token sends its sentence
-        to :meth:`_overlapping`: any but the last kind does, the last if it matches."""
-        return any(mode < 2 or _joined_end(canon, end, pat) >= 0 for pat, mode, *_ in entries)
 
     def _overlapping(self, canon: str, start: int, stop: int) -> list[int] | None:
         """The frame of each counted hit of a sentence (as in :meth:`count_flat`) whose
@@ -1079,16 +1071,22 @@ def _longest_frames(occ: list[tuple[int, int, int, int, int]]) -> list[int]:
     return [fi for _, _, fi in taken]
 
 
-def _count_events_py(canon: str, events, n_frames: int, a_bits: int, needs_select, rules=()):
+def _needs_select(canon: str, end: int, entries) -> bool:
+    """Whether an automaton hit (at ``end`` of the joined tokens) of several patterns,
+    an exclude or a pattern with a prefix before its last token sends its sentence to
+    the general path: any but the last kind does, the last if it matches."""
+    return any(mode < 2 or _joined_end(canon, end, pat) >= 0 for pat, mode, *_ in entries)
+
+
+def _count_events_py(canon: str, events, n_frames: int, a_bits: int, rules=()):
     """:meth:`Matcher.count_canon`'s loop over the automaton hits (pure Python; the
     accelerator's ``count_events`` does the same, compiled): hits per frame and
     sentences with each frame over the sentences it can count, and (sentence, start,
     end, whether :meth:`Matcher._overlapping` may decide) of the others (an exclude,
     a pattern to verify, both sides of a proximity rule), which
     :meth:`Matcher._general_counts` counts. A sentence whose terms overlap is counted
-    by :func:`_longest_frames`. (``canon``, the joined tokens, and ``rules``, each
-    proximity rule's frame and window, are for the compiled loop, which also counts
-    most of the others itself.)"""
+    by :func:`_longest_frames`. (``rules``, each proximity rule's frame and window, is
+    for the compiled loop, which also counts most of the others itself.)"""
     hits, with_ = [0] * n_frames, [0] * n_frames
     general = []
     # max_e: where the terms seen so far end, at most (positions grow from sentence to
@@ -1123,7 +1121,7 @@ def _count_events_py(canon: str, events, n_frames: int, a_bits: int, needs_selec
         else:  # several terms, an exclude, a term to verify
             excl = excl or val[7]
             if not gen:
-                gen = val[6] or needs_select(end, val[4])
+                gen = val[6] or _needs_select(canon, end, val[4])
     return hits, with_, general
 
 

@@ -125,12 +125,7 @@ def test_count_events_equals_the_python_loop(which, monkeypatch):
         joined = Tokenizer().canon(text)
         assert joined is not None
         canon = joined[2]
-        args = (
-            len(m.frames),
-            m._a_bits,
-            lambda end, e, c=canon: m._needs_select(c, end, e),
-            m._rule_windows,
-        )
+        args = (len(m.frames), m._a_bits, m._rule_windows)
         want = lexmod._count_events_py(canon, m._automaton.iter(canon), *args)
         got = ext.count_events(canon, m._automaton.iter(canon), *args)
         py_general += len(want[2])
